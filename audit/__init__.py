@@ -1,0 +1,1 @@
+"""irready audit: collect account state, evaluate readiness checks, report the gaps."""

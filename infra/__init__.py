@@ -1,0 +1,1 @@
+"""irready provisioning: the Pulumi program and its components."""
