@@ -1,0 +1,156 @@
+"""boto3 sessions and clients for the audit, and how their failures are recorded.
+
+Every client the audit makes is read-only by construction: a ``before-call`` hook refuses any
+operation that is not a Describe/Get/List-style read, so a bug can never change an account.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+from audit.snapshot import unavailable
+
+READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "Search")
+# The only non-read operation the audit sends: reaching member accounts.
+ALLOWED_OTHER_OPERATIONS = frozenset({"AssumeRole"})
+
+_RETRIES = {"mode": "adaptive", "max_attempts": 6}
+_USER_AGENT = "irready-audit"
+
+
+class WriteRefused(RuntimeError):
+    """The audit tried to send an operation that could change an account. Always a bug."""
+
+
+def is_read_operation(operation_name: str) -> bool:
+    return operation_name.startswith(READ_PREFIXES) or operation_name in ALLOWED_OTHER_OPERATIONS
+
+
+def _refuse_writes(model, **_):
+    if not is_read_operation(model.name):
+        raise WriteRefused(f"irready audit is read-only; refused {model.service_model.service_name}:{model.name}")
+
+
+class Clients:
+    """One client per (service, region) for one account, made once and shared by threads."""
+
+    def __init__(self, session: boto3.Session, endpoint_url: str | None = None, max_pool_connections: int = 10):
+        self.session = session
+        self.endpoint_url = endpoint_url
+        self._config = Config(
+            retries=_RETRIES, user_agent_extra=_USER_AGENT, connect_timeout=10, read_timeout=30,
+            max_pool_connections=max_pool_connections,
+            # An emulator on one host name cannot serve virtual-hosted bucket names.
+            s3={"addressing_style": "path"} if endpoint_url else None,
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()  # boto3 sessions are not thread-safe; clients are
+
+    def client(self, service: str, region: str):
+        key = (service, region)
+        with self._lock:
+            if key not in self._clients:
+                client = self.session.client(service, region_name=region, endpoint_url=self.endpoint_url,
+                                             config=self._config)
+                client.meta.events.register("before-call", _refuse_writes)
+                self._clients[key] = client
+            return self._clients[key]
+
+
+def base_session(profile: str | None = None) -> boto3.Session:
+    """The standard credential chain: --profile, environment, SSO, instance role..."""
+    return boto3.Session(profile_name=profile)
+
+
+def assumed_session(base: Clients, role_arn: str, external_id: str | None, region: str) -> boto3.Session:
+    """A session in another account whose credentials renew themselves before they expire."""
+    sts = base.client("sts", region)
+
+    def fetch() -> dict:
+        params = {"RoleArn": role_arn, "RoleSessionName": "irready-audit", "DurationSeconds": 3600}
+        if external_id:
+            params["ExternalId"] = external_id
+        credentials = sts.assume_role(**params)["Credentials"]
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
+
+    credentials = RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role")
+    core = botocore.session.Session()
+    core._credentials = credentials  # the documented way boto3 has no public setter for
+    return boto3.Session(botocore_session=core, region_name=region)
+
+
+# --- failures ----------------------------------------------------------------------------------------------
+
+_REASONS = (
+    ("access denied", {
+        "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
+        "AuthorizationErrorException", "UnauthorizedException", "Forbidden", "403",
+        "AWSOrganizationsNotInUseException"}),
+    ("region not enabled for this account", {
+        "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired",
+        "InvalidToken", "SubscriptionRequiredException"}),
+    ("API not available here", {
+        "InvalidAction", "UnknownOperationException", "NotImplemented", "UnsupportedOperation",
+        "InvalidRequestException.Unsupported", "404", "NotFound"}),
+    ("throttled; retries exhausted", {
+        "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+        "SlowDown", "429", "ThrottledException", "RequestThrottled"}),
+)
+
+
+def reason_for(code: str) -> str:
+    for reason, codes in _REASONS:
+        if code in codes:
+            return reason
+    if code.isdigit() and code.startswith("5") or code in {"InternalError", "InternalFailure",
+                                                             "ServiceUnavailable"}:
+        return "AWS service error; retries exhausted"
+    return f"API error {code}"
+
+
+def marker_for(exc: Exception, operation: str) -> dict:
+    """An unavailable marker describing why ``operation`` failed."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "Unknown"))
+        return unavailable(exc.operation_name or operation, code, str(error.get("Message", ""))[:300],
+                           reason_for(code))
+    if isinstance(exc, EndpointConnectionError):
+        return unavailable(operation, "EndpointConnectionError", str(exc)[:300], "endpoint unreachable")
+    return unavailable(operation, type(exc).__name__, str(exc)[:300], "connection or client error")
+
+
+def guarded(operation: str, fetch: Callable[[], Any]) -> Any:
+    """``fetch()``, or the unavailable marker saying why it failed: a failure is data, not an absence."""
+    try:
+        return fetch()
+    except (ClientError, BotoCoreError) as exc:
+        return marker_for(exc, operation)
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def paginate(client, operation: str, key: str, **params) -> list:
+    """All items under ``key`` across every page of ``operation``."""
+    if client.can_paginate(operation):
+        items: list = []
+        for page in client.get_paginator(operation).paginate(**params):
+            items.extend(page.get(key, []))
+        return items
+    return list(getattr(client, operation)(**params).get(key, []))

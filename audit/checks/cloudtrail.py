@@ -1,0 +1,402 @@
+"""CloudTrail: the record responders reconstruct an incident from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from audit.context import AccountContext
+from audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
+from audit.snapshot import Unavailable, is_unavailable, require
+
+S3_OBJECT = "AWS::S3::Object"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+READ, WRITE = "read", "write"
+
+
+# --- reading trails --------------------------------------------------------------------------------------
+
+def _trails(ctx: AccountContext) -> list[dict]:
+    return list(ctx.service("cloudtrail_trails").values())
+
+
+def _is_logging(trail: dict) -> bool:
+    return require(trail.get("status"), f"status of trail {trail['Name']}")["is_logging"]
+
+
+def _covers(trail: dict, region: str) -> bool:
+    return bool(trail.get("IsMultiRegionTrail")) or trail.get("HomeRegion") == region
+
+
+def _selectors(trail: dict) -> dict:
+    return require(trail.get("event_selectors"), f"event selectors of trail {trail['Name']}")
+
+
+def _listing_gaps(ctx: AccountContext) -> Iterator[Result]:
+    """UNKNOWN for each region whose trails could not be listed."""
+    for region in ctx.regions:
+        try:
+            ctx.regional("cloudtrail", region)
+        except Unavailable as exc:
+            yield Result.unknown(region, NO_RESOURCE, exc.reason)
+
+
+def _region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str | None], missing: str) -> Result:
+    """PASS if a logging trail covering ``region`` satisfies ``has`` (which returns a description of
+    how, or None); UNKNOWN if that cannot be ruled out; FAIL otherwise."""
+    unknowns = []
+    try:
+        ctx.regional("cloudtrail", region)
+    except Unavailable as exc:
+        unknowns.append(exc.reason)
+    for trail in _trails(ctx):
+        if not _covers(trail, region):
+            continue
+        try:
+            how = _is_logging(trail) and has(trail)
+        except Unavailable as exc:
+            unknowns.append(exc.reason)
+            continue
+        if how:
+            return Result.passed(region, trail["TrailARN"], how)
+    if unknowns:
+        return Result.unknown(region, NO_RESOURCE, unknowns[0])
+    return Result.failed(region, NO_RESOURCE, missing)
+
+
+def _per_region_coverage(has: Callable[[dict], str | None], missing: str):
+    def evaluate(ctx: AccountContext) -> Iterator[Result]:
+        for region in ctx.regions:
+            yield _region_covered(ctx, region, has, missing)
+    return evaluate
+
+
+def _logging_trails(ctx: AccountContext) -> Iterator[tuple[dict | None, Result | None]]:
+    """(trail, None) for each logging trail; (None, UNKNOWN) where that cannot be told."""
+    for gap in _listing_gaps(ctx):
+        yield None, gap
+    for trail in _trails(ctx):
+        try:
+            if _is_logging(trail):
+                yield trail, None
+        except Unavailable as exc:
+            yield None, Result.unknown(trail.get("HomeRegion", GLOBAL), trail["TrailARN"], exc.reason)
+
+
+# --- event selectors ---------------------------------------------------------------------------------------
+
+def recorded_modes(selectors: dict, category: str, resource_type: str | None = None) -> set[str]:
+    """Which of read/write events a trail's selectors record for management events
+    (``category="Management"``) or for data events of ``resource_type``."""
+    modes: set[str] = set()
+    for selector in selectors.get("basic", []):
+        if category == "Management":
+            matches = selector.get("IncludeManagementEvents", True)
+        else:
+            matches = any(r.get("Type") == resource_type for r in selector.get("DataResources", []))
+        if matches:
+            modes |= _basic_modes(selector.get("ReadWriteType", "All"))
+    for selector in selectors.get("advanced", []):
+        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
+        if category not in (fields.get("eventCategory") or {}).get("Equals", []):
+            continue
+        if resource_type and resource_type not in (fields.get("resources.type") or {}).get("Equals", []):
+            continue
+        read_only = (fields.get("readOnly") or {}).get("Equals")
+        modes |= {READ, WRITE} if not read_only else {READ if v == "true" else WRITE for v in read_only}
+    return modes
+
+
+def _basic_modes(read_write_type: str) -> set[str]:
+    return {"All": {READ, WRITE}, "ReadOnly": {READ}, "WriteOnly": {WRITE}}.get(read_write_type, set())
+
+
+def data_event_scope(selectors: dict, resource_type: str) -> str:
+    """A short description of which resources' data events are recorded: all, or how many."""
+    values = [v for s in selectors.get("basic", []) for r in s.get("DataResources", [])
+              if r.get("Type") == resource_type for v in r.get("Values", [])]
+    for selector in selectors.get("advanced", []):
+        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
+        if resource_type in (fields.get("resources.type") or {}).get("Equals", []):
+            arn = fields.get("resources.ARN") or {}
+            values.extend(arn.get("StartsWith", []) + arn.get("Equals", []) or ["*"])
+    if any(v in ("*", "arn:aws:s3", "arn:aws:s3:::", "arn:aws:lambda") for v in values):
+        return "all resources"
+    return f"{len(values)} scoped resource(s)"
+
+
+def _records_management_rw(trail: dict) -> str | None:
+    if recorded_modes(_selectors(trail), "Management") >= {READ, WRITE}:
+        return "management events, read and write"
+    return None
+
+
+def _records_s3_data(trail: dict) -> str | None:
+    selectors = _selectors(trail)
+    if recorded_modes(selectors, "Data", S3_OBJECT) >= {READ, WRITE}:
+        return f"S3 object-level read and write events, {data_event_scope(selectors, S3_OBJECT)}"
+    return None
+
+
+def _records_lambda_invoke(trail: dict) -> str | None:
+    selectors = _selectors(trail)
+    # Invoke is a write-type data event: a read-only selector does not record it.
+    if WRITE in recorded_modes(selectors, "Data", LAMBDA_FUNCTION):
+        return f"Lambda invoke events, {data_event_scope(selectors, LAMBDA_FUNCTION)}"
+    return None
+
+
+def _delivers_to_cloudwatch(trail: dict) -> str | None:
+    if trail.get("CloudWatchLogsLogGroupArn"):
+        return f"delivers to {trail['CloudWatchLogsLogGroupArn']}"
+    return None
+
+
+# --- account-wide and per-trail checks ---------------------------------------------------------------------
+
+def _multi_region_logging(ctx: AccountContext) -> Iterator[Result]:
+    unknowns = [gap.reason for gap in _listing_gaps(ctx)]
+    for trail in _trails(ctx):
+        if not trail.get("IsMultiRegionTrail"):
+            continue
+        try:
+            if _is_logging(trail):
+                yield Result.passed(GLOBAL, trail["TrailARN"], "multi-region trail is logging")
+                return
+        except Unavailable as exc:
+            unknowns.append(exc.reason)
+    if unknowns:
+        yield Result.unknown(GLOBAL, NO_RESOURCE, unknowns[0])
+    else:
+        yield Result.failed(GLOBAL, NO_RESOURCE, "no multi-region trail is logging")
+
+
+def _per_logging_trail(judge: Callable[[dict], Result]):
+    def evaluate(ctx: AccountContext) -> Iterator[Result]:
+        for trail, gap in _logging_trails(ctx):
+            yield gap or judge(trail)
+    return evaluate
+
+
+def _log_file_validation(trail: dict) -> Result:
+    region = trail.get("HomeRegion", GLOBAL)
+    if trail.get("LogFileValidationEnabled"):
+        return Result.passed(region, trail["TrailARN"], "log file validation enabled")
+    return Result.failed(region, trail["TrailARN"], "log file validation is off: tampering with logs cannot be proven")
+
+
+def _kms_encryption(trail: dict) -> Result:
+    region = trail.get("HomeRegion", GLOBAL)
+    if trail.get("KmsKeyId"):
+        return Result.passed(region, trail["TrailARN"], f"encrypted with {trail['KmsKeyId']}")
+    return Result.failed(region, trail["TrailARN"], "log files are not encrypted with a KMS key (SSE-S3 only)")
+
+
+# --- the trail bucket --------------------------------------------------------------------------------------
+
+def _trail_buckets(ctx: AccountContext) -> Iterator[tuple[str, str, list[str] | None, Result | None]]:
+    """(bucket, region, log prefixes written there, None), or UNKNOWN results, for logging trails."""
+    buckets: dict[str, tuple[str, list[str]]] = {}
+    for trail, gap in _logging_trails(ctx):
+        if gap:
+            yield "", "", None, gap
+            continue
+        if trail.get("S3BucketName"):
+            prefix = f"{trail['S3KeyPrefix']}/AWSLogs/" if trail.get("S3KeyPrefix") else "AWSLogs/"
+            _, prefixes = buckets.setdefault(trail["S3BucketName"], (trail.get("HomeRegion", GLOBAL), []))
+            prefixes.append(prefix)
+    for name, (region, prefixes) in sorted(buckets.items()):
+        yield name, region, prefixes, None
+
+
+def _rule_applies(rule: dict, log_prefixes: list[str]) -> bool:
+    if rule.get("Status") != "Enabled":
+        return False
+    selector = rule.get("Filter", {})
+    if "Tag" in selector or selector.get("And", {}).get("Tags"):
+        return False  # CloudTrail does not tag the objects it writes
+    prefix = selector.get("Prefix", selector.get("And", {}).get("Prefix", rule.get("Prefix", ""))) or ""
+    return any(p.startswith(prefix) or prefix.startswith(p) for p in log_prefixes)
+
+
+def retention_problems(rules: list[dict], log_prefixes: list[str], min_days: int) -> list[str]:
+    problems = []
+    for rule in rules:
+        if not _rule_applies(rule, log_prefixes):
+            continue
+        name = rule.get("ID", "unnamed rule")
+        expiration = rule.get("Expiration", {})
+        if "Days" in expiration and expiration["Days"] < min_days:
+            problems.append(f"lifecycle rule {name} deletes logs after {expiration['Days']} days (< {min_days})")
+        if "Date" in expiration:
+            problems.append(f"lifecycle rule {name} deletes logs on {expiration['Date']}")
+        noncurrent = rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays")
+        if noncurrent is not None and noncurrent < min_days:
+            problems.append(f"lifecycle rule {name} purges deleted or overwritten logs after {noncurrent} days "
+                            f"(< {min_days})")
+    return problems
+
+
+def _bucket_retention(ctx: AccountContext) -> Iterator[Result]:
+    minimum = ctx.config.min_log_retention_days
+    for name, region, prefixes, gap in _trail_buckets(ctx):
+        if gap:
+            yield gap
+            continue
+        try:
+            bucket, _ = ctx.bucket(name)
+            versioning = require(bucket["versioning"], f"versioning of bucket {name}")
+            rules = require(bucket["lifecycle_rules"], f"lifecycle of bucket {name}")
+        except Unavailable as exc:
+            yield Result.unknown(region, name, exc.reason)
+            continue
+        problems = retention_problems(rules, prefixes, minimum)
+        if versioning != "Enabled":
+            problems.insert(0, f"versioning is {versioning}: a deleted or overwritten log is gone")
+        if problems:
+            yield Result.failed(region, name, "; ".join(problems))
+        else:
+            lock = bucket.get("object_lock")
+            locked = " and Object Lock" if lock and not is_unavailable(lock) else ""
+            yield Result.passed(region, name, f"versioned{locked}; no lifecycle rule deletes logs before "
+                                f"{minimum} days")
+
+
+_BLOCK_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+def _full_block(configuration) -> bool:
+    return isinstance(configuration, dict) and all(configuration.get(key) for key in _BLOCK_KEYS)
+
+
+def _bucket_not_public(ctx: AccountContext) -> Iterator[Result]:
+    for name, region, _, gap in _trail_buckets(ctx):
+        if gap:
+            yield gap
+            continue
+        try:
+            bucket, owner = ctx.bucket(name)
+            bucket_block = require(bucket["public_access_block"], f"public access block of bucket {name}")
+        except Unavailable as exc:
+            yield Result.unknown(region, name, exc.reason)
+            continue
+        if _full_block(bucket_block):
+            yield Result.passed(region, name, "bucket blocks all public access")
+            continue
+        account_block = ctx.account_public_access_block(owner)
+        if _full_block(account_block):
+            yield Result.passed(region, name, f"account {owner} blocks all public access")
+        elif is_unavailable(account_block):
+            yield Result.unknown(region, name, "bucket has no full public access block and the account-level "
+                                 f"block could not be read ({account_block['unavailable']['reason']})")
+        else:
+            yield Result.failed(region, name, "neither the bucket nor its account blocks all public access")
+
+
+# --- the checks --------------------------------------------------------------------------------------------
+
+_TRAIL_COMPONENT = "Deploy infra component OrganizationTrail (infra/components/org_trail.py)"
+
+CHECKS = (
+    Check(
+        id="cloudtrail.multi_region_logging",
+        title="A multi-region trail is logging",
+        severity=Severity.CRITICAL,
+        rationale="Without a trail, API activity older than the 90-day Event history is gone, and activity in "
+                  "regions you do not use is never recorded. Responders cannot say what an attacker did.",
+        remediation=f"{_TRAIL_COMPONENT}: an organization trail, multi-region, with global service events.",
+        references=("CIS AWS Foundations v3.0.0 3.1",
+                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html"),
+        evaluate=_multi_region_logging,
+    ),
+    Check(
+        id="cloudtrail.management_events_rw",
+        title="Management events, read and write, are recorded",
+        severity=Severity.HIGH,
+        rationale="Reconnaissance (List*, Describe*, GetCallerIdentity) shows up only in read events; write-only "
+                  "trails hide how an attacker found their way.",
+        remediation=f"{_TRAIL_COMPONENT}: its management-events selector records read and write.",
+        references=("https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html",),
+        evaluate=_per_region_coverage(_records_management_rw, "no logging trail records management events, both "
+                                      "read and write, in this region"),
+    ),
+    Check(
+        id="cloudtrail.log_file_validation",
+        title="Trails validate their log files",
+        severity=Severity.MEDIUM,
+        rationale="Digest files prove logs were not altered or deleted: evidence that stands up later.",
+        remediation=f"{_TRAIL_COMPONENT} enables log file validation; or aws cloudtrail update-trail "
+                    "--enable-log-file-validation.",
+        references=("CIS AWS Foundations v3.0.0 3.2",
+                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html"),
+        evaluate=_per_logging_trail(_log_file_validation),
+    ),
+    Check(
+        id="cloudtrail.kms_encryption",
+        title="Trails are encrypted with a KMS key",
+        severity=Severity.MEDIUM,
+        rationale="A KMS key adds a second permission (kms:Decrypt) between a reader of the bucket and the logs, "
+                  "and every decrypt is itself logged.",
+        remediation=f"{_TRAIL_COMPONENT} creates a customer managed key with rotation and a least-privilege policy.",
+        references=("CIS AWS Foundations v3.0.0 3.5",
+                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/encrypting-cloudtrail-log-files-with-aws-kms.html"),
+        evaluate=_per_logging_trail(_kms_encryption),
+    ),
+    Check(
+        id="cloudtrail.s3_data_events",
+        title="S3 object-level read and write events are recorded",
+        severity=Severity.HIGH,
+        rationale="Only data events (GetObject, PutObject, DeleteObject) answer the breach question: which objects "
+                  "were read or destroyed. A ListBuckets call is not proof of exfiltration; a GetObject is.",
+        remediation=f"{_TRAIL_COMPONENT} with data_events.s3 set to 'all' or to the buckets that hold sensitive "
+                    "data (see docs/provisioning.md for the cost trade-off).",
+        references=("CIS AWS Foundations v3.0.0 3.8 and 3.9",
+                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"),
+        evaluate=_per_region_coverage(_records_s3_data, "no logging trail records S3 object-level read and write "
+                                      "events in this region"),
+    ),
+    Check(
+        id="cloudtrail.lambda_data_events",
+        title="Lambda invoke events are recorded",
+        severity=Severity.MEDIUM,
+        rationale="Invocations of a backdoored or abused function are data events; without them responders cannot "
+                  "tell who ran it, or when.",
+        remediation=f"{_TRAIL_COMPONENT} with data_events.lambda set to 'all' or to the functions that matter.",
+        references=("https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html",),
+        evaluate=_per_region_coverage(_records_lambda_invoke, "no logging trail records Lambda invoke events in "
+                                      "this region"),
+    ),
+    Check(
+        id="cloudtrail.bucket_retention",
+        title="The trail bucket keeps logs long enough and is versioned",
+        severity=Severity.HIGH,
+        rationale="Intrusions are often found months late. Logs deleted by a lifecycle rule, or by an attacker "
+                  "in an unversioned bucket, cannot be investigated.",
+        remediation=f"{_TRAIL_COMPONENT}: versioning, lifecycle keeping at least min_log_retention_days, "
+                    "optional Object Lock.",
+        references=("https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
+                    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html"),
+        evaluate=_bucket_retention,
+    ),
+    Check(
+        id="cloudtrail.bucket_not_public",
+        title="The trail bucket blocks public access",
+        severity=Severity.HIGH,
+        rationale="Trail logs map your whole estate; public logs hand an attacker the map and the evidence.",
+        remediation=f"{_TRAIL_COMPONENT} sets a full public access block and a TLS-only bucket policy.",
+        references=("CIS AWS Foundations v1.4.0 3.3",
+                    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html"),
+        evaluate=_bucket_not_public,
+    ),
+    Check(
+        id="cloudtrail.cloudwatch_logs",
+        title="A trail delivers to CloudWatch Logs",
+        severity=Severity.MEDIUM,
+        rationale="CloudWatch Logs makes trail events searchable in minutes (Logs Insights) and alarmable, instead "
+                  "of downloading and parsing S3 objects mid-incident.",
+        remediation=f"{_TRAIL_COMPONENT} delivers to a CloudWatch log group with retention.",
+        references=("CIS AWS Foundations v1.4.0 3.4",
+                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html"),
+        evaluate=_per_region_coverage(_delivers_to_cloudwatch, "no logging trail covering this region delivers to "
+                                      "CloudWatch Logs"),
+    ),
+)

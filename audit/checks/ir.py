@@ -1,0 +1,140 @@
+"""Containment readiness: someone allowed to act, a place to put a compromised instance, and
+deny policies ready to attach."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import policies
+from audit.checks._iam_docs import role_documents
+from audit.context import AccountContext
+from audit.iam_policy import principal_account, restricts_caller, role_allows, statements, trusted_principals
+from audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
+from audit.snapshot import require
+
+
+def missing_capabilities(documents: list[dict], boundary: dict | None) -> list[str]:
+    return [capability.name for capability in policies.RESPONDER_CAPABILITIES
+            if not any(all(role_allows(documents, boundary, action) for action in actions)
+                       for actions in capability.any_of)]
+
+
+def trust_problems(trust_policy: dict | None, security_account: str) -> list[str]:
+    problems = []
+    principals = trusted_principals(trust_policy)
+    if any(p == "*" and not restricts_caller(c) for p, c in principals):
+        problems.append("its trust policy lets any AWS principal assume it")
+    from_security = any(principal_account(p) == security_account
+                        or (p == "*" and restricts_caller(c) and security_account in json.dumps(c))
+                        for p, c in principals)
+    if not from_security:
+        problems.append(f"it is not assumable from the security account {security_account}")
+    return problems
+
+
+def _responder_role(ctx: AccountContext) -> Iterator[Result]:
+    name = ctx.config.responder_role_name
+    iam = ctx.service("iam")
+    role = iam["roles"].get(name)
+    if role is None:
+        yield Result.failed(GLOBAL, name, f"there is no role {name}: nobody is set up to contain an incident here")
+        return
+    if not ctx.config.security_account_id:
+        yield Result.unknown(GLOBAL, role["arn"], "set security_account_id in the [audit] config to check who may "
+                             "assume the responder role")
+        return
+    documents, boundary = role_documents(iam, role)
+    problems = trust_problems(role["trust_policy"], ctx.config.security_account_id)
+    missing = missing_capabilities(documents, boundary)
+    if missing:
+        problems.append("it cannot " + ", ".join(missing))
+    if problems:
+        yield Result.failed(GLOBAL, role["arn"], "; ".join(problems))
+    else:
+        yield Result.passed(GLOBAL, role["arn"], f"assumable from {ctx.config.security_account_id} and can "
+                            "isolate, snapshot, disable keys, attach deny policies and lock buckets")
+
+
+def _quarantine_group(ctx: AccountContext) -> Iterator[Result]:
+    group_name = ctx.config.quarantine_group_name
+
+    def judge(region: str, data: dict) -> Iterator[Result]:
+        vpcs = require(data["vpcs"], f"VPCs in {region}")
+        groups = require(data["quarantine_groups"], f"security groups in {region}")
+        by_vpc = {g["vpc_id"]: g for g in groups if g["name"] == group_name}
+        for vpc in vpcs:
+            group = by_vpc.get(vpc["vpc_id"])
+            if group is None:
+                yield Result.failed(region, vpc["vpc_id"], f"no security group {group_name} to isolate instances with")
+            elif group["ingress"] or group["egress"]:
+                yield Result.failed(region, group["group_id"], f"{group_name} has {len(group['ingress'])} inbound "
+                                    f"and {len(group['egress'])} outbound rule(s); it must have none")
+            else:
+                yield Result.passed(region, group["group_id"], f"{group_name} in {vpc['vpc_id']} has no rules")
+    return ctx.per_region("ec2", judge)
+
+
+def policy_shape(document: dict | None) -> list[tuple]:
+    """What a policy does, without the values config fills in (CIDRs, cutoff time, allow-list)."""
+    return sorted((s.get("Effect"), "NotAction" in s, json.dumps(s.get("Action")) if "Action" in s else "",
+                   tuple(sorted((operator, key) for operator, keys in (s.get("Condition") or {}).items()
+                                for key in keys)))
+                  for s in statements(document))
+
+
+def _containment_policies(ctx: AccountContext) -> Iterator[Result]:
+    deployed = ctx.service("iam")["containment_policies"]
+    missing, altered = [], []
+    for policy in policies.REQUIRED_CONTAINMENT_POLICIES:
+        if policy.name not in deployed:
+            missing.append(policy.name)
+        elif policy_shape(deployed[policy.name]["document"]) != policy_shape(policies.load(policy.file)):
+            altered.append(policy.name)
+    if missing or altered:
+        reasons = ([f"missing: {', '.join(missing)}"] if missing else []) + \
+                  ([f"not what policies/ defines: {', '.join(altered)}"] if altered else [])
+        yield Result.failed(GLOBAL, NO_RESOURCE, "; ".join(reasons))
+    else:
+        yield Result.passed(GLOBAL, NO_RESOURCE, "deny-all, deny-unless-trusted-IP and revoke-older-sessions are ready")
+
+
+CHECKS = (
+    Check(
+        id="ir.responder_role",
+        title="A responder role can contain an incident",
+        severity=Severity.CRITICAL,
+        rationale="In an incident there is no time to negotiate permissions. Responders from the security account "
+                  "need a role, in every account, that can isolate instances, snapshot volumes, disable keys, "
+                  "attach deny policies to users and roles, and lock buckets.",
+        remediation="Deploy infra component IncidentResponseRoles (infra/components/ir_roles.py): IncidentResponder "
+                    "trusting only the security account, with the permissions in policies/iam/responder.json.",
+        references=("https://docs.aws.amazon.com/whitepapers/latest/aws-security-incident-response-guide/"
+                    "use-iam-roles-for-incident-response.html",),
+        evaluate=_responder_role,
+    ),
+    Check(
+        id="ir.quarantine_security_group",
+        title="Every VPC has an empty quarantine security group",
+        severity=Severity.HIGH,
+        rationale="Moving a compromised instance to a group with no rules stops new connections at once, without "
+                  "touching its neighbours (a NACL would). Having it ready saves minutes; an accidental rule in it "
+                  "defeats it.",
+        remediation="Deploy infra component QuarantineSecurityGroups (infra/components/quarantine.py); "
+                    "see docs/containment.md for the connection-tracking two-step swap.",
+        references=("https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html",
+                    "https://docs.aws.amazon.com/security-ir/latest/userguide/source-containment.html"),
+        evaluate=_quarantine_group,
+    ),
+    Check(
+        id="ir.containment_policies",
+        title="Deny policies are ready to attach",
+        severity=Severity.MEDIUM,
+        rationale="Deny-all, deny-unless-trusted-IP and revoke-older-sessions policies, created ahead of time and "
+                  "reviewed, can be attached in seconds to a compromised user or role.",
+        remediation="Deploy infra component ContainmentPolicies (infra/components/containment_policies.py), "
+                    "which creates the documents in policies/iam/.",
+        references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html",),
+        evaluate=_containment_policies,
+    ),
+)

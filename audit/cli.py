@@ -1,0 +1,178 @@
+"""The `irready` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from audit import config as config_module
+from audit.checks import ALL_CHECKS
+from audit.errors import IrreadyError, UnreachableError, UsageError
+from audit.evaluate import evaluate, exceeds, summarize
+from audit.files import write_atomically
+from audit.model import Severity
+from audit.report import Report, json_report, markdown, table
+from audit.snapshot import MARKER
+from audit.snapshot import load as load_snapshot
+from audit.snapshot import save as save_snapshot
+
+RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render}
+
+EXIT_OK, EXIT_GAPS, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+_EPILOG = """exit codes:
+  0  no FAIL at or above --fail-on
+  1  gaps found (a FAIL at or above --fail-on)
+  2  usage, config or input error
+  3  the audit could not reach AWS at all
+"""
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML file with an [audit] table (see docs/configuration.md)")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="table", help="report format (default: table)")
+    parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
+    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default="low",
+                        help="exit 1 when a check of at least this severity FAILs (default: low, i.e. any FAIL)")
+    parser.add_argument("--min-log-retention-days", type=int, metavar="DAYS",
+                        help="shortest acceptable log retention (default: 365)")
+    parser.add_argument("--security-account-id", metavar="ID",
+                        help="the account responders come from; ir.responder_role needs it")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="irready", description="Is this AWS organization ready for a security incident? A read-only audit.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to standard error")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    audit = commands.add_parser(
+        "audit", help="collect account state with read-only calls, evaluate the checks, report the gaps",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    audit.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
+    audit.add_argument("--regions", help="comma-separated regions, or 'all' for each account's enabled regions "
+                                         "(default: all)")
+    audit.add_argument("--endpoint-url", help="send every AWS call here (moto, LocalStack) instead of AWS")
+    audit.add_argument("--accounts", help="comma-separated account ids to audit by assuming --role-name in each "
+                                          "(default: the caller's own account)")
+    audit.add_argument("--role-name", help="role to assume in each of --accounts (default: irready-audit)")
+    audit.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
+    audit.add_argument("--max-workers", type=int, default=8, help="concurrent API calls per account (default: 8)")
+    audit.add_argument("--snapshot-out", type=Path, help="also save the collected snapshot (JSON) for "
+                                                         "`irready evaluate` and as evidence")
+    _report_options(audit)
+
+    offline = commands.add_parser(
+        "evaluate", help="re-evaluate a saved snapshot offline, without calling AWS",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    offline.add_argument("snapshot", type=Path, help="a file written by `irready audit --snapshot-out`")
+    _report_options(offline)
+
+    listing = commands.add_parser("checks", help="list the checks with their metadata")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+
+    demo = commands.add_parser("demo", help="audit an emulated organization (moto, in-process; no credentials)")
+    demo.add_argument("--output-dir", type=Path, default=Path("reports"), help="where to write the reports "
+                                                                                 "(default: reports/)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="irready: %(message)s", stream=sys.stderr)
+    try:
+        if args.command == "audit":
+            return _audit(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
+        if args.command == "checks":
+            return _list_checks(args)
+        from audit.demo.run import run_demo  # the emulator is only needed here
+        return run_demo(args.output_dir)
+    except IrreadyError as exc:
+        print(f"irready: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("irready: interrupted; no report was written", file=sys.stderr)
+        return 130
+
+
+def _flag_overrides(args: argparse.Namespace) -> dict:
+    flags = {"min_log_retention_days": args.min_log_retention_days, "security_account_id": args.security_account_id}
+    for name in ("regions", "accounts", "role_name", "external_id"):
+        flags[name] = getattr(args, name, None)
+    return flags
+
+
+def _config(args: argparse.Namespace, base: config_module.AuditConfig | None = None) -> config_module.AuditConfig:
+    if base is None:
+        base = config_module.AuditConfig()
+    if args.config:
+        file_values = config_module.load_file(args.config)
+        if base != config_module.AuditConfig():
+            _refuse_collection_changes(base, file_values, str(args.config))
+        base = config_module.merge(base, file_values, f"config {args.config}:")
+    return config_module.merge(base, _flag_overrides(args), "option")
+
+
+def _refuse_collection_changes(snapshot_config, values: dict, source: str) -> None:
+    for key in config_module.COLLECTION_KEYS:
+        if key in values and config_module.build({key: values[key]}, source) != \
+                config_module.build({key: getattr(snapshot_config, key)}, "snapshot"):
+            raise UsageError(f"{source}: audit.{key} was fixed when the snapshot was collected; "
+                             "remove it, or run `irready audit` again with the new value")
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from audit.aws import base_session  # boto3 session set-up is not needed by `evaluate`
+    from audit.collect.run import collect_snapshot
+
+    if args.max_workers < 1:
+        raise UsageError(f"--max-workers must be at least 1, got {args.max_workers}")
+    config = _config(args)
+    snapshot = collect_snapshot(config, base_session(args.profile), args.endpoint_url, args.max_workers)
+    if args.snapshot_out:
+        save_snapshot(snapshot, args.snapshot_out)
+    if snapshot["accounts"] and all(MARKER in account for account in snapshot["accounts"].values()):
+        _report(args, snapshot, config)
+        raise UnreachableError("no account could be audited (see the UNKNOWN findings for why)")
+    return _report(args, snapshot, config)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    snapshot = load_snapshot(args.snapshot)
+    recorded = dict(snapshot.get("config") or {})
+    recorded.pop("external_id", None)
+    base = config_module.build(recorded, f"snapshot {args.snapshot} config")
+    return _report(args, snapshot, _config(args, base))
+
+
+def _report(args: argparse.Namespace, snapshot: dict, config: config_module.AuditConfig) -> int:
+    findings = evaluate(snapshot, config)
+    report = Report(findings=findings, summary=summarize(findings, snapshot), checks=list(ALL_CHECKS),
+                    snapshot_meta={key: snapshot.get(key) for key in ("collected_at", "caller_account_id",
+                                                                       "tool_version")})
+    text = RENDERERS[args.format](report)
+    if args.output:
+        write_atomically(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_GAPS if exceeds(findings, Severity(args.fail_on)) else EXIT_OK
+
+
+def _list_checks(args: argparse.Namespace) -> int:
+    if args.format == "json":
+        import json
+        print(json.dumps([check.metadata() for check in ALL_CHECKS], indent=2))
+        return EXIT_OK
+    from tabulate import tabulate
+    print(tabulate([[c.id, c.severity.value, c.title] for c in ALL_CHECKS], headers=["id", "severity", "title"]))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

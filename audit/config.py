@@ -1,0 +1,156 @@
+"""Audit configuration: a TOML file's ``[audit]`` table, overridden by command-line flags.
+
+Every key is optional. Unknown keys are rejected, since a misspelt key that is silently ignored
+would quietly weaken the audit.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cache
+from pathlib import Path
+
+import boto3
+
+from audit.errors import UsageError
+
+ALL_REGIONS = "all"
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+_GROUP_NAME = re.compile(r"^[\w .:/()#,@\[\]+=&;{}!$*-]{1,255}$")
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    regions: tuple[str, ...] | str = ALL_REGIONS  # region names, or "all": each account's enabled regions
+    security_account_id: str | None = None  # where responders come from; ir.responder_role needs it
+    responder_role_name: str = "IncidentResponder"
+    quarantine_group_name: str = "irready-quarantine"
+    min_log_retention_days: int = 365
+    # Other accounts to audit, by assuming `role_name` in each (the caller's own account when empty).
+    accounts: tuple[str, ...] = ()
+    role_name: str = "irready-audit"
+    external_id: str | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["regions"] = self.regions if isinstance(self.regions, str) else list(self.regions)
+        data["accounts"] = list(self.accounts)
+        data.pop("external_id")  # a shared secret: not written to snapshots
+        return data
+
+
+KEYS = tuple(f.name for f in fields(AuditConfig))
+# Keys that decide what is collected; a snapshot fixes them, so `evaluate` cannot change them.
+COLLECTION_KEYS = ("regions", "responder_role_name", "quarantine_group_name", "accounts", "role_name")
+
+
+def load_file(path: Path) -> dict:
+    """The ``[audit]`` table of a TOML file, unvalidated."""
+    try:
+        document = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UsageError(f"config {path}: no such file")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"config {path}: cannot read it ({exc})")
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"config {path}: not valid TOML ({exc})")
+    unknown_tables = sorted(set(document) - {"audit"})
+    if unknown_tables:
+        raise UsageError(f"config {path}: unknown table [{unknown_tables[0]}]; the only table is [audit]")
+    table = document.get("audit", {})
+    if not isinstance(table, dict):
+        raise UsageError(f"config {path}: 'audit' must be a table, e.g. [audit]")
+    return table
+
+
+def build(values: dict, source: str = "config") -> AuditConfig:
+    """Validate raw values (from TOML or flags) into an AuditConfig; one clear error per bad key."""
+    unknown = sorted(set(values) - set(KEYS))
+    if unknown:
+        raise UsageError(f"{source}: unknown key audit.{unknown[0]}; known keys: {', '.join(KEYS)}")
+    parsed = {key: _VALIDATORS[key](value, f"{source}: audit.{key}") for key, value in values.items()}
+    return replace(AuditConfig(), **parsed)
+
+
+def merge(base: AuditConfig, overrides: dict, source: str) -> AuditConfig:
+    """``base`` with the non-None ``overrides`` (e.g. command-line flags) validated and applied."""
+    parsed = {key: _VALIDATORS[key](value, f"{source} {key}") for key, value in overrides.items()
+              if value is not None}
+    return replace(base, **parsed)
+
+
+# --- validators: each returns the clean value or raises UsageError naming the key and the fix -----------
+
+def _regions(value, where: str):
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{where}: expected region names like us-east-1,eu-west-1 or 'all'")
+    if value == [ALL_REGIONS]:
+        return ALL_REGIONS
+    known = known_regions()
+    for name in value:
+        if name not in known:
+            hint = ", ".join(r for r in sorted(known) if r.split("-")[0] == name.split("-")[0])[:120]
+            raise UsageError(f"{where}: unknown region {name!r}; use names like "
+                             f"{hint or 'us-east-1, eu-west-1'}, or 'all'")
+    return tuple(dict.fromkeys(value))
+
+
+def _account_id(value, where: str) -> str:
+    text = str(value)
+    if not _ACCOUNT_ID.match(text):
+        raise UsageError(f"{where}: {value!r} is not a 12-digit AWS account id; quote it, e.g. \"123456789012\"")
+    return text
+
+
+def _account_ids(value, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list):
+        raise UsageError(f"{where}: expected a list of 12-digit account ids")
+    return tuple(dict.fromkeys(_account_id(v, where) for v in value))
+
+
+def _name(pattern: re.Pattern, what: str):
+    def validate(value, where: str) -> str:
+        if not isinstance(value, str) or not pattern.match(value):
+            raise UsageError(f"{where}: {value!r} is not a valid {what}")
+        return value
+    return validate
+
+
+def _days(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit() or int(value) < 1:
+        raise UsageError(f"{where}: expected a whole number of days, at least 1 (e.g. 365), got {value!r}")
+    return int(value)
+
+
+def _text(value, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{where}: expected a non-empty string")
+    return value
+
+
+_VALIDATORS = {
+    "regions": _regions,
+    "security_account_id": _account_id,
+    "responder_role_name": _name(_ROLE_NAME, "IAM role name"),
+    "quarantine_group_name": _name(_GROUP_NAME, "security group name"),
+    "min_log_retention_days": _days,
+    "accounts": _account_ids,
+    "role_name": _name(_ROLE_NAME, "IAM role name"),
+    "external_id": _text,
+}
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    session = boto3.session.Session()
+    regions = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("ec2", partition_name=partition))
+    return frozenset(regions)

@@ -1,0 +1,72 @@
+"""What a check sees: one account of a snapshot, the config, and safe access to the data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from audit.config import AuditConfig
+from audit.model import Result
+from audit.snapshot import Unavailable, is_unavailable, require
+
+
+@dataclass
+class AccountContext:
+    snapshot: dict
+    account_id: str
+    config: AuditConfig
+
+    @property
+    def account(self) -> dict:
+        return self.snapshot["accounts"][self.account_id]
+
+    @property
+    def regions(self) -> list[str]:
+        return list(self.account.get("regions", []))
+
+    def service(self, name: str) -> Any:
+        """A global service's data (account, iam, s3, cloudtrail_trails); Unavailable if not collected."""
+        return require(self.account.get("services", {}).get(name), f"{name} in account {self.account_id}")
+
+    def regional(self, name: str, region: str) -> Any:
+        by_region = require(self.account.get("services", {}).get(name), f"{name} in account {self.account_id}")
+        return require(by_region.get(region), f"{name} in {region}")
+
+    def per_region(self, service: str, judge: Callable[[str, Any], Iterator[Result]],
+                   resource: str = "-") -> Iterator[Result]:
+        """``judge(region, data)`` for every audited region; UNKNOWN for a region whose data is missing.
+
+        ``judge`` may itself raise Unavailable (for a second service it needs); that region is then
+        UNKNOWN too, and the other regions are still judged.
+        """
+        for region in self.regions:
+            try:
+                yield from list(judge(region, self.regional(service, region)))
+            except Unavailable as exc:
+                yield Result.unknown(region, resource, exc.reason)
+
+    def bucket(self, name: str) -> tuple[dict, str]:
+        """A trail bucket's settings and the account they were read in.
+
+        The bucket often lives in another (log archive) account: the first account of the snapshot
+        that could read it wins.
+        """
+        reasons = []
+        for account_id, account in self.snapshot["accounts"].items():
+            buckets = (account.get("services", {}).get("s3") or {}).get("buckets") or {}
+            data = buckets.get(name) if isinstance(buckets, dict) else None
+            if data is None:
+                continue
+            if not is_unavailable(data) and not is_unavailable(data.get("versioning")):
+                return data, account_id
+            try:
+                require(data if is_unavailable(data) else data.get("versioning"), f"bucket {name}")
+            except Unavailable as exc:
+                reasons.append(exc.reason)
+        raise Unavailable(reasons[0] if reasons else f"bucket {name} was not collected; "
+                          "audit the account that owns it too")
+
+    def account_public_access_block(self, account_id: str) -> Any:
+        s3 = self.snapshot["accounts"][account_id].get("services", {}).get("s3") or {}
+        return s3.get("account_public_access_block")

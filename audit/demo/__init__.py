@@ -1,0 +1,1 @@
+"""The embedded emulated AWS (moto) and the demo organization seeded into it."""

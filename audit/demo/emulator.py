@@ -1,0 +1,65 @@
+"""moto's server in this process, on a free loopback port: an AWS endpoint that boto3 reaches
+over real HTTP with ``endpoint_url``. Used by ``irready demo`` and by the tests."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import boto3
+from werkzeug.serving import make_server
+
+DEFAULT_ACCOUNT = "123456789012"  # the account moto's default credentials belong to
+_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+WsgiApp = Callable
+
+
+class Emulator:
+    """Start with ``with Emulator() as aws: ...``; ``aws.url`` is the endpoint.
+
+    ``middleware``, if given, wraps moto's WSGI app (the tests inject faults with it).
+    """
+
+    def __init__(self, middleware: Callable[[WsgiApp], WsgiApp] | None = None):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
+                                   request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Emulator:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        """Forget every resource in every account."""
+        import urllib.request
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")).read()
+
+    def session(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> boto3.Session:
+        """A session whose calls land in ``account_id`` (moto maps assumed-role keys to the account)."""
+        if account_id == DEFAULT_ACCOUNT:
+            return boto3.Session(region_name=region, **_CREDENTIALS)
+        sts = boto3.client("sts", endpoint_url=self.url, region_name=region, **_CREDENTIALS)
+        credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+                                      RoleSessionName="irready-seed")["Credentials"]
+        return boto3.Session(region_name=region, aws_access_key_id=credentials["AccessKeyId"],
+                             aws_secret_access_key=credentials["SecretAccessKey"],
+                             aws_session_token=credentials["SessionToken"])
+
+    def client(self, session: boto3.Session, service: str, region: str = "us-east-1"):
+        return session.client(service, region_name=region, endpoint_url=self.url)

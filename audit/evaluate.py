@@ -1,0 +1,68 @@
+"""Run every check over every account of a snapshot, and summarize."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+
+from audit.checks import ALL_CHECKS
+from audit.config import AuditConfig
+from audit.context import AccountContext
+from audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Result, Severity, Status
+from audit.snapshot import MARKER, Unavailable, iter_unavailable
+
+log = logging.getLogger("irready")
+
+
+def evaluate(snapshot: dict, config: AuditConfig, checks: Iterable[Check] = ALL_CHECKS) -> list[Finding]:
+    checks = list(checks)
+    findings = []
+    for account_id in sorted(snapshot["accounts"]):
+        context = AccountContext(snapshot, account_id, config)
+        account = snapshot["accounts"][account_id]
+        for check in checks:
+            for result in _run(check, context, account):
+                findings.append(Finding(
+                    check_id=check.id, title=check.title, status=result.status, severity=check.severity,
+                    account_id=account_id, region=result.region, resource_id=result.resource_id,
+                    reason=result.reason, remediation=check.remediation))
+    return sorted(findings, key=lambda f: f.sort_key)
+
+
+def _run(check: Check, context: AccountContext, account: dict) -> list[Result]:
+    if MARKER in account:
+        marker = account[MARKER]
+        return [Result.unknown(GLOBAL, NO_RESOURCE, f"account not audited: {marker['reason']} "
+                               f"({marker['operation']}: {marker['code']})")]
+    try:
+        return list(check.evaluate(context))
+    except Unavailable as exc:
+        return [Result.unknown(GLOBAL, NO_RESOURCE, exc.reason)]
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # A hand-edited or truncated snapshot: say so for this check, keep evaluating the rest.
+        log.debug("check %s on account %s", check.id, context.account_id, exc_info=True)
+        return [Result.unknown(GLOBAL, NO_RESOURCE, f"snapshot data malformed for this check "
+                               f"({type(exc).__name__}: {exc})")]
+
+
+def summarize(findings: list[Finding], snapshot: dict) -> dict:
+    by_status = Counter(f.status.value for f in findings)
+    failing = Counter(f.severity.value for f in findings if f.status is Status.FAIL)
+    coverage_gaps = [
+        {"account_id": account_id, "where": path, **marker}
+        for account_id, path, marker in iter_unavailable(snapshot)
+    ]
+    return {
+        "accounts": len(snapshot["accounts"]),
+        "regions": sorted({r for a in snapshot["accounts"].values() for r in a.get("regions", [])}),
+        "checks": len({f.check_id for f in findings}),
+        "findings": {status.value: by_status.get(status.value, 0) for status in Status},
+        "failures_by_severity": {s.value: failing.get(s.value, 0) for s in Severity},
+        "coverage_gaps": coverage_gaps,
+    }
+
+
+def exceeds(findings: list[Finding], fail_on: Severity) -> bool:
+    """Any FAIL at or above ``fail_on``: the exit code's question."""
+    return any(f.status is Status.FAIL and f.severity.rank >= fail_on.rank for f in findings)

@@ -1,0 +1,97 @@
+"""The snapshot: everything the collectors saw, as plain JSON-serializable data.
+
+Layout::
+
+    {"schema": "irready/snapshot-v1", "tool_version": ..., "collected_at": ...,
+     "config": {...the AuditConfig used...},
+     "accounts": {"<account id>": {
+         "account_id": ..., "regions": [...],
+         "unavailable": {...}            # only when the account could not be reached at all
+         "services": {
+             "<global service>": {...},  # account, iam, s3
+             "<regional service>": {"<region>": {...}},
+         }}}}
+
+Wherever a call failed, the value collected there is an *unavailable marker*,
+``{"unavailable": {"operation", "code", "message", "reason"}}``, instead of the data, so that
+"could not look" is never mistaken for "nothing there". Checks meet markers through
+``AccountContext``, which turns them into ``Unavailable`` and then UNKNOWN findings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from audit.errors import UsageError
+from audit.files import write_atomically
+
+SCHEMA = "irready/snapshot-v1"
+MARKER = "unavailable"
+
+
+class Unavailable(Exception):  # noqa: N818 - it is a state of the data, raised to skip to UNKNOWN
+    """Raised when a check needs data that could not be collected."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def unavailable(operation: str, code: str, message: str, reason: str) -> dict:
+    return {MARKER: {"operation": operation, "code": code, "message": message, "reason": reason}}
+
+
+def is_unavailable(value: Any) -> bool:
+    return isinstance(value, dict) and MARKER in value and len(value) == 1
+
+
+def require(value: Any, what: str) -> Any:
+    """The value itself, or ``Unavailable`` saying why ``what`` could not be read."""
+    if value is None:
+        raise Unavailable(f"{what} was not collected")
+    if is_unavailable(value):
+        marker = value[MARKER]
+        raise Unavailable(f"{what}: {marker['reason']} ({marker['operation']}: {marker['code']})")
+    return value
+
+
+def iter_unavailable(snapshot: dict):
+    """Every marker in the snapshot, as (account id, path, marker): the audit's coverage gaps."""
+    def walk(value, path):
+        if is_unavailable(value):
+            yield path, value[MARKER]
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                yield from walk(child, (*path, str(key)))
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                yield from walk(child, (*path, str(index)))
+
+    for account_id, account in snapshot.get("accounts", {}).items():
+        for path, marker in walk(account, ()):
+            yield account_id, "/".join(path), marker
+
+
+def save(snapshot: dict, path: Path) -> None:
+    write_atomically(path, json.dumps(snapshot, indent=1, sort_keys=True, default=str) + "\n")
+
+
+def load(path: Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UsageError(f"snapshot {path}: no such file; pass a file written by `irready audit --snapshot-out`")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"snapshot {path}: cannot read it ({exc})")
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"snapshot {path}: not valid JSON (line {exc.lineno}: {exc.msg}); "
+                         "pass a file written by `irready audit --snapshot-out`")
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise UsageError(f"snapshot {path}: field 'schema' is {found!r}, expected {SCHEMA!r}; "
+                         "pass a file written by `irready audit --snapshot-out`")
+    if not isinstance(data.get("accounts"), dict):
+        raise UsageError(f"snapshot {path}: field 'accounts' must be an object keyed by account id")
+    return data
