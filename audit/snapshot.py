@@ -47,9 +47,13 @@ def is_unavailable(value: Any) -> bool:
     return isinstance(value, dict) and MARKER in value and len(value) == 1
 
 
-def require(value: Any, what: str) -> Any:
-    """The value itself, or ``Unavailable`` saying why ``what`` could not be read."""
-    if value is None:
+def require(value: Any, what: str, *, none_means_unset: bool = False) -> Any:
+    """The value itself, or ``Unavailable`` saying why ``what`` could not be read.
+
+    None is "not collected" unless ``none_means_unset``: for settings whose API answers
+    "not configured" (a bucket without a public access block), None is that answer.
+    """
+    if value is None and not none_means_unset:
         raise Unavailable(f"{what} was not collected")
     if is_unavailable(value):
         marker = value[MARKER]

@@ -275,7 +275,8 @@ def _bucket_not_public(ctx: AccountContext) -> Iterator[Result]:
             continue
         try:
             bucket, owner = ctx.bucket(name)
-            bucket_block = require(bucket["public_access_block"], f"public access block of bucket {name}")
+            bucket_block = require(bucket["public_access_block"], f"public access block of bucket {name}",
+                                   none_means_unset=True)
         except Unavailable as exc:
             yield Result.unknown(region, name, exc.reason)
             continue
@@ -294,7 +295,7 @@ def _bucket_not_public(ctx: AccountContext) -> Iterator[Result]:
 
 # --- the checks --------------------------------------------------------------------------------------------
 
-_TRAIL_COMPONENT = "Deploy infra component OrganizationTrail (infra/components/org_trail.py)"
+_TRAIL_COMPONENT = "infra component OrganizationTrail (infra/components/org_trail.py)"
 
 CHECKS = (
     Check(
@@ -303,7 +304,7 @@ CHECKS = (
         severity=Severity.CRITICAL,
         rationale="Without a trail, API activity older than the 90-day Event history is gone, and activity in "
                   "regions you do not use is never recorded. Responders cannot say what an attacker did.",
-        remediation=f"{_TRAIL_COMPONENT}: an organization trail, multi-region, with global service events.",
+        remediation=f"Deploy {_TRAIL_COMPONENT}: an organization trail, multi-region, with global service events.",
         references=("CIS AWS Foundations v3.0.0 3.1",
                     "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html"),
         evaluate=_multi_region_logging,
@@ -314,7 +315,7 @@ CHECKS = (
         severity=Severity.HIGH,
         rationale="Reconnaissance (List*, Describe*, GetCallerIdentity) shows up only in read events; write-only "
                   "trails hide how an attacker found their way.",
-        remediation=f"{_TRAIL_COMPONENT}: its management-events selector records read and write.",
+        remediation=f"Deploy {_TRAIL_COMPONENT}, whose management-events selector records read and write.",
         references=("https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html",),
         evaluate=_per_region_coverage(_records_management_rw, "no logging trail records management events, both "
                                       "read and write, in this region"),
@@ -324,7 +325,7 @@ CHECKS = (
         title="Trails validate their log files",
         severity=Severity.MEDIUM,
         rationale="Digest files prove logs were not altered or deleted: evidence that stands up later.",
-        remediation=f"{_TRAIL_COMPONENT} enables log file validation; or aws cloudtrail update-trail "
+        remediation=f"Deploy {_TRAIL_COMPONENT}, which enables log file validation; or aws cloudtrail update-trail "
                     "--enable-log-file-validation.",
         references=("CIS AWS Foundations v3.0.0 3.2",
                     "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html"),
@@ -336,7 +337,8 @@ CHECKS = (
         severity=Severity.MEDIUM,
         rationale="A KMS key adds a second permission (kms:Decrypt) between a reader of the bucket and the logs, "
                   "and every decrypt is itself logged.",
-        remediation=f"{_TRAIL_COMPONENT} creates a customer managed key with rotation and a least-privilege policy.",
+        remediation=f"Deploy {_TRAIL_COMPONENT}, which encrypts with a customer managed key (rotation, "
+                    "least-privilege key policy).",
         references=("CIS AWS Foundations v3.0.0 3.5",
                     "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/encrypting-cloudtrail-log-files-with-aws-kms.html"),
         evaluate=_per_logging_trail(_kms_encryption),
@@ -347,7 +349,7 @@ CHECKS = (
         severity=Severity.HIGH,
         rationale="Only data events (GetObject, PutObject, DeleteObject) answer the breach question: which objects "
                   "were read or destroyed. A ListBuckets call is not proof of exfiltration; a GetObject is.",
-        remediation=f"{_TRAIL_COMPONENT} with data_events.s3 set to 'all' or to the buckets that hold sensitive "
+        remediation=f"Deploy {_TRAIL_COMPONENT} with data_events.s3 set to 'all' or to the buckets that hold sensitive "
                     "data (see docs/provisioning.md for the cost trade-off).",
         references=("CIS AWS Foundations v3.0.0 3.8 and 3.9",
                     "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"),
@@ -360,7 +362,7 @@ CHECKS = (
         severity=Severity.MEDIUM,
         rationale="Invocations of a backdoored or abused function are data events; without them responders cannot "
                   "tell who ran it, or when.",
-        remediation=f"{_TRAIL_COMPONENT} with data_events.lambda set to 'all' or to the functions that matter.",
+        remediation=f"Deploy {_TRAIL_COMPONENT} with data_events.lambda set to 'all' or to the functions that matter.",
         references=("https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html",),
         evaluate=_per_region_coverage(_records_lambda_invoke, "no logging trail records Lambda invoke events in "
                                       "this region"),
@@ -371,7 +373,7 @@ CHECKS = (
         severity=Severity.HIGH,
         rationale="Intrusions are often found months late. Logs deleted by a lifecycle rule, or by an attacker "
                   "in an unversioned bucket, cannot be investigated.",
-        remediation=f"{_TRAIL_COMPONENT}: versioning, lifecycle keeping at least min_log_retention_days, "
+        remediation=f"Deploy {_TRAIL_COMPONENT}: versioning, lifecycle keeping at least min_log_retention_days, "
                     "optional Object Lock.",
         references=("https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
                     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html"),
@@ -382,7 +384,7 @@ CHECKS = (
         title="The trail bucket blocks public access",
         severity=Severity.HIGH,
         rationale="Trail logs map your whole estate; public logs hand an attacker the map and the evidence.",
-        remediation=f"{_TRAIL_COMPONENT} sets a full public access block and a TLS-only bucket policy.",
+        remediation=f"Deploy {_TRAIL_COMPONENT}, which sets a full public access block and a TLS-only bucket policy.",
         references=("CIS AWS Foundations v1.4.0 3.3",
                     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html"),
         evaluate=_bucket_not_public,
@@ -393,7 +395,7 @@ CHECKS = (
         severity=Severity.MEDIUM,
         rationale="CloudWatch Logs makes trail events searchable in minutes (Logs Insights) and alarmable, instead "
                   "of downloading and parsing S3 objects mid-incident.",
-        remediation=f"{_TRAIL_COMPONENT} delivers to a CloudWatch log group with retention.",
+        remediation=f"Deploy {_TRAIL_COMPONENT}, which delivers to a CloudWatch log group with retention.",
         references=("CIS AWS Foundations v1.4.0 3.4",
                     "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html"),
         evaluate=_per_region_coverage(_delivers_to_cloudwatch, "no logging trail covering this region delivers to "

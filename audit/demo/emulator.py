@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 
 import boto3
+import botocore.session
 from werkzeug.serving import make_server
 
 DEFAULT_ACCOUNT = "123456789012"  # the account moto's default credentials belong to
@@ -30,6 +31,7 @@ class Emulator:
         self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
                                    request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._loader = botocore.session.Session().get_component("data_loader")
 
     @property
     def url(self) -> str:
@@ -53,13 +55,18 @@ class Emulator:
     def session(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> boto3.Session:
         """A session whose calls land in ``account_id`` (moto maps assumed-role keys to the account)."""
         if account_id == DEFAULT_ACCOUNT:
-            return boto3.Session(region_name=region, **_CREDENTIALS)
-        sts = boto3.client("sts", endpoint_url=self.url, region_name=region, **_CREDENTIALS)
+            return self._session(_CREDENTIALS, region)
+        sts = self.client(self._session(_CREDENTIALS, region), "sts", region)
         credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
                                       RoleSessionName="irready-seed")["Credentials"]
-        return boto3.Session(region_name=region, aws_access_key_id=credentials["AccessKeyId"],
-                             aws_secret_access_key=credentials["SecretAccessKey"],
-                             aws_session_token=credentials["SessionToken"])
+        return self._session({"aws_access_key_id": credentials["AccessKeyId"],
+                              "aws_secret_access_key": credentials["SecretAccessKey"],
+                              "aws_session_token": credentials["SessionToken"]}, region)
+
+    def _session(self, credentials: dict, region: str) -> boto3.Session:
+        core = botocore.session.Session()
+        core.register_component("data_loader", self._loader)  # load service models once, not per session
+        return boto3.Session(botocore_session=core, region_name=region, **credentials)
 
     def client(self, session: boto3.Session, service: str, region: str = "us-east-1"):
         return session.client(service, region_name=region, endpoint_url=self.url)

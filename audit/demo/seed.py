@@ -13,18 +13,26 @@ import json
 from functools import cached_property
 
 import policies
+from audit.aws import single_host_endpoint
 from audit.demo.emulator import Emulator
 
+_EMULATOR_IMAGE = "ami-12c6146b"  # one of the images moto ships; looking one up costs seconds
 _TRUST_EC2 = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 _GUARDDUTY_PATTERN = {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"]}
+_DATA = {"Field": "eventCategory", "Equals": ["Data"]}
 ADVANCED_SELECTORS = {
-    "management": {"Name": "Management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
-    "s3": {"Name": "S3 object-level events", "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]},
-    "lambda": {"Name": "Lambda invocations", "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}]},
+    "management": {"Name": "Management events",
+                   "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
+    "s3": {"Name": "S3 object-level events",
+           "FieldSelectors": [_DATA, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]},
+    "lambda": {"Name": "Lambda invocations",
+               "FieldSelectors": [_DATA, {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}]},
 }
+_TRUST_CLOUDTRAIL = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+FULL_PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                            "RestrictPublicBuckets": True}
 
 
 def trust_account(account_id: str, condition: dict | None = None) -> dict:
@@ -38,13 +46,17 @@ class Seeder:
     def __init__(self, emulator: Emulator, account_id: str):
         self.emulator = emulator
         self.account_id = account_id
+        self._clients: dict[tuple[str, str], object] = {}
 
     @cached_property
     def session(self):
         return self.emulator.session(self.account_id)
 
     def client(self, service: str, region: str = "us-east-1"):
-        return self.emulator.client(self.session, service, region)
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = self.emulator.client(self.session, service, region)
+        return self._clients[key]
 
     def vpc_ids(self, region: str) -> list[str]:
         return [vpc["VpcId"] for vpc in self.client("ec2", region).describe_vpcs()["Vpcs"]]
@@ -96,10 +108,8 @@ class Seeder:
         iam = self.client("iam")
         profile = iam.create_instance_profile(InstanceProfileName=f"{name}-{region}")["InstanceProfile"]
         iam.add_role_to_instance_profile(InstanceProfileName=f"{name}-{region}", RoleName=role.rsplit("/", 1)[-1])
-        ec2 = self.client("ec2", region)
-        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        return ec2.run_instances(
-            ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+        return self.client("ec2", region).run_instances(
+            ImageId=_EMULATOR_IMAGE, MinCount=1, MaxCount=1, InstanceType="t3.micro",
             IamInstanceProfile={"Arn": profile["Arn"]},
             MetadataOptions={"HttpTokens": "required" if imdsv2 else "optional", "HttpEndpoint": "enabled"},
         )["Instances"][0]["InstanceId"]
@@ -109,7 +119,7 @@ class Seeder:
     def trail(self, name: str = "org-trail", region: str = "us-east-1", *, multi_region: bool = True,
               validation: bool = True, kms: bool = True, cloudwatch: bool = True, selectors: list[dict] | None = None,
               versioned: bool = True, expire_days: int | None = 400, public_block: bool = True,
-              logging: bool = True, retention_days: int = 400) -> str:
+              basic_selectors: list[dict] | None = None, logging: bool = True, retention_days: int = 400) -> str:
         bucket = f"irready-trail-{self.account_id}-{name}"
         s3 = self.client("s3", region)
         s3.create_bucket(Bucket=bucket) if region == "us-east-1" else s3.create_bucket(
@@ -121,9 +131,7 @@ class Seeder:
                 "ID": "expire-old-logs", "Status": "Enabled", "Filter": {"Prefix": ""},
                 "Expiration": {"Days": expire_days}, "NoncurrentVersionExpiration": {"NoncurrentDays": expire_days}}]})
         if public_block:
-            s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True})
+            s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_PUBLIC_ACCESS_BLOCK)
         params = {"Name": name, "S3BucketName": bucket, "IsMultiRegionTrail": multi_region,
                   "IncludeGlobalServiceEvents": True, "EnableLogFileValidation": validation}
         if kms:
@@ -131,15 +139,22 @@ class Seeder:
         if cloudwatch:
             group = self.log_group(region, f"aws-cloudtrail-logs-{name}", retention_days)
             params["CloudWatchLogsLogGroupArn"] = group
-            params["CloudWatchLogsRoleArn"] = self.role(f"{name}-to-cloudwatch", {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+            params["CloudWatchLogsRoleArn"] = self.role(f"{name}-to-cloudwatch", _TRUST_CLOUDTRAIL)
         cloudtrail = self.client("cloudtrail", region)
         arn = cloudtrail.create_trail(**params)["TrailARN"]
         if selectors is not None:
             cloudtrail.put_event_selectors(TrailName=name, AdvancedEventSelectors=selectors)
+        if basic_selectors is not None:
+            cloudtrail.put_event_selectors(TrailName=name, EventSelectors=basic_selectors)
         if logging:
             cloudtrail.start_logging(Name=name)
         return arn
+
+    def account_public_access_block(self) -> None:
+        s3control = self.client("s3control")
+        s3control.meta.events.register("before-send.s3-control", single_host_endpoint, unique_id="single-host")
+        s3control.put_public_access_block(AccountId=self.account_id,
+                                          PublicAccessBlockConfiguration=FULL_PUBLIC_ACCESS_BLOCK)
 
     # --- per region --------------------------------------------------------------------------------------
 
@@ -158,7 +173,8 @@ class Seeder:
             ResourceIds=vpc_ids or self.vpc_ids(region), ResourceType="VPC", TrafficType=traffic_type,
             LogDestinationType="cloud-watch-logs", LogGroupName=group, DeliverLogsPermissionArn=role)
 
-    def quarantine_group(self, region: str, name: str = "irready-quarantine", keep_default_egress: bool = False) -> None:
+    def quarantine_group(self, region: str, name: str = "irready-quarantine",
+                         keep_default_egress: bool = False) -> None:
         ec2 = self.client("ec2", region)
         for vpc_id in self.vpc_ids(region):
             group_id = ec2.create_security_group(GroupName=name, Description="irready quarantine: no traffic",
@@ -171,7 +187,8 @@ class Seeder:
         resolver = self.client("route53resolver", region)
         destination = self.log_group(region, "/aws/route53resolver/queries", 400).removesuffix(":*")
         config = resolver.create_resolver_query_log_config(
-            Name="irready-dns", DestinationArn=destination, CreatorRequestId=f"irready-{region}")["ResolverQueryLogConfig"]
+            Name="irready-dns", DestinationArn=destination, CreatorRequestId=f"irready-{region}",
+        )["ResolverQueryLogConfig"]
         for vpc_id in self.vpc_ids(region):
             resolver.associate_resolver_query_log_config(ResolverQueryLogConfigId=config["Id"], ResourceId=vpc_id)
 

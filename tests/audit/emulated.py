@@ -1,0 +1,41 @@
+"""Run the real audit (collectors over HTTP, then the checks) against the test emulator."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import boto3
+
+from audit.collect.run import collect_snapshot
+from audit.config import AuditConfig
+from audit.demo.emulator import DEFAULT_ACCOUNT, Emulator
+from audit.evaluate import evaluate
+from audit.model import Finding
+
+SECURITY_ACCOUNT = DEFAULT_ACCOUNT  # the caller: audits and responds from here
+REGION = "us-east-1"
+
+
+@cache
+def caller_session() -> boto3.Session:
+    """The security account's session; one for the run, so service models load once."""
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+
+
+def audit_config(account_id: str, **overrides) -> AuditConfig:
+    values = {"regions": (REGION,), "accounts": (account_id,), "security_account_id": SECURITY_ACCOUNT}
+    return AuditConfig(**values | overrides)
+
+
+def collect(emulator: Emulator, account_id: str, **overrides) -> dict:
+    return collect_snapshot(audit_config(account_id, **overrides), caller_session(), endpoint_url=emulator.url,
+                            max_workers=4)
+
+
+def audit(emulator: Emulator, account_id: str, **overrides) -> list[Finding]:
+    config = audit_config(account_id, **overrides)
+    return evaluate(collect_snapshot(config, caller_session(), endpoint_url=emulator.url, max_workers=4), config)
+
+
+def of_check(findings: list[Finding], check_id: str) -> list[Finding]:
+    return [f for f in findings if f.check_id == check_id]

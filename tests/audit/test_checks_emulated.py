@@ -1,0 +1,202 @@
+"""Every check, against moto over HTTP: a passing case, a failing case, and UNKNOWN when the
+API it needs answers with an error. The collectors, snapshot and checks all run for real."""
+
+from __future__ import annotations
+
+import pytest
+
+import policies
+from audit.demo.seed import ADVANCED_SELECTORS, LEAST_PRIVILEGE_WEB_ROLE, WEB_SERVER_ROLE, Seeder, trust_account
+from audit.model import Status
+from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit, of_check
+from tests.support.faults import Fault
+
+PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
+MGMT, S3, LAMBDA = ADVANCED_SELECTORS["management"], ADVANCED_SELECTORS["s3"], ADVANCED_SELECTORS["lambda"]
+S3_READ_ONLY = {"Name": "S3 reads",
+                "FieldSelectors": [*S3["FieldSelectors"], {"Field": "readOnly", "Equals": ["true"]}]}
+MGMT_WRITE_ONLY = {"Name": "writes",
+                   "FieldSelectors": [*MGMT["FieldSelectors"], {"Field": "readOnly", "Equals": ["false"]}]}
+BASIC_S3_ALL = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                 "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]
+NO_SNAPSHOTS = {"Version": "2012-10-17", "Statement": [
+    {**statement, "Action": [a for a in statement["Action"] if a not in ("ec2:CreateSnapshot", "ec2:CreateSnapshots")]}
+    for statement in policies.responder_permissions()["Statement"]]}
+ALLOW_ALL_BUT_PASSROLE = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "*", "Resource": "*"},
+    {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}]}
+
+
+def nothing(seeder: Seeder) -> None:
+    pass
+
+
+def deny(service: str, operation: str | None = None):
+    return Fault(service, operation)
+
+
+def altered_deny_all(seeder: Seeder) -> None:
+    seeder.containment_policies(skip=(policies.DENY_ALL.name,))
+    seeder.managed_policy(policies.DENY_ALL.name, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+
+
+def instance_with(role_policy: dict):
+    return lambda seeder: seeder.instance(REGION, imdsv2=True, role_policy=role_policy)
+
+
+# (check id, case, how to set the account up, fault to inject, statuses the check must report)
+CASES = [
+    ("account.security_contact", "set", lambda s: s.security_contact(), None, {PASS}),
+    ("account.security_contact", "missing", nothing, None, {FAIL}),
+    ("account.security_contact", "denied", nothing, deny("account", "GetAlternateContact"), {UNKNOWN}),
+
+    ("cloudtrail.multi_region_logging", "multi-region, logging", lambda s: s.trail(), None, {PASS}),
+    ("cloudtrail.multi_region_logging", "no trail", nothing, None, {FAIL}),
+    ("cloudtrail.multi_region_logging", "single-region", lambda s: s.trail(multi_region=False), None, {FAIL}),
+    ("cloudtrail.multi_region_logging", "stopped", lambda s: s.trail(logging=False), None, {FAIL}),
+    ("cloudtrail.multi_region_logging", "trails denied", nothing, deny("cloudtrail", "DescribeTrails"), {UNKNOWN}),
+    ("cloudtrail.multi_region_logging", "status denied", lambda s: s.trail(), deny("cloudtrail", "GetTrailStatus"),
+     {UNKNOWN}),
+
+    ("cloudtrail.management_events_rw", "advanced, read and write", lambda s: s.trail(selectors=[MGMT]), None,
+     {PASS}),
+    ("cloudtrail.management_events_rw", "write only", lambda s: s.trail(selectors=[MGMT_WRITE_ONLY]), None, {FAIL}),
+    ("cloudtrail.management_events_rw", "no trail", nothing, None, {FAIL}),
+    ("cloudtrail.management_events_rw", "selectors denied", lambda s: s.trail(),
+     deny("cloudtrail", "GetEventSelectors"), {UNKNOWN}),
+
+    ("cloudtrail.log_file_validation", "on", lambda s: s.trail(), None, {PASS}),
+    ("cloudtrail.log_file_validation", "off", lambda s: s.trail(validation=False), None, {FAIL}),
+    ("cloudtrail.log_file_validation", "status denied", lambda s: s.trail(), deny("cloudtrail", "GetTrailStatus"),
+     {UNKNOWN}),
+
+    ("cloudtrail.kms_encryption", "KMS key", lambda s: s.trail(), None, {PASS}),
+    ("cloudtrail.kms_encryption", "SSE-S3 only", lambda s: s.trail(kms=False), None, {FAIL}),
+    ("cloudtrail.kms_encryption", "trails denied", lambda s: s.trail(), deny("cloudtrail", "DescribeTrails"),
+     {UNKNOWN}),
+
+    ("cloudtrail.s3_data_events", "advanced", lambda s: s.trail(selectors=[MGMT, S3]), None, {PASS}),
+    ("cloudtrail.s3_data_events", "basic", lambda s: s.trail(basic_selectors=BASIC_S3_ALL), None, {PASS}),
+    ("cloudtrail.s3_data_events", "management only", lambda s: s.trail(selectors=[MGMT]), None, {FAIL}),
+    ("cloudtrail.s3_data_events", "reads only", lambda s: s.trail(selectors=[MGMT, S3_READ_ONLY]), None, {FAIL}),
+    ("cloudtrail.s3_data_events", "selectors denied", lambda s: s.trail(selectors=[MGMT, S3]),
+     deny("cloudtrail", "GetEventSelectors"), {UNKNOWN}),
+
+    ("cloudtrail.lambda_data_events", "recorded", lambda s: s.trail(selectors=[MGMT, LAMBDA]), None, {PASS}),
+    ("cloudtrail.lambda_data_events", "not recorded", lambda s: s.trail(selectors=[MGMT, S3]), None, {FAIL}),
+    ("cloudtrail.lambda_data_events", "selectors denied", lambda s: s.trail(selectors=[MGMT, LAMBDA]),
+     deny("cloudtrail", "GetEventSelectors"), {UNKNOWN}),
+
+    ("cloudtrail.bucket_retention", "versioned, 400 days", lambda s: s.trail(), None, {PASS}),
+    ("cloudtrail.bucket_retention", "no lifecycle", lambda s: s.trail(expire_days=None), None, {PASS}),
+    ("cloudtrail.bucket_retention", "expires after 30 days", lambda s: s.trail(expire_days=30), None, {FAIL}),
+    ("cloudtrail.bucket_retention", "unversioned", lambda s: s.trail(versioned=False), None, {FAIL}),
+    ("cloudtrail.bucket_retention", "bucket denied", lambda s: s.trail(), deny("s3", "GetBucketVersioning"),
+     {UNKNOWN}),
+
+    ("cloudtrail.bucket_not_public", "bucket block", lambda s: s.trail(), None, {PASS}),
+    ("cloudtrail.bucket_not_public", "account block", lambda s: (s.trail(public_block=False),
+                                                                 s.account_public_access_block()), None, {PASS}),
+    ("cloudtrail.bucket_not_public", "no block", lambda s: s.trail(public_block=False), None, {FAIL}),
+    ("cloudtrail.bucket_not_public", "bucket denied", lambda s: s.trail(), deny("s3", "GetPublicAccessBlock"),
+     {UNKNOWN}),
+
+    ("cloudtrail.cloudwatch_logs", "delivers", lambda s: s.trail(), None, {PASS}),
+    ("cloudtrail.cloudwatch_logs", "S3 only", lambda s: s.trail(cloudwatch=False), None, {FAIL}),
+    ("cloudtrail.cloudwatch_logs", "trails denied", lambda s: s.trail(), deny("cloudtrail", "DescribeTrails"),
+     {UNKNOWN}),
+
+    ("vpc.flow_logs", "ALL traffic", lambda s: s.flow_logs(REGION), None, {PASS}),
+    ("vpc.flow_logs", "none", nothing, None, {FAIL}),
+    ("vpc.flow_logs", "rejects only", lambda s: s.flow_logs(REGION, traffic_type="REJECT"), None, {FAIL}),
+    ("vpc.flow_logs", "denied", lambda s: s.flow_logs(REGION), deny("ec2", "DescribeFlowLogs"), {UNKNOWN}),
+
+    ("dns.resolver_query_logging", "logged", lambda s: s.query_logging(REGION), None, {PASS}),
+    ("dns.resolver_query_logging", "not logged", nothing, None, {FAIL}),
+    ("dns.resolver_query_logging", "denied", lambda s: s.query_logging(REGION), deny("route53resolver"), {UNKNOWN}),
+
+    ("logs.retention", "400 days", lambda s: s.log_group(REGION, "/aws/lambda/api", 400), None, {PASS}),
+    ("logs.retention", "never expires", lambda s: s.log_group(REGION, "/aws/eks/prod/cluster", None), None, {PASS}),
+    ("logs.retention", "30 days", lambda s: s.log_group(REGION, "/aws/lambda/api", 30), None, {FAIL}),
+    ("logs.retention", "flow log group by destination", lambda s: s.flow_logs(REGION) or s.client(
+        "logs", REGION).put_retention_policy(logGroupName="/irready/flow-logs-all", retentionInDays=7), None, {FAIL}),
+    ("logs.retention", "denied", lambda s: s.log_group(REGION, "/aws/lambda/api", 400), deny("logs"), {UNKNOWN}),
+
+    ("guardduty.enabled", "enabled", lambda s: s.guardduty(REGION), None, {PASS}),
+    ("guardduty.enabled", "absent", nothing, None, {FAIL}),
+    ("guardduty.enabled", "suspended", lambda s: s.guardduty(REGION, enabled=False), None, {FAIL}),
+    ("guardduty.enabled", "denied", lambda s: s.guardduty(REGION), deny("guardduty", "ListDetectors"), {UNKNOWN}),
+
+    ("guardduty.findings_routed", "rule with target", lambda s: (s.guardduty(REGION), s.findings_rule(REGION)),
+     None, {PASS}),
+    ("guardduty.findings_routed", "no rule", lambda s: s.guardduty(REGION), None, {FAIL}),
+    ("guardduty.findings_routed", "rule without target",
+     lambda s: (s.guardduty(REGION), s.findings_rule(REGION, with_target=False)), None, {FAIL}),
+    ("guardduty.findings_routed", "rules denied", lambda s: (s.guardduty(REGION), s.findings_rule(REGION)),
+     deny("events", "ListRules"), {UNKNOWN}),
+
+    ("ir.responder_role", "ready", lambda s: s.responder_role(SECURITY_ACCOUNT), None, {PASS}),
+    ("ir.responder_role", "missing", nothing, None, {FAIL}),
+    ("ir.responder_role", "trusts another account", lambda s: s.responder_role(
+        SECURITY_ACCOUNT, trust=trust_account("999999999999")), None, {FAIL}),
+    ("ir.responder_role", "cannot snapshot", lambda s: s.responder_role(SECURITY_ACCOUNT, permissions=NO_SNAPSHOTS),
+     None, {FAIL}),
+    ("ir.responder_role", "trusts anyone", lambda s: s.responder_role(SECURITY_ACCOUNT, trust={
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                "Action": "sts:AssumeRole"}]}), None, {FAIL}),
+    ("ir.responder_role", "denied", lambda s: s.responder_role(SECURITY_ACCOUNT),
+     deny("iam", "GetAccountAuthorizationDetails"), {UNKNOWN}),
+
+    ("ir.quarantine_security_group", "empty group", lambda s: s.quarantine_group(REGION), None, {PASS}),
+    ("ir.quarantine_security_group", "no group", nothing, None, {FAIL}),
+    ("ir.quarantine_security_group", "default egress left", lambda s: s.quarantine_group(
+        REGION, keep_default_egress=True), None, {FAIL}),
+    ("ir.quarantine_security_group", "denied", lambda s: s.quarantine_group(REGION),
+     deny("ec2", "DescribeSecurityGroups"), {UNKNOWN}),
+
+    ("ir.containment_policies", "all three", lambda s: s.containment_policies(), None, {PASS}),
+    ("ir.containment_policies", "revoke missing", lambda s: s.containment_policies(
+        skip=(policies.REVOKE_OLDER_SESSIONS.name,)), None, {FAIL}),
+    ("ir.containment_policies", "deny-all altered", altered_deny_all, None, {FAIL}),
+    ("ir.containment_policies", "denied", lambda s: s.containment_policies(),
+     deny("iam", "GetAccountAuthorizationDetails"), {UNKNOWN}),
+
+    ("ec2.imdsv2_required", "IMDSv2", instance_with(LEAST_PRIVILEGE_WEB_ROLE), None, {PASS}),
+    ("ec2.imdsv2_required", "IMDSv1", lambda s: s.instance(REGION, imdsv2=False, role_policy=LEAST_PRIVILEGE_WEB_ROLE),
+     None, {FAIL}),
+    ("ec2.imdsv2_required", "denied", instance_with(LEAST_PRIVILEGE_WEB_ROLE), deny("ec2", "DescribeInstances"),
+     {UNKNOWN}),
+
+    ("iam.instance_profile_escalation", "least privilege", instance_with(LEAST_PRIVILEGE_WEB_ROLE), None, {PASS}),
+    ("iam.instance_profile_escalation", "explicit deny on PassRole", instance_with(ALLOW_ALL_BUT_PASSROLE), None,
+     {PASS}),
+    ("iam.instance_profile_escalation", "RunInstances + PassRole", instance_with(WEB_SERVER_ROLE), None, {FAIL}),
+    ("iam.instance_profile_escalation", "denied", instance_with(WEB_SERVER_ROLE),
+     deny("iam", "GetAccountAuthorizationDetails"), {UNKNOWN}),
+
+    ("eks.audit_logging", "audit shipped", lambda s: s.eks_cluster(REGION), None, {PASS}),
+    ("eks.audit_logging", "api only", lambda s: s.eks_cluster(REGION, log_types=("api",)), None, {FAIL}),
+    ("eks.audit_logging", "describe denied", lambda s: s.eks_cluster(REGION), deny("eks", "DescribeCluster"),
+     {UNKNOWN}),
+]
+
+
+@pytest.mark.parametrize(("check_id", "setup", "fault", "expected"),
+                         [pytest.param(c, setup, fault, expected, id=f"{c}: {case}")
+                          for c, case, setup, fault, expected in CASES])
+def test_check_against_emulator(emulator, faults, account_id, check_id, setup, fault, expected):
+    setup(Seeder(emulator, account_id))
+    if fault:
+        faults.faults.append(fault)
+    findings = of_check(audit(emulator, account_id), check_id)
+    assert {f.status for f in findings} == expected, [(f.status.value, f.resource_id, f.reason) for f in findings]
+    if UNKNOWN in expected:
+        assert all(f.reason for f in findings)  # an UNKNOWN always says why
+
+
+def test_every_check_has_a_pass_a_fail_and_an_unknown_case():
+    from audit.checks import ALL_CHECKS
+    covered = {(check_id, status) for check_id, _, _, _, expected in CASES for status in expected}
+    missing = [(c.id, s.value) for c in ALL_CHECKS for s in Status if (c.id, s) not in covered]
+    assert not missing

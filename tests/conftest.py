@@ -1,0 +1,47 @@
+"""Shared fixtures: one emulated AWS (moto over real HTTP) for the whole run.
+
+Resetting moto costs most of a second, so instead every test gets accounts of its own:
+``account_id`` is an account nobody else has touched.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from audit.demo.emulator import Emulator
+from tests.support.faults import FaultInjector
+
+_fresh_accounts = (f"{n:012d}" for n in itertools.count(300000000001))
+
+
+@pytest.fixture(scope="session")
+def _emulator_and_faults():
+    faults = FaultInjector()
+    with Emulator(middleware=faults) as emulator:
+        yield emulator, faults
+
+
+@pytest.fixture
+def emulator(_emulator_and_faults) -> Emulator:
+    return _emulator_and_faults[0]
+
+
+@pytest.fixture
+def faults(_emulator_and_faults) -> FaultInjector:
+    faults = _emulator_and_faults[1]
+    faults.clear()
+    yield faults
+    faults.clear()
+
+
+@pytest.fixture
+def account_id() -> str:
+    return next(_fresh_accounts)
+
+
+@pytest.fixture
+def fresh_account():
+    """A factory of further untouched account ids, for tests that need several."""
+    return lambda: next(_fresh_accounts)

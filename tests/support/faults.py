@@ -1,0 +1,142 @@
+"""A WSGI middleware in front of moto that fails chosen AWS calls the way AWS would.
+
+Requests are matched by the signing service and region of their SigV4 credential scope and by
+operation name (found from X-Amz-Target, the Action parameter, or the REST route in botocore's
+service model), and answered with the error body of the service's protocol, so boto3 raises the
+same ClientError it would raise against AWS. Every call that passes through is recorded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import parse_qs
+
+import botocore.session
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+# Signing names that differ from the botocore service name.
+_SERVICE_BY_SIGNING_NAME = {"s3": "s3", "execute-api": "apigateway"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    service: str  # the botocore service name, e.g. "guardduty"
+    operation: str | None = None  # e.g. "ListDetectors"; None fails every call to the service
+    region: str | None = None
+    code: str = "AccessDenied"
+    status: int = 403
+    message: str = "injected by the test"
+
+
+@dataclass(frozen=True)
+class Call:
+    service: str
+    region: str
+    operation: str | None
+
+
+class FaultInjector:
+    def __init__(self):
+        self.faults: list[Fault] = []
+        self.calls: list[Call] = []
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.calls.clear()
+
+    def __call__(self, app):
+        def middleware(environ, start_response):
+            call = self._identify(environ)
+            if call is None:
+                return app(environ, start_response)
+            with self._lock:
+                self.calls.append(call)
+                fault = next((f for f in self.faults if _matches(f, call)), None)
+            if fault is None:
+                return app(environ, start_response)
+            status, headers, body = _error_response(call.service, fault)
+            start_response(status, headers)
+            return [body]
+        return middleware
+
+    def _identify(self, environ) -> Call | None:
+        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if not scope:
+            return None  # moto's own API (reset) and unsigned requests
+        region, signing_name = scope.groups()
+        service = _SERVICE_BY_SIGNING_NAME.get(signing_name, signing_name)
+        if service == "s3" and environ.get("PATH_INFO", "").startswith("/v20180820/"):
+            service = "s3control"
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        return Call(service, region, _operation(service, environ, body))
+
+
+def _matches(fault: Fault, call: Call) -> bool:
+    return (fault.service == call.service and fault.region in (None, call.region)
+            and fault.operation in (None, call.operation))
+
+
+@cache
+def _model(service: str):
+    return botocore.session.get_session().get_service_model(service)
+
+
+def _operation(service: str, environ, body: bytes) -> str | None:
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        params.update(parse_qs(body.decode(), keep_blank_values=True))
+    if "Action" in params:
+        return params["Action"][0]
+    return _rest_operation(service, environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), set(params))
+
+
+def _rest_operation(service: str, method: str, path: str, query_keys: set[str]) -> str | None:
+    best, best_score = None, -1
+    for name, (http_method, pattern, required_query) in _routes(service).items():
+        if http_method == method and pattern.match(path) and required_query <= query_keys:
+            score = len(required_query) * 100 + len(pattern.pattern)
+            if score > best_score:
+                best, best_score = name, score
+    return best
+
+
+@cache
+def _routes(service: str) -> dict:
+    model = _model(service)
+    routes = {}
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        uri_path, _, uri_query = http["requestUri"].partition("?")
+        parts = re.split(r"(\{[^}]+\})", uri_path)
+        regex = "".join(".+" if p.endswith("+}") else "[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+        required = {pair.split("=")[0] for pair in uri_query.split("&") if pair}
+        routes[name] = (http["method"], re.compile(f"^{regex}/?$"), required)
+    return routes
+
+
+def _error_response(service: str, fault: Fault):
+    status = f"{fault.status} Injected"
+    protocol = _model(service).metadata["protocol"]
+    if protocol in ("json", "rest-json"):
+        body = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+        return status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", fault.code)], body
+    if protocol == "ec2":
+        xml = (f"<Response><Errors><Error><Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
+               "</Errors><RequestID>injected</RequestID></Response>")
+    elif protocol == "query":
+        xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{fault.code}</Code><Message>{fault.message}"
+               "</Message></Error><RequestId>injected</RequestId></ErrorResponse>")
+    else:  # rest-xml
+        xml = f"<Error><Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
+    return status, [("Content-Type", "text/xml")], xml.encode()
