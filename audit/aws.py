@@ -74,6 +74,14 @@ class Clients:
             return self._clients[key]
 
 
+def caller_account(session: boto3.Session, endpoint_url: str | None, region: str) -> str:
+    """Who the credentials belong to. Few retries: if AWS cannot be reached, say so quickly."""
+    sts = session.client("sts", region_name=region, endpoint_url=endpoint_url, config=Config(
+        retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=15,
+        user_agent_extra=_USER_AGENT))
+    return sts.get_caller_identity()["Account"]
+
+
 def base_session(profile: str | None = None) -> boto3.Session:
     """The standard credential chain: --profile, environment, SSO, instance role..."""
     return boto3.Session(profile_name=profile)
@@ -127,8 +135,8 @@ def reason_for(code: str) -> str:
     for reason, codes in _REASONS:
         if code in codes:
             return reason
-    if code.isdigit() and code.startswith("5") or code in {"InternalError", "InternalFailure",
-                                                             "ServiceUnavailable"}:
+    if (code.isdigit() and code.startswith("5")) or code in {"InternalError", "InternalFailure",
+                                                               "ServiceUnavailable"}:
         return "AWS service error; retries exhausted"
     return f"API error {code}"
 

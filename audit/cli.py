@@ -115,8 +115,8 @@ def _config(args: argparse.Namespace, base: config_module.AuditConfig | None = N
         file_values = config_module.load_file(args.config)
         if base != config_module.AuditConfig():
             _refuse_collection_changes(base, file_values, str(args.config))
-        base = config_module.merge(base, file_values, f"config {args.config}:")
-    return config_module.merge(base, _flag_overrides(args), "option")
+        base = config_module.merge(base, file_values, f"config {args.config}")
+    return config_module.merge(base, _flag_overrides(args), "options", flags=True)
 
 
 def _refuse_collection_changes(snapshot_config, values: dict, source: str) -> None:

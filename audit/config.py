@@ -67,18 +67,23 @@ def load_file(path: Path) -> dict:
 
 
 def build(values: dict, source: str = "config") -> AuditConfig:
-    """Validate raw values (from TOML or flags) into an AuditConfig; one clear error per bad key."""
+    """Validate raw values (from TOML) into an AuditConfig; one clear error per bad key."""
+    return merge(AuditConfig(), values, source)
+
+
+def merge(base: AuditConfig, values: dict, source: str, *, flags: bool = False) -> AuditConfig:
+    """``base`` with ``values`` validated and applied; None values (flags not given) are skipped.
+
+    Errors name the key as the user wrote it: ``audit.key`` in a file, ``--key`` on the command line.
+    """
     unknown = sorted(set(values) - set(KEYS))
     if unknown:
         raise UsageError(f"{source}: unknown key audit.{unknown[0]}; known keys: {', '.join(KEYS)}")
-    parsed = {key: _VALIDATORS[key](value, f"{source}: audit.{key}") for key, value in values.items()}
-    return replace(AuditConfig(), **parsed)
 
+    def label(key: str) -> str:
+        return f"option --{key.replace('_', '-')}" if flags else f"{source}: audit.{key}"
 
-def merge(base: AuditConfig, overrides: dict, source: str) -> AuditConfig:
-    """``base`` with the non-None ``overrides`` (e.g. command-line flags) validated and applied."""
-    parsed = {key: _VALIDATORS[key](value, f"{source} {key}") for key, value in overrides.items()
-              if value is not None}
+    parsed = {key: _VALIDATORS[key](value, label(key)) for key, value in values.items() if value is not None}
     return replace(base, **parsed)
 
 

@@ -74,6 +74,9 @@ def iter_unavailable(snapshot: dict):
                 yield from walk(child, (*path, str(index)))
 
     for account_id, account in snapshot.get("accounts", {}).items():
+        if isinstance(account, dict) and MARKER in account:  # the account itself could not be reached
+            yield account_id, "account", account[MARKER]
+            continue
         for path, marker in walk(account, ()):
             yield account_id, "/".join(path), marker
 

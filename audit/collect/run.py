@@ -11,7 +11,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from audit import __version__
-from audit.aws import Clients, assumed_session, guarded, marker_for
+from audit.aws import Clients, assumed_session, caller_account, guarded, marker_for
 from audit.collect import account, cloudtrail, ec2, eks, events, guardduty, iam, logs, route53resolver, s3
 from audit.config import ALL_REGIONS, AuditConfig
 from audit.errors import UnreachableError
@@ -39,7 +39,7 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     home = _home_region(config, session)
     caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers)
     try:
-        caller_account = caller_clients.client("sts", home).get_caller_identity()["Account"]
+        caller = caller_account(session, endpoint_url, home)
     except (ClientError, BotoCoreError) as exc:
         raise UnreachableError(f"cannot reach AWS: {exc}. Check credentials (--profile, environment, SSO login) "
                                "and --endpoint-url") from exc
@@ -48,13 +48,13 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
         "schema": SCHEMA,
         "tool_version": __version__,
         "collected_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "caller_account_id": caller_account,
+        "caller_account_id": caller,
         "config": config.to_dict(),
         "accounts": {},
     }
-    for account_id in config.accounts or (caller_account,):
+    for account_id in config.accounts or (caller,):
         log.info("collecting account %s", account_id)
-        if account_id == caller_account:
+        if account_id == caller:
             clients = caller_clients
         else:
             role_arn = f"arn:aws:iam::{account_id}:role/{config.role_name}"

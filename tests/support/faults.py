@@ -28,6 +28,7 @@ class Fault:
     service: str  # the botocore service name, e.g. "guardduty"
     operation: str | None = None  # e.g. "ListDetectors"; None fails every call to the service
     region: str | None = None
+    body_contains: str | None = None  # e.g. an account id in an AssumeRole RoleArn
     code: str = "AccessDenied"
     status: int = 403
     message: str = "injected by the test"
@@ -38,6 +39,7 @@ class Call:
     service: str
     region: str
     operation: str | None
+    body: str = ""
 
 
 class FaultInjector:
@@ -76,12 +78,13 @@ class FaultInjector:
             service = "s3control"
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
-        return Call(service, region, _operation(service, environ, body))
+        return Call(service, region, _operation(service, environ, body), body.decode(errors="replace"))
 
 
 def _matches(fault: Fault, call: Call) -> bool:
     return (fault.service == call.service and fault.region in (None, call.region)
-            and fault.operation in (None, call.operation))
+            and fault.operation in (None, call.operation)
+            and (fault.body_contains is None or fault.body_contains in call.body))
 
 
 @cache
