@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import policies
+from audit.checks import CHECKS_BY_ID
+from audit.checks.ir import missing_capabilities, policy_shape, trust_problems
+from tests.audit.checks.fragments import run, snapshot
+
+SECURITY = "210987654321"
+
+
+def test_the_responder_policy_in_policies_has_every_capability_the_audit_requires():
+    # One source of truth: the document infra deploys is the one the audit accepts.
+    assert missing_capabilities([policies.responder_permissions()], None) == []
+
+
+def test_each_missing_capability_is_named():
+    only_iam = {"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}
+    assert missing_capabilities([only_iam], None) == ["isolate an instance", "snapshot volumes", "lock a bucket"]
+    users_only = {"Statement": [{"Effect": "Allow", "Action": ["iam:PutUserPolicy", "iam:AttachUserPolicy"],
+                                 "Resource": "*"}]}
+    assert "attach a deny policy to users and roles" in missing_capabilities([users_only], None)
+
+
+def test_trust_problems():
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SECURITY}:root"},
+                            "Action": "sts:AssumeRole"}]}
+    assert trust_problems(trust, SECURITY) == []
+    assert trust_problems(trust, "999999999999") == ["it is not assumable from the security account 999999999999"]
+    anyone = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+    assert "its trust policy lets any AWS principal assume it" in trust_problems(anyone, SECURITY)
+    by_condition = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                                   "Condition": {"StringEquals": {"aws:PrincipalAccount": SECURITY}}}]}
+    assert trust_problems(by_condition, SECURITY) == []
+
+
+def test_policy_shape_ignores_the_values_config_fills_in():
+    assert policy_shape(policies.deny_unless_trusted_ip(["10.0.0.0/8"])) == policy_shape(
+        policies.load(policies.DENY_UNLESS_TRUSTED_IP.file))
+    assert policy_shape(policies.revoke_older_sessions("2030-01-01T00:00:00Z")) != policy_shape(policies.deny_all())
+
+
+def test_responder_role_without_a_security_account_configured_is_unknown():
+    iam = {"roles": {"IncidentResponder": {"arn": "arn:aws:iam::111111111111:role/IncidentResponder",
+                                           "trust_policy": {}, "inline_policies": {}, "attached_policies": [],
+                                           "permissions_boundary": None}},
+           "managed_policies": {}, "instance_profiles": {}, "containment_policies": {}}
+    assert run(CHECKS_BY_ID["ir.responder_role"], snapshot({"iam": iam}))[0][0] == "UNKNOWN"
+    assert run(CHECKS_BY_ID["ir.responder_role"], snapshot({"iam": iam}), security_account_id=SECURITY)[0][0] == "FAIL"

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from audit.checks import CHECKS_BY_ID
+from audit.checks.logs import is_ir_relevant
+from tests.audit.checks.fragments import DENIED, run, snapshot
+
+VPC = {"vpc_id": "vpc-1", "is_default": True}
+
+
+def flow(**overrides):
+    return {"flow_log_id": "fl-1", "resource_id": "vpc-1", "traffic_type": "ALL", "status": "ACTIVE",
+            "deliver_logs_status": "SUCCESS", "destination_type": "s3", "log_group_name": None} | overrides
+
+
+@pytest.mark.parametrize(("flow_logs", "status"), [
+    ([flow()], "PASS"),
+    ([flow(traffic_type="ACCEPT")], "FAIL"),
+    ([flow(deliver_logs_status="FAILED")], "FAIL"),  # exists, but nothing reaches the destination
+    ([flow(resource_id="subnet-1")], "FAIL"),  # a subnet's flow log does not cover the VPC
+    ([], "FAIL"),
+    (DENIED, "UNKNOWN"),
+])
+def test_flow_logs(flow_logs, status):
+    snap = snapshot({"ec2": {"us-east-1": {"vpcs": [VPC], "flow_logs": flow_logs}}})
+    assert run(CHECKS_BY_ID["vpc.flow_logs"], snap)[0][0] == status
+
+
+def test_a_region_not_enabled_is_unknown_for_every_vpc_check():
+    snap = snapshot({"ec2": {"us-east-1": {"vpcs": [VPC], "flow_logs": [flow()]}, "ap-east-1": DENIED}},
+                    regions=("us-east-1", "ap-east-1"))
+    assert run(CHECKS_BY_ID["vpc.flow_logs"], snap) == [("PASS", "us-east-1", "vpc-1"), ("UNKNOWN", "ap-east-1", "-")]
+
+
+@pytest.mark.parametrize(("name", "relevant"), [
+    ("/aws/lambda/api", True), ("/aws/eks/prod/cluster", True), ("aws-cloudtrail-logs-123", True),
+    ("VPC-FlowLogs", True), ("/custom/where-flow-logs-go", True), ("/app/nginx", False),
+    ("/aws/rds/instance/db/error", False),
+])
+def test_ir_relevant_log_groups(name, relevant):
+    assert is_ir_relevant(name, {"/custom/where-flow-logs-go"}) is relevant
+
+
+def test_retention_threshold_comes_from_config():
+    snap = snapshot({"logs": {"us-east-1": {"log_groups": [{"name": "/aws/lambda/a", "retention_days": 90}]}}})
+    assert run(CHECKS_BY_ID["logs.retention"], snap)[0][0] == "FAIL"
+    assert run(CHECKS_BY_ID["logs.retention"], snap, min_log_retention_days=90)[0][0] == "PASS"

@@ -1,0 +1,29 @@
+"""The check list is the public contract: stable ids, full metadata, nothing registered by accident."""
+
+from __future__ import annotations
+
+from audit.checks import ALL_CHECKS, CHECKS_BY_ID
+from audit.model import Severity
+
+CONTRACT = [
+    "account.security_contact", "cloudtrail.multi_region_logging", "cloudtrail.management_events_rw",
+    "cloudtrail.log_file_validation", "cloudtrail.kms_encryption", "cloudtrail.s3_data_events",
+    "cloudtrail.lambda_data_events", "cloudtrail.bucket_retention", "cloudtrail.bucket_not_public",
+    "cloudtrail.cloudwatch_logs", "vpc.flow_logs", "logs.retention", "guardduty.enabled",
+    "guardduty.findings_routed", "ir.responder_role", "ir.quarantine_security_group", "ir.containment_policies",
+    "dns.resolver_query_logging", "ec2.imdsv2_required", "iam.instance_profile_escalation", "eks.audit_logging",
+]
+
+
+def test_the_ids_are_the_published_ones_and_unique():
+    assert sorted(CHECKS_BY_ID) == sorted(CONTRACT)
+    assert len(ALL_CHECKS) == len(CONTRACT)
+
+
+def test_every_check_carries_its_metadata():
+    for check in ALL_CHECKS:
+        assert isinstance(check.severity, Severity)
+        assert check.title and check.rationale.endswith(".") and len(check.rationale) > 60, check.id
+        assert check.references and all(r.startswith(("http", "CIS", "AWS")) for r in check.references), check.id
+        # The fix names the infra component that provides it, or says plainly that infra/ does not.
+        assert "infra/components/" in check.remediation or "not provisioned by infra/" in check.remediation, check.id
