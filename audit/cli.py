@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(offline)
 
     listing = commands.add_parser("checks", help="list the checks with their metadata")
-    listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.add_argument("--format", choices=["table", "json", "markdown"], default="table")
 
     demo = commands.add_parser("demo", help="audit an emulated organization (moto, in-process; no credentials)")
     demo.add_argument("--output-dir", type=Path, default=Path("reports"), help="where to write the reports "
@@ -168,6 +168,9 @@ def _list_checks(args: argparse.Namespace) -> int:
     if args.format == "json":
         import json
         print(json.dumps([check.metadata() for check in ALL_CHECKS], indent=2))
+        return EXIT_OK
+    if args.format == "markdown":
+        sys.stdout.write(markdown.render_catalogue(ALL_CHECKS))
         return EXIT_OK
     from tabulate import tabulate
     print(tabulate([[c.id, c.severity.value, c.title] for c in ALL_CHECKS], headers=["id", "severity", "title"]))

@@ -27,3 +27,13 @@ def test_every_check_carries_its_metadata():
         assert check.references and all(r.startswith(("http", "CIS", "AWS")) for r in check.references), check.id
         # The fix names the infra component that provides it, or says plainly that infra/ does not.
         assert "infra/components/" in check.remediation or "not provisioned by infra/" in check.remediation, check.id
+
+
+def test_docs_checks_md_is_the_generated_catalogue(capsys):
+    from pathlib import Path
+
+    from audit.cli import main
+    main(["checks", "--format", "markdown"])
+    generated = capsys.readouterr().out
+    assert Path(__file__).parents[2].joinpath("docs", "checks.md").read_text() == generated, (
+        "docs/checks.md is stale: run `irready checks --format markdown > docs/checks.md`")
