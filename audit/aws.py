@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -46,12 +47,31 @@ def single_host_endpoint(request, **_):
     request.url = re.sub(r"//\d{12}\.", "//", request.url, count=1)
 
 
+class CallStats:
+    """HTTP requests sent, by service and operation (retries count: each is a round trip)."""
+
+    def __init__(self):
+        self.requests: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def record(self, event_name: str, **_) -> None:
+        _, service, operation = event_name.split(".", 2)  # before-send.<service>.<Operation>
+        with self._lock:
+            self.requests[f"{service}:{operation}"] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+
 class Clients:
     """One client per (service, region) for one account, made once and shared by threads."""
 
-    def __init__(self, session: boto3.Session, endpoint_url: str | None = None, max_pool_connections: int = 10):
+    def __init__(self, session: boto3.Session, endpoint_url: str | None = None, max_pool_connections: int = 10,
+                 stats: CallStats | None = None):
         self.session = session
         self.endpoint_url = endpoint_url
+        self.stats = stats
         self._config = Config(
             retries=_RETRIES, user_agent_extra=_USER_AGENT, connect_timeout=10, read_timeout=30,
             max_pool_connections=max_pool_connections,
@@ -70,8 +90,32 @@ class Clients:
                 client.meta.events.register("before-call", _refuse_writes)
                 if self.endpoint_url and service == "s3control":
                     client.meta.events.register("before-send.s3-control", single_host_endpoint)
+                if self.stats:
+                    client.meta.events.register("before-send", self.stats.record)
                 self._clients[key] = client
             return self._clients[key]
+
+    def offers(self, service: str, region: str) -> bool:
+        """Whether ``service`` exists in ``region``, so the audit does not call where it cannot answer.
+        An emulator is assumed to offer everything; a service botocore knows no regions for, too."""
+        if self.endpoint_url:
+            return True
+        known = _service_regions(self.session, service)
+        return not known or region in known
+
+
+_REGIONS_LOCK = threading.Lock()
+_SERVICE_REGIONS: dict[str, frozenset[str]] = {}
+
+
+def _service_regions(session: boto3.Session, service: str) -> frozenset[str]:
+    with _REGIONS_LOCK:
+        if service not in _SERVICE_REGIONS:
+            regions: set[str] = set()
+            for partition in session.get_available_partitions():
+                regions.update(session.get_available_regions(service, partition_name=partition))
+            _SERVICE_REGIONS[service] = frozenset(regions)
+        return _SERVICE_REGIONS[service]
 
 
 def caller_account(session: boto3.Session, endpoint_url: str | None, region: str) -> str:
@@ -165,11 +209,13 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def paginate(client, operation: str, key: str, **params) -> list:
-    """All items under ``key`` across every page of ``operation``."""
+def paginate(client, operation: str, key: str, page_size: int | None = None, **params) -> list:
+    """All items under ``key`` across every page of ``operation``, with the largest pages the API
+    allows (``page_size``) so that big accounts cost few calls."""
     if client.can_paginate(operation):
+        config = {"PageSize": page_size} if page_size else {}
         items: list = []
-        for page in client.get_paginator(operation).paginate(**params):
+        for page in client.get_paginator(operation).paginate(**params, PaginationConfig=config):
             items.extend(page.get(key, []))
         return items
     return list(getattr(client, operation)(**params).get(key, []))

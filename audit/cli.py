@@ -56,11 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--regions", help="comma-separated regions, or 'all' for each account's enabled regions "
                                          "(default: all)")
     audit.add_argument("--endpoint-url", help="send every AWS call here (moto, LocalStack) instead of AWS")
+    audit.add_argument("--org", action="store_true", default=None,
+                       help="audit every active account of the organization (run from the management or a "
+                            "delegated administrator account); suspended accounts are skipped")
     audit.add_argument("--accounts", help="comma-separated account ids to audit by assuming --role-name in each "
-                                          "(default: the caller's own account)")
+                                          "(default: the caller's own account; with --org, a filter)")
+    audit.add_argument("--exclude-accounts", help="comma-separated account ids to leave out")
     audit.add_argument("--role-name", help="role to assume in each of --accounts (default: irready-audit)")
     audit.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
-    audit.add_argument("--max-workers", type=int, default=8, help="concurrent API calls per account (default: 8)")
+    audit.add_argument("--max-workers", type=int, default=16,
+                       help="API calls in flight at once, across all accounts and regions (default: 16)")
     audit.add_argument("--snapshot-out", type=Path, help="also save the collected snapshot (JSON) for "
                                                          "`irready evaluate` and as evidence")
     _report_options(audit)
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _flag_overrides(args: argparse.Namespace) -> dict:
     flags = {"min_log_retention_days": args.min_log_retention_days, "security_account_id": args.security_account_id}
-    for name in ("regions", "accounts", "role_name", "external_id"):
+    for name in ("regions", "org", "accounts", "exclude_accounts", "role_name", "external_id"):
         flags[name] = getattr(args, name, None)
     return flags
 

@@ -30,7 +30,10 @@ class AuditConfig:
     quarantine_group_name: str = "irready-quarantine"
     min_log_retention_days: int = 365
     # Other accounts to audit, by assuming `role_name` in each (the caller's own account when empty).
+    # With `org`, the organization's active accounts, narrowed to `accounts` when given.
+    org: bool = False
     accounts: tuple[str, ...] = ()
+    exclude_accounts: tuple[str, ...] = ()
     role_name: str = "irready-audit"
     external_id: str | None = field(default=None, repr=False)
 
@@ -38,13 +41,15 @@ class AuditConfig:
         data = asdict(self)
         data["regions"] = self.regions if isinstance(self.regions, str) else list(self.regions)
         data["accounts"] = list(self.accounts)
+        data["exclude_accounts"] = list(self.exclude_accounts)
         data.pop("external_id")  # a shared secret: not written to snapshots
         return data
 
 
 KEYS = tuple(f.name for f in fields(AuditConfig))
 # Keys that decide what is collected; a snapshot fixes them, so `evaluate` cannot change them.
-COLLECTION_KEYS = ("regions", "responder_role_name", "quarantine_group_name", "accounts", "role_name")
+COLLECTION_KEYS = ("regions", "responder_role_name", "quarantine_group_name", "org", "accounts", "exclude_accounts",
+                   "role_name")
 
 
 def load_file(path: Path) -> dict:
@@ -134,6 +139,12 @@ def _days(value, where: str) -> int:
     return int(value)
 
 
+def _flag(value, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
 def _text(value, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise UsageError(f"{where}: expected a non-empty string")
@@ -146,7 +157,9 @@ _VALIDATORS = {
     "responder_role_name": _name(_ROLE_NAME, "IAM role name"),
     "quarantine_group_name": _name(_GROUP_NAME, "security group name"),
     "min_log_retention_days": _days,
+    "org": _flag,
     "accounts": _account_ids,
+    "exclude_accounts": _account_ids,
     "role_name": _name(_ROLE_NAME, "IAM role name"),
     "external_id": _text,
 }

@@ -60,6 +60,7 @@ def summarize(findings: list[Finding], snapshot: dict) -> dict:
         "findings": {status.value: by_status.get(status.value, 0) for status in Status},
         "failures_by_severity": {s.value: failing.get(s.value, 0) for s in Severity},
         "coverage_gaps": coverage_gaps,
+        "skipped_accounts": snapshot.get("skipped_accounts", {}),
     }
 
 

@@ -10,18 +10,18 @@ def collect_region(clients: Clients, region: str, quarantine_group_name: str) ->
     return {
         "vpcs": guarded("DescribeVpcs", lambda: [
             {"vpc_id": vpc["VpcId"], "is_default": vpc.get("IsDefault", False), "cidr": vpc.get("CidrBlock")}
-            for vpc in paginate(client, "describe_vpcs", "Vpcs")]),
+            for vpc in paginate(client, "describe_vpcs", "Vpcs", page_size=1000)]),
         "flow_logs": guarded("DescribeFlowLogs", lambda: [
-            _flow_log(flow_log) for flow_log in paginate(client, "describe_flow_logs", "FlowLogs")]),
+            _flow_log(flow_log) for flow_log in paginate(client, "describe_flow_logs", "FlowLogs", page_size=1000)]),
         # Only groups with the quarantine name: an account may have thousands of groups.
         "quarantine_groups": guarded("DescribeSecurityGroups", lambda: [
             {"group_id": group["GroupId"], "name": group["GroupName"], "vpc_id": group.get("VpcId"),
              "ingress": group.get("IpPermissions", []), "egress": group.get("IpPermissionsEgress", [])}
-            for group in paginate(client, "describe_security_groups", "SecurityGroups",
+            for group in paginate(client, "describe_security_groups", "SecurityGroups", page_size=1000,
                                   Filters=[{"Name": "group-name", "Values": [quarantine_group_name]}])]),
         "instances": guarded("DescribeInstances", lambda: [
             _instance(instance)
-            for reservation in paginate(client, "describe_instances", "Reservations",
+            for reservation in paginate(client, "describe_instances", "Reservations", page_size=1000,
                                         Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
             for instance in reservation.get("Instances", [])]),
     }

@@ -7,7 +7,7 @@ def collect_region(clients: Clients, region: str) -> dict:
     client = clients.client("eks", region)
     return {"clusters": [
         {"name": name, "enabled_log_types": guarded("DescribeCluster", lambda n=name: _log_types(client, n))}
-        for name in paginate(client, "list_clusters", "clusters")]}
+        for name in paginate(client, "list_clusters", "clusters", page_size=100)]}
 
 
 def _log_types(client, name: str) -> list[str]:

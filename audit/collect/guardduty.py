@@ -8,4 +8,4 @@ def collect_region(clients: Clients, region: str) -> dict:
     return {"detectors": [
         {"detector_id": detector_id,
          "status": guarded("GetDetector", lambda d=detector_id: client.get_detector(DetectorId=d)["Status"])}
-        for detector_id in paginate(client, "list_detectors", "DetectorIds")]}
+        for detector_id in paginate(client, "list_detectors", "DetectorIds", page_size=50)]}

@@ -20,7 +20,8 @@ def collect(clients: Clients, region: str, responder_role_name: str) -> dict:
     client = clients.client("iam", region)
     roles, policies = [], []
     paginator = client.get_paginator("get_account_authorization_details")
-    for page in paginator.paginate(Filter=["Role", "LocalManagedPolicy", "AWSManagedPolicy"]):
+    for page in paginator.paginate(Filter=["Role", "LocalManagedPolicy", "AWSManagedPolicy"],
+                                   PaginationConfig={"PageSize": 1000}):
         roles.extend(page.get("RoleDetailList", []))
         policies.extend(page.get("Policies", []))
 

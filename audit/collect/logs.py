@@ -7,4 +7,4 @@ def collect_region(clients: Clients, region: str) -> dict:
     client = clients.client("logs", region)
     return {"log_groups": [
         {"name": group["logGroupName"], "retention_days": group.get("retentionInDays")}
-        for group in paginate(client, "describe_log_groups", "logGroups")]}
+        for group in paginate(client, "describe_log_groups", "logGroups", page_size=50)]}

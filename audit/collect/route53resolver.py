@@ -9,4 +9,4 @@ def collect_region(clients: Clients, region: str) -> dict:
         {"vpc_id": association["ResourceId"], "status": association.get("Status"),
          "config_id": association.get("ResolverQueryLogConfigId")}
         for association in paginate(client, "list_resolver_query_log_config_associations",
-                                    "ResolverQueryLogConfigAssociations")]}
+                                    "ResolverQueryLogConfigAssociations", page_size=100)]}

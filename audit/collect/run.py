@@ -1,25 +1,32 @@
-"""Collect a snapshot: reach each account, list its regions, run every collector, keep failures as data."""
+"""Collect a snapshot: find the accounts, reach each one, run every collector, keep failures as data.
+
+Concurrency: one pool of ``max_workers`` threads makes every API call, shared by all accounts, so
+the number of calls in flight is bounded however many accounts there are. A few account threads
+only orchestrate: each submits one account's calls to that pool and waits for them.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from audit import __version__
-from audit.aws import Clients, assumed_session, caller_account, guarded, marker_for
+from audit.aws import CallStats, Clients, assumed_session, caller_account, guarded, marker_for, paginate
 from audit.collect import account, cloudtrail, ec2, eks, events, guardduty, iam, logs, route53resolver, s3
 from audit.config import ALL_REGIONS, AuditConfig
-from audit.errors import UnreachableError
-from audit.snapshot import SCHEMA, is_unavailable, unavailable
+from audit.errors import UnreachableError, UsageError
+from audit.progress import Progress
+from audit.snapshot import MARKER, SCHEMA, is_unavailable, unavailable
 
 log = logging.getLogger("irready")
 
 _ENABLED = {"opt-in-not-required", "opted-in"}
+_INACTIVE = {"SUSPENDED", "PENDING_CLOSURE", "CLOSED"}
 
 
 def _regional_collectors(config: AuditConfig) -> dict[str, Callable[[Clients, str], dict]]:
@@ -35,78 +42,129 @@ def _regional_collectors(config: AuditConfig) -> dict[str, Callable[[Clients, st
 
 
 def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: str | None = None,
-                     max_workers: int = 8) -> dict:
+                     max_workers: int = 8, progress: Progress | None = None, stats: CallStats | None = None) -> dict:
     home = _home_region(config, session)
-    caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers)
     try:
         caller = caller_account(session, endpoint_url, home)
     except (ClientError, BotoCoreError) as exc:
         raise UnreachableError(f"cannot reach AWS: {exc}. Check credentials (--profile, environment, SSO login) "
                                "and --endpoint-url") from exc
-
+    caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers, stats=stats)
+    targets, skipped = _targets(config, caller_clients, caller, home)
     snapshot = {
         "schema": SCHEMA,
         "tool_version": __version__,
         "collected_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "caller_account_id": caller,
         "config": config.to_dict(),
+        "skipped_accounts": skipped,
         "accounts": {},
     }
-    for account_id in config.accounts or (caller,):
-        log.info("collecting account %s", account_id)
-        if account_id == caller:
-            clients = caller_clients
-        else:
-            role_arn = f"arn:aws:iam::{account_id}:role/{config.role_name}"
-            try:
-                clients = Clients(assumed_session(caller_clients, role_arn, config.external_id, home),
-                                  endpoint_url, max_pool_connections=max_workers)
-            except (ClientError, BotoCoreError) as exc:
-                log.warning("account %s: cannot assume %s: %s", account_id, role_arn, exc)
-                snapshot["accounts"][account_id] = {"account_id": account_id, "regions": [],
-                                                    **marker_for(exc, "AssumeRole"), "services": {}}
-                continue
-        snapshot["accounts"][account_id] = collect_account(clients, account_id, config, home, max_workers)
+    progress = progress or Progress(len(targets))
+    # Enough accounts in flight to keep the API pool busy while each waits for its slowest call.
+    account_threads = max(1, min(len(targets), max(2, max_workers // 4)))
+    with ThreadPoolExecutor(max_workers, thread_name_prefix="api") as api_pool, \
+            ThreadPoolExecutor(account_threads, thread_name_prefix="account") as account_pool:
+        collector = _AccountCollector(config, caller_clients, caller, home, api_pool, max_workers, stats)
+        futures = {account_pool.submit(collector.collect, account_id): account_id for account_id in targets}
+        for future in as_completed(futures):
+            account_id = futures[future]
+            snapshot["accounts"][account_id] = future.result()
+            progress.account_done(account_id, failed=MARKER in snapshot["accounts"][account_id])
+    progress.finish()
+    snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
     return snapshot
 
 
-def collect_account(clients: Clients, account_id: str, config: AuditConfig, home: str, max_workers: int) -> dict:
-    regions, disabled = _regions(clients, config, home)
-    if is_unavailable(regions):
-        return {"account_id": account_id, "regions": [], **regions, "services": {}}
-    global_region = regions[0] if regions else home
-    regional = _regional_collectors(config)
+def _targets(config: AuditConfig, clients: Clients, caller: str, home: str) -> tuple[list[str], dict[str, str]]:
+    """The accounts to audit, and those left out with the reason."""
+    excluded = set(config.exclude_accounts)
+    skipped = {account_id: "excluded by exclude_accounts" for account_id in sorted(excluded)}
+    if not config.org:
+        return [a for a in (config.accounts or (caller,)) if a not in excluded], skipped
+    try:
+        members = paginate(clients.client("organizations", home), "list_accounts", "Accounts", page_size=20)
+    except (ClientError, BotoCoreError) as exc:
+        code = marker_for(exc, "ListAccounts")[MARKER]["code"]
+        raise UsageError(f"--org: cannot list the organization's accounts ({code}); run from the management "
+                         "account or a delegated administrator, or name --accounts instead")
+    wanted = set(config.accounts)
+    targets = []
+    for member in sorted(members, key=lambda m: m["Id"]):
+        account_id, state = member["Id"], member.get("State") or member.get("Status", "ACTIVE")
+        if (wanted and account_id not in wanted) or account_id in excluded:
+            continue
+        if state in _INACTIVE:
+            skipped[account_id] = f"account is {state.lower()}"
+        else:
+            targets.append(account_id)
+    for account_id in sorted(wanted - {m["Id"] for m in members}):
+        skipped[account_id] = "not a member of the organization"
+    return targets, dict(sorted(skipped.items()))
 
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+
+class _AccountCollector:
+    def __init__(self, config: AuditConfig, caller_clients: Clients, caller: str, home: str, pool: Executor,
+                 max_workers: int, stats: CallStats | None):
+        self.config, self.caller_clients, self.caller, self.home = config, caller_clients, caller, home
+        self.pool, self.max_workers, self.stats = pool, max_workers, stats
+        self.regional = _regional_collectors(config)
+
+    def collect(self, account_id: str) -> dict:
+        log.info("collecting account %s", account_id)
+        if account_id == self.caller:
+            clients = self.caller_clients
+        else:
+            role_arn = f"arn:aws:iam::{account_id}:role/{self.config.role_name}"
+            try:
+                session = assumed_session(self.caller_clients, role_arn, self.config.external_id, self.home)
+            except (ClientError, BotoCoreError) as exc:
+                log.warning("account %s: cannot assume %s: %s", account_id, role_arn, exc)
+                return {"account_id": account_id, "regions": [], **marker_for(exc, "AssumeRole"), "services": {}}
+            clients = Clients(session, self.caller_clients.endpoint_url, max_pool_connections=self.max_workers,
+                              stats=self.stats)
+        return self._collect_account(clients, account_id)
+
+    def _collect_account(self, clients: Clients, account_id: str) -> dict:
+        regions, disabled = _regions(clients, self.config, self.home)
+        if is_unavailable(regions):
+            return {"account_id": account_id, "regions": [], **regions, "services": {}}
+        global_region = regions[0] if regions else self.home
+        submit = self.pool.submit
+
         global_futures = {
-            "account": pool.submit(_safely, "GetAlternateContact", account.collect, clients, global_region),
-            "iam": pool.submit(_safely, "GetAccountAuthorizationDetails", iam.collect, clients, global_region,
-                               config.responder_role_name),
+            "account": submit(_safely, "GetAlternateContact", account.collect, clients, global_region),
+            "iam": submit(_safely, "GetAccountAuthorizationDetails", iam.collect, clients, global_region,
+                          self.config.responder_role_name),
         }
         regional_futures = {
-            (service, region): pool.submit(_safely, service, collect, clients, region)
-            for service, collect in regional.items() for region in regions if region not in disabled
+            (service, region): submit(_safely, service, collect, clients, region)
+            for service, collect in self.regional.items() for region in regions
+            if region not in disabled and clients.offers(service, region)
         }
         services: dict = {name: future.result() for name, future in global_futures.items()}
-        for service in regional:
+        for service in self.regional:
             services[service] = {}
             for region in regions:
                 if region in disabled:
                     services[service][region] = unavailable(
                         "DescribeRegions", "OptInRequired", f"{region} is not enabled in account {account_id}",
                         "region not enabled for this account")
+                elif (service, region) not in regional_futures:
+                    services[service][region] = unavailable(
+                        "-", "ServiceNotInRegion", f"{service} is not offered in {region}", "API not available here")
                 else:
                     services[service][region] = regional_futures[(service, region)].result()
 
         trails = _unique_trails(services["cloudtrail"])
-        trail_details = {arn: pool.submit(_safely, "GetTrailStatus", cloudtrail.collect_details, clients, trail)
-                         for arn, trail in trails.items()}
-        buckets = {trail["S3BucketName"]: trail["HomeRegion"] for trail in trails.values() if trail.get("S3BucketName")}
-        bucket_futures = {name: pool.submit(_safely, "GetBucketVersioning", s3.collect_bucket, clients, name, region)
+        detail_futures = {arn: submit(_safely, "GetTrailStatus", cloudtrail.collect_details, clients, trail)
+                          for arn, trail in trails.items()}
+        buckets = {t["S3BucketName"]: t["HomeRegion"] for t in trails.values() if t.get("S3BucketName")}
+        bucket_futures = {name: submit(_safely, "GetBucketVersioning", s3.collect_bucket, clients, name, region)
                           for name, region in buckets.items()}
-        account_block = pool.submit(_safely, "GetPublicAccessBlock", s3.collect_account_public_access_block,
-                                    clients, account_id, global_region)
-        for arn, future in trail_details.items():
+        account_block = submit(_safely, "GetPublicAccessBlock", s3.collect_account_public_access_block,
+                               clients, account_id, global_region)
+        for arn, future in detail_futures.items():
             details = future.result()
             if is_unavailable(details):
                 details = {"status": details, "event_selectors": details}
@@ -114,8 +172,7 @@ def collect_account(clients: Clients, account_id: str, config: AuditConfig, home
         services["cloudtrail_trails"] = trails
         services["s3"] = {"buckets": {name: future.result() for name, future in bucket_futures.items()},
                           "account_public_access_block": account_block.result()}
-
-    return {"account_id": account_id, "regions": regions, "services": services}
+        return {"account_id": account_id, "regions": regions, "services": services}
 
 
 def _unique_trails(by_region: dict) -> dict[str, dict]:

@@ -46,6 +46,8 @@ def render(report: Report) -> str:
 
     gaps = summary["coverage_gaps"]
     out += ["", "## Coverage", ""]
+    for account_id, why in (summary.get("skipped_accounts") or {}).items():
+        out.append(f"- Account {account_id} was not audited: {why}.")
     if not gaps:
         out.append("Every API call the audit needed succeeded.")
     else:

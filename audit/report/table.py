@@ -33,6 +33,10 @@ def render(report: Report) -> str:
         lines.append("How to fix:")
         for row in failing:
             lines.append(f"  {row.check.id}: {row.check.remediation}")
+    skipped = summary.get("skipped_accounts") or {}
+    if skipped:
+        lines.append("")
+        lines.append(f"Skipped {len(skipped)} account(s): " + ", ".join(f"{a} ({why})" for a, why in skipped.items()))
     gaps = summary["coverage_gaps"]
     if gaps:
         lines.append("")

@@ -1,0 +1,115 @@
+"""--org: list the organization, skip suspended accounts, filter, and keep going past failures."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from botocore.exceptions import ClientError
+
+from audit.aws import Clients, assumed_session
+from audit.collect.run import collect_snapshot
+from audit.errors import UsageError
+from audit.evaluate import evaluate
+from audit.model import Status
+from audit.progress import Progress
+from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit_config, caller_session
+from tests.support.faults import Fault
+
+
+@pytest.fixture(scope="module")
+def organization(_emulator_and_faults):
+    """An organization managed from the caller's account: two active members and a suspended one."""
+    emulator = _emulator_and_faults[0]
+    org = emulator.client(emulator.session(), "organizations")
+    try:
+        org.create_organization(FeatureSet="ALL")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "AlreadyInOrganizationException":
+            raise
+    members = [org.create_account(AccountName=f"member-{n}", Email=f"member-{n}@example.com")[
+        "CreateAccountStatus"]["AccountId"] for n in range(3)]
+    org.close_account(AccountId=members[2])
+    return {"active": members[:2], "suspended": members[2]}
+
+
+def org_collect(emulator, **overrides):
+    config = audit_config(SECURITY_ACCOUNT, org=True, **({"accounts": ()} | overrides))
+    return config, collect_snapshot(config, caller_session(), endpoint_url=emulator.url, max_workers=8,
+                                    progress=Progress(0, enabled=False))
+
+
+def test_org_audits_the_active_members_and_skips_the_suspended(emulator, organization):
+    wanted = (*organization["active"], organization["suspended"])
+    _, snapshot = org_collect(emulator, accounts=wanted)
+    assert sorted(snapshot["accounts"]) == sorted(organization["active"])
+    assert snapshot["skipped_accounts"] == {organization["suspended"]: "account is suspended"}
+
+
+def test_exclusions_and_accounts_outside_the_organization(emulator, organization):
+    first, second = organization["active"]
+    _, snapshot = org_collect(emulator, accounts=(first, second, "999999999999"), exclude_accounts=(second,))
+    assert list(snapshot["accounts"]) == [first]
+    assert snapshot["skipped_accounts"] == {second: "excluded by exclude_accounts",
+                                            "999999999999": "not a member of the organization"}
+
+
+def test_the_whole_organization_includes_the_management_account(emulator, organization):
+    _, snapshot = org_collect(emulator)
+    assert SECURITY_ACCOUNT in snapshot["accounts"]  # audited with the caller's own credentials
+    assert set(organization["active"]) <= set(snapshot["accounts"])
+    assert organization["suspended"] not in snapshot["accounts"]
+
+
+def test_a_member_whose_role_cannot_be_assumed_is_unknown_and_the_rest_complete(emulator, organization, faults):
+    locked, open_ = organization["active"]
+    faults.faults.append(Fault("sts", "AssumeRole", body_contains=locked))
+    config, snapshot = org_collect(emulator, accounts=(locked, open_))
+    findings = evaluate(snapshot, config)
+    assert {f.status for f in findings if f.account_id == locked} == {Status.UNKNOWN}
+    assert Status.FAIL in {f.status for f in findings if f.account_id == open_}
+
+
+def test_org_without_permission_to_list_accounts_is_a_usage_error(emulator, faults):
+    faults.faults.append(Fault("organizations", "ListAccounts", code="AWSOrganizationsNotInUseException",
+                               status=400))
+    with pytest.raises(UsageError, match="--org: cannot list the organization's accounts "
+                                         r"\(AWSOrganizationsNotInUseException\); run from the management"):
+        org_collect(emulator)
+
+
+def test_assumed_credentials_renew_themselves_before_they_expire(emulator, account_id, faults):
+    base = Clients(caller_session(), emulator.url)
+    session = assumed_session(base, f"arn:aws:iam::{account_id}:role/irready-audit", None, REGION)
+    client = Clients(session, emulator.url).client("sts", REGION)
+    assert client.get_caller_identity()["Account"] == account_id
+    credentials = session._session.get_credentials()
+    first_key = credentials.access_key
+    assumes = sum(call.operation == "AssumeRole" for call in faults.calls)
+    from datetime import UTC, datetime, timedelta
+    credentials._expiry_time = datetime.now(UTC) + timedelta(seconds=30)  # inside the refresh window
+    assert client.get_caller_identity()["Account"] == account_id
+    assert sum(call.operation == "AssumeRole" for call in faults.calls) == assumes + 1
+    assert credentials.access_key != first_key
+
+
+def test_progress_is_one_updating_line_on_a_terminal_and_plain_lines_otherwise():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        progress = Progress(3, stream=stream)
+        progress.account_done("111111111111")
+        progress.account_done("222222222222", failed=True)
+        progress.finish()
+    assert terminal.getvalue().startswith("\rirready: 1/3 accounts, 0 could not be audited, ETA ")
+    assert "\rirready: 2/3 accounts, 1 could not be audited" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\n") and terminal.getvalue().count("\n") == 1
+    lines = log.getvalue().splitlines()
+    assert lines[0].startswith("irready: account 111111111111 done; 1/3 accounts")
+    assert lines[1].startswith("irready: account 222222222222 FAILED; 2/3 accounts, 1 could not be audited")
+    quiet = io.StringIO()
+    Progress(1, stream=quiet).account_done("111111111111")
+    assert quiet.getvalue() == ""  # a single account needs no progress report
