@@ -17,40 +17,12 @@ _CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testin
 WsgiApp = Callable
 
 
-class Emulator:
-    """Start with ``with Emulator() as aws: ...``; ``aws.url`` is the endpoint.
+class EmulatedAWS:
+    """Sessions and clients whose calls land in chosen accounts of a running emulator at ``url``."""
 
-    ``middleware``, if given, wraps moto's WSGI app (the tests inject faults with it).
-    """
-
-    def __init__(self, middleware: Callable[[WsgiApp], WsgiApp] | None = None):
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        app = DomainDispatcherApplication(create_backend_app)
-        self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
-                                   request_handler=MotoRequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    def __init__(self, url: str):
+        self.url = url
         self._loader = botocore.session.Session().get_component("data_loader")
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> Emulator:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self._server.shutdown()
-        self._thread.join()
-        self._server.server_close()
-
-    def reset(self) -> None:
-        """Forget every resource in every account."""
-        import urllib.request
-        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")).read()
 
     def session(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> boto3.Session:
         """A session whose calls land in ``account_id`` (moto maps assumed-role keys to the account)."""
@@ -70,3 +42,34 @@ class Emulator:
 
     def client(self, session: boto3.Session, service: str, region: str = "us-east-1"):
         return session.client(service, region_name=region, endpoint_url=self.url)
+
+
+class Emulator(EmulatedAWS):
+    """moto's server, started with ``with Emulator() as aws: ...``; ``aws.url`` is the endpoint.
+
+    ``middleware``, if given, wraps moto's WSGI app (the tests inject faults with it).
+    """
+
+    def __init__(self, middleware: Callable[[WsgiApp], WsgiApp] | None = None):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        app = DomainDispatcherApplication(create_backend_app)
+
+        class KeepAliveHandler(MotoRequestHandler):
+            protocol_version = "HTTP/1.1"  # reuse connections, as clients do with AWS
+
+        self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
+                                   request_handler=KeepAliveHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        host, port = self._server.server_address[:2]
+        super().__init__(f"http://{host}:{port}")
+
+    def __enter__(self) -> Emulator:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()

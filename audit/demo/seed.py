@@ -14,7 +14,7 @@ from functools import cached_property
 
 import policies
 from audit.aws import single_host_endpoint
-from audit.demo.emulator import Emulator
+from audit.demo.emulator import EmulatedAWS
 
 _EMULATOR_IMAGE = "ami-12c6146b"  # one of the images moto ships; looking one up costs seconds
 _TRUST_EC2 = {"Version": "2012-10-17", "Statement": [
@@ -43,7 +43,7 @@ def trust_account(account_id: str, condition: dict | None = None) -> dict:
 
 
 class Seeder:
-    def __init__(self, emulator: Emulator, account_id: str):
+    def __init__(self, emulator: EmulatedAWS, account_id: str):
         self.emulator = emulator
         self.account_id = account_id
         self._clients: dict[tuple[str, str], object] = {}

@@ -1,0 +1,140 @@
+"""Organization-scale benchmark: N accounts x R regions behind per-request latency.
+
+    python -m bench.org_scale --accounts 10 --regions 17 --workers 8,32,64 --latency 0.05
+
+Starts the emulator in its own process, creates an organization of N member accounts with a spread
+of trails, log groups, instances and roles (every region has its default VPC), then, for each
+worker count, runs the audit in a fresh process and prints: wall time, API requests by operation,
+requests per account-region, auditor CPU per request, peak RSS of the auditor, and efficiency =
+(requests x latency / workers) / wall time (1.0 = every worker always waiting on a round trip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import urllib.request
+
+import boto3
+
+# The 17 regions enabled by default in every commercial account.
+DEFAULT_REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+                   "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
+                   "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "sa-east-1"]
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+WEB_ROLE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+
+
+def seed(url: str, accounts: int, regions: list[str]) -> list[str]:
+    from audit.demo.emulator import EmulatedAWS
+    from audit.demo.seed import Seeder, trust_account
+
+    emulator = EmulatedAWS(url)
+    org = boto3.client("organizations", endpoint_url=url, region_name="us-east-1", **CREDENTIALS)
+    org.create_organization(FeatureSet="ALL")
+    members = [org.create_account(AccountName=f"m{n}", Email=f"m{n}@example.com")["CreateAccountStatus"]["AccountId"]
+               for n in range(accounts)]
+    for n, account_id in enumerate(members):
+        seeder = Seeder(emulator, account_id)
+        seeder.audit_role("123456789012")
+        for region in regions:
+            seeder.vpc_ids(region)  # make the default VPC now, not during the measured audit
+        seeder.log_group(regions[0], f"/aws/lambda/app-{n}", 30 if n % 3 == 0 else 400)
+        seeder.log_group(regions[0], "/app/nginx", None)
+        seeder.instance(regions[0], imdsv2=n % 2 == 0, role_policy=WEB_ROLE)
+        if n % 2 == 0:
+            seeder.trail(name="main", cloudwatch=n % 4 == 0, kms=False)
+            seeder.responder_role("123456789012", trust=trust_account("123456789012"))
+            seeder.guardduty(regions[0])
+    return members
+
+
+def audit(url: str, regions: list[str], workers: int, latency: float) -> dict:
+    """One measured audit, in this (fresh) process."""
+    from audit.aws import CallStats
+    from audit.collect.run import collect_snapshot
+    from audit.config import AuditConfig
+    from audit.evaluate import evaluate
+    from audit.progress import Progress
+
+    config = AuditConfig(regions=tuple(regions), org=True, security_account_id="123456789012")
+    session = boto3.Session(region_name=regions[0], **CREDENTIALS)
+    stats = CallStats()
+    cpu, wall = time.process_time(), time.perf_counter()
+    snapshot = collect_snapshot(config, session, endpoint_url=url, max_workers=workers, stats=stats,
+                                progress=Progress(0, enabled=False))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    started = time.perf_counter()
+    findings = evaluate(snapshot, config)
+    evaluate_seconds = time.perf_counter() - started
+    accounts = len(snapshot["accounts"])
+    regional = sum(n for op, n in stats.requests.items() if not op.startswith(_PER_ACCOUNT))
+    return {
+        "accounts": accounts, "regions": len(regions), "workers": workers, "latency_s": latency,
+        "wall_s": round(wall, 2), "requests": stats.total,
+        "requests_per_account_region": round(regional / (accounts * len(regions)), 2),
+        "requests_per_account_global": round((stats.total - regional) / accounts, 2),
+        "auditor_cpu_ms_per_request": round(cpu * 1000 / stats.total, 2),
+        "ideal_s": round(stats.total * latency / workers, 2),
+        "efficiency": round(stats.total * latency / workers / wall, 2),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "evaluate_s": round(evaluate_seconds, 2), "findings": len(findings),
+        "by_operation": dict(sorted(stats.requests.items())),
+    }
+
+
+# Calls made once per account (or per trail/bucket), not per region.
+_PER_ACCOUNT = ("sts:", "organizations:", "iam:", "account:", "s3:", "s3-control:", "ec2:DescribeRegions",
+                "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=10)
+    parser.add_argument("--regions", type=int, default=17, help="how many of the 17 default regions")
+    parser.add_argument("--workers", default="8,32,64", help="comma-separated worker counts to measure")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every request")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per run")
+    parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)  # internal: one run in this process
+    args = parser.parse_args()
+    regions = DEFAULT_REGIONS[:args.regions]
+    if args.measure:
+        print(json.dumps(audit(args.measure, regions, int(args.workers), args.latency)))
+        return
+
+    server = subprocess.Popen([sys.executable, "-m", "bench.emulator_server"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().strip()
+        started = time.perf_counter()
+        seed(url, args.accounts, regions)
+        print(f"seeded {args.accounts} accounts x {len(regions)} regions in {time.perf_counter() - started:.0f}s",
+              file=sys.stderr)
+        urllib.request.urlopen(urllib.request.Request(
+            f"{url}/irready-bench/latency?seconds={args.latency}", method="POST")).read()
+        for workers in [int(w) for w in args.workers.split(",")]:
+            result = subprocess.run([sys.executable, "-m", "bench.org_scale", "--measure", url, "--workers",
+                                     str(workers), "--regions", str(args.regions), "--latency", str(args.latency)],
+                                    capture_output=True, text=True, check=True)
+            measured = json.loads(result.stdout)
+            print(json.dumps(measured) if args.json else _describe(measured), flush=True)
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+
+
+def _describe(m: dict) -> str:
+    top = sorted(m["by_operation"].items(), key=lambda item: -item[1])[:6]
+    return (f"{m['accounts']} accounts x {m['regions']} regions, {m['workers']} workers, {m['latency_s']}s latency: "
+            f"wall {m['wall_s']}s (ideal {m['ideal_s']}s, efficiency {m['efficiency']}), {m['requests']} requests "
+            f"({m['requests_per_account_region']}/account-region + {m['requests_per_account_global']}/account), "
+            f"auditor CPU {m['auditor_cpu_ms_per_request']} ms/request, peak RSS {m['peak_rss_mib']} MiB, "
+            f"evaluate {m['evaluate_s']}s\n  top operations: " + ", ".join(f"{op} {n}" for op, n in top))
+
+
+if __name__ == "__main__":
+    main()
