@@ -10,13 +10,14 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import boto3
-import botocore.client
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import RefreshableCredentials
+from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from audit.snapshot import unavailable
@@ -48,27 +49,6 @@ def single_host_endpoint(request, **_):
     request.url = re.sub(r"//\d{12}\.", "//", request.url, count=1)
 
 
-def _build_each_client_class_once() -> None:
-    """botocore builds a new client class, with one method per operation, for every client it makes:
-    about 7 ms for EC2. The audit makes one client per service, region and account (over 100 per
-    account in 17 regions), all of the same few classes, so build each class once per process."""
-    original = botocore.client.ClientCreator._create_client_class
-    if getattr(original, "irready_cached", False):
-        return
-    classes: dict[tuple[str, str], type] = {}
-    lock = threading.Lock()
-
-    def create_client_class(self, service_name, service_model):
-        key = (service_name, service_model.api_version)
-        with lock:
-            if key not in classes:
-                classes[key] = original(self, service_name, service_model)
-            return classes[key]
-
-    create_client_class.irready_cached = True
-    botocore.client.ClientCreator._create_client_class = create_client_class
-
-
 class CallStats:
     """HTTP requests sent, by service and operation (retries count: each is a round trip)."""
 
@@ -86,12 +66,41 @@ class CallStats:
         return sum(self.requests.values())
 
 
-class Clients:
-    """One client per (service, region) for one account, made once and shared by threads."""
+_ACCOUNT_CREDENTIALS: ContextVar[Credentials | None] = ContextVar("irready_account_credentials", default=None)
 
-    def __init__(self, session: boto3.Session, endpoint_url: str | None = None, max_pool_connections: int = 10,
-                 stats: CallStats | None = None):
-        self.session = session
+
+class _CurrentAccountCredentials(Credentials):
+    """Signs each request with the credentials of the account whose ``Clients.acting()`` block the
+    calling thread is in; outside any such block it refuses, rather than sign for the wrong account."""
+
+    def __init__(self):  # holds no keys of its own
+        self.method = "irready-current-account"
+
+    @staticmethod
+    def _current() -> Credentials:
+        credentials = _ACCOUNT_CREDENTIALS.get()
+        if credentials is None:
+            raise RuntimeError("AWS call made outside Clients.acting(): no account to sign it for")
+        return credentials
+
+    def get_frozen_credentials(self):
+        return self._current().get_frozen_credentials()
+
+    access_key = property(lambda self: self._current().access_key)
+    secret_key = property(lambda self: self._current().secret_key)
+    token = property(lambda self: self._current().token)
+    account_id = property(lambda self: getattr(self._current(), "account_id", None))
+
+
+class _SharedClients:
+    """One client per (service, region) for the whole run, signing for the current account."""
+
+    def __init__(self, loader_from: boto3.Session, endpoint_url: str | None, max_pool_connections: int,
+                 stats: CallStats | None):
+        core = botocore.session.Session()
+        core.register_component("data_loader", loader_from._session.get_component("data_loader"))
+        core._credentials = _CurrentAccountCredentials()  # boto3 has no public setter for a credentials object
+        self.session = boto3.Session(botocore_session=core)
         self.endpoint_url = endpoint_url
         self.stats = stats
         self._config = Config(
@@ -101,7 +110,6 @@ class Clients:
             s3={"addressing_style": "path"} if endpoint_url else None,
         )
         self._clients: dict[tuple[str, str], Any] = {}
-        _build_each_client_class_once()
         self._lock = threading.Lock()  # boto3 sessions are not thread-safe; clients are
 
     def client(self, service: str, region: str):
@@ -117,6 +125,42 @@ class Clients:
                     client.meta.events.register("before-send", self.stats.record)
                 self._clients[key] = client
             return self._clients[key]
+
+
+class Clients:
+    """The clients through which one account is audited.
+
+    Building a botocore client costs about 5 ms of CPU, and an audit needs one per service and region:
+    125 per account in 17 regions, more CPU than the calls themselves. So the clients are built once
+    per run and shared by every account (``for_session``); what differs between accounts is only the
+    credentials. Make an account's calls inside ``with clients.acting():``, and every request signed
+    in that thread uses that account's credentials.
+    """
+
+    def __init__(self, session: boto3.Session, endpoint_url: str | None = None, max_pool_connections: int = 10,
+                 stats: CallStats | None = None, *, _shared: _SharedClients | None = None):
+        self.session = session
+        self.credentials = session.get_credentials()
+        self._shared = _shared or _SharedClients(session, endpoint_url, max_pool_connections, stats)
+
+    @property
+    def endpoint_url(self) -> str | None:
+        return self._shared.endpoint_url
+
+    def for_session(self, session: boto3.Session) -> Clients:
+        """Another account's view of the same clients."""
+        return Clients(session, _shared=self._shared)
+
+    @contextmanager
+    def acting(self):
+        token = _ACCOUNT_CREDENTIALS.set(self.credentials)
+        try:
+            yield self
+        finally:
+            _ACCOUNT_CREDENTIALS.reset(token)
+
+    def client(self, service: str, region: str):
+        return self._shared.client(service, region)
 
     def offers(self, service: str, region: str) -> bool:
         """Whether ``service`` exists in ``region``, so the audit does not call where it cannot answer.
@@ -162,7 +206,8 @@ def assumed_session(base: Clients, role_arn: str, external_id: str | None, regio
         params = {"RoleArn": role_arn, "RoleSessionName": "irready-audit", "DurationSeconds": 3600}
         if external_id:
             params["ExternalId"] = external_id
-        credentials = sts.assume_role(**params)["Credentials"]
+        with base.acting():  # a refresh can start inside another account's call: assume as the caller
+            credentials = sts.assume_role(**params)["Credentials"]
         return {
             "access_key": credentials["AccessKeyId"],
             "secret_key": credentials["SecretAccessKey"],

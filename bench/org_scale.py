@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -117,14 +118,28 @@ def main() -> None:
         urllib.request.urlopen(urllib.request.Request(
             f"{url}/irready-bench/latency?seconds={args.latency}", method="POST")).read()
         for workers in [int(w) for w in args.workers.split(",")]:
+            emulator_cpu = _cpu_seconds(server.pid)
             result = subprocess.run([sys.executable, "-m", "bench.org_scale", "--measure", url, "--workers",
                                      str(workers), "--regions", str(args.regions), "--latency", str(args.latency)],
                                     capture_output=True, text=True, check=True)
             measured = json.loads(result.stdout)
+            # Both processes share the machine's cores: when their CPU adds up to cores x wall time,
+            # the run is CPU-bound, not latency-bound, whatever the worker count.
+            measured["emulator_cpu_s"] = round(_cpu_seconds(server.pid) - emulator_cpu, 2)
+            measured["auditor_cpu_s"] = round(measured["auditor_cpu_ms_per_request"] * measured["requests"] / 1000, 2)
+            measured["cores_busy"] = round((measured["emulator_cpu_s"] + measured["auditor_cpu_s"])
+                                           / measured["wall_s"], 2)
             print(json.dumps(measured) if args.json else _describe(measured), flush=True)
     finally:
         server.stdin.close()
         server.wait(timeout=30)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _describe(m: dict) -> str:
@@ -133,7 +148,9 @@ def _describe(m: dict) -> str:
             f"wall {m['wall_s']}s (ideal {m['ideal_s']}s, efficiency {m['efficiency']}), {m['requests']} requests "
             f"({m['requests_per_account_region']}/account-region + {m['requests_per_account_global']}/account), "
             f"auditor CPU {m['auditor_cpu_ms_per_request']} ms/request, peak RSS {m['peak_rss_mib']} MiB, "
-            f"evaluate {m['evaluate_s']}s\n  top operations: " + ", ".join(f"{op} {n}" for op, n in top))
+            f"evaluate {m['evaluate_s']}s; CPU: auditor {m['auditor_cpu_s']}s + emulator {m['emulator_cpu_s']}s = "
+            f"{m['cores_busy']} cores busy of {os.cpu_count()}\n  top operations: "
+            + ", ".join(f"{op} {n}" for op, n in top))
 
 
 if __name__ == "__main__":

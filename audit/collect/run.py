@@ -2,7 +2,8 @@
 
 Concurrency: one pool of ``max_workers`` threads makes every API call, shared by all accounts, so
 the number of calls in flight is bounded however many accounts there are. A few account threads
-only orchestrate: each submits one account's calls to that pool and waits for them.
+only orchestrate: each submits one account's calls to that pool and waits for them. Every task runs
+inside its account's ``Clients.acting()``, which decides the credentials its requests are signed with.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     account_threads = max(1, min(len(targets), max(2, max_workers // 4)))
     with ThreadPoolExecutor(max_workers, thread_name_prefix="api") as api_pool, \
             ThreadPoolExecutor(account_threads, thread_name_prefix="account") as account_pool:
-        collector = _AccountCollector(config, caller_clients, caller, home, api_pool, max_workers, stats)
+        collector = _AccountCollector(config, caller_clients, caller, home, api_pool)
         futures = {account_pool.submit(collector.collect, account_id): account_id for account_id in targets}
         for future in as_completed(futures):
             account_id = futures[future]
@@ -83,7 +84,8 @@ def _targets(config: AuditConfig, clients: Clients, caller: str, home: str) -> t
     if not config.org:
         return [a for a in (config.accounts or (caller,)) if a not in excluded], skipped
     try:
-        members = paginate(clients.client("organizations", home), "list_accounts", "Accounts", page_size=20)
+        with clients.acting():
+            members = paginate(clients.client("organizations", home), "list_accounts", "Accounts", page_size=20)
     except (ClientError, BotoCoreError) as exc:
         code = marker_for(exc, "ListAccounts")[MARKER]["code"]
         raise UsageError(f"--org: cannot list the organization's accounts ({code}); run from the management "
@@ -104,10 +106,9 @@ def _targets(config: AuditConfig, clients: Clients, caller: str, home: str) -> t
 
 
 class _AccountCollector:
-    def __init__(self, config: AuditConfig, caller_clients: Clients, caller: str, home: str, pool: Executor,
-                 max_workers: int, stats: CallStats | None):
+    def __init__(self, config: AuditConfig, caller_clients: Clients, caller: str, home: str, pool: Executor):
         self.config, self.caller_clients, self.caller, self.home = config, caller_clients, caller, home
-        self.pool, self.max_workers, self.stats = pool, max_workers, stats
+        self.pool = pool
         self.regional = _regional_collectors(config)
 
     def collect(self, account_id: str) -> dict:
@@ -121,8 +122,7 @@ class _AccountCollector:
             except (ClientError, BotoCoreError) as exc:
                 log.warning("account %s: cannot assume %s: %s", account_id, role_arn, exc)
                 return {"account_id": account_id, "regions": [], **marker_for(exc, "AssumeRole"), "services": {}}
-            clients = Clients(session, self.caller_clients.endpoint_url, max_pool_connections=self.max_workers,
-                              stats=self.stats)
+            clients = self.caller_clients.for_session(session)
         return self._collect_account(clients, account_id)
 
     def _collect_account(self, clients: Clients, account_id: str) -> dict:
@@ -189,8 +189,9 @@ def _unique_trails(by_region: dict) -> dict[str, dict]:
 
 def _regions(clients: Clients, config: AuditConfig, home: str):
     """(regions to audit, the named ones not enabled in this account) or an unavailable marker."""
-    described = guarded("DescribeRegions", lambda: clients.client("ec2", home).describe_regions(
-        AllRegions=True)["Regions"])
+    with clients.acting():
+        described = guarded("DescribeRegions", lambda: clients.client("ec2", home).describe_regions(
+            AllRegions=True)["Regions"])
     if is_unavailable(described):
         if config.regions == ALL_REGIONS:
             return described, set()
@@ -207,10 +208,11 @@ def _home_region(config: AuditConfig, session: boto3.Session) -> str:
     return session.region_name or "us-east-1"
 
 
-def _safely(operation: str, collect: Callable, *args):
+def _safely(operation: str, collect: Callable, clients: Clients, *args):
     """A collector's data, or a marker: a failed call is recorded, never raised and never 'empty'."""
     try:
-        return collect(*args)
+        with clients.acting():
+            return collect(clients, *args)
     except (ClientError, BotoCoreError) as exc:
         return marker_for(exc, operation)
     except Exception as exc:  # a collector bug must not cost the other accounts' results

@@ -1,6 +1,8 @@
-"""The client factory: shared client classes, per-client hooks, service availability."""
+"""The client factory: clients shared by accounts, each call signed for the account it is made for."""
 
 from __future__ import annotations
+
+import threading
 
 import boto3
 import pytest
@@ -8,22 +10,64 @@ import pytest
 from audit.aws import Clients, WriteRefused
 
 
-def test_client_classes_are_built_once_but_hooks_stay_per_client():
-    first = Clients(boto3.Session(aws_access_key_id="a", aws_secret_access_key="b"))
-    other_account = Clients(boto3.Session(aws_access_key_id="c", aws_secret_access_key="d"))
-    ec2_east, ec2_west = first.client("ec2", "us-east-1"), other_account.client("ec2", "eu-west-1")
-    assert type(ec2_east) is type(ec2_west)
-    assert type(ec2_east) is not type(first.client("logs", "us-east-1"))
-    assert ec2_west.meta.region_name == "eu-west-1"
-    assert ec2_east._request_signer._credentials.access_key == "a"
-    assert ec2_west._request_signer._credentials.access_key == "c"
+def session(key: str) -> boto3.Session:
+    return boto3.Session(aws_access_key_id=key, aws_secret_access_key=f"{key}-secret", region_name="us-east-1")
+
+
+def signing_key(client) -> str:
+    return client._request_signer._credentials.get_frozen_credentials().access_key
+
+
+def test_accounts_share_clients_but_each_call_signs_for_its_own_account():
+    first = Clients(session("AKIAFIRST"))
+    second = first.for_session(session("AKIASECOND"))
+    ec2 = first.client("ec2", "eu-west-1")
+    assert second.client("ec2", "eu-west-1") is ec2  # built once per run
+    assert first.client("ec2", "us-east-1") is not ec2
+    with first.acting():
+        assert signing_key(ec2) == "AKIAFIRST"
+        with second.acting():
+            assert signing_key(ec2) == "AKIASECOND"
+        assert signing_key(ec2) == "AKIAFIRST"
+
+
+def test_a_call_outside_any_account_is_refused_rather_than_signed_with_something_else():
+    ec2 = Clients(session("AKIAFIRST")).client("ec2", "us-east-1")
+    with pytest.raises(RuntimeError, match="outside Clients.acting"):
+        signing_key(ec2)
+
+
+def test_threads_acting_for_different_accounts_do_not_see_each_other():
+    base = Clients(session("AKIA0"))
+    accounts = [base.for_session(session(f"AKIA{n}")) for n in range(8)]
+    ec2 = base.client("ec2", "us-east-1")
+    barrier, seen, errors = threading.Barrier(len(accounts)), {}, []
+
+    def work(n: int) -> None:
+        with accounts[n].acting():
+            barrier.wait()  # all eight threads inside their own acting() at once
+            for _ in range(200):
+                if signing_key(ec2) != f"AKIA{n}":
+                    errors.append(n)
+            seen[n] = signing_key(ec2)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(accounts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert seen == {n: f"AKIA{n}" for n in range(len(accounts))}
+
+
+def test_writes_are_refused_before_signing():
     with pytest.raises(WriteRefused):
-        ec2_west.terminate_instances(InstanceIds=["i-1"])
+        Clients(session("AKIAFIRST")).client("ec2", "us-east-1").terminate_instances(InstanceIds=["i-1"])
 
 
 def test_services_are_skipped_only_where_botocore_knows_they_are_absent():
-    clients = Clients(boto3.Session(aws_access_key_id="a", aws_secret_access_key="b"))
+    clients = Clients(session("AKIAFIRST"))
     assert clients.offers("guardduty", "eu-west-1")
     assert not clients.offers("guardduty", "us-isob-west-1")  # an isolated-partition region without GuardDuty
-    emulated = Clients(boto3.Session(aws_access_key_id="a", aws_secret_access_key="b"), "http://127.0.0.1:1")
+    emulated = Clients(session("AKIAFIRST"), "http://127.0.0.1:1")
     assert emulated.offers("eks", "not-a-region-1")  # an emulator answers for every service

@@ -81,14 +81,17 @@ def test_org_without_permission_to_list_accounts_is_a_usage_error(emulator, faul
 def test_assumed_credentials_renew_themselves_before_they_expire(emulator, account_id, faults):
     base = Clients(caller_session(), emulator.url)
     session = assumed_session(base, f"arn:aws:iam::{account_id}:role/irready-audit", None, REGION)
-    client = Clients(session, emulator.url).client("sts", REGION)
-    assert client.get_caller_identity()["Account"] == account_id
+    member = base.for_session(session)
+    client = member.client("sts", REGION)
+    with member.acting():
+        assert client.get_caller_identity()["Account"] == account_id
     credentials = session._session.get_credentials()
     first_key = credentials.access_key
     assumes = sum(call.operation == "AssumeRole" for call in faults.calls)
     from datetime import UTC, datetime, timedelta
     credentials._expiry_time = datetime.now(UTC) + timedelta(seconds=30)  # inside the refresh window
-    assert client.get_caller_identity()["Account"] == account_id
+    with member.acting():  # the refresh assumes the role as the caller, then signs as the member
+        assert client.get_caller_identity()["Account"] == account_id
     assert sum(call.operation == "AssumeRole" for call in faults.calls) == assumes + 1
     assert credentials.access_key != first_key
 
