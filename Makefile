@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Reinstall when pyproject.toml changes, not on every run: the pulumi-aws wheel is large.
 INSTALLED := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint bench venv clean
 
 demo: $(INSTALLED)
 	$(BIN)/irready demo --output-dir reports
@@ -15,6 +15,10 @@ demo: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Organization-scale figures for BENCHMARKS.md (minutes; not part of `make test`).
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.org_scale --accounts 10 --regions 17 --workers 8,32,64
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
