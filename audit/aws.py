@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -26,8 +27,18 @@ READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "Search")
 # The only non-read operation the audit sends: reaching member accounts.
 ALLOWED_OTHER_OPERATIONS = frozenset({"AssumeRole"})
 
-_RETRIES = {"mode": "adaptive", "max_attempts": 6}
 _USER_AGENT = "irready-audit"
+
+
+@dataclass(frozen=True)
+class Patience:
+    """How long to wait for AWS, and how often to try again, before recording a call as failed."""
+    max_attempts: int = 6  # botocore's adaptive mode: backs off and slows down when throttled
+    connect_timeout: float = 10
+    read_timeout: float = 30
+
+
+DEFAULT_PATIENCE = Patience()
 
 
 class WriteRefused(RuntimeError):
@@ -41,6 +52,20 @@ def is_read_operation(operation_name: str) -> bool:
 def _refuse_writes(model, **_):
     if not is_read_operation(model.name):
         raise WriteRefused(f"irready audit is read-only; refused {model.service_model.service_name}:{model.name}")
+
+
+class IncompleteResponse(BotoCoreError):
+    """The connection closed before the whole answer arrived."""
+    fmt = "incomplete response: {received} of {expected} bytes arrived"
+
+
+def _require_complete_body(response_dict, **_):
+    """botocore parses a cut-short body as an empty answer ("no detectors"), which an audit would
+    read as a gap that is not there. Refuse it instead, so the section is recorded as unreadable."""
+    expected = response_dict.get("headers", {}).get("content-length")
+    body = response_dict.get("body")
+    if expected and isinstance(body, bytes) and len(body) < int(expected):
+        raise IncompleteResponse(received=len(body), expected=int(expected))
 
 
 def single_host_endpoint(request, **_):
@@ -96,7 +121,7 @@ class _SharedClients:
     """One client per (service, region) for the whole run, signing for the current account."""
 
     def __init__(self, loader_from: boto3.Session, endpoint_url: str | None, max_pool_connections: int,
-                 stats: CallStats | None):
+                 stats: CallStats | None, patience: Patience):
         core = botocore.session.Session()
         core.register_component("data_loader", loader_from._session.get_component("data_loader"))
         core._credentials = _CurrentAccountCredentials()  # boto3 has no public setter for a credentials object
@@ -104,7 +129,8 @@ class _SharedClients:
         self.endpoint_url = endpoint_url
         self.stats = stats
         self._config = Config(
-            retries=_RETRIES, user_agent_extra=_USER_AGENT, connect_timeout=10, read_timeout=30,
+            retries={"mode": "adaptive", "max_attempts": patience.max_attempts}, user_agent_extra=_USER_AGENT,
+            connect_timeout=patience.connect_timeout, read_timeout=patience.read_timeout,
             max_pool_connections=max_pool_connections,
             # An emulator on one host name cannot serve virtual-hosted bucket names.
             s3={"addressing_style": "path"} if endpoint_url else None,
@@ -119,6 +145,7 @@ class _SharedClients:
                 client = self.session.client(service, region_name=region, endpoint_url=self.endpoint_url,
                                              config=self._config)
                 client.meta.events.register("before-call", _refuse_writes)
+                client.meta.events.register("before-parse", _require_complete_body)
                 if self.endpoint_url and service == "s3control":
                     client.meta.events.register("before-send.s3-control", single_host_endpoint)
                 if self.stats:
@@ -138,10 +165,11 @@ class Clients:
     """
 
     def __init__(self, session: boto3.Session, endpoint_url: str | None = None, max_pool_connections: int = 10,
-                 stats: CallStats | None = None, *, _shared: _SharedClients | None = None):
+                 stats: CallStats | None = None, patience: Patience = DEFAULT_PATIENCE, *,
+                 _shared: _SharedClients | None = None):
         self.session = session
         self.credentials = session.get_credentials()
-        self._shared = _shared or _SharedClients(session, endpoint_url, max_pool_connections, stats)
+        self._shared = _shared or _SharedClients(session, endpoint_url, max_pool_connections, stats, patience)
 
     @property
     def endpoint_url(self) -> str | None:
@@ -243,12 +271,14 @@ _REASONS = (
 )
 
 
-def reason_for(code: str) -> str:
+def reason_for(code: str, status: int | None = None) -> str:
     for reason, codes in _REASONS:
         if code in codes:
             return reason
-    if (code.isdigit() and code.startswith("5")) or code in {"InternalError", "InternalFailure",
-                                                               "ServiceUnavailable"}:
+    if status == 429:
+        return "throttled; retries exhausted"
+    if (status or 0) >= 500 or (code.isdigit() and code.startswith("5")) or code in {
+            "InternalError", "InternalFailure", "ServiceUnavailable"}:
         return "AWS service error; retries exhausted"
     return f"API error {code}"
 
@@ -257,9 +287,12 @@ def marker_for(exc: Exception, operation: str) -> dict:
     """An unavailable marker describing why ``operation`` failed."""
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        code = str(error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "Unknown"))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = str(error.get("Code") or status or "Unknown")
         return unavailable(exc.operation_name or operation, code, str(error.get("Message", ""))[:300],
-                           reason_for(code))
+                           reason_for(code, status))
+    if isinstance(exc, IncompleteResponse):
+        return unavailable(operation, "IncompleteResponse", str(exc), "connection dropped mid-response")
     if isinstance(exc, EndpointConnectionError):
         return unavailable(operation, "EndpointConnectionError", str(exc)[:300], "endpoint unreachable")
     return unavailable(operation, type(exc).__name__, str(exc)[:300], "connection or client error")

@@ -14,8 +14,8 @@ from audit.evaluate import evaluate, exceeds, summarize
 from audit.files import write_atomically
 from audit.model import Severity
 from audit.report import Report, json_report, markdown, table
-from audit.snapshot import MARKER
 from audit.snapshot import load as load_snapshot
+from audit.snapshot import nothing_read
 from audit.snapshot import save as save_snapshot
 
 RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render}
@@ -142,9 +142,10 @@ def _audit(args: argparse.Namespace) -> int:
     snapshot = collect_snapshot(config, base_session(args.profile), args.endpoint_url, args.max_workers)
     if args.snapshot_out:
         save_snapshot(snapshot, args.snapshot_out)
-    if snapshot["accounts"] and all(MARKER in account for account in snapshot["accounts"].values()):
+    if snapshot["accounts"] and nothing_read(snapshot):
         _report(args, snapshot, config)
-        raise UnreachableError("no account could be audited (see the UNKNOWN findings for why)")
+        raise UnreachableError("nothing could be read: every account or every call failed "
+                               "(see the coverage section of the report for why)")
     return _report(args, snapshot, config)
 
 

@@ -17,7 +17,17 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from audit import __version__
-from audit.aws import CallStats, Clients, assumed_session, caller_account, guarded, marker_for, paginate
+from audit.aws import (
+    DEFAULT_PATIENCE,
+    CallStats,
+    Clients,
+    Patience,
+    assumed_session,
+    caller_account,
+    guarded,
+    marker_for,
+    paginate,
+)
 from audit.collect import account, cloudtrail, ec2, eks, events, guardduty, iam, logs, route53resolver, s3
 from audit.config import ALL_REGIONS, AuditConfig
 from audit.errors import UnreachableError, UsageError
@@ -43,14 +53,15 @@ def _regional_collectors(config: AuditConfig) -> dict[str, Callable[[Clients, st
 
 
 def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: str | None = None,
-                     max_workers: int = 8, progress: Progress | None = None, stats: CallStats | None = None) -> dict:
+                     max_workers: int = 8, progress: Progress | None = None, stats: CallStats | None = None,
+                     patience: Patience = DEFAULT_PATIENCE) -> dict:
     home = _home_region(config, session)
     try:
         caller = caller_account(session, endpoint_url, home)
     except (ClientError, BotoCoreError) as exc:
         raise UnreachableError(f"cannot reach AWS: {exc}. Check credentials (--profile, environment, SSO login) "
                                "and --endpoint-url") from exc
-    caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers, stats=stats)
+    caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers, stats=stats, patience=patience)
     targets, skipped = _targets(config, caller_clients, caller, home)
     snapshot = {
         "schema": SCHEMA,

@@ -6,6 +6,7 @@ from functools import cache
 
 import boto3
 
+from audit.aws import DEFAULT_PATIENCE, Patience
 from audit.collect.run import collect_snapshot
 from audit.config import AuditConfig
 from audit.demo.emulator import DEFAULT_ACCOUNT, Emulator
@@ -27,9 +28,9 @@ def audit_config(account_id: str, **overrides) -> AuditConfig:
     return AuditConfig(**values | overrides)
 
 
-def collect(emulator: Emulator, account_id: str, **overrides) -> dict:
+def collect(emulator: Emulator, account_id: str, patience: Patience = DEFAULT_PATIENCE, **overrides) -> dict:
     return collect_snapshot(audit_config(account_id, **overrides), caller_session(), endpoint_url=emulator.url,
-                            max_workers=4)
+                            max_workers=4, patience=patience)
 
 
 def audit(emulator: Emulator, account_id: str, **overrides) -> list[Finding]:

@@ -151,7 +151,7 @@ def test_no_account_reachable_exits_3(emulator, account_id, faults, capsys):
     faults.faults.append(Fault("sts", "AssumeRole"))
     code, err = run_error(capsys, audit_args(emulator, account_id))
     assert code == 3
-    assert "no account could be audited" in err
+    assert "nothing could be read: every account or every call failed" in err
     assert f"{account_id}/account: access denied (AssumeRole: AccessDenied)" in capsys.readouterr().out
 
 

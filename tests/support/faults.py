@@ -12,6 +12,7 @@ import io
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import parse_qs
@@ -23,15 +24,18 @@ _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _SERVICE_BY_SIGNING_NAME = {"s3": "s3", "execute-api": "apigateway"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Fault:
     service: str  # the botocore service name, e.g. "guardduty"
     operation: str | None = None  # e.g. "ListDetectors"; None fails every call to the service
     region: str | None = None
     body_contains: str | None = None  # e.g. an account id in an AssumeRole RoleArn
-    code: str = "AccessDenied"
+    code: str | None = "AccessDenied"  # None: no error (a delay only)
     status: int = 403
     message: str = "injected by the test"
+    times: int | None = None  # fail only the first N matching calls, then let them through
+    delay: float = 0.0  # seconds to wait before answering (slow responses, time-outs)
+    drop: bool = False  # cut the connection in the middle of the response
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Call:
     region: str
     operation: str | None
     body: str = ""
+    user_agent: str = ""
 
 
 class FaultInjector:
@@ -60,8 +65,17 @@ class FaultInjector:
                 return app(environ, start_response)
             with self._lock:
                 self.calls.append(call)
-                fault = next((f for f in self.faults if _matches(f, call)), None)
+                fault = next((f for f in self.faults if _matches(f, call) and f.times != 0), None)
+                if fault is not None and fault.times is not None:
+                    fault.times -= 1
             if fault is None:
+                return app(environ, start_response)
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop:
+                start_response("200 OK", [("Content-Length", "1000"), ("Content-Type", "text/xml")])
+                return _cut_short()
+            if fault.code is None:
                 return app(environ, start_response)
             status, headers, body = _error_response(call.service, fault)
             start_response(status, headers)
@@ -78,7 +92,14 @@ class FaultInjector:
             service = "s3control"
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
-        return Call(service, region, _operation(service, environ, body), body.decode(errors="replace"))
+        return Call(service, region, _operation(service, environ, body), body.decode(errors="replace"),
+                    environ.get("HTTP_USER_AGENT", ""))
+
+
+def _cut_short():
+    """A response that promises 1000 bytes and stops after a few: the connection drops mid-answer."""
+    yield b"<Resp"
+    raise ConnectionAbortedError("injected: connection dropped")
 
 
 def _matches(fault: Fault, call: Call) -> bool:
