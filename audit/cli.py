@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
+from typing import NoReturn
 
 from audit import config as config_module
 from audit.checks import ALL_CHECKS
@@ -20,13 +24,14 @@ from audit.snapshot import save as save_snapshot
 
 RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render}
 
-EXIT_OK, EXIT_GAPS, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_GAPS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 _EPILOG = """exit codes:
   0  no FAIL at or above --fail-on
   1  gaps found (a FAIL at or above --fail-on)
   2  usage, config or input error
-  3  the audit could not reach AWS at all
+  3  the audit could not reach AWS at all (or read nothing at all)
+  130  interrupted (Ctrl-C or SIGTERM); with --snapshot-out, the accounts that finished are saved
 """
 
 
@@ -87,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # A scheduler's stop (SIGTERM) is handled like Ctrl-C: keep what finished, write nothing half.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="irready: %(message)s", stream=sys.stderr)
     try:
@@ -102,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"irready: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("irready: interrupted; no report was written", file=sys.stderr)
-        return 130
+        print("irready: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _flag_overrides(args: argparse.Namespace) -> dict:
@@ -134,12 +142,15 @@ def _refuse_collection_changes(snapshot_config, values: dict, source: str) -> No
 
 def _audit(args: argparse.Namespace) -> int:
     from audit.aws import base_session  # boto3 session set-up is not needed by `evaluate`
-    from audit.collect.run import collect_snapshot
+    from audit.collect.run import Interrupted, collect_snapshot
 
     if args.max_workers < 1:
         raise UsageError(f"--max-workers must be at least 1, got {args.max_workers}")
     config = _config(args)
-    snapshot = collect_snapshot(config, base_session(args.profile), args.endpoint_url, args.max_workers)
+    try:
+        snapshot = collect_snapshot(config, base_session(args.profile), args.endpoint_url, args.max_workers)
+    except Interrupted as stop:
+        _save_what_finished(args, stop.snapshot)
     if args.snapshot_out:
         save_snapshot(snapshot, args.snapshot_out)
     if snapshot["accounts"] and nothing_read(snapshot):
@@ -147,6 +158,21 @@ def _audit(args: argparse.Namespace) -> int:
         raise UnreachableError("nothing could be read: every account or every call failed "
                                "(see the coverage section of the report for why)")
     return _report(args, snapshot, config)
+
+
+def _save_what_finished(args: argparse.Namespace, snapshot: dict) -> NoReturn:
+    """Save the finished accounts (atomically) and leave at once: calls still in flight are abandoned."""
+    done, missing = len(snapshot["accounts"]), snapshot["incomplete"]["missing_accounts"]
+    message = f"irready: interrupted after {done} of {done + len(missing)} account(s)"
+    if args.snapshot_out:
+        save_snapshot(snapshot, args.snapshot_out)
+        message += f"; the finished ones are in {args.snapshot_out} (marked incomplete)"
+    message += "; no report was written"
+    if missing:
+        message += f"; not audited: {', '.join(missing)}"
+    print(message, file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(EXIT_INTERRUPTED)  # worker threads may be blocked in calls; do not wait for them
 
 
 def _evaluate(args: argparse.Namespace) -> int:

@@ -61,6 +61,7 @@ def summarize(findings: list[Finding], snapshot: dict) -> dict:
         "failures_by_severity": {s.value: failing.get(s.value, 0) for s in Severity},
         "coverage_gaps": coverage_gaps,
         "skipped_accounts": snapshot.get("skipped_accounts", {}),
+        "incomplete": snapshot.get("incomplete"),
     }
 
 

@@ -75,17 +75,36 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     progress = progress or Progress(len(targets))
     # Enough accounts in flight to keep the API pool busy while each waits for its slowest call.
     account_threads = max(1, min(len(targets), max(2, max_workers // 4)))
-    with ThreadPoolExecutor(max_workers, thread_name_prefix="api") as api_pool, \
-            ThreadPoolExecutor(account_threads, thread_name_prefix="account") as account_pool:
-        collector = _AccountCollector(config, caller_clients, caller, home, api_pool)
-        futures = {account_pool.submit(collector.collect, account_id): account_id for account_id in targets}
+    api_pool = ThreadPoolExecutor(max_workers, thread_name_prefix="api")
+    account_pool = ThreadPoolExecutor(account_threads, thread_name_prefix="account")
+    collector = _AccountCollector(config, caller_clients, caller, home, api_pool)
+    futures = {account_pool.submit(collector.collect, account_id): account_id for account_id in targets}
+    try:
         for future in as_completed(futures):
             account_id = futures[future]
             snapshot["accounts"][account_id] = future.result()
             progress.account_done(account_id, failed=MARKER in snapshot["accounts"][account_id])
+    except KeyboardInterrupt:  # also SIGTERM, which the CLI turns into KeyboardInterrupt
+        for pool in (account_pool, api_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
+        progress.finish()
+        snapshot["incomplete"] = {"reason": "interrupted",
+                                  "missing_accounts": sorted(set(targets) - set(snapshot["accounts"]))}
+        snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
+        raise Interrupted(snapshot) from None
+    for pool in (account_pool, api_pool):
+        pool.shutdown()
     progress.finish()
     snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
     return snapshot
+
+
+class Interrupted(Exception):  # noqa: N818 - named for what happened, like KeyboardInterrupt
+    """Collection was stopped; ``snapshot`` holds the accounts that finished."""
+
+    def __init__(self, snapshot: dict):
+        super().__init__("interrupted")
+        self.snapshot = snapshot
 
 
 def _targets(config: AuditConfig, clients: Clients, caller: str, home: str) -> tuple[list[str], dict[str, str]]:

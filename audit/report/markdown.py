@@ -46,6 +46,9 @@ def render(report: Report) -> str:
 
     gaps = summary["coverage_gaps"]
     out += ["", "## Coverage", ""]
+    if summary.get("incomplete"):
+        out.append(f"**Incomplete:** the collection was {summary['incomplete']['reason']}; not audited: "
+                   f"{', '.join(summary['incomplete']['missing_accounts']) or 'none'}.")
     for account_id, why in (summary.get("skipped_accounts") or {}).items():
         out.append(f"- Account {account_id} was not audited: {why}.")
     if not gaps:

@@ -33,6 +33,11 @@ def render(report: Report) -> str:
         lines.append("How to fix:")
         for row in failing:
             lines.append(f"  {row.check.id}: {row.check.remediation}")
+    if summary.get("incomplete"):
+        missing = summary["incomplete"]["missing_accounts"]
+        lines.append("")
+        lines.append(f"INCOMPLETE: the collection was {summary['incomplete']['reason']}; not audited: "
+                     + (", ".join(missing) or "none"))
     skipped = summary.get("skipped_accounts") or {}
     if skipped:
         lines.append("")
