@@ -119,4 +119,13 @@ def load(path: Path) -> dict:
                          "pass a file written by `irready audit --snapshot-out`")
     if not isinstance(data.get("accounts"), dict):
         raise UsageError(f"snapshot {path}: field 'accounts' must be an object keyed by account id")
+    for account_id, account in data["accounts"].items():
+        if not isinstance(account, dict) or not isinstance(account.get("services", {}), dict):
+            raise UsageError(f"snapshot {path}: accounts.{account_id} must be an object with a 'services' "
+                             "object; the file is damaged or was not written by irready")
+        regions = account.get("regions", [])
+        if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+            raise UsageError(f"snapshot {path}: accounts.{account_id}.regions must be a list of region names")
+    if not isinstance(data.get("config", {}), dict):
+        raise UsageError(f"snapshot {path}: field 'config' must be an object")
     return data
