@@ -94,6 +94,14 @@ def quarantine_scp(exempt_principal_arns: list[str]) -> dict:
     return doc
 
 
+# --- The audit role ------------------------------------------------------------------------------------
+
+def audit_read_policy() -> dict:
+    """Every action `irready audit` performs, and nothing else: the audit role's policy, and the
+    allow-list the tests hold every recorded audit call to."""
+    return load("iam/audit_read.json")
+
+
 # --- The responder role -------------------------------------------------------------------------------
 
 def responder_permissions() -> dict:

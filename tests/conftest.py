@@ -21,6 +21,10 @@ def _emulator_and_faults():
     faults = FaultInjector()
     with Emulator(middleware=faults) as emulator:
         yield emulator, faults
+    # The read-only promise, over every audit call of the whole run (see tests/audit/test_read_only.py).
+    from tests.audit.test_read_only import check_operations
+    problems = check_operations(faults.audit_operations)
+    assert not problems, f"the audit sent calls outside its read-only policy: {problems}"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 import botocore.session
 
-_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 # Signing names that differ from the botocore service name.
 _SERVICE_BY_SIGNING_NAME = {"s3": "s3", "execute-api": "apigateway"}
 
@@ -45,12 +45,15 @@ class Call:
     operation: str | None
     body: str = ""
     user_agent: str = ""
+    access_key: str = ""
+    session_token: str = ""
 
 
 class FaultInjector:
     def __init__(self):
         self.faults: list[Fault] = []
-        self.calls: list[Call] = []
+        self.calls: list[Call] = []  # since the last clear()
+        self.audit_operations: set[tuple[str, str | None]] = set()  # every (service, operation) irready sent
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -65,6 +68,8 @@ class FaultInjector:
                 return app(environ, start_response)
             with self._lock:
                 self.calls.append(call)
+                if "irready-audit" in call.user_agent:
+                    self.audit_operations.add((call.service, call.operation))
                 fault = next((f for f in self.faults if _matches(f, call) and f.times != 0), None)
                 if fault is not None and fault.times is not None:
                     fault.times -= 1
@@ -86,14 +91,14 @@ class FaultInjector:
         scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if not scope:
             return None  # moto's own API (reset) and unsigned requests
-        region, signing_name = scope.groups()
+        access_key, region, signing_name = scope.groups()
         service = _SERVICE_BY_SIGNING_NAME.get(signing_name, signing_name)
         if service == "s3" and environ.get("PATH_INFO", "").startswith("/v20180820/"):
             service = "s3control"
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
         return Call(service, region, _operation(service, environ, body), body.decode(errors="replace"),
-                    environ.get("HTTP_USER_AGENT", ""))
+                    environ.get("HTTP_USER_AGENT", ""), access_key, environ.get("HTTP_X_AMZ_SECURITY_TOKEN", ""))
 
 
 def _cut_short():
