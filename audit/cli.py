@@ -17,12 +17,12 @@ from audit.errors import IrreadyError, UnreachableError, UsageError
 from audit.evaluate import evaluate, exceeds, summarize
 from audit.files import write_atomically
 from audit.model import Severity
-from audit.report import Report, json_report, markdown, table
+from audit.report import Report, html, json_report, markdown, table
 from audit.snapshot import load as load_snapshot
 from audit.snapshot import nothing_read
 from audit.snapshot import save as save_snapshot
 
-RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render}
+RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render, "html": html.render}
 
 EXIT_OK, EXIT_GAPS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 

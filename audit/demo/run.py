@@ -14,7 +14,7 @@ from audit.demo.emulator import DEFAULT_ACCOUNT, Emulator
 from audit.demo.seed import Seeder, incident_account, prepare_account
 from audit.evaluate import evaluate, summarize
 from audit.files import write_atomically
-from audit.report import Report, json_report, markdown, table
+from audit.report import Report, html, json_report, markdown, table
 from audit.snapshot import save
 
 INCIDENT_ACCOUNT = "111111111111"
@@ -46,6 +46,7 @@ def run_demo(output_dir: Path) -> int:
     save(snapshot, output_dir / "snapshot.json")
     write_atomically(output_dir / "audit.json", json_report.render(report))
     write_atomically(output_dir / "audit.md", markdown.render(report))
-    print(f"\nWrote {output_dir}/audit.json, {output_dir}/audit.md and {output_dir}/snapshot.json "
+    write_atomically(output_dir / "audit.html", html.render(report))
+    print(f"\nWrote {output_dir}/audit.json, audit.md, audit.html and snapshot.json "
           f"(re-evaluate with: irready evaluate {output_dir}/snapshot.json).")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.checks import CHECKS_BY_ID
 from audit.model import Finding, Severity, Status
-from audit.report import Report, markdown, rows, table
+from audit.report import Report, html, markdown, rows, table
 
 
 def finding(check_id, status, resource="-", reason="r", account="111111111111", region="us-east-1"):
@@ -40,6 +40,15 @@ def test_the_table_shows_counts_worst_resources_and_fixes():
     assert "111111111111/us-east-1/vpc-0" in line and "(+2 more)" in text  # the column wraps
     assert "How to fix:\n  vpc.flow_logs: Deploy infra component VpcFlowLogs" in text
     assert "111111111111/services/eks/us-east-1: access denied (ListClusters: AccessDenied)" in text
+
+
+def test_html_is_one_escaped_self_contained_page():
+    text = html.render(report([finding("eks.audit_logging", Status.FAIL, "<script>alert(1)</script>",
+                                       reason="a & b")]))
+    assert text.startswith("<!doctype html>") and text.rstrip().endswith("</html>")
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert '<td class="FAIL">FAIL</td>' in text and "a &amp; b" in text
+    assert "http" not in text.split("References")[0]  # no external assets before the content
 
 
 def test_markdown_escapes_table_cells():
