@@ -104,6 +104,17 @@ def audit_read_policy() -> dict:
 
 # --- The responder role -------------------------------------------------------------------------------
 
+def responder_trust_policy(security_account_id: str, external_id: str | None = None) -> dict:
+    """Who may assume IncidentResponder: principals of the security account, with MFA, or with the
+    ExternalId when responders come through automation that cannot do MFA."""
+    doc = load("iam/responder_trust.json")
+    statement = doc["Statement"][0]
+    statement["Principal"]["AWS"] = f"arn:aws:iam::{security_account_id}:root"
+    statement["Condition"] = ({"StringEquals": {"sts:ExternalId": external_id}} if external_id
+                              else {"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+    return doc
+
+
 def responder_permissions() -> dict:
     """The containment permissions of the IncidentResponder role, as deployed."""
     return load("iam/responder.json")
