@@ -247,8 +247,6 @@ def assumed_session(base: Clients, role_arn: str, external_id: str | None, regio
         metadata=fetch(), refresh_using=fetch, method="sts-assume-role")
     core = botocore.session.Session()
     core._credentials = credentials  # boto3 has no public setter for refreshable credentials
-    # Reuse the already-loaded service models: loading them again costs ~50 ms per client per account.
-    core.register_component("data_loader", base.session._session.get_component("data_loader"))
     return boto3.Session(botocore_session=core, region_name=region)
 
 

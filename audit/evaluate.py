@@ -25,8 +25,9 @@ def evaluate(snapshot: dict, config: AuditConfig, checks: Iterable[Check] = ALL_
             for result in _run(check, context, account):
                 findings.append(Finding(
                     check_id=check.id, title=check.title, status=result.status, severity=check.severity,
-                    account_id=account_id, region=result.region, resource_id=result.resource_id,
-                    reason=result.reason, remediation=check.remediation))
+                    # str(): a damaged snapshot can hold null where an id belongs; report it, do not crash.
+                    account_id=account_id, region=str(result.region), resource_id=str(result.resource_id),
+                    reason=str(result.reason), remediation=check.remediation))
     return sorted(findings, key=lambda f: f.sort_key)
 
 
