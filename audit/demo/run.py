@@ -32,7 +32,7 @@ def run_demo(output_dir: Path) -> int:
     with Emulator() as aws:
         print(f"Emulated AWS (moto) listening on {aws.url}; auditing from security account {DEFAULT_ACCOUNT}.")
         print(f"  {INCIDENT_ACCOUNT}: the web-server account of the incident in the source notes")
-        print(f"  {PREPARED_ACCOUNT}: an account prepared the way infra/ provisions it")
+        print(f"  {PREPARED_ACCOUNT}: an account prepared with everything the audit looks for")
         incident_account(Seeder(aws, INCIDENT_ACCOUNT), list(REGIONS), DEFAULT_ACCOUNT)
         prepare_account(Seeder(aws, PREPARED_ACCOUNT), list(REGIONS), DEFAULT_ACCOUNT)
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGIONS[0])
