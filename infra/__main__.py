@@ -1,0 +1,47 @@
+"""irready provisioning: read and validate the stack config, then wire one component per capability.
+
+This version provisions, in every listed account: the SECURITY alternate contact, the IR roles
+(IncidentResponder, irready-audit), the ready-to-attach containment policies, and the quarantine
+and isolation security groups in every VPC of every listed region. The organization trail, flow
+logs, DNS containment and detection routing are still to come (see docs/provisioning.md).
+"""
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.components.alternate_contacts import SecurityContacts, SecurityContactsArgs
+from infra.components.containment_policies import ContainmentPolicies, ContainmentPoliciesArgs
+from infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
+from infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
+from infra.config import StackConfigError, load, reader
+from infra.providers import account_providers, management_account
+
+try:
+    config = load(reader(pulumi.Config("irready")))
+except StackConfigError as error:
+    raise pulumi.RunError(str(error)) from None
+
+providers = account_providers(config)
+management = management_account(config)
+if management is None:
+    raise pulumi.RunError("irready:accounts: mark the organization's management account with management: true; "
+                          "alternate contacts of member accounts are set from it")
+
+SecurityContacts("security-contacts", SecurityContactsArgs(
+    contact=config.security_contact, management_provider=providers[management.id],
+    member_account_ids=tuple(a.id for a in config.accounts if not a.management)))
+
+for account in config.accounts:
+    provider = providers[account.id]
+    IncidentResponseRoles(f"ir-roles-{account.id}", IncidentResponseRolesArgs(
+        provider=provider, security_account_id=config.security_account_id,
+        responder_external_id=config.responder_external_id))
+    ContainmentPolicies(f"containment-{account.id}", ContainmentPoliciesArgs(
+        provider=provider, trusted_cidrs=config.trusted_cidrs,
+        revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions))
+    vpcs = {region: account.vpcs.get(region) or tuple(aws.ec2.get_vpcs(
+        region=region, opts=pulumi.InvokeOptions(provider=provider)).ids) for region in account.regions}
+    QuarantineSecurityGroups(f"quarantine-{account.id}", QuarantineSecurityGroupsArgs(
+        provider=provider, vpcs=vpcs, group_name=config.quarantine_group_name))
+
+pulumi.export("accounts", [a.id for a in config.accounts])

@@ -1,0 +1,40 @@
+"""The ready-to-attach deny policies, in every account, from the documents in policies/."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+import policies
+
+
+@dataclass(frozen=True)
+class ContainmentPoliciesArgs:
+    provider: aws.Provider
+    trusted_cidrs: tuple[str, ...]
+    revoke_sessions_before: str  # responders bump it at incident time with a new policy version
+    deny_except_actions: tuple[str, ...]
+
+
+def documents(args: ContainmentPoliciesArgs) -> dict[str, dict]:
+    return {
+        policies.DENY_ALL.name: policies.deny_all(),
+        policies.DENY_EXCEPT.name: policies.deny_except(list(args.deny_except_actions)),
+        policies.DENY_UNLESS_TRUSTED_IP.name: policies.deny_unless_trusted_ip(list(args.trusted_cidrs)),
+        policies.REVOKE_OLDER_SESSIONS.name: policies.revoke_older_sessions(args.revoke_sessions_before),
+    }
+
+
+class ContainmentPolicies(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ContainmentPoliciesArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("irready:index:ContainmentPolicies", name, None, opts)
+        purposes = {p.name: p.purpose for p in policies.CONTAINMENT_POLICIES}
+        self.policies = {
+            policy_name: aws.iam.Policy(f"{name}-{policy_name}", name=policy_name, description=purposes[policy_name],
+                                        policy=json.dumps(document),
+                                        opts=pulumi.ResourceOptions(parent=self, provider=args.provider))
+            for policy_name, document in documents(args).items()}
+        self.register_outputs({policy_name: policy.arn for policy_name, policy in self.policies.items()})

@@ -1,0 +1,205 @@
+"""Stack configuration: read, validated before any resource is declared, frozen.
+
+Every bad value stops the program with one line naming the key and the fix, e.g.
+``irready:accounts[1].id: '12345' is not a 12-digit AWS account id; quote it, e.g. "123456789012"``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+
+import boto3
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,}$")
+_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+
+class StackConfigError(ValueError):
+    """A stack config value is wrong; the message is the one line to show."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    title: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    regions: tuple[str, ...]
+    management: bool = False  # reached with the program's own credentials, not by assuming a role
+    vpcs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region -> VPC ids; empty: discover
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    security_account_id: str
+    accounts: tuple[Account, ...]
+    security_contact: Contact
+    trusted_cidrs: tuple[str, ...]
+    revoke_sessions_before: str
+    deny_except_actions: tuple[str, ...] = ("sts:GetCallerIdentity",)
+    member_role_name: str = "OrganizationAccountAccessRole"
+    quarantine_group_name: str = "irready-quarantine"
+    responder_external_id: str | None = None
+
+
+_OBJECT_KEYS = {"accounts", "securityContact", "trustedCidrs", "denyExceptActions"}
+
+
+def reader(pulumi_config) -> Callable[[str], object]:
+    """Read a ``pulumi.Config("irready")``: lists and objects parsed, everything else as the text it
+    is (``get_object`` would turn an account id into a number)."""
+    return lambda key: pulumi_config.get_object(key) if key in _OBJECT_KEYS else pulumi_config.get(key)
+
+
+def load(get: Callable[[str], object]) -> StackConfig:
+    """``get(key)`` returns a config value or None (see ``reader``)."""
+    security = _account_id(_required(get, "securityAccountId"), "irready:securityAccountId")
+    raw_accounts = _required(get, "accounts")
+    if not isinstance(raw_accounts, list) or not raw_accounts:
+        raise StackConfigError("irready:accounts: expected a list of accounts, e.g. "
+                               "[{id: \"111111111111\", regions: [us-east-1]}]")
+    accounts = tuple(_account(raw, f"irready:accounts[{n}]") for n, raw in enumerate(raw_accounts))
+    if sum(a.management for a in accounts) > 1:
+        raise StackConfigError("irready:accounts: only one account can be the management account")
+    seen = [a.id for a in accounts]
+    if len(set(seen)) != len(seen):
+        raise StackConfigError(f"irready:accounts: account {_first_duplicate(seen)} is listed twice; list it once")
+    return StackConfig(
+        security_account_id=security,
+        accounts=accounts,
+        security_contact=_contact(_required(get, "securityContact"), "irready:securityContact"),
+        trusted_cidrs=_cidrs(_required(get, "trustedCidrs"), "irready:trustedCidrs"),
+        revoke_sessions_before=_timestamp(_required(get, "revokeSessionsBefore"), "irready:revokeSessionsBefore"),
+        deny_except_actions=_actions(get("denyExceptActions") or ["sts:GetCallerIdentity"],
+                                     "irready:denyExceptActions"),
+        member_role_name=_name(get("memberRoleName") or "OrganizationAccountAccessRole", "irready:memberRoleName"),
+        quarantine_group_name=_text(get("quarantineGroupName") or "irready-quarantine",
+                                    "irready:quarantineGroupName"),
+        responder_external_id=_text(get("responderExternalId"), "irready:responderExternalId")
+        if get("responderExternalId") is not None else None,
+    )
+
+
+def _required(get, key: str):
+    value = get(key)
+    if value is None:
+        raise StackConfigError(f"irready:{key} is not set; set it with `pulumi config set --path irready:{key} ...` "
+                               "(see Pulumi.example.yaml)")
+    return value
+
+
+def _account(raw, where: str) -> Account:
+    if not isinstance(raw, dict):
+        raise StackConfigError(f"{where}: expected an object with id and regions")
+    unknown = sorted(set(raw) - {"id", "regions", "management", "vpcs"})
+    if unknown:
+        raise StackConfigError(f"{where}: unknown key {unknown[0]}; known keys: id, regions, management, vpcs")
+    account_id = _account_id(raw.get("id"), f"{where}.id")
+    regions = _regions(raw.get("regions"), f"{where}.regions")
+    vpcs_raw = raw.get("vpcs") or {}
+    if not isinstance(vpcs_raw, dict):
+        raise StackConfigError(f"{where}.vpcs: expected region: [vpc ids]")
+    vpcs = {}
+    for region, ids in vpcs_raw.items():
+        if region not in regions:
+            raise StackConfigError(f"{where}.vpcs: {region} is not one of this account's regions")
+        if not isinstance(ids, list) or not all(isinstance(i, str) and re.match(r"^vpc-[0-9a-f]+$", i) for i in ids):
+            raise StackConfigError(f"{where}.vpcs.{region}: expected VPC ids like vpc-0123abcd")
+        vpcs[region] = tuple(ids)
+    management = raw.get("management", False)
+    if not isinstance(management, bool):
+        raise StackConfigError(f"{where}.management: expected true or false")
+    return Account(account_id, regions, management, vpcs)
+
+
+def _account_id(value, where: str) -> str:
+    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
+        raise StackConfigError(f"{where}: {value!r} is not a 12-digit AWS account id; quote it, e.g. \"123456789012\"")
+    return value
+
+
+def _regions(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise StackConfigError(f"{where}: expected a list of regions, e.g. [us-east-1, eu-west-1]")
+    for region in value:
+        if region not in known_regions():
+            raise StackConfigError(f"{where}: unknown region {region!r}; use names like us-east-1")
+    return tuple(dict.fromkeys(value))
+
+
+def _contact(value, where: str) -> Contact:
+    if not isinstance(value, dict):
+        raise StackConfigError(f"{where}: expected name, title, email and phone")
+    for key in ("name", "title", "email", "phone"):
+        if not isinstance(value.get(key), str) or not value[key].strip():
+            raise StackConfigError(f"{where}.{key}: required (a distribution list, not a person)")
+    if not _EMAIL.match(value["email"]):
+        raise StackConfigError(f"{where}.email: {value['email']!r} is not an e-mail address")
+    if not _PHONE.match(value["phone"]):
+        raise StackConfigError(f"{where}.phone: {value['phone']!r} is not a phone number; use e.g. +1-555-0100")
+    return Contact(value["name"], value["title"], value["email"], value["phone"])
+
+
+def _cidrs(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise StackConfigError(f"{where}: expected a list of CIDRs, e.g. [192.0.2.0/24]")
+    for cidr in value:
+        try:
+            network = ipaddress.ip_network(str(cidr), strict=True)
+        except ValueError:
+            raise StackConfigError(f"{where}: {cidr!r} is not a CIDR block (e.g. 192.0.2.0/24, host bits zero)")
+        if network.prefixlen == 0:
+            raise StackConfigError(f"{where}: {cidr} trusts every address; name your own networks")
+    return tuple(str(c) for c in value)
+
+
+def _timestamp(value, where: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise StackConfigError(f"{where}: {value!r} is not a UTC time; use e.g. 2026-01-01T00:00:00Z")
+    return str(value)
+
+
+def _actions(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(a, str) and re.match(r"^[a-z0-9-]+:[\w*?]+$", a)
+                                              for a in value):
+        raise StackConfigError(f"{where}: expected IAM actions like s3:GetObject")
+    return tuple(value)
+
+
+def _name(value, where: str) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise StackConfigError(f"{where}: {value!r} is not a valid IAM role name")
+    return value
+
+
+def _text(value, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise StackConfigError(f"{where}: expected a non-empty string")
+    return value
+
+
+def _first_duplicate(values: list[str]) -> str:
+    return next(v for n, v in enumerate(values) if v in values[:n])
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    session = boto3.session.Session()
+    return frozenset(region for partition in session.get_available_partitions()
+                     for region in session.get_available_regions("ec2", partition_name=partition))

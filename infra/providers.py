@@ -1,0 +1,28 @@
+"""One explicit AWS provider per account: the management account with the program's own
+credentials, every other account through the member role."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import Account, StackConfig
+
+
+def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
+    home = config.accounts[0].regions[0]
+    providers = {}
+    for account in config.accounts:
+        assume = [] if account.management else [aws.ProviderAssumeRoleArgs(
+            role_arn=f"arn:aws:iam::{account.id}:role/{config.member_role_name}", session_name="irready-provision")]
+        providers[account.id] = aws.Provider(
+            f"account-{account.id}", region=home, assume_roles=assume, allowed_account_ids=[account.id])
+    return providers
+
+
+def options(provider: aws.Provider, parent: pulumi.Resource, **more) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(provider=provider, parent=parent, **more)
+
+
+def management_account(config: StackConfig) -> Account | None:
+    return next((a for a in config.accounts if a.management), None)

@@ -1,0 +1,46 @@
+"""Run Pulumi code under the SDK's mocks (no CLI, no cloud) and record every resource declared."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import yaml
+
+ROOT = Path(__file__).parents[2]
+DISCOVERED_VPC = "vpc-0d15c0e4ed000001"
+
+
+@dataclass
+class Declared:
+    type: str
+    name: str
+    inputs: dict
+    provider: str  # the provider reference ("urn::id"), "" for providers and components
+
+
+class Recorder(pulumi.runtime.Mocks):
+    def __init__(self):
+        self.resources: list[Declared] = []
+        self.calls: list[tuple[str, dict]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        self.resources.append(Declared(args.typ, args.name, dict(args.inputs), args.provider or ""))
+        return f"{args.name}-id", {**args.inputs, "arn": f"arn:aws:mock:::{args.name}"}
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        self.calls.append((args.token, dict(args.args)))
+        if args.token == "aws:ec2/getVpcs:getVpcs":
+            return {"id": "vpcs", "ids": [DISCOVERED_VPC], "region": args.args.get("region")}
+        return {}
+
+    def of_type(self, type_: str) -> list[Declared]:
+        return [r for r in self.resources if r.type == type_]
+
+
+def example_config() -> dict:
+    """Pulumi.example.yaml's config, as the runtime passes it (objects as JSON text)."""
+    config = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}

@@ -1,0 +1,68 @@
+"""Stack config validation: each bad value is one line naming the key and the fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra.config import StackConfigError, load
+from tests.infra.mocks import example_config
+
+
+def getter(overrides: dict | None = None, remove: str | None = None):
+    values = {key.removeprefix("irready:"): json.loads(value) if value[:1] in "[{" else value
+              for key, value in example_config().items() if key.startswith("irready:")}
+    values.update(overrides or {})
+    values.pop(remove, None)
+    return values.get
+
+
+def test_the_example_config_is_valid():
+    config = load(getter())
+    assert config.security_account_id == "210987654321"
+    assert [a.id for a in config.accounts] == ["123456789012", "111111111111", "222222222222"]
+    assert config.accounts[0].management and not config.accounts[1].management
+    assert config.accounts[1].vpcs == {"us-east-1": ("vpc-0a1b2c3d4e5f60718",)}
+    assert config.trusted_cidrs == ("192.0.2.0/24", "203.0.113.19/32")
+
+
+ACCOUNT = {"id": "111111111111", "regions": ["us-east-1"]}
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"securityAccountId": "21098765432"}, "irready:securityAccountId: '21098765432' is not a 12-digit AWS account id"),
+    ({"accounts": []}, "irready:accounts: expected a list of accounts"),
+    ({"accounts": [{"id": 111111111111, "regions": ["us-east-1"]}]}, "irready:accounts[0].id: 111111111111 is not"),
+    ({"accounts": [{**ACCOUNT, "regions": ["us-east-7"]}]}, "irready:accounts[0].regions: unknown region 'us-east-7'"),
+    ({"accounts": [{**ACCOUNT, "region": ["us-east-1"]}]}, "irready:accounts[0]: unknown key region"),
+    ({"accounts": [ACCOUNT, ACCOUNT]}, "irready:accounts: account 111111111111 is listed twice"),
+    ({"accounts": [{**ACCOUNT, "management": True}, {"id": "222222222222", "regions": ["us-east-1"],
+                                                     "management": True}]}, "only one account can be the management"),
+    ({"accounts": [{**ACCOUNT, "vpcs": {"eu-west-1": ["vpc-1"]}}]}, "eu-west-1 is not one of this account's regions"),
+    ({"accounts": [{**ACCOUNT, "vpcs": {"us-east-1": ["sg-1"]}}]}, "vpcs.us-east-1: expected VPC ids like vpc-"),
+    ({"securityContact": {"name": "Sec", "title": "t", "email": "not-an-email", "phone": "+1-555-0100"}},
+     "irready:securityContact.email: 'not-an-email' is not an e-mail address"),
+    ({"securityContact": {"name": "Sec", "title": "t", "email": "a@b.co", "phone": "call me"}},
+     "irready:securityContact.phone: 'call me' is not a phone number"),
+    ({"securityContact": {"name": "", "title": "t", "email": "a@b.co", "phone": "+1-555-0100"}},
+     "irready:securityContact.name: required"),
+    ({"trustedCidrs": ["192.0.2.1/24"]}, "irready:trustedCidrs: '192.0.2.1/24' is not a CIDR block"),
+    ({"trustedCidrs": ["0.0.0.0/0"]}, "irready:trustedCidrs: 0.0.0.0/0 trusts every address"),
+    ({"revokeSessionsBefore": "yesterday"}, "irready:revokeSessionsBefore: 'yesterday' is not a UTC time"),
+    ({"revokeSessionsBefore": "2026-01-01T00:00:00"}, "is not a UTC time"),  # no zone: ambiguous
+    ({"denyExceptActions": ["GetObject"]}, "irready:denyExceptActions: expected IAM actions like s3:GetObject"),
+    ({"memberRoleName": "has space"}, "irready:memberRoleName: 'has space' is not a valid IAM role name"),
+])
+def test_bad_values(overrides, message):
+    with pytest.raises(StackConfigError) as error:
+        load(getter(overrides))
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("key", ["securityAccountId", "accounts", "securityContact", "trustedCidrs",
+                                 "revokeSessionsBefore"])
+def test_required_keys_say_how_to_set_them(key):
+    with pytest.raises(StackConfigError, match=f"irready:{key} is not set; set it with `pulumi config set"):
+        load(getter(remove=key))
