@@ -1,9 +1,10 @@
 """irready provisioning: read and validate the stack config, then wire one component per capability.
 
 This version provisions, in every listed account: the SECURITY alternate contact, the IR roles
-(IncidentResponder, irready-audit), the ready-to-attach containment policies, and the quarantine
-and isolation security groups in every VPC of every listed region. The organization trail, flow
-logs, DNS containment and detection routing are still to come (see docs/provisioning.md).
+(IncidentResponder, irready-audit), the ready-to-attach containment policies; and in every listed
+region: quarantine and isolation security groups and flow logs for every VPC, DNS containment and
+query logging, GuardDuty with findings routed to the IR e-mail. The security account's delegated
+administration and the organization trail are still to come (see docs/provisioning.md).
 """
 
 import pulumi
@@ -11,6 +12,9 @@ import pulumi_aws as aws
 
 from infra.components.alternate_contacts import SecurityContacts, SecurityContactsArgs
 from infra.components.containment_policies import ContainmentPolicies, ContainmentPoliciesArgs
+from infra.components.detection import DetectionRouting, DetectionRoutingArgs
+from infra.components.dns_containment import DnsContainment, DnsContainmentArgs
+from infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
 from infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
 from infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
 from infra.config import StackConfigError, load, reader
@@ -43,5 +47,12 @@ for account in config.accounts:
         region=region, opts=pulumi.InvokeOptions(provider=provider)).ids) for region in account.regions}
     QuarantineSecurityGroups(f"quarantine-{account.id}", QuarantineSecurityGroupsArgs(
         provider=provider, vpcs=vpcs, group_name=config.quarantine_group_name))
+    VpcFlowLogs(f"flow-logs-{account.id}", VpcFlowLogsArgs(
+        provider=provider, vpcs=vpcs, retention_days=config.log_retention_days))
+    DnsContainment(f"dns-{account.id}", DnsContainmentArgs(
+        provider=provider, vpcs=vpcs, retention_days=config.log_retention_days))
+    DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
+        provider=provider, account_id=account.id, regions=account.regions, email=config.security_contact.email,
+        min_severity=config.findings_min_severity, run_instances_allowed=config.run_instances_allowed))
 
 pulumi.export("accounts", [a.id for a in config.accounts])

@@ -52,9 +52,18 @@ class StackConfig:
     member_role_name: str = "OrganizationAccountAccessRole"
     quarantine_group_name: str = "irready-quarantine"
     responder_external_id: str | None = None
+    log_retention_days: int = 365  # flow logs and DNS query logs
+    findings_min_severity: float = 7.0
+    run_instances_allowed: tuple[str, ...] = ()  # principal ARNs that may launch instances without an alert
 
 
-_OBJECT_KEYS = {"accounts", "securityContact", "trustedCidrs", "denyExceptActions"}
+# The only values CloudWatch Logs accepts for retention.
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+                  3653)
+
+
+_OBJECT_KEYS = {"accounts", "securityContact", "trustedCidrs", "denyExceptActions", "logRetentionDays",
+                "findingsMinSeverity", "runInstancesAllowedPrincipals"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -89,6 +98,10 @@ def load(get: Callable[[str], object]) -> StackConfig:
                                     "irready:quarantineGroupName"),
         responder_external_id=_text(get("responderExternalId"), "irready:responderExternalId")
         if get("responderExternalId") is not None else None,
+        log_retention_days=_retention(get("logRetentionDays") or 365, "irready:logRetentionDays"),
+        findings_min_severity=_severity(get("findingsMinSeverity") or 7, "irready:findingsMinSeverity"),
+        run_instances_allowed=_arns(get("runInstancesAllowedPrincipals") or [],
+                                    "irready:runInstancesAllowedPrincipals"),
     )
 
 
@@ -179,6 +192,29 @@ def _actions(value, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(a, str) and re.match(r"^[a-z0-9-]+:[\w*?]+$", a)
                                               for a in value):
         raise StackConfigError(f"{where}: expected IAM actions like s3:GetObject")
+    return tuple(value)
+
+
+def _retention(value, where: str) -> int:
+    if isinstance(value, bool) or value not in RETENTION_DAYS:
+        nearest = [d for d in RETENTION_DAYS if isinstance(value, int) and d >= value][:1]
+        hint = f"; the nearest longer is {nearest[0]}" if nearest else ""
+        raise StackConfigError(f"{where}: {value!r} is not a retention CloudWatch Logs accepts{hint} "
+                               f"(one of {', '.join(map(str, RETENTION_DAYS))})")
+    return value
+
+
+def _severity(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 10:
+        raise StackConfigError(f"{where}: {value!r} is not a GuardDuty severity; use a number from 1 to 10 "
+                               "(7 = high and above)")
+    return float(value)
+
+
+def _arns(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(a, str) and re.match(r"^arn:aws[\w-]*:(iam|sts)::\d{12}:", a)
+                                              for a in value):
+        raise StackConfigError(f"{where}: expected principal ARNs like arn:aws:iam::123456789012:role/ci-deployer")
     return tuple(value)
 
 

@@ -40,6 +40,12 @@ class Recorder(pulumi.runtime.Mocks):
         return [r for r in self.resources if r.type == type_]
 
 
+def example_values() -> dict:
+    """Pulumi.example.yaml's irready values as `infra.config.reader` returns them."""
+    config = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
+    return {key.removeprefix("irready:"): value for key, value in config.items() if key.startswith("irready:")}
+
+
 def example_config() -> dict:
     """Pulumi.example.yaml's config, as the runtime passes it (objects as JSON text)."""
     config = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from infra.config import StackConfigError, load
-from tests.infra.mocks import example_config
+from tests.infra.mocks import example_values
 
 
 def getter(overrides: dict | None = None, remove: str | None = None):
-    values = {key.removeprefix("irready:"): json.loads(value) if value[:1] in "[{" else value
-              for key, value in example_config().items() if key.startswith("irready:")}
-    values.update(overrides or {})
+    values = example_values() | (overrides or {})
     values.pop(remove, None)
     return values.get
 
@@ -53,6 +49,10 @@ ACCOUNT = {"id": "111111111111", "regions": ["us-east-1"]}
     ({"revokeSessionsBefore": "2026-01-01T00:00:00"}, "is not a UTC time"),  # no zone: ambiguous
     ({"denyExceptActions": ["GetObject"]}, "irready:denyExceptActions: expected IAM actions like s3:GetObject"),
     ({"memberRoleName": "has space"}, "irready:memberRoleName: 'has space' is not a valid IAM role name"),
+    ({"logRetentionDays": 100}, "irready:logRetentionDays: 100 is not a retention CloudWatch Logs accepts; the "
+                                "nearest longer is 120"),
+    ({"findingsMinSeverity": 11}, "irready:findingsMinSeverity: 11 is not a GuardDuty severity"),
+    ({"runInstancesAllowedPrincipals": ["ci-deployer"]}, "irready:runInstancesAllowedPrincipals: expected principal"),
 ])
 def test_bad_values(overrides, message):
     with pytest.raises(StackConfigError) as error:

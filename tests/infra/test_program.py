@@ -40,13 +40,29 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "irready:index:SecurityContacts": 1,
         "aws:account/alternativeContact:AlternativeContact": 3,
         "irready:index:IncidentResponseRoles": 3,
-        "aws:iam/role:Role": 6,
-        "aws:iam/rolePolicy:RolePolicy": 6,
+        "aws:iam/role:Role": 6 + 3,  # responder and audit roles, and one flow-log delivery role, per account
+        "aws:iam/rolePolicy:RolePolicy": 6 + 3,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
         "irready:index:ContainmentPolicies": 3,
         "aws:iam/policy:Policy": 12,
         "irready:index:QuarantineSecurityGroups": 3,
         "aws:ec2/securityGroup:SecurityGroup": 2 * vpcs,
+        "irready:index:VpcFlowLogs": 3,
+        "aws:ec2/flowLog:FlowLog": vpcs,
+        "aws:cloudwatch/logGroup:LogGroup": 6 + 6,  # flow logs and DNS query logs, per account-region
+        "irready:index:DnsContainment": 3,
+        "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": 6,
+        "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": 6,
+        "aws:route53/resolverFirewallRule:ResolverFirewallRule": 6,
+        "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": 6,
+        "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": vpcs,
+        "irready:index:DetectionRouting": 3,
+        "aws:guardduty/detector:Detector": 6,
+        "aws:sns/topic:Topic": 6,
+        "aws:sns/topicPolicy:TopicPolicy": 6,
+        "aws:sns/topicSubscription:TopicSubscription": 6,
+        "aws:cloudwatch/eventRule:EventRule": 12,
+        "aws:cloudwatch/eventTarget:EventTarget": 12,
     }
 
 
@@ -65,10 +81,12 @@ def test_every_account_gets_its_resources_through_its_own_provider(program):
     assert provider_inputs(program, "account-123456789012")["assumeRoles"] == []  # management: own credentials
     assert provider_inputs(program, "account-111111111111")["assumeRoles"] == [{
         "roleArn": "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole", "sessionName": "irready-provision"}]
-    for role in program.of_type("aws:iam/role:Role"):
-        assert role.name.split("-")[2] == provider_account(program, role)  # ir-roles-<account>-...
-    for group in program.of_type("aws:ec2/securityGroup:SecurityGroup"):
-        assert group.name.split("-")[1] == provider_account(program, group)  # quarantine-<account>-...
+    for declared in program.resources:
+        # Contacts are all set from the management account (tested below); the rest are named
+        # <component>-<account>-... and must go through that account's provider.
+        if declared.type.startswith("aws:") and "alternativeContact" not in declared.type:
+            account = next(part for part in declared.name.split("-") if part.isdigit() and len(part) == 12)
+            assert account == provider_account(program, declared), declared.name
 
 
 def test_quarantine_groups_have_no_rules_and_isolation_groups_allow_all_both_ways(program):
@@ -86,7 +104,7 @@ def test_quarantine_groups_have_no_rules_and_isolation_groups_allow_all_both_way
 
 
 def test_the_responder_role_trusts_only_the_security_account_with_mfa(program):
-    responders = [r for r in program.of_type("aws:iam/role:Role") if r.inputs["name"] == "IncidentResponder"]
+    responders = [r for r in program.of_type("aws:iam/role:Role") if r.inputs.get("name") == "IncidentResponder"]
     assert len(responders) == 3
     for role in responders:
         trust = json.loads(role.inputs["assumeRolePolicy"])
@@ -95,7 +113,8 @@ def test_the_responder_role_trusts_only_the_security_account_with_mfa(program):
 
 
 def test_the_audit_role_carries_exactly_the_reads_the_audit_makes(program):
-    reads = [p for p in program.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["name"] == "irready-audit-reads"]
+    reads = [p for p in program.of_type("aws:iam/rolePolicy:RolePolicy")
+             if p.inputs.get("name") == "irready-audit-reads"]
     assert len(reads) == 3
     assert all(json.loads(p.inputs["policy"]) == policies.audit_read_policy() for p in reads)
     attached = {a.inputs["policyArn"] for a in program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
@@ -121,3 +140,33 @@ def test_security_contacts_are_set_from_the_management_account(program):
         "111111111111", "222222222222", "management"]
     assert {c.inputs["emailAddress"] for c in contacts} == {"cloud-security-alerts@example.com"}
     assert {provider_account(program, c) for c in contacts} == {"123456789012"}
+
+
+def test_every_vpc_has_a_flow_log_of_all_traffic_with_retention(program):
+    flow_logs = program.of_type("aws:ec2/flowLog:FlowLog")
+    assert {f.inputs["trafficType"] for f in flow_logs} == {"ALL"}
+    assert {f.inputs["vpcId"] for f in flow_logs} == {"vpc-0a1b2c3d4e5f60718", DISCOVERED_VPC}
+    assert {g.inputs["retentionInDays"] for g in program.of_type("aws:cloudwatch/logGroup:LogGroup")} == {400}
+
+
+def test_dns_containment_blocks_every_domain_and_logs_every_vpc(program):
+    assert {d.inputs["domains"][0] for d in program.of_type(
+        "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList")} == {"*."}
+    rules = program.of_type("aws:route53/resolverFirewallRule:ResolverFirewallRule")
+    assert {(r.inputs["action"], r.inputs["blockResponse"]) for r in rules} == {("BLOCK", "NXDOMAIN")}
+    associations = program.of_type("aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation")
+    assert len(associations) == 6  # one per VPC
+
+
+def test_guardduty_findings_and_unexpected_launches_reach_the_ir_email(program):
+    assert {(d.inputs["enable"], d.inputs["region"]) for d in program.of_type("aws:guardduty/detector:Detector")} \
+        == {(True, "us-east-1"), (True, "eu-west-1")}
+    patterns = {r.inputs["name"]: json.loads(r.inputs["eventPattern"])
+                for r in program.of_type("aws:cloudwatch/eventRule:EventRule")}
+    assert patterns["irready-guardduty-findings"]["detail"]["severity"] == [{"numeric": [">=", 7.0]}]
+    launch = patterns["irready-unexpected-run-instances"]["detail"]
+    assert launch["eventName"] == ["RunInstances"]
+    assert launch["userIdentity"]["arn"] == [{"anything-but": ["arn:aws:iam::111111111111:role/ci-deployer"]}]
+    subscriptions = program.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert {(s.inputs["protocol"], s.inputs["endpoint"]) for s in subscriptions} == {
+        ("email", "cloud-security-alerts@example.com")}

@@ -1,0 +1,46 @@
+"""VPC flow logs capturing ALL traffic, for every VPC, to CloudWatch Logs with retention."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+LOG_GROUP = "/irready/vpc-flow-logs"
+_TRUST_FLOW_LOGS = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+@dataclass(frozen=True)
+class VpcFlowLogsArgs:
+    provider: aws.Provider
+    vpcs: dict[str, tuple[str, ...]]  # region -> VPC ids
+    retention_days: int
+
+
+class VpcFlowLogs(pulumi.ComponentResource):
+    def __init__(self, name: str, args: VpcFlowLogsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("irready:index:VpcFlowLogs", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        role = aws.iam.Role(f"{name}-delivery", name_prefix="irready-flow-logs-",
+                            assume_role_policy=json.dumps(_TRUST_FLOW_LOGS), opts=child)
+        self.flow_logs = {}
+        groups = []
+        for region, vpc_ids in sorted(args.vpcs.items()):
+            group = aws.cloudwatch.LogGroup(f"{name}-{region}", name=LOG_GROUP, region=region,
+                                            retention_in_days=args.retention_days, opts=child)
+            groups.append(group)
+            for vpc_id in vpc_ids:
+                self.flow_logs[vpc_id] = aws.ec2.FlowLog(
+                    f"{name}-{vpc_id}", vpc_id=vpc_id, region=region, traffic_type="ALL",
+                    log_destination_type="cloud-watch-logs", log_destination=group.arn, iam_role_arn=role.arn,
+                    max_aggregation_interval=60, opts=child)
+        # Delivery may write only to the groups above.
+        aws.iam.RolePolicy(f"{name}-delivery-policy", role=role.id, opts=child, policy=pulumi.Output.all(
+            *[g.arn for g in groups]).apply(lambda arns: json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Resource": [f"{arn}:*" for arn in arns] + list(arns),
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
+                           "logs:DescribeLogStreams"]}]})))
+        self.register_outputs({"flow_log_ids": {v: f.id for v, f in self.flow_logs.items()}})
