@@ -3,8 +3,9 @@
 This version provisions, in every listed account: the SECURITY alternate contact, the IR roles
 (IncidentResponder, irready-audit), the ready-to-attach containment policies; and in every listed
 region: quarantine and isolation security groups and flow logs for every VPC, DNS containment and
-query logging, GuardDuty with findings routed to the IR e-mail. The security account's delegated
-administration and the organization trail are still to come (see docs/provisioning.md).
+query logging, GuardDuty with findings routed to the IR e-mail; and, from the management account,
+the organization trail. The security account's delegated administration is still to come (see
+docs/provisioning.md).
 """
 
 import pulumi
@@ -16,6 +17,7 @@ from infra.components.detection import DetectionRouting, DetectionRoutingArgs
 from infra.components.dns_containment import DnsContainment, DnsContainmentArgs
 from infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
 from infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
+from infra.components.org_trail import OrganizationTrail, OrganizationTrailArgs
 from infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
 from infra.config import StackConfigError, load, reader
 from infra.providers import account_providers, management_account
@@ -34,6 +36,14 @@ if management is None:
 SecurityContacts("security-contacts", SecurityContactsArgs(
     contact=config.security_contact, management_provider=providers[management.id],
     member_account_ids=tuple(a.id for a in config.accounts if not a.management)))
+
+organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=providers[management.id]))
+OrganizationTrail("organization-trail", OrganizationTrailArgs(
+    provider=providers[management.id], management_account_id=management.id, organization_id=organization.id,
+    home_region=management.regions[0], security_account_id=config.security_account_id,
+    retention_days=config.trail_retention_days, cloudwatch_retention_days=config.log_retention_days,
+    s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
+    object_lock=config.trail_object_lock))
 
 for account in config.accounts:
     provider = providers[account.id]

@@ -55,6 +55,10 @@ class StackConfig:
     log_retention_days: int = 365  # flow logs and DNS query logs
     findings_min_severity: float = 7.0
     run_instances_allowed: tuple[str, ...] = ()  # principal ARNs that may launch instances without an alert
+    trail_retention_days: int = 365  # at least the audit's min_log_retention_days
+    trail_object_lock: bool = False
+    s3_data_events: str | tuple[str, ...] = "all"  # "all", "none", or bucket ARNs
+    lambda_data_events: str | tuple[str, ...] = "all"  # "all", "none", or function ARNs
 
 
 # The only values CloudWatch Logs accepts for retention.
@@ -63,7 +67,8 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 
 
 _OBJECT_KEYS = {"accounts", "securityContact", "trustedCidrs", "denyExceptActions", "logRetentionDays",
-                "findingsMinSeverity", "runInstancesAllowedPrincipals"}
+                "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays", "trailObjectLock",
+                "dataEvents"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -91,18 +96,28 @@ def load(get: Callable[[str], object]) -> StackConfig:
         security_contact=_contact(_required(get, "securityContact"), "irready:securityContact"),
         trusted_cidrs=_cidrs(_required(get, "trustedCidrs"), "irready:trustedCidrs"),
         revoke_sessions_before=_timestamp(_required(get, "revokeSessionsBefore"), "irready:revokeSessionsBefore"),
-        deny_except_actions=_actions(get("denyExceptActions") or ["sts:GetCallerIdentity"],
+        deny_except_actions=_actions(_given(get, "denyExceptActions", ["sts:GetCallerIdentity"]),
                                      "irready:denyExceptActions"),
-        member_role_name=_name(get("memberRoleName") or "OrganizationAccountAccessRole", "irready:memberRoleName"),
-        quarantine_group_name=_text(get("quarantineGroupName") or "irready-quarantine",
+        member_role_name=_name(_given(get, "memberRoleName", "OrganizationAccountAccessRole"),
+                               "irready:memberRoleName"),
+        quarantine_group_name=_text(_given(get, "quarantineGroupName", "irready-quarantine"),
                                     "irready:quarantineGroupName"),
         responder_external_id=_text(get("responderExternalId"), "irready:responderExternalId")
         if get("responderExternalId") is not None else None,
-        log_retention_days=_retention(get("logRetentionDays") or 365, "irready:logRetentionDays"),
-        findings_min_severity=_severity(get("findingsMinSeverity") or 7, "irready:findingsMinSeverity"),
-        run_instances_allowed=_arns(get("runInstancesAllowedPrincipals") or [],
+        log_retention_days=_retention(_given(get, "logRetentionDays", 365), "irready:logRetentionDays"),
+        findings_min_severity=_severity(_given(get, "findingsMinSeverity", 7), "irready:findingsMinSeverity"),
+        run_instances_allowed=_arns(_given(get, "runInstancesAllowedPrincipals", []),
                                     "irready:runInstancesAllowedPrincipals"),
+        trail_retention_days=_days(_given(get, "trailRetentionDays", 365), "irready:trailRetentionDays"),
+        trail_object_lock=_flag(_given(get, "trailObjectLock", False), "irready:trailObjectLock"),
+        **_data_events(_given(get, "dataEvents", {}), "irready:dataEvents"),
     )
+
+
+def _given(get, key: str, default):
+    """The value if set (even if it is 0, false or empty, which the validators then judge), else the default."""
+    value = get(key)
+    return default if value is None else value
 
 
 def _required(get, key: str):
@@ -216,6 +231,41 @@ def _arns(value, where: str) -> tuple[str, ...]:
                                               for a in value):
         raise StackConfigError(f"{where}: expected principal ARNs like arn:aws:iam::123456789012:role/ci-deployer")
     return tuple(value)
+
+
+def _days(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise StackConfigError(f"{where}: {value!r} is not a number of days; use a whole number, at least 1 "
+                               "(and at least the audit's min_log_retention_days, 365 by default)")
+    return value
+
+
+def _flag(value, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise StackConfigError(f"{where}: expected true or false")
+    return value
+
+
+_ARN_OF = {"s3": re.compile(r"^arn:aws[\w-]*:s3:::[a-z0-9.\-]{3,63}$"),
+           "lambda": re.compile(r"^arn:aws[\w-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$")}
+
+
+def _data_events(value, where: str) -> dict:
+    """{s3: all|none|[bucket ARNs], lambda: all|none|[function ARNs]}, both defaulting to all."""
+    if not isinstance(value, dict) or set(value) - {"s3", "lambda"}:
+        raise StackConfigError(f"{where}: expected {{s3: all|none|[bucket ARNs], lambda: all|none|[function ARNs]}}")
+    scopes = {}
+    for kind in ("s3", "lambda"):
+        scope = value.get(kind, "all")
+        if scope in ("all", "none"):
+            scopes[f"{kind}_data_events"] = scope
+        elif isinstance(scope, list) and scope and all(isinstance(a, str) and _ARN_OF[kind].match(a) for a in scope):
+            scopes[f"{kind}_data_events"] = tuple(scope)
+        else:
+            example = ("arn:aws:s3:::payroll-exports" if kind == "s3"
+                       else "arn:aws:lambda:us-east-1:111111111111:function:api")
+            raise StackConfigError(f"{where}.{kind}: {scope!r} is not all, none or a list of ARNs like {example}")
+    return scopes
 
 
 def _name(value, where: str) -> str:

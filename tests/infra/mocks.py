@@ -11,6 +11,7 @@ import yaml
 
 ROOT = Path(__file__).parents[2]
 DISCOVERED_VPC = "vpc-0d15c0e4ed000001"
+ORGANIZATION_ID = "o-exampleorg1"
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Recorder(pulumi.runtime.Mocks):
         self.calls.append((args.token, dict(args.args)))
         if args.token == "aws:ec2/getVpcs:getVpcs":
             return {"id": "vpcs", "ids": [DISCOVERED_VPC], "region": args.args.get("region")}
+        if args.token == "aws:organizations/getOrganization:getOrganization":
+            return {"id": ORGANIZATION_ID, "masterAccountId": "123456789012"}
         return {}
 
     def of_type(self, type_: str) -> list[Declared]:

@@ -13,7 +13,8 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=8)
 KEYS = ["securityAccountId", "accounts", "securityContact", "trustedCidrs", "revokeSessionsBefore",
-        "denyExceptActions", "memberRoleName", "quarantineGroupName", "responderExternalId"]
+        "denyExceptActions", "memberRoleName", "quarantineGroupName", "responderExternalId", "logRetentionDays",
+        "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays", "trailObjectLock", "dataEvents"]
 
 
 @settings(max_examples=300, deadline=None)

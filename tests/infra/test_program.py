@@ -40,8 +40,9 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "irready:index:SecurityContacts": 1,
         "aws:account/alternativeContact:AlternativeContact": 3,
         "irready:index:IncidentResponseRoles": 3,
-        "aws:iam/role:Role": 6 + 3,  # responder and audit roles, and one flow-log delivery role, per account
-        "aws:iam/rolePolicy:RolePolicy": 6 + 3,
+        # Responder and audit roles and a flow-log delivery role per account; the trail's delivery role.
+        "aws:iam/role:Role": 6 + 3 + 1,
+        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 1,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
         "irready:index:ContainmentPolicies": 3,
         "aws:iam/policy:Policy": 12,
@@ -49,7 +50,7 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:ec2/securityGroup:SecurityGroup": 2 * vpcs,
         "irready:index:VpcFlowLogs": 3,
         "aws:ec2/flowLog:FlowLog": vpcs,
-        "aws:cloudwatch/logGroup:LogGroup": 6 + 6,  # flow logs and DNS query logs, per account-region
+        "aws:cloudwatch/logGroup:LogGroup": 6 + 6 + 1,  # flow logs and DNS query logs per account-region; trail
         "irready:index:DnsContainment": 3,
         "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": 6,
         "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": 6,
@@ -63,6 +64,15 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:sns/topicSubscription:TopicSubscription": 6,
         "aws:cloudwatch/eventRule:EventRule": 12,
         "aws:cloudwatch/eventTarget:EventTarget": 12,
+        "irready:index:OrganizationTrail": 1,
+        "aws:kms/key:Key": 1,
+        "aws:s3/bucket:Bucket": 1,
+        "aws:s3/bucketVersioning:BucketVersioning": 1,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+        "aws:s3/bucketPolicy:BucketPolicy": 1,
+        "aws:cloudtrail/trail:Trail": 1,
     }
 
 
@@ -85,7 +95,8 @@ def test_every_account_gets_its_resources_through_its_own_provider(program):
         # Contacts are all set from the management account (tested below); the rest are named
         # <component>-<account>-... and must go through that account's provider.
         if declared.type.startswith("aws:") and "alternativeContact" not in declared.type:
-            account = next(part for part in declared.name.split("-") if part.isdigit() and len(part) == 12)
+            account = next((part for part in declared.name.split("-") if part.isdigit() and len(part) == 12),
+                           "123456789012")  # the organization trail lives in the management account
             assert account == provider_account(program, declared), declared.name
 
 
@@ -170,3 +181,55 @@ def test_guardduty_findings_and_unexpected_launches_reach_the_ir_email(program):
     subscriptions = program.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert {(s.inputs["protocol"], s.inputs["endpoint"]) for s in subscriptions} == {
         ("email", "cloud-security-alerts@example.com")}
+
+
+def one(program, type_: str):
+    (declared,) = program.of_type(type_)
+    return declared
+
+
+def test_the_organization_trail_is_multi_region_validated_and_encrypted(program):
+    trail = one(program, "aws:cloudtrail/trail:Trail").inputs
+    assert (trail["isOrganizationTrail"], trail["isMultiRegionTrail"], trail["includeGlobalServiceEvents"],
+            trail["enableLogFileValidation"]) == (True, True, True, True)
+    assert trail["kmsKeyId"] == "arn:aws:mock:::organization-trail-key"
+    assert trail["cloudWatchLogsGroupArn"].endswith(":*") and trail["cloudWatchLogsRoleArn"]
+    assert one(program, "aws:kms/key:Key").inputs["enableKeyRotation"] is True
+
+
+def test_data_event_selectors_follow_the_config(program):
+    selectors = {s["name"]: s["fieldSelectors"] for s in one(program, "aws:cloudtrail/trail:Trail").inputs[
+        "advancedEventSelectors"]}
+    assert selectors["Management events"] == [{"field": "eventCategory", "equals": ["Management"]}]
+    assert not any(f["field"] == "readOnly" for fields in selectors.values() for f in fields)  # reads and writes
+    assert [f["field"] for f in selectors["S3 object-level events"]] == ["eventCategory", "resources.type"]  # all
+    assert selectors["Lambda invocations"][2] == {  # scoped to the listed function
+        "field": "resources.ARN", "startsWiths": ["arn:aws:lambda:us-east-1:111111111111:function:api"]}
+
+
+@pytest.mark.parametrize(("s3", "lambda_", "names"), [
+    ("all", "all", ["Management events", "S3 object-level events", "Lambda invocations"]),
+    ("none", "none", ["Management events"]),
+    (("arn:aws:s3:::payroll",), "none", ["Management events", "S3 object-level events"]),
+])
+def test_event_selectors_for_every_scope(s3, lambda_, names):
+    from infra.components.org_trail import event_selectors
+    selectors = event_selectors(s3, lambda_)
+    assert [s["name"] for s in selectors] == names
+    if isinstance(s3, tuple):
+        assert selectors[1]["field_selectors"][2] == {"field": "resources.ARN",
+                                                      "starts_withs": ["arn:aws:s3:::payroll/"]}
+
+
+def test_the_trail_bucket_keeps_logs_and_refuses_public_access_and_plain_http(program):
+    block = one(program, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert all(block[key] for key in ("blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy",
+                                      "restrictPublicBuckets"))
+    assert one(program, "aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"]["status"] \
+        == "Enabled"
+    (rule,) = one(program, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    assert rule["expiration"]["days"] >= 365 and rule["noncurrentVersionExpiration"]["noncurrentDays"] >= 365
+    policy = json.loads(one(program, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["DenyPlainHttp"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert statements["CloudTrailWritesThisTrailOnly"]["Resource"][1].endswith("/AWSLogs/o-exampleorg1/*")

@@ -1,0 +1,144 @@
+"""The organization trail: every account, every region, management events read and write, S3 and
+Lambda data events as scoped by config, with log-file validation, a KMS key of its own, a bucket
+that keeps logs at least the configured days and refuses public access and plain HTTP, and delivery
+to CloudWatch Logs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+TRAIL_NAME = "irready-organization-trail"
+ALL, NONE = "all", "none"
+
+
+@dataclass(frozen=True)
+class OrganizationTrailArgs:
+    provider: aws.Provider  # the management account's
+    management_account_id: str
+    organization_id: str
+    home_region: str
+    security_account_id: str  # may decrypt the logs
+    retention_days: int  # S3 objects and the CloudWatch log group
+    cloudwatch_retention_days: int  # a value CloudWatch Logs accepts
+    s3_data_events: str | tuple[str, ...] = ALL  # "all", "none" or bucket ARNs
+    lambda_data_events: str | tuple[str, ...] = ALL  # "all", "none" or function ARNs
+    object_lock: bool = False
+
+
+def event_selectors(s3: str | tuple[str, ...], lambda_: str | tuple[str, ...]) -> list[dict]:
+    """Advanced selectors: management events always (read and write), data events as configured.
+    No readOnly field anywhere, so both reads and writes are recorded."""
+    selectors = [{"name": "Management events", "field_selectors": [{"field": "eventCategory",
+                                                                     "equals": ["Management"]}]}]
+    for label, resource_type, scope, arn_suffix in (("S3 object-level events", "AWS::S3::Object", s3, "/"),
+                                                    ("Lambda invocations", "AWS::Lambda::Function", lambda_, "")):
+        if scope == NONE:
+            continue
+        fields = [{"field": "eventCategory", "equals": ["Data"]},
+                  {"field": "resources.type", "equals": [resource_type]}]
+        if scope != ALL:
+            fields.append({"field": "resources.ARN", "starts_withs": [arn + arn_suffix for arn in scope]})
+        selectors.append({"name": label, "field_selectors": fields})
+    return selectors
+
+
+class OrganizationTrail(pulumi.ComponentResource):
+    def __init__(self, name: str, args: OrganizationTrailArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("irready:index:OrganizationTrail", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        region = args.home_region
+        trail_arn = f"arn:aws:cloudtrail:{region}:{args.management_account_id}:trail/{TRAIL_NAME}"
+
+        self.key = aws.kms.Key(f"{name}-key", description="irready organization trail", enable_key_rotation=True,
+                               deletion_window_in_days=30, region=region, policy=json.dumps(self._key_policy(
+                                   args, trail_arn)), opts=child)
+
+        bucket_name = f"irready-trail-{args.management_account_id}-{region}"
+        self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, region=region,
+                                    object_lock_enabled=args.object_lock, opts=child)
+        aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
+                                versioning_configuration={"status": "Enabled"})
+        aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=self.bucket.id, region=region,
+                                       block_public_acls=True, ignore_public_acls=True, block_public_policy=True,
+                                       restrict_public_buckets=True, opts=child)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption", bucket=self.bucket.id, region=region, opts=child, rules=[{
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
+                                                            "kms_master_key_id": self.key.arn},
+                "bucket_key_enabled": True}])
+        # Logs, and the versions an attacker's overwrite or delete leaves behind, live at least this long.
+        aws.s3.BucketLifecycleConfiguration(f"{name}-retention", bucket=self.bucket.id, region=region, opts=child,
+                                            rules=[{"id": "keep-then-expire", "status": "Enabled",
+                                                    "filter": {"prefix": "AWSLogs/"},
+                                                    "expiration": {"days": args.retention_days},
+                                                    "noncurrent_version_expiration": {
+                                                        "noncurrent_days": args.retention_days}}])
+        if args.object_lock:
+            aws.s3.BucketObjectLockConfiguration(f"{name}-object-lock", bucket=self.bucket.id, region=region,
+                                                 opts=child, rule={"default_retention": {
+                                                     "mode": "GOVERNANCE", "days": args.retention_days}})
+        policy = aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
+                                     policy=self.bucket.arn.apply(lambda arn: json.dumps(
+                                         self._bucket_policy(arn, args, trail_arn))))
+
+        self.log_group = aws.cloudwatch.LogGroup(f"{name}-log-group", name=f"/irready/{TRAIL_NAME}", region=region,
+                                                 retention_in_days=args.cloudwatch_retention_days, opts=child)
+        delivery = aws.iam.Role(f"{name}-to-cloudwatch", name_prefix="irready-trail-delivery-", opts=child,
+                                assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                                    "Effect": "Allow", "Action": "sts:AssumeRole",
+                                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                    "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}}]}))
+        aws.iam.RolePolicy(f"{name}-to-cloudwatch-policy", role=delivery.id, opts=child,
+                           policy=self.log_group.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17",
+                                                                                    "Statement": [{
+                               "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                               "Resource": f"{arn}:*"}]})))
+
+        self.trail = aws.cloudtrail.Trail(
+            f"{name}-trail", name=TRAIL_NAME, region=region, s3_bucket_name=self.bucket.id,
+            is_organization_trail=True, is_multi_region_trail=True, include_global_service_events=True,
+            enable_log_file_validation=True, kms_key_id=self.key.arn,
+            cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
+            cloud_watch_logs_role_arn=delivery.arn,
+            advanced_event_selectors=event_selectors(args.s3_data_events, args.lambda_data_events),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[policy]))
+        self.register_outputs({"trail_arn": self.trail.arn, "bucket": self.bucket.id, "key_arn": self.key.arn})
+
+    @staticmethod
+    def _key_policy(args: OrganizationTrailArgs, trail_arn: str) -> dict:
+        management = args.management_account_id
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "AccountAdministersTheKey", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
+             "Principal": {"AWS": f"arn:aws:iam::{management}:root"}},
+            {"Sid": "CloudTrailEncryptsThisTrailOnly", "Effect": "Allow", "Action": "kms:GenerateDataKey*",
+             "Resource": "*", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn},
+                           "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
+                                          f"arn:aws:cloudtrail:*:{management}:trail/*"}}},
+            {"Sid": "CloudTrailDescribesTheKey", "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*",
+             "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
+            {"Sid": "SecurityAccountReadsTrailLogs", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+             "Principal": {"AWS": f"arn:aws:iam::{args.security_account_id}:root"},
+             "Condition": {"Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}}},
+        ]}
+
+    @staticmethod
+    def _bucket_policy(bucket_arn: str, args: OrganizationTrailArgs, trail_arn: str) -> dict:
+        writes = [f"{bucket_arn}/AWSLogs/{args.management_account_id}/*",
+                  f"{bucket_arn}/AWSLogs/{args.organization_id}/*"]
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            {"Sid": "CloudTrailChecksAcl", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "s3:GetBucketAcl", "Resource": bucket_arn,
+             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
+            {"Sid": "CloudTrailWritesThisTrailOnly", "Effect": "Allow",
+             "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": writes,
+             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn,
+                                            "s3:x-amz-acl": "bucket-owner-full-control"}}},
+        ]}
