@@ -4,8 +4,7 @@ This version provisions, in every listed account: the SECURITY alternate contact
 (IncidentResponder, irready-audit), the ready-to-attach containment policies; and in every listed
 region: quarantine and isolation security groups and flow logs for every VPC, DNS containment and
 query logging, GuardDuty with findings routed to the IR e-mail; and, from the management account,
-the organization trail. The security account's delegated administration is still to come (see
-docs/provisioning.md).
+the organization trail, and the security account as GuardDuty's delegated administrator.
 """
 
 import pulumi
@@ -19,6 +18,7 @@ from infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
 from infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
 from infra.components.org_trail import OrganizationTrail, OrganizationTrailArgs
 from infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
+from infra.components.security_account import SecurityAccount, SecurityAccountArgs
 from infra.config import StackConfigError, load, reader
 from infra.providers import account_providers, management_account
 
@@ -45,6 +45,7 @@ OrganizationTrail("organization-trail", OrganizationTrailArgs(
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
     object_lock=config.trail_object_lock))
 
+detection = {}
 for account in config.accounts:
     provider = providers[account.id]
     IncidentResponseRoles(f"ir-roles-{account.id}", IncidentResponseRolesArgs(
@@ -61,8 +62,16 @@ for account in config.accounts:
         provider=provider, vpcs=vpcs, retention_days=config.log_retention_days))
     DnsContainment(f"dns-{account.id}", DnsContainmentArgs(
         provider=provider, vpcs=vpcs, retention_days=config.log_retention_days))
-    DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
+    detection[account.id] = DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
         provider=provider, account_id=account.id, regions=account.regions, email=config.security_contact.email,
         min_severity=config.findings_min_severity, run_instances_allowed=config.run_instances_allowed))
+
+security = config.security_account_id
+SecurityAccount("security-account", SecurityAccountArgs(
+    management_provider=providers[management.id], security_account_id=security,
+    regions=tuple(dict.fromkeys(region for account in config.accounts for region in account.regions)),
+    security_provider=providers.get(security),
+    security_detectors=detection[security].detectors if security in detection else None,
+    security_hub=config.security_hub))
 
 pulumi.export("accounts", [a.id for a in config.accounts])

@@ -59,6 +59,7 @@ class StackConfig:
     trail_object_lock: bool = False
     s3_data_events: str | tuple[str, ...] = "all"  # "all", "none", or bucket ARNs
     lambda_data_events: str | tuple[str, ...] = "all"  # "all", "none", or function ARNs
+    security_hub: bool = False  # also make the security account Security Hub's delegated administrator
 
 
 # The only values CloudWatch Logs accepts for retention.
@@ -68,7 +69,7 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 
 _OBJECT_KEYS = {"accounts", "securityContact", "trustedCidrs", "denyExceptActions", "logRetentionDays",
                 "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays", "trailObjectLock",
-                "dataEvents"}
+                "dataEvents", "securityHub"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -110,6 +111,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
                                     "irready:runInstancesAllowedPrincipals"),
         trail_retention_days=_days(_given(get, "trailRetentionDays", 365), "irready:trailRetentionDays"),
         trail_object_lock=_flag(_given(get, "trailObjectLock", False), "irready:trailObjectLock"),
+        security_hub=_flag(_given(get, "securityHub", False), "irready:securityHub"),
         **_data_events(_given(get, "dataEvents", {}), "irready:dataEvents"),
     )
 

@@ -73,6 +73,8 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
         "aws:s3/bucketPolicy:BucketPolicy": 1,
         "aws:cloudtrail/trail:Trail": 1,
+        "irready:index:SecurityAccount": 1,
+        "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 2,  # one per region in use
     }
 
 
@@ -96,7 +98,7 @@ def test_every_account_gets_its_resources_through_its_own_provider(program):
         # <component>-<account>-... and must go through that account's provider.
         if declared.type.startswith("aws:") and "alternativeContact" not in declared.type:
             account = next((part for part in declared.name.split("-") if part.isdigit() and len(part) == 12),
-                           "123456789012")  # the organization trail lives in the management account
+                           "123456789012")  # the trail and the delegations are the management account's
             assert account == provider_account(program, declared), declared.name
 
 
@@ -233,3 +235,10 @@ def test_the_trail_bucket_keeps_logs_and_refuses_public_access_and_plain_http(pr
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert statements["DenyPlainHttp"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert statements["CloudTrailWritesThisTrailOnly"]["Resource"][1].endswith("/AWSLogs/o-exampleorg1/*")
+
+
+def test_the_security_account_administers_guardduty_in_every_region(program):
+    admins = program.of_type("aws:guardduty/organizationAdminAccount:OrganizationAdminAccount")
+    assert {(a.inputs["adminAccountId"], a.inputs["region"]) for a in admins} == {
+        (SECURITY, "us-east-1"), (SECURITY, "eu-west-1")}
+    assert {provider_account(program, a) for a in admins} == {"123456789012"}  # from the management account
