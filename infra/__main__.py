@@ -53,7 +53,8 @@ for account in config.accounts:
         responder_external_id=config.responder_external_id))
     ContainmentPolicies(f"containment-{account.id}", ContainmentPoliciesArgs(
         provider=provider, trusted_cidrs=config.trusted_cidrs,
-        revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions))
+        revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
+        organization_quarantine_scp=account.management))
     vpcs = {region: account.vpcs.get(region) or tuple(aws.ec2.get_vpcs(
         region=region, opts=pulumi.InvokeOptions(provider=provider)).ids) for region in account.regions}
     QuarantineSecurityGroups(f"quarantine-{account.id}", QuarantineSecurityGroupsArgs(

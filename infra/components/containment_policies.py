@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 import policies
+from infra.components.ir_roles import RESPONDER_ROLE
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,10 @@ class ContainmentPoliciesArgs:
     trusted_cidrs: tuple[str, ...]
     revoke_sessions_before: str  # responders bump it at incident time with a new policy version
     deny_except_actions: tuple[str, ...]
+    # In the management account: also the quarantine SCP, created but attached to nothing. Attach it
+    # to a compromised member account to freeze everyone but the responders (never the management
+    # account: SCPs do not apply there).
+    organization_quarantine_scp: bool = False
 
 
 def documents(args: ContainmentPoliciesArgs) -> dict[str, dict]:
@@ -37,4 +42,12 @@ class ContainmentPolicies(pulumi.ComponentResource):
                                         policy=json.dumps(document),
                                         opts=pulumi.ResourceOptions(parent=self, provider=args.provider))
             for policy_name, document in documents(args).items()}
-        self.register_outputs({policy_name: policy.arn for policy_name, policy in self.policies.items()})
+        outputs = {policy_name: policy.arn for policy_name, policy in self.policies.items()}
+        if args.organization_quarantine_scp:
+            self.quarantine_scp = aws.organizations.Policy(
+                f"{name}-quarantine-scp", name="irready-quarantine-account", type="SERVICE_CONTROL_POLICY",
+                description="Attach to a compromised member account: denies everyone but IncidentResponder",
+                content=json.dumps(policies.quarantine_scp([f"arn:aws:iam::*:role/{RESPONDER_ROLE}"])),
+                opts=pulumi.ResourceOptions(parent=self, provider=args.provider))
+            outputs["quarantine_scp_id"] = self.quarantine_scp.id
+        self.register_outputs(outputs)

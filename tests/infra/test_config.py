@@ -55,6 +55,8 @@ ACCOUNT = {"id": "111111111111", "regions": ["us-east-1"]}
     ({"runInstancesAllowedPrincipals": ["ci-deployer"]}, "irready:runInstancesAllowedPrincipals: expected principal"),
     ({"trailRetentionDays": 0}, "irready:trailRetentionDays: 0 is not a number of days"),
     ({"trailObjectLock": "yes"}, "irready:trailObjectLock: expected true or false"),
+    ({"quarantineGroupName": ""}, "irready:quarantineGroupName: expected a non-empty string"),
+    ({"securityHub": "no"}, "irready:securityHub: expected true or false"),
     ({"dataEvents": {"s3": "some"}}, "irready:dataEvents.s3: 'some' is not all, none or a list of ARNs"),
     ({"dataEvents": {"s3": ["payroll"]}}, "irready:dataEvents.s3: ['payroll'] is not all, none or a list of ARNs"),
     ({"dataEvents": {"dynamodb": "all"}}, "irready:dataEvents: expected {s3: all|none|[bucket ARNs]"),

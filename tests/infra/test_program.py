@@ -74,6 +74,7 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:s3/bucketPolicy:BucketPolicy": 1,
         "aws:cloudtrail/trail:Trail": 1,
         "irready:index:SecurityAccount": 1,
+        "aws:organizations/policy:Policy": 1,
         "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 2,  # one per region in use
     }
 
@@ -242,3 +243,11 @@ def test_the_security_account_administers_guardduty_in_every_region(program):
     assert {(a.inputs["adminAccountId"], a.inputs["region"]) for a in admins} == {
         (SECURITY, "us-east-1"), (SECURITY, "eu-west-1")}
     assert {provider_account(program, a) for a in admins} == {"123456789012"}  # from the management account
+
+
+def test_the_quarantine_scp_is_created_in_the_management_account_and_spares_the_responders(program):
+    (scp,) = program.of_type("aws:organizations/policy:Policy")
+    assert scp.inputs["type"] == "SERVICE_CONTROL_POLICY"
+    assert json.loads(scp.inputs["content"]) == policies.quarantine_scp(["arn:aws:iam::*:role/IncidentResponder"])
+    assert provider_account(program, scp) == "123456789012"
+    assert "targetId" not in scp.inputs  # created, attached to nothing until a responder does
