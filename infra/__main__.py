@@ -18,7 +18,7 @@ from infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
 from infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
 from infra.components.org_trail import OrganizationTrail, OrganizationTrailArgs
 from infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
-from infra.components.security_account import SecurityAccount, SecurityAccountArgs
+from infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
 from infra.config import StackConfigError, load, reader
 from infra.providers import account_providers, management_account
 
@@ -37,10 +37,16 @@ SecurityContacts("security-contacts", SecurityContactsArgs(
     contact=config.security_contact, management_provider=providers[management.id],
     member_account_ids=tuple(a.id for a in config.accounts if not a.management)))
 
+if config.create_security_account:
+    security = new_security_account(config.create_security_account.name, config.create_security_account.email,
+                                    config.member_role_name, providers[management.id]).id
+else:
+    security = config.security_account_id
+
 organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=providers[management.id]))
 OrganizationTrail("organization-trail", OrganizationTrailArgs(
     provider=providers[management.id], management_account_id=management.id, organization_id=organization.id,
-    home_region=management.regions[0], security_account_id=config.security_account_id,
+    home_region=management.regions[0], security_account_id=security,
     retention_days=config.trail_retention_days, cloudwatch_retention_days=config.log_retention_days,
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
     object_lock=config.trail_object_lock))
@@ -49,7 +55,7 @@ detection = {}
 for account in config.accounts:
     provider = providers[account.id]
     IncidentResponseRoles(f"ir-roles-{account.id}", IncidentResponseRolesArgs(
-        provider=provider, security_account_id=config.security_account_id,
+        provider=provider, security_account_id=security,
         responder_external_id=config.responder_external_id))
     ContainmentPolicies(f"containment-{account.id}", ContainmentPoliciesArgs(
         provider=provider, trusted_cidrs=config.trusted_cidrs,
@@ -67,12 +73,12 @@ for account in config.accounts:
         provider=provider, account_id=account.id, regions=account.regions, email=config.security_contact.email,
         min_severity=config.findings_min_severity, run_instances_allowed=config.run_instances_allowed))
 
-security = config.security_account_id
+adopted = config.security_account_id  # a listed security account sets GuardDuty auto-enable itself
 SecurityAccount("security-account", SecurityAccountArgs(
     management_provider=providers[management.id], security_account_id=security,
     regions=tuple(dict.fromkeys(region for account in config.accounts for region in account.regions)),
-    security_provider=providers.get(security),
-    security_detectors=detection[security].detectors if security in detection else None,
+    security_provider=providers.get(adopted),
+    security_detectors=detection[adopted].detectors if adopted in detection else None,
     security_hub=config.security_hub))
 
 pulumi.export("accounts", [a.id for a in config.accounts])

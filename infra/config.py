@@ -42,8 +42,14 @@ class Account:
 
 
 @dataclass(frozen=True)
+class NewAccount:
+    name: str
+    email: str  # the new account's root e-mail: a distribution list the security team controls
+
+
+@dataclass(frozen=True)
 class StackConfig:
-    security_account_id: str
+    security_account_id: str | None  # adopt this account, or
     accounts: tuple[Account, ...]
     security_contact: Contact
     trusted_cidrs: tuple[str, ...]
@@ -52,6 +58,7 @@ class StackConfig:
     member_role_name: str = "OrganizationAccountAccessRole"
     quarantine_group_name: str = "irready-quarantine"
     responder_external_id: str | None = None
+    create_security_account: NewAccount | None = None  # create it in the organization
     log_retention_days: int = 365  # flow logs and DNS query logs
     findings_min_severity: float = 7.0
     run_instances_allowed: tuple[str, ...] = ()  # principal ARNs that may launch instances without an alert
@@ -67,9 +74,9 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                   3653)
 
 
-_OBJECT_KEYS = {"accounts", "securityContact", "trustedCidrs", "denyExceptActions", "logRetentionDays",
-                "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays", "trailObjectLock",
-                "dataEvents", "securityHub"}
+_OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trustedCidrs", "denyExceptActions",
+                "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
+                "trailObjectLock", "dataEvents", "securityHub"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -80,7 +87,11 @@ def reader(pulumi_config) -> Callable[[str], object]:
 
 def load(get: Callable[[str], object]) -> StackConfig:
     """``get(key)`` returns a config value or None (see ``reader``)."""
-    security = _account_id(_required(get, "securityAccountId"), "irready:securityAccountId")
+    security, create = get("securityAccountId"), get("createSecurityAccount")
+    if (security is None) == (create is None):
+        raise StackConfigError("irready:securityAccountId: set it to adopt an existing security account, or set "
+                               "irready:createSecurityAccount {name, email} to create one; not both")
+    security = _account_id(security, "irready:securityAccountId") if security is not None else None
     raw_accounts = _required(get, "accounts")
     if not isinstance(raw_accounts, list) or not raw_accounts:
         raise StackConfigError("irready:accounts: expected a list of accounts, e.g. "
@@ -93,6 +104,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
         raise StackConfigError(f"irready:accounts: account {_first_duplicate(seen)} is listed twice; list it once")
     return StackConfig(
         security_account_id=security,
+        create_security_account=_new_account(create, "irready:createSecurityAccount") if create is not None else None,
         accounts=accounts,
         security_contact=_contact(_required(get, "securityContact"), "irready:securityContact"),
         trusted_cidrs=_cidrs(_required(get, "trustedCidrs"), "irready:trustedCidrs"),
@@ -152,6 +164,16 @@ def _account(raw, where: str) -> Account:
     if not isinstance(management, bool):
         raise StackConfigError(f"{where}.management: expected true or false")
     return Account(account_id, regions, management, vpcs)
+
+
+def _new_account(value, where: str) -> NewAccount:
+    if not isinstance(value, dict) or set(value) != {"name", "email"}:
+        raise StackConfigError(f"{where}: expected {{name, email}} (the new account's name and root e-mail)")
+    if not isinstance(value["name"], str) or not value["name"].strip():
+        raise StackConfigError(f"{where}.name: expected the account's name, e.g. Security")
+    if not isinstance(value["email"], str) or not _EMAIL.match(value["email"]):
+        raise StackConfigError(f"{where}.email: {value['email']!r} is not an e-mail address")
+    return NewAccount(value["name"], value["email"])
 
 
 def _account_id(value, where: str) -> str:

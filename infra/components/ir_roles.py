@@ -19,7 +19,7 @@ READ_ONLY_MANAGED = ("arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::aws:
 @dataclass(frozen=True)
 class IncidentResponseRolesArgs:
     provider: aws.Provider
-    security_account_id: str
+    security_account_id: pulumi.Input[str]  # known, or the id of an account created in this stack
     responder_external_id: str | None = None  # None: responders need MFA
     max_session_seconds: int = 3600
 
@@ -30,18 +30,18 @@ class IncidentResponseRoles(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.responder = aws.iam.Role(
             f"{name}-responder", name=RESPONDER_ROLE, max_session_duration=args.max_session_seconds,
-            assume_role_policy=json.dumps(policies.responder_trust_policy(args.security_account_id,
-                                                                          args.responder_external_id)),
+            assume_role_policy=pulumi.Output.from_input(args.security_account_id).apply(
+                lambda security: json.dumps(policies.responder_trust_policy(security, args.responder_external_id))),
             description="Contain incidents: isolate, snapshot, disable keys, attach deny policies, lock buckets",
             opts=child)
         aws.iam.RolePolicy(f"{name}-responder-permissions", role=self.responder.id, name="containment",
                            policy=json.dumps(policies.responder_permissions()), opts=child)
 
-        audit_trust = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": "sts:AssumeRole",
-            "Principal": {"AWS": f"arn:aws:iam::{args.security_account_id}:root"}}]}
+        audit_trust = pulumi.Output.from_input(args.security_account_id).apply(lambda security: json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": f"arn:aws:iam::{security}:root"}}]}))
         self.audit = aws.iam.Role(f"{name}-audit", name=AUDIT_ROLE, max_session_duration=args.max_session_seconds,
-                                  assume_role_policy=json.dumps(audit_trust),
+                                  assume_role_policy=audit_trust,
                                   description="Read-only: investigators and `irready audit`", opts=child)
         # The exact reads the audit makes (the list its tests hold it to), plus AWS's read-only
         # policies for human investigators.

@@ -21,7 +21,7 @@ class OrganizationTrailArgs:
     management_account_id: str
     organization_id: str
     home_region: str
-    security_account_id: str  # may decrypt the logs
+    security_account_id: pulumi.Input[str]  # may decrypt the logs
     retention_days: int  # S3 objects and the CloudWatch log group
     cloudwatch_retention_days: int  # a value CloudWatch Logs accepts
     s3_data_events: str | tuple[str, ...] = ALL  # "all", "none" or bucket ARNs
@@ -54,8 +54,9 @@ class OrganizationTrail(pulumi.ComponentResource):
         trail_arn = f"arn:aws:cloudtrail:{region}:{args.management_account_id}:trail/{TRAIL_NAME}"
 
         self.key = aws.kms.Key(f"{name}-key", description="irready organization trail", enable_key_rotation=True,
-                               deletion_window_in_days=30, region=region, policy=json.dumps(self._key_policy(
-                                   args, trail_arn)), opts=child)
+                               deletion_window_in_days=30, region=region, opts=child,
+                               policy=pulumi.Output.from_input(args.security_account_id).apply(
+                                   lambda security: json.dumps(self._key_policy(args, trail_arn, security))))
 
         bucket_name = f"irready-trail-{args.management_account_id}-{region}"
         self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, region=region,
@@ -109,7 +110,7 @@ class OrganizationTrail(pulumi.ComponentResource):
         self.register_outputs({"trail_arn": self.trail.arn, "bucket": self.bucket.id, "key_arn": self.key.arn})
 
     @staticmethod
-    def _key_policy(args: OrganizationTrailArgs, trail_arn: str) -> dict:
+    def _key_policy(args: OrganizationTrailArgs, trail_arn: str, security_account_id: str) -> dict:
         management = args.management_account_id
         return {"Version": "2012-10-17", "Statement": [
             {"Sid": "AccountAdministersTheKey", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
@@ -123,7 +124,7 @@ class OrganizationTrail(pulumi.ComponentResource):
              "Principal": {"Service": "cloudtrail.amazonaws.com"},
              "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
             {"Sid": "SecurityAccountReadsTrailLogs", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
-             "Principal": {"AWS": f"arn:aws:iam::{args.security_account_id}:root"},
+             "Principal": {"AWS": f"arn:aws:iam::{security_account_id}:root"},
              "Condition": {"Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}}},
         ]}
 

@@ -1,8 +1,8 @@
 """The security account as the organization's GuardDuty (and optionally Security Hub) delegated
 administrator, with GuardDuty auto-enabled for every member, in every region it is listed for.
 
-The account is adopted by id (irready:securityAccountId); creating it is left to the organization's
-account factory, since its id must be known before the roles that trust it are declared.
+The account is adopted by id (irready:securityAccountId) or created in the organization
+(irready:createSecurityAccount) by ``new_security_account``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,25 @@ import pulumi_aws as aws
 @dataclass(frozen=True)
 class SecurityAccountArgs:
     management_provider: aws.Provider
-    security_account_id: str
+    security_account_id: pulumi.Input[str]
     regions: tuple[str, ...]
     # The security account's own provider and detectors, when it is one of the listed accounts:
     # auto-enable must be set from the delegated administrator's detector.
     security_provider: aws.Provider | None = None
     security_detectors: dict[str, aws.guardduty.Detector] | None = None
     security_hub: bool = False
+
+
+def new_security_account(name: str, email: str, member_role_name: str,
+                         provider: aws.Provider) -> aws.organizations.Account:
+    """A new member account for security. Organizations cannot read back the role name or the billing
+    setting, so later runs ignore them rather than try to replace the account; it is protected, and
+    closing it is never automatic."""
+    return aws.organizations.Account(
+        "security-account-new", name=name, email=email, role_name=member_role_name, close_on_deletion=False,
+        iam_user_access_to_billing="DENY",
+        opts=pulumi.ResourceOptions(provider=provider, protect=True,
+                                    ignore_changes=["role_name", "iam_user_access_to_billing"]))
 
 
 class SecurityAccount(pulumi.ComponentResource):

@@ -12,6 +12,7 @@ import yaml
 ROOT = Path(__file__).parents[2]
 DISCOVERED_VPC = "vpc-0d15c0e4ed000001"
 ORGANIZATION_ID = "o-exampleorg1"
+CREATED_ACCOUNT = "999888777666"  # the id the mocks give an account the program creates
 
 
 @dataclass
@@ -29,7 +30,8 @@ class Recorder(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         self.resources.append(Declared(args.typ, args.name, dict(args.inputs), args.provider or ""))
-        return f"{args.name}-id", {**args.inputs, "arn": f"arn:aws:mock:::{args.name}"}
+        resource_id = CREATED_ACCOUNT if args.typ == "aws:organizations/account:Account" else f"{args.name}-id"
+        return resource_id, {**args.inputs, "arn": f"arn:aws:mock:::{args.name}"}
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.calls.append((args.token, dict(args.args)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from infra.config import StackConfigError, load
@@ -24,6 +26,20 @@ def test_the_example_config_is_valid():
 
 
 ACCOUNT = {"id": "111111111111", "regions": ["us-east-1"]}
+
+
+def test_a_security_account_is_adopted_or_created_never_both_nor_neither():
+    message = "irready:securityAccountId: set it to adopt an existing security account, or set " \
+              "irready:createSecurityAccount {name, email} to create one; not both"
+    with pytest.raises(StackConfigError, match=re.escape(message)):
+        load(getter(remove="securityAccountId"))
+    with pytest.raises(StackConfigError, match=re.escape(message)):
+        load(getter({"createSecurityAccount": {"name": "Security", "email": "aws-security@example.com"}}))
+    created = load(getter({"createSecurityAccount": {"name": "Security", "email": "aws-security@example.com"}},
+                          remove="securityAccountId"))
+    assert created.security_account_id is None and created.create_security_account.name == "Security"
+    with pytest.raises(StackConfigError, match="irready:createSecurityAccount.email: 'nope' is not an e-mail"):
+        load(getter({"createSecurityAccount": {"name": "Security", "email": "nope"}}, remove="securityAccountId"))
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
@@ -68,8 +84,7 @@ def test_bad_values(overrides, message):
     assert "\n" not in str(error.value)
 
 
-@pytest.mark.parametrize("key", ["securityAccountId", "accounts", "securityContact", "trustedCidrs",
-                                 "revokeSessionsBefore"])
+@pytest.mark.parametrize("key", ["accounts", "securityContact", "trustedCidrs", "revokeSessionsBefore"])
 def test_required_keys_say_how_to_set_them(key):
     with pytest.raises(StackConfigError, match=f"irready:{key} is not set; set it with `pulumi config set"):
         load(getter(remove=key))

@@ -12,9 +12,10 @@ json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=8)
-KEYS = ["securityAccountId", "accounts", "securityContact", "trustedCidrs", "revokeSessionsBefore",
-        "denyExceptActions", "memberRoleName", "quarantineGroupName", "responderExternalId", "logRetentionDays",
-        "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays", "trailObjectLock", "dataEvents"]
+KEYS = ["securityAccountId", "createSecurityAccount", "accounts", "securityContact", "trustedCidrs",
+        "revokeSessionsBefore", "denyExceptActions", "memberRoleName", "quarantineGroupName",
+        "responderExternalId", "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals",
+        "trailRetentionDays", "trailObjectLock", "dataEvents", "securityHub"]
 
 
 @settings(max_examples=300, deadline=None)
