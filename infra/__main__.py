@@ -29,9 +29,6 @@ except StackConfigError as error:
 
 providers = account_providers(config)
 management = management_account(config)
-if management is None:
-    raise pulumi.RunError("irready:accounts: mark the organization's management account with management: true; "
-                          "alternate contacts of member accounts are set from it")
 
 SecurityContacts("security-contacts", SecurityContactsArgs(
     contact=config.security_contact, management_provider=providers[management.id],

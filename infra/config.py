@@ -97,11 +97,12 @@ def load(get: Callable[[str], object]) -> StackConfig:
         raise StackConfigError("irready:accounts: expected a list of accounts, e.g. "
                                "[{id: \"111111111111\", regions: [us-east-1]}]")
     accounts = tuple(_account(raw, f"irready:accounts[{n}]") for n, raw in enumerate(raw_accounts))
-    if sum(a.management for a in accounts) > 1:
-        raise StackConfigError("irready:accounts: only one account can be the management account")
     seen = [a.id for a in accounts]
     if len(set(seen)) != len(seen):
         raise StackConfigError(f"irready:accounts: account {_first_duplicate(seen)} is listed twice; list it once")
+    if sum(a.management for a in accounts) != 1:
+        raise StackConfigError("irready:accounts: mark exactly one account, the organization's management account, "
+                               "with management: true (the program runs there and reaches the others from it)")
     return StackConfig(
         security_account_id=security,
         create_security_account=_new_account(create, "irready:createSecurityAccount") if create is not None else None,

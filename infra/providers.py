@@ -24,5 +24,5 @@ def options(provider: aws.Provider, parent: pulumi.Resource, **more) -> pulumi.R
     return pulumi.ResourceOptions(provider=provider, parent=parent, **more)
 
 
-def management_account(config: StackConfig) -> Account | None:
-    return next((a for a in config.accounts if a.management), None)
+def management_account(config: StackConfig) -> Account:
+    return next(a for a in config.accounts if a.management)  # exactly one: the config says so

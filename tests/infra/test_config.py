@@ -25,7 +25,8 @@ def test_the_example_config_is_valid():
     assert config.trusted_cidrs == ("192.0.2.0/24", "203.0.113.19/32")
 
 
-ACCOUNT = {"id": "111111111111", "regions": ["us-east-1"]}
+ACCOUNT = {"id": "111111111111", "regions": ["us-east-1"], "management": True}
+MEMBER = {"id": "222222222222", "regions": ["us-east-1"]}
 
 
 def test_a_security_account_is_adopted_or_created_never_both_nor_neither():
@@ -49,8 +50,8 @@ def test_a_security_account_is_adopted_or_created_never_both_nor_neither():
     ({"accounts": [{**ACCOUNT, "regions": ["us-east-7"]}]}, "irready:accounts[0].regions: unknown region 'us-east-7'"),
     ({"accounts": [{**ACCOUNT, "region": ["us-east-1"]}]}, "irready:accounts[0]: unknown key region"),
     ({"accounts": [ACCOUNT, ACCOUNT]}, "irready:accounts: account 111111111111 is listed twice"),
-    ({"accounts": [{**ACCOUNT, "management": True}, {"id": "222222222222", "regions": ["us-east-1"],
-                                                     "management": True}]}, "only one account can be the management"),
+    ({"accounts": [ACCOUNT, {**MEMBER, "management": True}]}, "irready:accounts: mark exactly one account"),
+    ({"accounts": [MEMBER]}, "irready:accounts: mark exactly one account, the organization's management account"),
     ({"accounts": [{**ACCOUNT, "vpcs": {"eu-west-1": ["vpc-1"]}}]}, "eu-west-1 is not one of this account's regions"),
     ({"accounts": [{**ACCOUNT, "vpcs": {"us-east-1": ["sg-1"]}}]}, "vpcs.us-east-1: expected VPC ids like vpc-"),
     ({"securityContact": {"name": "Sec", "title": "t", "email": "not-an-email", "phone": "+1-555-0100"}},
