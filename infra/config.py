@@ -11,9 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 
-import boto3
+from audit.config import known_regions  # one list of valid regions for both halves
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -308,9 +307,3 @@ def _text(value, where: str) -> str:
 def _first_duplicate(values: list[str]) -> str:
     return next(v for n, v in enumerate(values) if v in values[:n])
 
-
-@cache
-def known_regions() -> frozenset[str]:
-    session = boto3.session.Session()
-    return frozenset(region for partition in session.get_available_partitions()
-                     for region in session.get_available_regions("ec2", partition_name=partition))
