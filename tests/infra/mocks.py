@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import runpy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +56,18 @@ def example_config() -> dict:
     """Pulumi.example.yaml's config, as the runtime passes it (objects as JSON text)."""
     config = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+
+
+def run_program(config: dict) -> Recorder:
+    """Run infra/__main__.py under the mocks with this stack config; what it declared."""
+    recorder = Recorder()
+    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_mocks(recorder, preview=False)
+
+    @pulumi.runtime.test
+    def run():
+        runpy.run_path(str(ROOT / "infra" / "__main__.py"))
+        return pulumi.Output.from_input(None)
+
+    run()
+    return recorder

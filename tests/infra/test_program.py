@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import runpy
 from collections import Counter
 
-import pulumi
 import pytest
 
 import policies
-from tests.infra.mocks import DISCOVERED_VPC, ROOT, Recorder, example_config
+from tests.infra.mocks import DISCOVERED_VPC, example_config, run_program
 
 ACCOUNTS = ["123456789012", "111111111111", "222222222222"]
 SECURITY = "210987654321"
@@ -18,17 +16,7 @@ SECURITY = "210987654321"
 
 @pytest.fixture(scope="module")
 def program():
-    recorder = Recorder()
-    pulumi.runtime.set_all_config(example_config())
-    pulumi.runtime.set_mocks(recorder, preview=False)
-
-    @pulumi.runtime.test
-    def run():
-        runpy.run_path(str(ROOT / "infra" / "__main__.py"))
-        return pulumi.Output.from_input(None)
-
-    run()
-    return recorder
+    return run_program(example_config())
 
 
 def test_resource_counts_for_three_accounts_in_two_regions(program):

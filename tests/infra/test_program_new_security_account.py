@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-import runpy
-
-import pulumi
 
 import policies
-from tests.infra.mocks import CREATED_ACCOUNT, ROOT, Recorder, example_config
+from tests.infra.mocks import CREATED_ACCOUNT, example_config, run_program
 
 
 def test_a_created_security_account_is_the_one_every_role_and_key_trusts():
     config = {key: value for key, value in example_config().items() if key != "irready:securityAccountId"}
     config["irready:createSecurityAccount"] = json.dumps({"name": "Security", "email": "aws-security@example.com"})
-    recorder = Recorder()
-    pulumi.runtime.set_all_config(config)
-    pulumi.runtime.set_mocks(recorder, preview=False)
-
-    @pulumi.runtime.test
-    def run():
-        runpy.run_path(str(ROOT / "infra" / "__main__.py"))
-        return pulumi.Output.from_input(None)
-
-    run()
+    recorder = run_program(config)
     (account,) = recorder.of_type("aws:organizations/account:Account")
     assert account.inputs["email"] == "aws-security@example.com" and account.inputs["closeOnDeletion"] is False
     responders = [r for r in recorder.of_type("aws:iam/role:Role") if r.inputs.get("name") == "IncidentResponder"]
