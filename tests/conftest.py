@@ -53,7 +53,12 @@ def account_id() -> str:
     return next(_fresh_accounts)
 
 
-@pytest.fixture
-def fresh_account():
-    """A factory of further untouched account ids, for tests that need several."""
+@pytest.fixture(scope="session")
+def new_account():
+    """A factory of untouched account ids, for tests (and module fixtures) that need several."""
     return lambda: next(_fresh_accounts)
+
+
+@pytest.fixture
+def fresh_account(new_account):
+    return new_account

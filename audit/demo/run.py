@@ -1,52 +1,85 @@
-"""`irready demo`: audit an emulated organization with one prepared and one unprepared account."""
+"""`irready demo`: audit an untouched emulated organization, prepare it with the Pulumi program, audit again.
+
+Everything runs in this process: moto serves AWS on a loopback port, the program runs under Pulumi's
+mocks with each resource created in moto (infra/emulated), and the audit talks to moto over HTTP
+exactly as it talks to AWS.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections import Counter
 from pathlib import Path
 
-import boto3
+from tabulate import tabulate
 
-from audit.checks import ALL_CHECKS
-from audit.collect.run import collect_snapshot
-from audit.config import AuditConfig
+from audit.demo.baseline import Organization, audit, audit_config, stack_values
 from audit.demo.emulator import DEFAULT_ACCOUNT, Emulator
-from audit.demo.seed import Seeder, incident_account, prepare_account
-from audit.evaluate import evaluate, summarize
 from audit.files import write_atomically
+from audit.model import Status
 from audit.report import Report, html, json_report, markdown, table
 from audit.snapshot import save
 
-INCIDENT_ACCOUNT = "111111111111"
-PREPARED_ACCOUNT = "222222222222"
-REGIONS = ("us-east-1", "eu-west-1")
-
-
-def demo_config() -> AuditConfig:
-    return AuditConfig(regions=REGIONS, accounts=(INCIDENT_ACCOUNT, PREPARED_ACCOUNT),
-                       security_account_id=DEFAULT_ACCOUNT)
+ORGANIZATION = Organization(management=DEFAULT_ACCOUNT, security="222222222222", workloads=("111111111111",))
 
 
 def run_demo(output_dir: Path) -> int:
-    config = demo_config()
-    with Emulator() as aws:
-        print(f"Emulated AWS (moto) listening on {aws.url}; auditing from security account {DEFAULT_ACCOUNT}.")
-        print(f"  {INCIDENT_ACCOUNT}: the web-server account of the incident in the source notes")
-        print(f"  {PREPARED_ACCOUNT}: an account prepared with everything the audit looks for")
-        incident_account(Seeder(aws, INCIDENT_ACCOUNT), list(REGIONS), DEFAULT_ACCOUNT)
-        prepare_account(Seeder(aws, PREPARED_ACCOUNT), list(REGIONS), DEFAULT_ACCOUNT)
-        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGIONS[0])
-        snapshot = collect_snapshot(config, session, endpoint_url=aws.url)
+    # The audit role attaches AWS managed policies; moto knows them only in accounts first used with this set.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from infra.emulated.apply import provision  # Pulumi is imported only for the demo
+    from infra.emulated.program import stack_config
 
-    findings = evaluate(snapshot, config)
-    report = Report(findings, summarize(findings, snapshot), list(ALL_CHECKS),
-                    {key: snapshot.get(key) for key in ("collected_at", "caller_account_id", "tool_version")})
+    org, config = ORGANIZATION, audit_config(ORGANIZATION)
+    with Emulator() as aws:
+        print(f"Emulated AWS (moto) on {aws.url}: management account {org.management}, security account "
+              f"{org.security}, workload account {', '.join(org.workloads)}; regions {', '.join(org.regions)}.")
+        print("\n1. Audit the untouched organization")
+        before_snapshot, before = audit(aws, config)
+        print(f"   {_totals(before)}")
+
+        print("\n2. Prepare it: the Pulumi program (infra/__main__.py), applied to the emulator")
+        provisioned = provision(aws, stack_config(stack_values(org)), org.management)
+        print(f"   created {len(provisioned.created)} resources in {len(org.accounts)} accounts")
+        for type_, count in sorted(provisioned.counts().items()):
+            print(f"     {count:3d}  {type_}")
+        for reason, count in Counter(reason for *_, reason in provisioned.skipped).items():
+            print(f"   skipped {count}: {reason}")
+
+        print("\n3. Audit again")
+        after_snapshot, after = audit(aws, config)
+
     print()
-    sys.stdout.write(table.render(report))
-    save(snapshot, output_dir / "snapshot.json")
-    write_atomically(output_dir / "audit.json", json_report.render(report))
-    write_atomically(output_dir / "audit.md", markdown.render(report))
-    write_atomically(output_dir / "audit.html", html.render(report))
-    print(f"\nWrote {output_dir}/audit.json, audit.md, audit.html and snapshot.json "
-          f"(re-evaluate with: irready evaluate {output_dir}/snapshot.json).")
+    sys.stdout.write(comparison(before, after))
+    if after.summary["findings"]["FAIL"] or after.summary["findings"]["UNKNOWN"]:
+        print()
+        sys.stdout.write(table.render(after))  # what is left, and how to fix it
+    _write(output_dir / "before", before_snapshot, before)
+    _write(output_dir, after_snapshot, after)
+    print(f"\nWrote {output_dir}/audit.json, audit.md, audit.html and snapshot.json (after), and the same under "
+          f"{output_dir}/before/ (re-evaluate with: irready evaluate {output_dir}/snapshot.json).")
     return 0
+
+
+def comparison(before: Report, after: Report) -> str:
+    """One row per check: its findings before and after provisioning."""
+    def cell(report: Report, check_id: str) -> str:
+        counts = Counter(f.status for f in report.findings if f.check_id == check_id)
+        return ", ".join(f"{counts[s]} {s.value}" for s in (Status.FAIL, Status.UNKNOWN, Status.PASS) if counts[s])
+
+    rows = [[check.id, check.severity.value, cell(before, check.id) or "-", cell(after, check.id) or "-"]
+            for check in after.checks]
+    return tabulate(rows, headers=["check", "severity", "before", "after"], tablefmt="simple") + \
+        f"\n\nbefore: {_totals(before)}\nafter:  {_totals(after)}\n"
+
+
+def _totals(report: Report) -> str:
+    counts = report.summary["findings"]
+    return f"{counts['FAIL']} FAIL, {counts['UNKNOWN']} UNKNOWN, {counts['PASS']} PASS"
+
+
+def _write(directory: Path, snapshot: dict, report: Report) -> None:
+    save(snapshot, directory / "snapshot.json")
+    write_atomically(directory / "audit.json", json_report.render(report))
+    write_atomically(directory / "audit.md", markdown.render(report))
+    write_atomically(directory / "audit.html", html.render(report))

@@ -1,29 +1,39 @@
-"""`make demo` runs `irready demo`: it must work without credentials and show the incident's gaps."""
+"""`make demo` runs `irready demo`: without credentials, it audits an untouched emulated organization,
+prepares it with the Pulumi program and audits again."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from audit.cli import main
+from audit.demo.run import ORGANIZATION
 
 
-def test_the_demo_audits_both_accounts_and_writes_the_reports(tmp_path, capsys, monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    assert main(["demo", "--output-dir", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "ir.responder_role" in out and "How to fix:" in out
+def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
+    # Its own process, as `make demo` runs it: the demo's moto state and settings stay out of this one.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    done = subprocess.run([sys.executable, "-m", "audit.cli", "demo", "--output-dir", str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "before" in out and "after" in out and "moto has no Route 53 Resolver DNS Firewall" in out
 
-    report = json.loads((tmp_path / "audit.json").read_text())
-    failed = {(f["account_id"], f["check_id"]) for f in report["findings"] if f["status"] == "FAIL"}
-    incident, prepared = "111111111111", "222222222222"
-    for check_id in ("account.security_contact", "iam.instance_profile_escalation", "ec2.imdsv2_required",
-                     "vpc.flow_logs", "cloudtrail.s3_data_events", "guardduty.enabled", "logs.retention",
-                     "ir.responder_role"):
-        assert (incident, check_id) in failed
-    assert not [check for account, check in failed if account == prepared]
-    assert report["summary"]["findings"]["UNKNOWN"] == 0
+    before = json.loads((tmp_path / "before" / "audit.json").read_text())
+    failed_before = {(f["account_id"], f["check_id"]) for f in before["findings"] if f["status"] == "FAIL"}
+    for account in ORGANIZATION.accounts:
+        for check_id in ("account.security_contact", "cloudtrail.multi_region_logging", "vpc.flow_logs",
+                         "guardduty.enabled", "ir.responder_role", "ir.quarantine_security_group"):
+            assert (account, check_id) in failed_before
+
+    after = json.loads((tmp_path / "audit.json").read_text())
+    assert after["summary"]["findings"]["FAIL"] == 0
+    assert after["summary"]["findings"]["UNKNOWN"] == 0
+    assert after["summary"]["findings"]["PASS"] > before["summary"]["findings"]["PASS"]
+    assert {f["account_id"] for f in after["findings"]} == set(ORGANIZATION.accounts)
     assert (tmp_path / "audit.md").read_text().startswith("# irready readiness report")
     assert main(["evaluate", str(tmp_path / "snapshot.json"), "--format", "json",
-                 "--output", str(tmp_path / "again.json")]) == 1
-    assert json.loads((tmp_path / "again.json").read_text())["findings"] == report["findings"]
+                 "--output", str(tmp_path / "again.json")]) == 0
+    assert json.loads((tmp_path / "again.json").read_text())["findings"] == after["findings"]

@@ -1,0 +1,118 @@
+"""`pulumi up` against the emulated AWS: the program runs under Pulumi's mocks, and each resource it
+declares is created in moto by its applier, in the account its provider reaches and the region it
+names, with the real ids and ARNs handed back to the resources that use them."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pulumi
+
+from audit.demo.emulator import Emulator
+from infra.emulated.appliers import APPLIERS, NOT_EMULATED, Target
+from infra.emulated.program import run_program
+
+_PROVIDER = "pulumi:providers:aws"
+
+
+@dataclass
+class Provisioned:
+    created: list[tuple[str, str, str, str]] = field(default_factory=list)  # (type, name, account, id)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, reason)
+
+    def counts(self) -> Counter:
+        return Counter(type_ for type_, *_ in self.created)
+
+
+class UnknownResourceType(RuntimeError):
+    pass
+
+
+class EmulatedApply(pulumi.runtime.Mocks):
+    def __init__(self, emulator: Emulator, result: Provisioned):
+        self.emulator = emulator
+        self.result = result
+        self.providers: dict[str, tuple[str, str]] = {}  # provider id -> (account, default region)
+        self._sessions: dict[str, object] = {}
+        self._clients: dict[tuple[str, str, str], object] = {}
+
+    def client(self, account_id: str, service: str, region: str):
+        key = (account_id, service, region)
+        if key not in self._clients:
+            if account_id not in self._sessions:
+                self._sessions[account_id] = self.emulator.session(account_id)
+            self._clients[key] = self.emulator.client(self._sessions[account_id], service, region)
+        return self._clients[key]
+
+    def _target(self, provider_reference: str, region: str | None) -> Target:
+        account_id, default_region = self.providers[provider_reference.rsplit("::", 1)[-1]]
+        return Target(account_id, region or default_region, self.client,
+                      tuple(account for account, _ in self.providers.values()))
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = dict(args.inputs)
+        if args.typ == _PROVIDER:
+            # Every provider of the program is pinned to one account; that is where its resources go.
+            (account_id,) = json.loads(inputs["allowedAccountIds"])
+            self.providers[f"provider-{account_id}"] = (account_id, inputs["region"])
+            return f"provider-{account_id}", inputs
+        if not args.typ.startswith("aws:"):
+            return args.name, {}  # a component: nothing to create
+        if args.typ in NOT_EMULATED:
+            self.result.skipped.append((args.typ, args.name, NOT_EMULATED[args.typ]))
+            return f"{args.name}-not-emulated", inputs
+        if args.typ not in APPLIERS:
+            raise UnknownResourceType(f"{args.typ} ({args.name}): no applier in infra/emulated/appliers.py; "
+                                      "add one, or list the type in NOT_EMULATED with the reason")
+        target = self._target(args.provider, inputs.get("region"))
+        resource_id, outputs = APPLIERS[args.typ](target, inputs)
+        self.result.created.append((args.typ, args.name, target.account_id, resource_id))
+        return resource_id, {**inputs, **outputs}
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == "aws:organizations/getOrganization:getOrganization":
+            target = self._target(args.provider, None)
+            organization = target.client("organizations").describe_organization()["Organization"]
+            return {"id": organization["Id"], "arn": organization["Arn"],
+                    "masterAccountId": organization["MasterAccountId"]}
+        if args.token == "aws:ec2/getVpcs:getVpcs":
+            target = self._target(args.provider, args.args.get("region"))
+            vpcs = target.client("ec2").describe_vpcs()["Vpcs"]
+            return {"id": target.region, "ids": sorted(vpc["VpcId"] for vpc in vpcs), "region": target.region}
+        raise UnknownResourceType(f"{args.token}: the emulated apply does not answer this lookup")
+
+
+def provision(emulator: Emulator, config: dict[str, str], management_account: str) -> Provisioned:
+    """Create what the program declares for this stack config in the emulator's accounts.
+
+    The management account gets an organization first, as the program expects one.
+    """
+    result = Provisioned()
+    mocks = EmulatedApply(emulator, result)
+    with _aws_managed_policies():
+        organizations = mocks.client(management_account, "organizations", "us-east-1")
+        try:
+            organizations.describe_organization()
+        except organizations.exceptions.AWSOrganizationsNotInUseException:
+            organizations.create_organization(FeatureSet="ALL")
+        run_program(mocks, config)
+    return result
+
+
+@contextmanager
+def _aws_managed_policies():
+    """The audit role attaches SecurityAudit and ViewOnlyAccess; moto knows AWS's managed policies
+    only in accounts first used while this is set."""
+    before = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"]
+        else:
+            os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = before

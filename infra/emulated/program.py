@@ -1,0 +1,80 @@
+"""Run infra/__main__.py under Pulumi's mocks: no CLI, no engine, no cloud.
+
+The mocks decide what "creating" a resource means: ``Recorder`` only writes it down (tests, the
+Terraform-plan export); ``infra.emulated.apply`` creates it in the emulated AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+
+PROGRAM = Path(__file__).parents[1] / "__main__.py"
+# What the recording mocks answer for the program's lookups.
+DISCOVERED_VPC = "vpc-0d15c0e4ed000001"
+ORGANIZATION_ID = "o-exampleorg1"
+CREATED_ACCOUNT = "999888777666"
+
+
+def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str]) -> None:
+    """Run the program once with this stack config (keys like ``irready:accounts``; objects as JSON text)."""
+    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_mocks(mocks, preview=False)
+
+    @pulumi.runtime.test
+    def run():
+        runpy.run_path(str(PROGRAM))
+        return pulumi.Output.from_input(None)
+
+    run()
+
+
+def stack_config(values: dict) -> dict[str, str]:
+    """``irready:`` config values (as in Pulumi.<stack>.yaml) in the form the runtime passes them."""
+    return {f"irready:{key}": value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
+
+
+@dataclass
+class Declared:
+    type: str
+    name: str
+    inputs: dict
+    provider: str  # the provider reference ("urn::id"), "" for providers and components
+    id: str = ""
+    outputs: dict = field(default_factory=dict)
+
+
+class Recorder(pulumi.runtime.Mocks):
+    """Writes down every resource the program declares, with stand-in ids and ARNs."""
+
+    def __init__(self):
+        self.resources: list[Declared] = []
+        self.calls: list[tuple[str, dict]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        resource_id = CREATED_ACCOUNT if args.typ == "aws:organizations/account:Account" else f"{args.name}-id"
+        outputs = {**args.inputs, "arn": f"arn:aws:mock:::{args.name}"}
+        self.resources.append(Declared(args.typ, args.name, dict(args.inputs), args.provider or "", resource_id,
+                                       outputs))
+        return resource_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        self.calls.append((args.token, dict(args.args)))
+        if args.token == "aws:ec2/getVpcs:getVpcs":
+            return {"id": "vpcs", "ids": [DISCOVERED_VPC], "region": args.args.get("region")}
+        if args.token == "aws:organizations/getOrganization:getOrganization":
+            return {"id": ORGANIZATION_ID, "masterAccountId": "123456789012"}
+        return {}
+
+    def of_type(self, type_: str) -> list[Declared]:
+        return [r for r in self.resources if r.type == type_]
+
+
+def record(config: dict[str, str]) -> Recorder:
+    recorder = Recorder()
+    run_program(recorder, config)
+    return recorder

@@ -1,0 +1,101 @@
+"""The round trip: the Pulumi program, applied to moto, then `irready audit` against it.
+
+What the program builds must come out of the audit with no FAIL, and UNKNOWN only where moto lacks
+the API (never PASS there); an account it did not touch must show the gaps.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from audit.demo.baseline import Organization, audit, audit_config, stack_values
+from audit.model import Status
+from infra.emulated.appliers import APPLIERS, NOT_EMULATED
+from infra.emulated.apply import EmulatedApply, Provisioned, UnknownResourceType, provision
+from infra.emulated.program import stack_config
+
+# Checks that read an API moto lacks: UNKNOWN is the right answer there, and the only one allowed.
+MOTO_GAP_CHECKS: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def round_trip(_emulator_and_faults, new_account):
+    emulator, _ = _emulator_and_faults
+    org = Organization(management=new_account(), security=new_account(), workloads=(new_account(),))
+    untouched = new_account()
+    provisioned = provision(emulator, stack_config(stack_values(org)), org.management)
+    _, report = audit(emulator, audit_config(org, extra_accounts=(untouched,)))
+    return org, untouched, provisioned, report.findings
+
+
+def test_provisioned_accounts_have_no_fail(round_trip):
+    org, _, _, findings = round_trip
+    failed = [(f.account_id, f.check_id, f.region, f.reason) for f in findings
+              if f.account_id in org.accounts and f.status is Status.FAIL]
+    assert failed == []
+
+
+def test_provisioned_accounts_are_unknown_only_where_moto_lacks_the_api(round_trip):
+    org, _, _, findings = round_trip
+    unknown = {(f.check_id, f.reason) for f in findings if f.account_id in org.accounts and f.status is Status.UNKNOWN}
+    assert {check for check, _ in unknown} <= set(MOTO_GAP_CHECKS)
+    for check_id, reason in unknown:
+        assert MOTO_GAP_CHECKS[check_id] in reason
+
+
+def test_every_readiness_check_passes_in_every_provisioned_account_and_region(round_trip):
+    org, _, _, findings = round_trip
+    passed = {(f.account_id, f.check_id, f.region) for f in findings if f.status is Status.PASS}
+    for account in org.accounts:
+        assert (account, "account.security_contact", "global") in passed
+        assert (account, "ir.responder_role", "global") in passed
+        assert (account, "ir.containment_policies", "global") in passed
+        assert (account, "cloudtrail.multi_region_logging", "global") in passed
+        for region in org.regions:
+            for check_id in ("cloudtrail.management_events_rw", "cloudtrail.s3_data_events",
+                             "cloudtrail.lambda_data_events", "cloudtrail.cloudwatch_logs", "vpc.flow_logs",
+                             "dns.resolver_query_logging", "guardduty.enabled", "guardduty.findings_routed",
+                             "ir.quarantine_security_group"):
+                assert (account, check_id, region) in passed, (account, check_id, region)
+
+
+def test_the_untouched_account_shows_the_gaps(round_trip):
+    _, untouched, _, findings = round_trip
+    failed = {f.check_id for f in findings if f.account_id == untouched and f.status is Status.FAIL}
+    assert failed >= {"account.security_contact", "cloudtrail.multi_region_logging", "cloudtrail.s3_data_events",
+                      "vpc.flow_logs", "dns.resolver_query_logging", "guardduty.enabled", "ir.responder_role",
+                      "ir.quarantine_security_group", "ir.containment_policies"}
+    assert not [f for f in findings if f.account_id == untouched and f.status is Status.PASS
+                and f.check_id in failed]
+
+
+def test_every_declared_resource_was_created_or_skipped_for_a_stated_gap(round_trip):
+    org, _, provisioned, _ = round_trip
+    assert {type_ for type_, *_ in provisioned.created} <= set(APPLIERS)
+    assert {(type_, reason) for type_, _, reason in provisioned.skipped} <= set(NOT_EMULATED.items())
+    created_in = {account for _, _, account, _ in provisioned.created}
+    assert created_in == set(org.accounts)
+    counts = provisioned.counts()
+    regions, accounts = len(org.regions), len(org.accounts)
+    assert counts["aws:cloudtrail/trail:Trail"] == 1
+    assert counts["aws:guardduty/detector:Detector"] == accounts * regions
+    assert counts["aws:account/alternativeContact:AlternativeContact"] == accounts
+
+
+def test_a_weaker_program_is_caught_by_the_audit(emulator, new_account):
+    """The round trip can fail: with data events switched off, the audit reports exactly that."""
+    org = Organization(management=new_account(), security=new_account(), workloads=(), regions=("us-east-1",))
+    values = stack_values(org, dataEvents={"s3": "none", "lambda": "none"})
+    provision(emulator, stack_config(values), org.management)
+    _, report = audit(emulator, audit_config(org))
+    failed = {(f.account_id, f.check_id) for f in report.findings if f.status is Status.FAIL}
+    assert failed == {(account, check) for account in org.accounts
+                      for check in ("cloudtrail.s3_data_events", "cloudtrail.lambda_data_events")}
+
+
+def test_a_resource_type_without_an_applier_stops_the_run(emulator):
+    mocks = EmulatedApply(emulator, Provisioned())
+    args = pulumi.runtime.MockResourceArgs("aws:ec2/instance:Instance", "web", {}, "provider::provider-1")
+    with pytest.raises(UnknownResourceType, match="aws:ec2/instance:Instance .*NOT_EMULATED"):
+        mocks.new_resource(args)
