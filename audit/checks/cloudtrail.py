@@ -7,11 +7,15 @@ from collections.abc import Callable, Iterator
 from audit.context import AccountContext
 from audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
 from audit.snapshot import Unavailable, is_unavailable, require
-
-S3_OBJECT = "AWS::S3::Object"
-LAMBDA_FUNCTION = "AWS::Lambda::Function"
-READ, WRITE = "read", "write"
-
+from policies.readiness import (
+    LAMBDA_FUNCTION,
+    READ,
+    S3_OBJECT,
+    WRITE,
+    data_event_scope,
+    recorded_modes,
+    retention_problems,
+)
 
 # --- reading trails --------------------------------------------------------------------------------------
 
@@ -80,48 +84,6 @@ def _logging_trails(ctx: AccountContext) -> Iterator[tuple[dict | None, Result |
                 yield trail, None
         except Unavailable as exc:
             yield None, Result.unknown(trail.get("HomeRegion", GLOBAL), trail["TrailARN"], exc.reason)
-
-
-# --- event selectors ---------------------------------------------------------------------------------------
-
-def recorded_modes(selectors: dict, category: str, resource_type: str | None = None) -> set[str]:
-    """Which of read/write events a trail's selectors record for management events
-    (``category="Management"``) or for data events of ``resource_type``."""
-    modes: set[str] = set()
-    for selector in selectors.get("basic", []):
-        if category == "Management":
-            matches = selector.get("IncludeManagementEvents", True)
-        else:
-            matches = any(r.get("Type") == resource_type for r in selector.get("DataResources", []))
-        if matches:
-            modes |= _basic_modes(selector.get("ReadWriteType", "All"))
-    for selector in selectors.get("advanced", []):
-        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
-        if category not in (fields.get("eventCategory") or {}).get("Equals", []):
-            continue
-        if resource_type and resource_type not in (fields.get("resources.type") or {}).get("Equals", []):
-            continue
-        read_only = (fields.get("readOnly") or {}).get("Equals")
-        modes |= {READ, WRITE} if not read_only else {READ if v == "true" else WRITE for v in read_only}
-    return modes
-
-
-def _basic_modes(read_write_type: str) -> set[str]:
-    return {"All": {READ, WRITE}, "ReadOnly": {READ}, "WriteOnly": {WRITE}}.get(read_write_type, set())
-
-
-def data_event_scope(selectors: dict, resource_type: str) -> str:
-    """A short description of which resources' data events are recorded: all, or how many."""
-    values = [v for s in selectors.get("basic", []) for r in s.get("DataResources", [])
-              if r.get("Type") == resource_type for v in r.get("Values", [])]
-    for selector in selectors.get("advanced", []):
-        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
-        if resource_type in (fields.get("resources.type") or {}).get("Equals", []):
-            arn = fields.get("resources.ARN") or {}
-            values.extend(arn.get("StartsWith", []) + arn.get("Equals", []) or ["*"])
-    if any(v in ("*", "arn:aws:s3", "arn:aws:s3:::", "arn:aws:lambda") for v in values):
-        return "all resources"
-    return f"{len(values)} scoped resource(s)"
 
 
 def _records_management_rw(trail: dict) -> str | None:
@@ -206,34 +168,6 @@ def _trail_buckets(ctx: AccountContext) -> Iterator[tuple[str, str, list[str] | 
             prefixes.append(prefix)
     for name, (region, prefixes) in sorted(buckets.items()):
         yield name, region, prefixes, None
-
-
-def _rule_applies(rule: dict, log_prefixes: list[str]) -> bool:
-    if rule.get("Status") != "Enabled":
-        return False
-    selector = rule.get("Filter", {})
-    if "Tag" in selector or selector.get("And", {}).get("Tags"):
-        return False  # CloudTrail does not tag the objects it writes
-    prefix = selector.get("Prefix", selector.get("And", {}).get("Prefix", rule.get("Prefix", ""))) or ""
-    return any(p.startswith(prefix) or prefix.startswith(p) for p in log_prefixes)
-
-
-def retention_problems(rules: list[dict], log_prefixes: list[str], min_days: int) -> list[str]:
-    problems = []
-    for rule in rules:
-        if not _rule_applies(rule, log_prefixes):
-            continue
-        name = rule.get("ID", "unnamed rule")
-        expiration = rule.get("Expiration", {})
-        if "Days" in expiration and expiration["Days"] < min_days:
-            problems.append(f"lifecycle rule {name} deletes logs after {expiration['Days']} days (< {min_days})")
-        if "Date" in expiration:
-            problems.append(f"lifecycle rule {name} deletes logs on {expiration['Date']}")
-        noncurrent = rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays")
-        if noncurrent is not None and noncurrent < min_days:
-            problems.append(f"lifecycle rule {name} purges deleted or overwritten logs after {noncurrent} days "
-                            f"(< {min_days})")
-    return problems
 
 
 def _bucket_retention(ctx: AccountContext) -> Iterator[Result]:

@@ -77,7 +77,12 @@ class OrganizationTrail(pulumi.ComponentResource):
                                                     "filter": {"prefix": "AWSLogs/"},
                                                     "expiration": {"days": args.retention_days},
                                                     "noncurrent_version_expiration": {
-                                                        "noncurrent_days": args.retention_days}}])
+                                                        "noncurrent_days": args.retention_days}},
+                                                   # Whole bucket: parts of an upload that never finished.
+                                                   {"id": "abort-incomplete-uploads", "status": "Enabled",
+                                                    "filter": {"prefix": ""},
+                                                    "abort_incomplete_multipart_upload": {
+                                                        "days_after_initiation": 7}}])
         if args.object_lock:
             aws.s3.BucketObjectLockConfiguration(f"{name}-object-lock", bucket=self.bucket.id, region=region,
                                                  opts=child, rule={"default_retention": {

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 ISOLATION_GROUP = "irready-isolation"
 _EVERYTHING = {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"],
-               "ipv6_cidr_blocks": ["::/0"]}
+               "ipv6_cidr_blocks": ["::/0"], "description": "isolation step 1 only: makes tracked flows untracked"}
 
 
 @dataclass(frozen=True)

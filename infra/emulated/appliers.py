@@ -216,10 +216,13 @@ def _show_to_organization(target: Target, name: str) -> None:
 # --- network -------------------------------------------------------------------------------------------------
 
 def _permissions(rules: list[dict]) -> list[dict]:
+    def described(entry: dict, rule: dict) -> dict:
+        return {**entry, "Description": rule["description"]} if rule.get("description") else entry
     return [{"IpProtocol": rule["protocol"], "FromPort": number(rule.get("fromPort", 0)),
              "ToPort": number(rule.get("toPort", 0)),
-             "IpRanges": [{"CidrIp": cidr} for cidr in rule.get("cidrBlocks", [])],
-             "Ipv6Ranges": [{"CidrIpv6": cidr} for cidr in rule.get("ipv6CidrBlocks", [])]} for rule in rules]
+             "IpRanges": [described({"CidrIp": cidr}, rule) for cidr in rule.get("cidrBlocks", [])],
+             "Ipv6Ranges": [described({"CidrIpv6": cidr}, rule) for cidr in rule.get("ipv6CidrBlocks", [])]}
+            for rule in rules]
 
 
 def security_group(target: Target, inputs: dict) -> Applied:

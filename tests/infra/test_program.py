@@ -218,8 +218,9 @@ def test_the_trail_bucket_keeps_logs_and_refuses_public_access_and_plain_http(pr
                                       "restrictPublicBuckets"))
     assert one(program, "aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"]["status"] \
         == "Enabled"
-    (rule,) = one(program, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
-    assert rule["expiration"]["days"] >= 365 and rule["noncurrentVersionExpiration"]["noncurrentDays"] >= 365
+    keep, abort = one(program, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    assert keep["expiration"]["days"] >= 365 and keep["noncurrentVersionExpiration"]["noncurrentDays"] >= 365
+    assert "expiration" not in abort and abort["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 7
     policy = json.loads(one(program, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert statements["DenyPlainHttp"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

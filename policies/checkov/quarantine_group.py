@@ -1,0 +1,56 @@
+"""IRREADY_AWS_2: a quarantine security group (one whose name says "quarantine") has no rules.
+
+Responders move a compromised instance into it; a single rule left in it is a way out.
+"""
+
+from __future__ import annotations
+
+from _irready import blocks, one, plain
+from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CloudFormationCheck
+from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TerraformCheck
+
+ID = "IRREADY_AWS_2"
+NAME = "Quarantine security group allows no traffic in or out"
+# CloudFormation adds an allow-all egress rule unless one is declared; this one reaches nothing.
+_LOOPBACK_ONLY = "127.0.0.1/32"
+
+
+def is_quarantine(name) -> bool:
+    return isinstance(name, str) and "quarantine" in name.lower()
+
+
+class QuarantineGroup(TerraformCheck):
+    def __init__(self) -> None:
+        super().__init__(name=NAME, id=ID, categories=[CheckCategories.NETWORKING],
+                         supported_resources=["aws_security_group"])
+
+    def scan_resource_conf(self, conf: dict) -> CheckResult:
+        if not is_quarantine(one(conf, "name") or one(conf, "name_prefix")):
+            return CheckResult.UNKNOWN  # not a quarantine group: nothing to say
+        self.evaluated_keys = ["ingress", "egress"]
+        # Terraform removes AWS's default egress rule: no block means no rule.
+        return CheckResult.FAILED if blocks(conf, "ingress") or blocks(conf, "egress") else CheckResult.PASSED
+
+
+class QuarantineGroupCloudFormation(CloudFormationCheck):
+    def __init__(self) -> None:
+        super().__init__(name=NAME, id=ID, categories=[CheckCategories.NETWORKING],
+                         supported_resources=["AWS::EC2::SecurityGroup"])
+
+    def scan_resource_conf(self, conf: dict) -> CheckResult:
+        properties = plain(conf.get("Properties", {}))
+        if not is_quarantine(properties.get("GroupName")):
+            return CheckResult.UNKNOWN
+        if properties.get("SecurityGroupIngress"):
+            return CheckResult.FAILED
+        egress = properties.get("SecurityGroupEgress")
+        if egress is None:
+            return CheckResult.FAILED  # AWS's default allow-all egress stays
+        reaches_out = [rule for rule in egress if rule.get("CidrIp") != _LOOPBACK_ONLY or rule.get("CidrIpv6")
+                       or rule.get("DestinationSecurityGroupId") or rule.get("DestinationPrefixListId")]
+        return CheckResult.FAILED if reaches_out else CheckResult.PASSED
+
+
+check = QuarantineGroup()
+cloudformation_check = QuarantineGroupCloudFormation()

@@ -1,0 +1,46 @@
+"""IRREADY_AWS_4: the incident responder role (a role whose name says "responder") trusts one
+account only, the security account, and never any principal."""
+
+from __future__ import annotations
+
+from _irready import document, one, plain, readiness
+from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CloudFormationCheck
+from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TerraformCheck
+
+ID = "IRREADY_AWS_4"
+NAME = "Incident responder role is assumable from one account only"
+
+
+def is_responder(name) -> bool:
+    return isinstance(name, str) and "responder" in name.lower()
+
+
+def judge(trust) -> CheckResult:
+    return CheckResult.FAILED if readiness.responder_trust_problems(document(trust)) else CheckResult.PASSED
+
+
+class ResponderTrust(TerraformCheck):
+    def __init__(self) -> None:
+        super().__init__(name=NAME, id=ID, categories=[CheckCategories.IAM], supported_resources=["aws_iam_role"])
+
+    def scan_resource_conf(self, conf: dict) -> CheckResult:
+        if not is_responder(one(conf, "name") or one(conf, "name_prefix")):
+            return CheckResult.UNKNOWN
+        self.evaluated_keys = ["assume_role_policy"]
+        return judge(conf.get("assume_role_policy"))
+
+
+class ResponderTrustCloudFormation(CloudFormationCheck):
+    def __init__(self) -> None:
+        super().__init__(name=NAME, id=ID, categories=[CheckCategories.IAM], supported_resources=["AWS::IAM::Role"])
+
+    def scan_resource_conf(self, conf: dict) -> CheckResult:
+        properties = plain(conf.get("Properties", {}))
+        if not is_responder(properties.get("RoleName")):
+            return CheckResult.UNKNOWN
+        return judge(properties.get("AssumeRolePolicyDocument"))
+
+
+check = ResponderTrust()
+cloudformation_check = ResponderTrustCloudFormation()
