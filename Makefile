@@ -6,13 +6,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Reinstall when pyproject.toml changes, not on every run: the pulumi-aws wheel is large.
 INSTALLED := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# checkov lives in its own virtualenv: it pins boto3 and packaging versions that break Pulumi.
+CHECKOV_VENV ?= .checkov-venv
+CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed-$(shell cksum policies/checkov-requirements.txt | cut -d' ' -f1)
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench venv checkov clean
 
 demo: $(INSTALLED)
 	$(BIN)/irready demo --output-dir reports
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(CHECKOV_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -25,6 +28,8 @@ lint: $(INSTALLED)
 
 venv: $(INSTALLED)
 
+checkov: $(CHECKOV_INSTALLED)
+
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "irready needs Python 3.11 or newer; set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,5 +38,12 @@ $(INSTALLED): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+$(CHECKOV_INSTALLED): policies/checkov-requirements.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r policies/checkov-requirements.txt
+	rm -f $(CHECKOV_VENV)/.installed-*
+	touch $@
+
 clean:
-	rm -rf $(VENV) reports .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) reports .pytest_cache .ruff_cache

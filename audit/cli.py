@@ -84,7 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("checks", help="list the checks with their metadata")
     listing.add_argument("--format", choices=["table", "json", "markdown"], default="table")
 
-    demo = commands.add_parser("demo", help="audit an emulated organization (moto, in-process; no credentials)")
+    iac = commands.add_parser(
+        "iac-scan", help="run the readiness checks on Terraform (.tf or plan JSON) or CloudFormation before deploy "
+                         "(checkov, from its own virtualenv)",
+        epilog="exit codes:\n  0  no FAIL\n  1  gaps found\n  2  usage or input error, or checkov not found",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    iac.add_argument("path", type=Path, help="a .tf file, a Terraform plan (terraform show -json), a CloudFormation "
+                                             "template, or a directory of them")
+    iac.add_argument("--format", choices=["table", "json", "markdown"], default="table",
+                     help="report format (default: table)")
+    iac.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
+
+    demo = commands.add_parser("demo", help="audit an untouched emulated organization, prepare it with the Pulumi "
+                                            "program, audit again (moto, in-process; no credentials)")
     demo.add_argument("--output-dir", type=Path, default=Path("reports"), help="where to write the reports "
                                                                                  "(default: reports/)")
     return parser
@@ -104,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate(args)
         if args.command == "checks":
             return _list_checks(args)
+        if args.command == "iac-scan":
+            return _iac_scan(args)
         from audit.demo.run import run_demo  # the emulator is only needed here
         return run_demo(args.output_dir)
     except IrreadyError as exc:
@@ -112,6 +126,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("irready: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _iac_scan(args: argparse.Namespace) -> int:
+    from audit import iac_scan
+
+    findings = iac_scan.scan(args.path)
+    text = iac_scan.render(findings, args.format)
+    if args.output:
+        write_atomically(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_GAPS if any(f.status == "FAIL" for f in findings) else EXIT_OK
 
 
 def _flag_overrides(args: argparse.Namespace) -> dict:

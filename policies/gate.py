@@ -43,6 +43,7 @@ class CheckResult:
     file: str
     lines: tuple[int, int]
     guideline: str = ""
+    details: tuple[str, ...] = ()  # what is wrong, where the check says (ours do)
 
 
 _OPEN_BY_DESIGN = r"_isolation$"
@@ -92,7 +93,10 @@ BASELINE_SKIPS = (
 
 def checkov_command() -> str:
     """checkov from IRREADY_CHECKOV, the checkout's .checkov-venv (`make test` installs it), or PATH."""
-    for candidate in (os.environ.get("IRREADY_CHECKOV"), str(_CHECKOUT_CHECKOV), shutil.which("checkov")):
+    chosen = os.environ.get("IRREADY_CHECKOV")
+    if chosen and not (Path(chosen).is_file() and os.access(chosen, os.X_OK)):
+        raise CheckovError(f"IRREADY_CHECKOV={chosen} is not an executable checkov; fix the path or unset it")
+    for candidate in (chosen, str(_CHECKOUT_CHECKOV), shutil.which("checkov")):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     raise CheckovError("checkov not found: run `make checkov` (installs it in .checkov-venv) or set IRREADY_CHECKOV "
@@ -120,10 +124,17 @@ def run_checkov(target: Path, frameworks: tuple[str, ...], checks: tuple[str, ..
             for check in report.get("results", {}).get(key, []):
                 results.append(CheckResult(check["check_id"], check["check_name"], passed, check["resource"],
                                            check["file_path"], tuple(check.get("file_line_range") or (0, 0)),
-                                           check.get("guideline") or ""))
+                                           check.get("guideline") or "", tuple(check.get("details") or ())))
     return results
 
 
 def gate_failures(results: list[CheckResult]) -> list[CheckResult]:
     """Failed checks the baseline has no documented reason for."""
     return [r for r in results if not r.passed and not any(skip.covers(r) for skip in BASELINE_SKIPS)]
+
+
+def skips_markdown() -> str:
+    """The table of BASELINE_SKIPS that docs/policy-gate.md carries."""
+    rows = ["| check | resources (regular expression) | why the baseline fails it on purpose |", "|---|---|---|"]
+    rows += [f"| {s.check_id} | `{s.resources.replace('|', chr(92) + '|')}` | {s.reason} |" for s in BASELINE_SKIPS]
+    return "\n".join(rows) + "\n"

@@ -15,8 +15,16 @@ if _CHECKOUT not in sys.path:
 
 from policies import readiness  # noqa: E402
 
-__all__ = ["readiness", "one", "blocks", "document", "plain", "tf_selectors", "tf_lifecycle_rules",
+__all__ = ["readiness", "verdict", "one", "blocks", "document", "plain", "tf_selectors", "tf_lifecycle_rules",
            "cfn_lifecycle_rules", "names_a_trail_bucket", "log_prefixes"]
+
+
+def verdict(check, problems: list[str]):
+    """FAILED with the problems as the result's details (checkov reports them), or PASSED."""
+    from checkov.common.models.enums import CheckResult
+
+    check.details = list(problems)
+    return CheckResult.FAILED if problems else CheckResult.PASSED
 
 
 def one(conf: dict, key: str, default=None):

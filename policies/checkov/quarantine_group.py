@@ -5,7 +5,7 @@ Responders move a compromised instance into it; a single rule left in it is a wa
 
 from __future__ import annotations
 
-from _irready import blocks, one, plain
+from _irready import blocks, one, plain, verdict
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CloudFormationCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TerraformCheck
@@ -30,7 +30,8 @@ class QuarantineGroup(TerraformCheck):
             return CheckResult.UNKNOWN  # not a quarantine group: nothing to say
         self.evaluated_keys = ["ingress", "egress"]
         # Terraform removes AWS's default egress rule: no block means no rule.
-        return CheckResult.FAILED if blocks(conf, "ingress") or blocks(conf, "egress") else CheckResult.PASSED
+        return verdict(self, [f"{len(blocks(conf, key))} {key} rule(s); a quarantine group must have none"
+                              for key in ("ingress", "egress") if blocks(conf, key)])
 
 
 class QuarantineGroupCloudFormation(CloudFormationCheck):
@@ -42,14 +43,16 @@ class QuarantineGroupCloudFormation(CloudFormationCheck):
         properties = plain(conf.get("Properties", {}))
         if not is_quarantine(properties.get("GroupName")):
             return CheckResult.UNKNOWN
+        problems = []
         if properties.get("SecurityGroupIngress"):
-            return CheckResult.FAILED
+            problems.append(f"{len(properties['SecurityGroupIngress'])} ingress rule(s)")
         egress = properties.get("SecurityGroupEgress")
         if egress is None:
-            return CheckResult.FAILED  # AWS's default allow-all egress stays
-        reaches_out = [rule for rule in egress if rule.get("CidrIp") != _LOOPBACK_ONLY or rule.get("CidrIpv6")
-                       or rule.get("DestinationSecurityGroupId") or rule.get("DestinationPrefixListId")]
-        return CheckResult.FAILED if reaches_out else CheckResult.PASSED
+            problems.append(f"no SecurityGroupEgress, so AWS adds allow-all egress; declare only {_LOOPBACK_ONLY}")
+        elif [rule for rule in egress if rule.get("CidrIp") != _LOOPBACK_ONLY or rule.get("CidrIpv6")
+              or rule.get("DestinationSecurityGroupId") or rule.get("DestinationPrefixListId")]:
+            problems.append(f"egress reaches beyond {_LOOPBACK_ONLY}")
+        return verdict(self, problems)
 
 
 check = QuarantineGroup()

@@ -3,7 +3,7 @@ account only, the security account, and never any principal."""
 
 from __future__ import annotations
 
-from _irready import document, one, plain, readiness
+from _irready import document, one, plain, readiness, verdict
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CloudFormationCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TerraformCheck
@@ -16,8 +16,8 @@ def is_responder(name) -> bool:
     return isinstance(name, str) and "responder" in name.lower()
 
 
-def judge(trust) -> CheckResult:
-    return CheckResult.FAILED if readiness.responder_trust_problems(document(trust)) else CheckResult.PASSED
+def judge(check, trust) -> CheckResult:
+    return verdict(check, readiness.responder_trust_problems(document(trust)))
 
 
 class ResponderTrust(TerraformCheck):
@@ -28,7 +28,7 @@ class ResponderTrust(TerraformCheck):
         if not is_responder(one(conf, "name") or one(conf, "name_prefix")):
             return CheckResult.UNKNOWN
         self.evaluated_keys = ["assume_role_policy"]
-        return judge(conf.get("assume_role_policy"))
+        return judge(self, conf.get("assume_role_policy"))
 
 
 class ResponderTrustCloudFormation(CloudFormationCheck):
@@ -39,7 +39,7 @@ class ResponderTrustCloudFormation(CloudFormationCheck):
         properties = plain(conf.get("Properties", {}))
         if not is_responder(properties.get("RoleName")):
             return CheckResult.UNKNOWN
-        return judge(properties.get("AssumeRolePolicyDocument"))
+        return judge(self, properties.get("AssumeRolePolicyDocument"))
 
 
 check = ResponderTrust()

@@ -8,7 +8,16 @@ bucket's name or reference says "trail" or a rule targets CloudTrail's AWSLogs/ 
 
 from __future__ import annotations
 
-from _irready import cfn_lifecycle_rules, log_prefixes, names_a_trail_bucket, one, plain, readiness, tf_lifecycle_rules
+from _irready import (
+    cfn_lifecycle_rules,
+    log_prefixes,
+    names_a_trail_bucket,
+    one,
+    plain,
+    readiness,
+    tf_lifecycle_rules,
+    verdict,
+)
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CloudFormationCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TerraformCheck
@@ -17,11 +26,10 @@ ID = "IRREADY_AWS_3"
 NAME = f"Trail bucket keeps logs and their old versions at least {readiness.MIN_LOG_RETENTION_DAYS} days"
 
 
-def judge(bucket, rules: list[dict]) -> CheckResult:
+def judge(check, bucket, rules: list[dict]) -> CheckResult:
     if not names_a_trail_bucket(bucket, rules):
         return CheckResult.UNKNOWN  # not a trail bucket: nothing to say
-    problems = readiness.retention_problems(rules, log_prefixes(rules), readiness.MIN_LOG_RETENTION_DAYS)
-    return CheckResult.FAILED if problems else CheckResult.PASSED
+    return verdict(check, readiness.retention_problems(rules, log_prefixes(rules), readiness.MIN_LOG_RETENTION_DAYS))
 
 
 class TrailBucketRetention(TerraformCheck):
@@ -31,7 +39,7 @@ class TrailBucketRetention(TerraformCheck):
 
     def scan_resource_conf(self, conf: dict) -> CheckResult:
         self.evaluated_keys = ["rule"]
-        return judge(one(conf, "bucket"), tf_lifecycle_rules(conf))
+        return judge(self, one(conf, "bucket"), tf_lifecycle_rules(conf))
 
 
 class TrailBucketRetentionCloudFormation(CloudFormationCheck):
@@ -42,7 +50,7 @@ class TrailBucketRetentionCloudFormation(CloudFormationCheck):
     def scan_resource_conf(self, conf: dict) -> CheckResult:
         properties = plain(conf.get("Properties", {}))
         rules = cfn_lifecycle_rules(properties)
-        return judge(properties.get("BucketName", ""), rules) if rules else CheckResult.UNKNOWN
+        return judge(self, properties.get("BucketName", ""), rules) if rules else CheckResult.UNKNOWN
 
 
 check = TrailBucketRetention()

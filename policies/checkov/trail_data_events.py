@@ -5,7 +5,7 @@ Without them, who read the stolen objects, or what ran the function, is not in a
 
 from __future__ import annotations
 
-from _irready import document, plain, readiness, tf_selectors
+from _irready import document, plain, readiness, tf_selectors, verdict
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CloudFormationCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TerraformCheck
@@ -17,9 +17,9 @@ NAME = "CloudTrail trail records S3 object-level (read and write) and Lambda inv
 def missing(selectors: dict) -> list[str]:
     gaps = []
     if readiness.recorded_modes(selectors, "Data", readiness.S3_OBJECT) < {readiness.READ, readiness.WRITE}:
-        gaps.append("S3 object-level read and write events")
+        gaps.append("records no S3 object-level read and write data events")
     if readiness.WRITE not in readiness.recorded_modes(selectors, "Data", readiness.LAMBDA_FUNCTION):
-        gaps.append("Lambda invoke events")
+        gaps.append("records no Lambda invoke data events")
     return gaps
 
 
@@ -29,7 +29,7 @@ class TrailDataEvents(TerraformCheck):
 
     def scan_resource_conf(self, conf: dict) -> CheckResult:
         self.evaluated_keys = ["event_selector", "advanced_event_selector"]
-        return CheckResult.FAILED if missing(tf_selectors(conf)) else CheckResult.PASSED
+        return verdict(self, missing(tf_selectors(conf)))
 
 
 class TrailDataEventsCloudFormation(CloudFormationCheck):
@@ -41,7 +41,7 @@ class TrailDataEventsCloudFormation(CloudFormationCheck):
         properties = document(conf.get("Properties", {}))
         selectors = {"basic": plain(properties.get("EventSelectors", [])),
                      "advanced": plain(properties.get("AdvancedEventSelectors", []))}
-        return CheckResult.FAILED if missing(selectors) else CheckResult.PASSED
+        return verdict(self, missing(selectors))
 
 
 check = TrailDataEvents()

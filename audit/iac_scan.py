@@ -1,0 +1,114 @@
+"""`irready iac-scan PATH`: the readiness checks, before deploy, on your own Terraform (HCL or plan
+JSON) or CloudFormation.
+
+checkov does the parsing and runs, from its own virtualenv, irready's checks (policies/checkov) and
+the built-in checks that answer one of the audit's questions. Each result is reported with the
+severity and the fix of the audit check it stands for, so a gap reads the same before and after deploy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tabulate import tabulate
+
+from audit.checks import CHECKS_BY_ID
+from audit.errors import UsageError
+from policies.gate import CheckovError, CheckResult, run_checkov
+
+# checkov check -> the audit check it answers before deploy. Not CKV2_AWS_3 (GuardDuty): it wants each
+# detector tied to an organization configuration, which only the delegated administrator's is.
+READINESS_CHECKS = {
+    "IRREADY_AWS_1": "cloudtrail.s3_data_events",
+    "IRREADY_AWS_2": "ir.quarantine_security_group",
+    "IRREADY_AWS_3": "cloudtrail.bucket_retention",
+    "IRREADY_AWS_4": "ir.responder_role",
+    "CKV_AWS_67": "cloudtrail.multi_region_logging",
+    "CKV_AWS_36": "cloudtrail.log_file_validation",
+    "CKV_AWS_35": "cloudtrail.kms_encryption",
+    "CKV2_AWS_10": "cloudtrail.cloudwatch_logs",
+    "CKV2_AWS_11": "vpc.flow_logs",
+    "CKV_AWS_66": "logs.retention",
+    "CKV_AWS_338": "logs.retention",
+    "CKV_AWS_79": "ec2.imdsv2_required",
+    "CKV_AWS_37": "eks.audit_logging",
+}
+_BY_SUFFIX = {".tf": ("terraform",), ".yaml": ("cloudformation",), ".yml": ("cloudformation",),
+              ".template": ("cloudformation",)}
+ALL_FRAMEWORKS = ("terraform", "cloudformation", "terraform_plan")
+
+
+@dataclass(frozen=True)
+class IacFinding:
+    check_id: str
+    title: str
+    status: str  # PASS or FAIL
+    severity: str
+    resource: str
+    location: str  # file:first-last line
+    reason: str
+    audit_check: str
+    remediation: str
+    guideline: str
+
+
+def frameworks_for(path: Path) -> tuple[str, ...]:
+    if path.is_dir():
+        return ALL_FRAMEWORKS
+    if path.suffix == ".json":
+        try:
+            is_plan = "planned_values" in json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            raise UsageError(f"{path}: not JSON; give a Terraform plan (terraform show -json), a CloudFormation "
+                             "template, .tf files or a directory") from None
+        return ("terraform_plan",) if is_plan else ("cloudformation",)
+    if path.suffix in _BY_SUFFIX:
+        return _BY_SUFFIX[path.suffix]
+    raise UsageError(f"{path}: unknown kind of file; give .tf, a Terraform plan .json, a CloudFormation "
+                     ".yaml/.json/.template, or a directory")
+
+
+def scan(path: Path) -> list[IacFinding]:
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    try:
+        results = run_checkov(path, frameworks_for(path), tuple(READINESS_CHECKS))
+    except CheckovError as exc:
+        raise UsageError(str(exc)) from None
+    return sorted((_finding(r, path) for r in results if r.check_id in READINESS_CHECKS),
+                  key=lambda f: (f.status != "FAIL", f.check_id, f.location))
+
+
+def _finding(result: CheckResult, root: Path) -> IacFinding:
+    check = CHECKS_BY_ID[READINESS_CHECKS[result.check_id]]
+    base = root if root.is_dir() else root.parent
+    file = result.file if not result.file.startswith("/") or not base.is_dir() else result.file.lstrip("/")
+    location = f"{base / file if root.is_dir() else root}:{result.lines[0]}-{result.lines[1]}"
+    return IacFinding(result.check_id, result.name, "PASS" if result.passed else "FAIL", check.severity.value,
+                      result.resource, location, "; ".join(result.details) or result.name, check.id,
+                      check.remediation, result.guideline)
+
+
+def render(findings: list[IacFinding], fmt: str) -> str:
+    failed = [f for f in findings if f.status == "FAIL"]
+    summary = {"checked": len(findings), "failed": len(failed), "passed": len(findings) - len(failed)}
+    if fmt == "json":
+        return json.dumps({"summary": summary, "findings": [asdict(f) for f in findings]}, indent=2) + "\n"
+    rows = [[f.status, f.severity, f.check_id, f.resource, f.location, f.reason if f.status == "FAIL" else ""]
+            for f in findings]
+    headers = ["status", "severity", "check", "resource", "where", "what is wrong"]
+    fixes = {f.audit_check: f.remediation for f in failed}
+    if fmt == "markdown":
+        lines = ["# irready IaC readiness scan", "",
+                 f"{summary['failed']} FAIL, {summary['passed']} PASS over {summary['checked']} checked resources.",
+                 "", tabulate(rows, headers=headers, tablefmt="github")]
+        if fixes:
+            lines += ["", "## How to fix", ""] + [f"- **{check}**: {fix}" for check, fix in sorted(fixes.items())]
+        return "\n".join(lines) + "\n"
+    lines = [tabulate(rows, headers=headers, tablefmt="simple", maxcolwidths=[None] * 5 + [60]), "",
+             f"{summary['failed']} FAIL, {summary['passed']} PASS over {summary['checked']} checked resources"]
+    if fixes:
+        lines += ["", "How to fix:"] + [f"  {check}: {fix}" for check, fix in sorted(fixes.items())]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,62 @@
+"""`irready iac-scan`: the readiness checks on a user's Terraform or CloudFormation, through checkov."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from audit.cli import main
+from infra.emulated.program import record
+from infra.emulated.terraform_plan import to_plan
+from tests.infra.mocks import example_config
+
+FIXTURES = Path(__file__).parents[1] / "policies" / "fixtures" / "checkov"
+
+
+def test_gaps_in_terraform_and_cloudformation_are_reported_with_the_audits_severity_and_fix(tmp_path):
+    out = tmp_path / "scan.json"
+    assert main(["iac-scan", str(FIXTURES), "--format", "json", "--output", str(out)]) == 1
+    report = json.loads(out.read_text())
+    by_resource = {(f["check_id"], f["resource"]): f for f in report["findings"]}
+    retention = by_resource[("IRREADY_AWS_3", "aws_s3_bucket_lifecycle_configuration.fails_expires_after_90_days")]
+    assert retention["status"] == "FAIL" and retention["severity"] == "high"
+    assert retention["reason"] == "lifecycle rule cheap deletes logs after 90 days (< 365)"
+    assert retention["audit_check"] == "cloudtrail.bucket_retention" and "OrganizationTrail" in retention["remediation"]
+    assert retention["location"].endswith("IRREADY_AWS_3/terraform/main.tf:22-32")
+    assert by_resource[("IRREADY_AWS_4", "AWS::IAM::Role.FailsResponder")]["status"] == "FAIL"
+    assert by_resource[("IRREADY_AWS_4", "aws_iam_role.passes_security_account_with_mfa")]["status"] == "PASS"
+    # Built-in checks that answer an audit question come along; unrelated ones do not.
+    assert by_resource[("CKV_AWS_67", "aws_cloudtrail.fails_management_events_only")]["severity"] == "critical"
+    assert {f["check_id"] for f in report["findings"]} <= {"IRREADY_AWS_1", "IRREADY_AWS_2", "IRREADY_AWS_3",
+                                                           "IRREADY_AWS_4", "CKV_AWS_67", "CKV_AWS_36", "CKV_AWS_35",
+                                                           "CKV2_AWS_10", "CKV2_AWS_11", "CKV_AWS_66", "CKV_AWS_338",
+                                                           "CKV_AWS_79", "CKV_AWS_37"}
+    assert report["summary"]["failed"] == sum(f["status"] == "FAIL" for f in report["findings"])
+
+
+def test_the_baseline_plan_passes_the_scan(tmp_path, capsys):
+    plan = tmp_path / "baseline.tfplan.json"
+    plan.write_text(json.dumps(to_plan(record(example_config()).resources)))
+    assert main(["iac-scan", str(plan)]) == 0
+    out = capsys.readouterr().out
+    assert "0 FAIL" in out and "IRREADY_AWS_1" in out
+
+
+def test_a_clean_file_exits_0_and_markdown_is_written(tmp_path):
+    (tmp_path / "main.tf").write_text((FIXTURES / "IRREADY_AWS_2" / "terraform" / "main.tf").read_text().split(
+        'resource "aws_security_group" "fails_egress_left_open"')[0])
+    out = tmp_path / "scan.md"
+    assert main(["iac-scan", str(tmp_path / "main.tf"), "--format", "markdown", "--output", str(out)]) == 0
+    assert out.read_text().startswith("# irready IaC readiness scan\n\n0 FAIL, 2 PASS")
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    assert main(["iac-scan", str(tmp_path / "missing.tf")]) == 2
+    assert capsys.readouterr().err.strip() == f"irready: error: {tmp_path / 'missing.tf'}: no such file or directory"
+    (tmp_path / "notes.txt").write_text("hello")
+    assert main(["iac-scan", str(tmp_path / "notes.txt")]) == 2
+    assert "unknown kind of file" in capsys.readouterr().err
+    monkeypatch.setenv("IRREADY_CHECKOV", str(tmp_path / "no-checkov"))
+    assert main(["iac-scan", str(FIXTURES)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("irready: error: IRREADY_CHECKOV=") and "\n" not in err
