@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from audit.context import AccountContext
-from audit.model import Check, Result, Severity
-from audit.snapshot import require
+from audit.model import NO_RESOURCE, Check, Result, Severity
+from audit.snapshot import Unavailable, require
 
 
 def _flow_logs(ctx: AccountContext) -> Iterator[Result]:
@@ -32,7 +32,8 @@ def _flow_logs(ctx: AccountContext) -> Iterator[Result]:
 def _query_logging(ctx: AccountContext) -> Iterator[Result]:
     def judge(region: str, data: dict) -> Iterator[Result]:
         vpcs = require(data["vpcs"], f"VPCs in {region}")
-        associations = ctx.regional("route53resolver", region)["query_log_associations"]
+        associations = require(ctx.regional("route53resolver", region)["query_log_associations"],
+                               f"DNS query log associations in {region}")
         logged = {a["vpc_id"]: a for a in associations if a.get("status") in ("ACTIVE", "CREATING")}
         for vpc in vpcs:
             if vpc["vpc_id"] in logged:
@@ -40,6 +41,36 @@ def _query_logging(ctx: AccountContext) -> Iterator[Result]:
             else:
                 yield Result.failed(region, vpc["vpc_id"], "DNS queries from this VPC are not logged")
     return ctx.per_region("ec2", judge)
+
+
+# A domain list entry that matches every name: DNS Firewall's wildcard for the whole namespace.
+EVERY_DOMAIN = "*."
+
+
+def _blocks_every_domain(rule: dict) -> bool:
+    return rule.get("action") == "BLOCK" and EVERY_DOMAIN in require(
+        rule.get("domains", []), f"domains of DNS Firewall rule {rule.get('name')}")
+
+
+def _firewall_ready(ctx: AccountContext) -> Iterator[Result]:
+    for region in ctx.regions:
+        try:
+            collected = ctx.regional("route53resolver", region)
+            if "firewall_rule_groups" not in collected:
+                yield Result.unknown(region, NO_RESOURCE, "not in this snapshot (an older irready); audit again")
+                continue
+            groups = require(collected["firewall_rule_groups"], f"DNS Firewall rule groups in {region}")
+            ready = next((g for g in groups if any(_blocks_every_domain(r) for r in require(
+                g["rules"], f"rules of DNS Firewall rule group {g['name']}"))), None)
+        except Unavailable as exc:
+            yield Result.unknown(region, NO_RESOURCE, exc.reason)
+            continue
+        if ready:
+            yield Result.passed(region, ready["id"], f"rule group {ready['name']} blocks every domain; associate it "
+                                "with a compromised VPC to cut its DNS")
+        else:
+            yield Result.failed(region, NO_RESOURCE, "no DNS Firewall rule group blocks every domain: cutting a "
+                                "compromised VPC's DNS means building one during the incident")
 
 
 CHECKS = (
@@ -64,5 +95,17 @@ CHECKS = (
                     "logging for each VPC.",
         references=("https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-query-logs.html",),
         evaluate=_query_logging,
+    ),
+    Check(
+        id="dns.firewall_block_ready",
+        title="A DNS Firewall rule group that blocks every domain is ready in every region",
+        severity=Severity.MEDIUM,
+        rationale="Security groups do not see queries to the VPC resolver, so an isolated instance can still "
+                  "exfiltrate over DNS. A ready block-all rule group is associated with the VPC in one call; "
+                  "building and trying one out during an incident costs the hour that matters.",
+        remediation="Deploy infra component DnsContainment (infra/components/dns_containment.py): a block-all "
+                    "(*.) rule group per region, left unassociated until needed.",
+        references=("https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-dns-firewall.html",),
+        evaluate=_firewall_ready,
     ),
 )

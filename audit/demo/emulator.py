@@ -11,6 +11,8 @@ import boto3
 import botocore.session
 from werkzeug.serving import make_server
 
+from audit.demo.aws_errors import error_response, signed_scope
+
 DEFAULT_ACCOUNT = "123456789012"  # the account moto's default credentials belong to
 _CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -59,6 +61,7 @@ class Emulator(EmulatedAWS):
         class KeepAliveHandler(MotoRequestHandler):
             protocol_version = "HTTP/1.1"  # reuse connections, as clients do with AWS
 
+        app = _unimplemented_as_errors(app)
         self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
                                    request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -73,3 +76,21 @@ class Emulator(EmulatedAWS):
         self._server.shutdown()
         self._thread.join()
         self._server.server_close()
+
+
+def _unimplemented_as_errors(app: WsgiApp) -> WsgiApp:
+    """moto answers an action it does not implement with a bare 500 (which clients retry, and which
+    reads as an AWS outage) and a traceback; answer it as AWS answers an unknown action, so the audit
+    reports "API not available here"."""
+    def wsgi(environ, start_response):
+        try:
+            return app(environ, start_response)
+        except NotImplementedError as exc:
+            scope = signed_scope(environ)
+            if scope is None:
+                raise
+            status, headers, body = error_response(scope[2], "501 Not Implemented", "NotImplemented",
+                                                   f"not implemented by the emulator (moto): {exc}")
+            start_response(status, headers)
+            return [body]
+    return wsgi

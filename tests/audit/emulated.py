@@ -12,6 +12,7 @@ from audit.config import AuditConfig
 from audit.demo.emulator import DEFAULT_ACCOUNT, Emulator
 from audit.evaluate import evaluate
 from audit.model import Finding
+from tests.support.faults import Fault
 
 SECURITY_ACCOUNT = DEFAULT_ACCOUNT  # the caller: audits and responds from here
 REGION = "us-east-1"
@@ -40,3 +41,13 @@ def audit(emulator: Emulator, account_id: str, **overrides) -> list[Finding]:
 
 def of_check(findings: list[Finding], check_id: str) -> list[Finding]:
     return [f for f in findings if f.check_id == check_id]
+
+
+def firewall(domains: list[str] | None) -> list[Fault]:
+    """Answers for the DNS Firewall reads: one rule group blocking ``domains`` (None: no group)."""
+    groups = [] if domains is None else [{"Id": "rslvr-frg-1", "Name": "irready-block-all-dns"}]
+    return [Fault("route53resolver", "ListFirewallRuleGroups", answer={"FirewallRuleGroups": groups}),
+            Fault("route53resolver", "ListFirewallRules", answer={"FirewallRules": [
+                {"Name": "block-every-domain", "Action": "BLOCK", "Priority": 100,
+                 "FirewallDomainListId": "rslvr-fdl-1", "FirewallRuleGroupId": "rslvr-frg-1"}]}),
+            Fault("route53resolver", "ListFirewallDomains", answer={"Domains": domains or []})]

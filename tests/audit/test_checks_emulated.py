@@ -8,7 +8,7 @@ import pytest
 import policies
 from audit.demo.seed import ADVANCED_SELECTORS, LEAST_PRIVILEGE_WEB_ROLE, WEB_SERVER_ROLE, Seeder, trust_account
 from audit.model import Status
-from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit, of_check
+from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit, firewall, of_check
 from tests.support.faults import Fault
 
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
@@ -116,6 +116,16 @@ CASES = [
     ("dns.resolver_query_logging", "not logged", nothing, None, {FAIL}),
     ("dns.resolver_query_logging", "denied", lambda s: s.query_logging(REGION), deny("route53resolver"), {UNKNOWN}),
 
+    # moto has no DNS Firewall: the emulator answers NotImplemented, and the check must say UNKNOWN, never
+    # PASS. For PASS and FAIL, canned answers stand in for the three reads (the collector still parses real
+    # HTTP responses).
+    ("dns.firewall_block_ready", "emulator lacks the API", nothing, None, {UNKNOWN}),
+    ("dns.firewall_block_ready", "block-all group", nothing, firewall(["*."]), {PASS}),
+    ("dns.firewall_block_ready", "blocks some domains", nothing, firewall(["evil.example."]), {FAIL}),
+    ("dns.firewall_block_ready", "no rule groups", nothing, firewall(None), {FAIL}),
+    ("dns.firewall_block_ready", "rules denied", nothing,
+     [deny("route53resolver", "ListFirewallRules"), *firewall(["*."])], {UNKNOWN}),
+
     ("logs.retention", "400 days", lambda s: s.log_group(REGION, "/aws/lambda/api", 400), None, {PASS}),
     ("logs.retention", "never expires", lambda s: s.log_group(REGION, "/aws/eks/prod/cluster", None), None, {PASS}),
     ("logs.retention", "30 days", lambda s: s.log_group(REGION, "/aws/lambda/api", 30), None, {FAIL}),
@@ -188,7 +198,7 @@ CASES = [
 def test_check_against_emulator(emulator, faults, account_id, check_id, setup, fault, expected):
     setup(Seeder(emulator, account_id))
     if fault:
-        faults.faults.append(fault)
+        faults.faults.extend(fault if isinstance(fault, list) else [fault])
     findings = of_check(audit(emulator, account_id), check_id)
     assert {f.status for f in findings} == expected, [(f.status.value, f.resource_id, f.reason) for f in findings]
     if UNKNOWN in expected:
@@ -200,3 +210,10 @@ def test_every_check_has_a_pass_a_fail_and_an_unknown_case():
     covered = {(check_id, status) for check_id, _, _, _, expected in CASES for status in expected}
     missing = [(c.id, s.value) for c in ALL_CHECKS for s in Status if (c.id, s) not in covered]
     assert not missing
+
+
+def test_the_emulator_lacking_an_api_is_reported_as_such(emulator, account_id):
+    (finding,) = of_check(audit(emulator, account_id), "dns.firewall_block_ready")
+    assert finding.status is UNKNOWN
+    assert finding.reason == ("DNS Firewall rule groups in us-east-1: API not available here "
+                              "(ListFirewallRuleGroups: NotImplemented)")

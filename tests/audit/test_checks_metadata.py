@@ -11,7 +11,8 @@ CONTRACT = [
     "cloudtrail.lambda_data_events", "cloudtrail.bucket_retention", "cloudtrail.bucket_not_public",
     "cloudtrail.cloudwatch_logs", "vpc.flow_logs", "logs.retention", "guardduty.enabled",
     "guardduty.findings_routed", "ir.responder_role", "ir.quarantine_security_group", "ir.containment_policies",
-    "dns.resolver_query_logging", "ec2.imdsv2_required", "iam.instance_profile_escalation", "eks.audit_logging",
+    "dns.resolver_query_logging", "dns.firewall_block_ready",
+    "ec2.imdsv2_required", "iam.instance_profile_escalation", "eks.audit_logging",
 ]
 
 

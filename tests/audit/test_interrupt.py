@@ -33,7 +33,7 @@ def test_interrupted_audit_saves_finished_accounts_atomically(emulator, fresh_ac
             break
     process.send_signal(stop)
     rest = process.stderr.read()
-    assert process.wait(timeout=15) == 130
+    assert process.wait(timeout=15) == 130, rest
     assert f"interrupted after 1 of 3 account(s); the finished ones are in {snapshot}" in rest
     assert f"not audited: {', '.join(sorted([slow, slower]))}" in rest
     saved = json.loads(snapshot.read_text())

@@ -17,11 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import parse_qs
 
-import botocore.session
-
-_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
-# Signing names that differ from the botocore service name.
-_SERVICE_BY_SIGNING_NAME = {"s3": "s3", "execute-api": "apigateway"}
+from audit.demo.aws_errors import error_response, service_model, signed_scope
 
 
 @dataclass
@@ -36,6 +32,8 @@ class Fault:
     times: int | None = None  # fail only the first N matching calls, then let them through
     delay: float = 0.0  # seconds to wait before answering (slow responses, time-outs)
     drop: bool = False  # cut the connection in the middle of the response
+    # Answer with this JSON body instead (JSON-protocol services): stands in for an API moto lacks.
+    answer: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +78,11 @@ class FaultInjector:
             if fault.drop:
                 start_response("200 OK", [("Content-Length", "1000"), ("Content-Type", "text/xml")])
                 return _cut_short()
+            if fault.answer is not None:
+                body = json.dumps(fault.answer).encode()
+                start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
+                                          ("Content-Length", str(len(body)))])
+                return [body]
             if fault.code is None:
                 return app(environ, start_response)
             status, headers, body = _error_response(call.service, fault)
@@ -88,13 +91,10 @@ class FaultInjector:
         return middleware
 
     def _identify(self, environ) -> Call | None:
-        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        scope = signed_scope(environ)
         if not scope:
             return None  # moto's own API (reset) and unsigned requests
-        access_key, region, signing_name = scope.groups()
-        service = _SERVICE_BY_SIGNING_NAME.get(signing_name, signing_name)
-        if service == "s3" and environ.get("PATH_INFO", "").startswith("/v20180820/"):
-            service = "s3control"
+        access_key, region, service = scope
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
         return Call(service, region, _operation(service, environ, body), body.decode(errors="replace"),
@@ -111,11 +111,6 @@ def _matches(fault: Fault, call: Call) -> bool:
     return (fault.service == call.service and fault.region in (None, call.region)
             and fault.operation in (None, call.operation)
             and (fault.body_contains is None or fault.body_contains in call.body))
-
-
-@cache
-def _model(service: str):
-    return botocore.session.get_session().get_service_model(service)
 
 
 def _operation(service: str, environ, body: bytes) -> str | None:
@@ -142,7 +137,7 @@ def _rest_operation(service: str, method: str, path: str, query_keys: set[str]) 
 
 @cache
 def _routes(service: str) -> dict:
-    model = _model(service)
+    model = service_model(service)
     routes = {}
     for name in model.operation_names:
         http = model.operation_model(name).http
@@ -155,17 +150,4 @@ def _routes(service: str) -> dict:
 
 
 def _error_response(service: str, fault: Fault):
-    status = f"{fault.status} Injected"
-    protocol = _model(service).metadata["protocol"]
-    if protocol in ("json", "rest-json"):
-        body = json.dumps({"__type": fault.code, "message": fault.message}).encode()
-        return status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", fault.code)], body
-    if protocol == "ec2":
-        xml = (f"<Response><Errors><Error><Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
-               "</Errors><RequestID>injected</RequestID></Response>")
-    elif protocol == "query":
-        xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{fault.code}</Code><Message>{fault.message}"
-               "</Message></Error><RequestId>injected</RequestId></ErrorResponse>")
-    else:  # rest-xml
-        xml = f"<Error><Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
-    return status, [("Content-Type", "text/xml")], xml.encode()
+    return error_response(service, f"{fault.status} Injected", fault.code, fault.message)

@@ -46,3 +46,29 @@ def test_retention_threshold_comes_from_config():
     snap = snapshot({"logs": {"us-east-1": {"log_groups": [{"name": "/aws/lambda/a", "retention_days": 90}]}}})
     assert run(CHECKS_BY_ID["logs.retention"], snap)[0][0] == "FAIL"
     assert run(CHECKS_BY_ID["logs.retention"], snap, min_log_retention_days=90)[0][0] == "PASS"
+
+
+def firewall_group(action="BLOCK", domains=("*.",), rules=None):
+    rule = {"name": "r", "action": action, "priority": 100, "domain_list_id": "fdl-1", "domains": list(domains)}
+    return {"id": "rslvr-frg-1", "name": "irready-block-all-dns", "rules": [rule] if rules is None else rules}
+
+
+@pytest.mark.parametrize(("groups", "status"), [
+    ([firewall_group()], "PASS"),
+    ([firewall_group(domains=("evil.example.",)), firewall_group()], "PASS"),
+    ([firewall_group(domains=("evil.example.",))], "FAIL"),  # blocks some names, not every name
+    ([firewall_group(action="ALERT")], "FAIL"),
+    ([firewall_group(rules=[])], "FAIL"),
+    ([], "FAIL"),
+    (DENIED, "UNKNOWN"),
+    ([firewall_group(rules=DENIED)], "UNKNOWN"),
+    ([{**firewall_group(), "rules": [{**firewall_group()["rules"][0], "domains": DENIED}]}], "UNKNOWN"),
+])
+def test_firewall_block_ready(groups, status):
+    snap = snapshot({"route53resolver": {"us-east-1": {"query_log_associations": [], "firewall_rule_groups": groups}}})
+    assert run(CHECKS_BY_ID["dns.firewall_block_ready"], snap)[0][0] == status
+
+
+def test_a_snapshot_from_before_the_firewall_check_is_unknown_not_failed():
+    snap = snapshot({"route53resolver": {"us-east-1": {"query_log_associations": []}}})
+    assert run(CHECKS_BY_ID["dns.firewall_block_ready"], snap) == [("UNKNOWN", "us-east-1", "-")]

@@ -39,7 +39,7 @@ def whole_snapshot() -> dict:
         "logs": {region: {"log_groups": [{"name": "/aws/lambda/x", "retention_days": 3}]}},
         "guardduty": {region: {"detectors": [{"detector_id": "d", "status": "ENABLED"}]}},
         "events": {region: {"rules": []}},
-        "route53resolver": {region: {"query_log_associations": []}},
+        "route53resolver": {region: {"query_log_associations": [], "firewall_rule_groups": []}},
         "eks": {region: {"clusters": [{"name": "c", "enabled_log_types": []}]}},
     }
     return snapshot(services)
