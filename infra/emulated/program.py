@@ -33,6 +33,14 @@ def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str]) -> None:
     run()
 
 
+def stack_config_file(path: Path) -> dict[str, str]:
+    """A Pulumi.<stack>.yaml's config in the form the runtime passes it (objects as JSON text)."""
+    import yaml  # pulumi depends on PyYAML
+
+    config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+
+
 def stack_config(values: dict) -> dict[str, str]:
     """``irready:`` config values (as in Pulumi.<stack>.yaml) in the form the runtime passes them."""
     return {f"irready:{key}": value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
@@ -46,6 +54,9 @@ class Declared:
     provider: str  # the provider reference ("urn::id"), "" for providers and components
     id: str = ""
     outputs: dict = field(default_factory=dict)
+    # Inputs whose values come from other resources (property -> their names), where known only so
+    # (a preview, whose values are still unknown).
+    dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Recorder(pulumi.runtime.Mocks):

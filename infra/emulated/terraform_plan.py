@@ -12,9 +12,15 @@ values to the ids, ARNs and names other resources returned, so graph checks see 
 
 from __future__ import annotations
 
+import argparse
+import json
 import re
+import sys
+from pathlib import Path
 
-from infra.emulated.program import Declared
+from pulumi import RunError
+
+from infra.emulated.program import Declared, record, stack_config_file
 
 # Types whose Terraform name is not aws_<module>_<resource> (ec2 resources carry no module prefix).
 _TERRAFORM_TYPES = {
@@ -34,6 +40,7 @@ _BLOCK_NAMES = {
     "aws_provider": {"assumeRoles": "assume_role"},
 }
 _MAPS = {"tags", "tagsAll", "defaultTags"}  # Terraform maps, not blocks
+PREVIEW_UNKNOWN = "04da6b54-80a4-46f7-96ec-b56ff0331ba9"  # how Pulumi writes a value not known until apply
 _PROVIDER = "pulumi:providers:aws"
 
 
@@ -76,16 +83,22 @@ def to_plan(resources: list[Declared]) -> dict:
     planned, configured, unknowns = [], [], {}
     aws = [r for r in resources if r.type.startswith("aws:")]
     addresses = _addresses(aws)
+    by_name = {r.name: f"{terraform_type(r.type)}.{_name(r.name)}" for r in aws}
     for resource in aws:
         tf_type = terraform_type(resource.type)
         address = f"{tf_type}.{_name(resource.name)}"
         values = _values(resource.inputs, _BLOCK_NAMES.get(tf_type, {}))
         values.pop("region", None)  # a provider setting in Terraform
         expressions, unknown = {}, {}
+        dependencies = {_snake(key): names for key, names in resource.dependencies.items()}
         for key, value in list(values.items()):
-            refs = _references(value, addresses, own=address)
+            if value == PREVIEW_UNKNOWN:  # computed from another resource: only the dependency is known
+                refs = [ref for name in dependencies.get(key, ()) for ref in (
+                    f"{by_name[name]}.id", by_name[name]) if name in by_name]
+            else:
+                refs = _references(value, addresses, own=address)
             expressions[key] = {"references": refs} if refs else {"constant_value": value}
-            if refs and not _is_document(value):
+            if value == PREVIEW_UNKNOWN or (refs and not _is_document(value)):
                 # Another resource's id or ARN is unknown until apply: a plan carries the reference only.
                 del values[key]
                 unknown[key] = True
@@ -142,12 +155,43 @@ def _is_document(value) -> bool:
 
 
 def declared_from_preview(preview: dict) -> list[Declared]:
-    """The resources a `pulumi preview --json` document would create or update."""
+    """The resources a `pulumi preview --json` document would create, update or keep."""
     declared = []
     for step in preview.get("steps", []):
         state = step.get("newState") or {}
-        if step.get("op") in ("create", "update", "replace", "same") and state.get("type", "").startswith("aws:"):
-            name = state["urn"].rsplit("::", 1)[-1]
-            declared.append(Declared(state["type"], name, dict(state.get("inputs") or {}), "", state.get("id", ""),
-                                     dict(state.get("outputs") or {})))
+        if step.get("op") == "delete" or not state.get("type", "").startswith("aws:"):
+            continue
+        dependencies = {key: tuple(urn.rsplit("::", 1)[-1] for urn in urns)
+                        for key, urns in (state.get("propertyDependencies") or {}).items()}
+        declared.append(Declared(state["type"], state["urn"].rsplit("::", 1)[-1], dict(state.get("inputs") or {}),
+                                 "", state.get("id") or f"{state['urn']}-id", dict(state.get("outputs") or {}),
+                                 dependencies))
     return declared
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.emulated.terraform_plan",
+        description="Write the Pulumi program's planned AWS resources as a Terraform plan (terraform show -json), "
+                    "for `irready iac-scan` or checkov.")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stack-config", type=Path, metavar="Pulumi.STACK.yaml",
+                        help="run the program under Pulumi's mocks with this stack config (no Pulumi CLI needed)")
+    source.add_argument("--preview", type=Path, metavar="FILE", help="the output of `pulumi preview --json`")
+    parser.add_argument("--output", type=Path, required=True, help="where to write the plan JSON")
+    args = parser.parse_args(argv)
+    try:
+        if args.preview:
+            resources = declared_from_preview(json.loads(args.preview.read_text()))
+        else:
+            resources = record(stack_config_file(args.stack_config)).resources
+    except (OSError, ValueError, RunError) as exc:  # RunError: the stack config, one line naming the key
+        print(f"terraform_plan: error: {exc}", file=sys.stderr)
+        return 2
+    args.output.write_text(json.dumps(to_plan(resources), indent=1) + "\n")
+    print(f"wrote {args.output}: {sum(r.type.startswith('aws:') for r in resources)} resources")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import yaml
 
-from infra.emulated.program import CREATED_ACCOUNT, DISCOVERED_VPC, ORGANIZATION_ID, Declared, Recorder, record
+from infra.emulated.program import (
+    CREATED_ACCOUNT,
+    DISCOVERED_VPC,
+    ORGANIZATION_ID,
+    Declared,
+    Recorder,
+    record,
+    stack_config_file,
+)
 
 __all__ = ["CREATED_ACCOUNT", "DISCOVERED_VPC", "ORGANIZATION_ID", "Declared", "Recorder", "example_config",
            "example_values", "run_program"]
@@ -23,8 +30,7 @@ def example_values() -> dict:
 
 def example_config() -> dict:
     """Pulumi.example.yaml's config, as the runtime passes it (objects as JSON text)."""
-    config = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
-    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+    return stack_config_file(ROOT / "Pulumi.example.yaml")
 
 
 def run_program(config: dict) -> Recorder:
