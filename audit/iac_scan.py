@@ -83,9 +83,9 @@ def scan(path: Path) -> list[IacFinding]:
 
 def _finding(result: CheckResult, root: Path) -> IacFinding:
     check = CHECKS_BY_ID[READINESS_CHECKS[result.check_id]]
-    base = root if root.is_dir() else root.parent
-    file = result.file if not result.file.startswith("/") or not base.is_dir() else result.file.lstrip("/")
-    location = f"{base / file if root.is_dir() else root}:{result.lines[0]}-{result.lines[1]}"
+    # checkov names files relative to a scanned directory ("/main.tf").
+    path = root / result.file.lstrip("/") if root.is_dir() else root
+    location = f"{path}:{result.lines[0]}-{result.lines[1]}"
     return IacFinding(result.check_id, result.name, "PASS" if result.passed else "FAIL", check.severity.value,
                       result.resource, location, "; ".join(result.details) or result.name, check.id,
                       check.remediation, result.guideline)

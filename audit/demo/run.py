@@ -18,7 +18,7 @@ from audit.demo.baseline import Organization, audit, audit_config, stack_values
 from audit.demo.emulator import DEFAULT_ACCOUNT, Emulator
 from audit.files import write_atomically
 from audit.model import Status
-from audit.report import Report, html, json_report, markdown, table
+from audit.report import Report, html, json_report, markdown
 from audit.snapshot import save
 
 ORGANIZATION = Organization(management=DEFAULT_ACCOUNT, security="222222222222", workloads=("111111111111",))
@@ -51,9 +51,7 @@ def run_demo(output_dir: Path) -> int:
 
     print()
     sys.stdout.write(comparison(before, after))
-    if after.summary["findings"]["FAIL"] or after.summary["findings"]["UNKNOWN"]:
-        print()
-        sys.stdout.write(table.render(after))  # what is left, and how to fix it
+    sys.stdout.write(remaining(after))
     _write(output_dir / "before", before_snapshot, before)
     _write(output_dir, after_snapshot, after)
     print(f"\nWrote {output_dir}/audit.json, audit.md, audit.html and snapshot.json (after), and the same under "
@@ -70,7 +68,21 @@ def comparison(before: Report, after: Report) -> str:
     rows = [[check.id, check.severity.value, cell(before, check.id) or "-", cell(after, check.id) or "-"]
             for check in after.checks]
     return tabulate(rows, headers=["check", "severity", "before", "after"], tablefmt="simple") + \
-        f"\n\nbefore: {_totals(before)}\nafter:  {_totals(after)}\n"
+        f"\n(-: nothing to check, e.g. no instances)\n\nbefore: {_totals(before)}\nafter:  {_totals(after)}\n"
+
+
+def remaining(report: Report) -> str:
+    """What is still not PASS after provisioning: why it is UNKNOWN, and how to fix a FAIL."""
+    lines = []
+    for check in report.checks:
+        findings = [f for f in report.findings if f.check_id == check.id and f.status is not Status.PASS]
+        for status in (Status.FAIL, Status.UNKNOWN):
+            reasons = [f.reason for f in findings if f.status is status]
+            if reasons:
+                lines.append(f"{check.id}: {len(reasons)} {status.value}, e.g. {reasons[0]}")
+                if status is Status.FAIL:
+                    lines.append(f"  fix: {check.remediation}")
+    return "\nStill not PASS after provisioning:\n  " + "\n  ".join(lines) + "\n" if lines else ""
 
 
 def _totals(report: Report) -> str:
