@@ -4,16 +4,17 @@ CloudFormation's line markers (``__startline__``); both are undone here."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import sys
 from pathlib import Path
 
-# checkov imports this directory's files by path; the rules live two levels up, in policies/readiness.py.
-_CHECKOUT = str(Path(__file__).resolve().parents[2])
-if _CHECKOUT not in sys.path:
-    sys.path.insert(0, _CHECKOUT)
-
-from policies import readiness  # noqa: E402
+# checkov imports this directory's files by path, in its own virtualenv; the rules are in the file next
+# to this directory, policies/readiness.py (standard library only). Loaded by path, so nothing of
+# irready's environment shadows checkov's pinned packages.
+_spec = importlib.util.spec_from_file_location("irready_readiness", Path(__file__).resolve().parents[1] /
+                                               "readiness.py")
+readiness = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(readiness)
 
 __all__ = ["readiness", "verdict", "one", "blocks", "document", "plain", "tf_selectors", "tf_lifecycle_rules",
            "cfn_lifecycle_rules", "names_a_trail_bucket", "log_prefixes"]
