@@ -9,6 +9,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
+from audit.config import AuditConfig
 from audit.demo.baseline import Organization, audit, audit_config, stack_values
 from audit.model import Status
 from infra.emulated.appliers import APPLIERS, NOT_EMULATED
@@ -99,3 +100,39 @@ def test_a_resource_type_without_an_applier_stops_the_run(emulator):
     args = pulumi.runtime.MockResourceArgs("aws:ec2/instance:Instance", "web", {}, "provider::provider-1")
     with pytest.raises(UnknownResourceType, match="aws:ec2/instance:Instance .*NOT_EMULATED"):
         mocks.new_resource(args)
+
+
+@pytest.fixture(scope="module")
+def created_security_account(_emulator_and_faults, new_account):
+    """The other way to configure the stack: the program creates the security account, with Security Hub,
+    Object Lock on the trail bucket and an ExternalId for responders instead of MFA."""
+    emulator, _ = _emulator_and_faults
+    management, workload = new_account(), new_account()
+    org = Organization(management=management, security="", workloads=(workload,), regions=("us-east-1",))
+    values = {key: value for key, value in stack_values(org).items() if key != "securityAccountId"}
+    values |= {"accounts": [{"id": management, "management": True, "regions": ["us-east-1"]},
+                            {"id": workload, "regions": ["us-east-1"]}],
+               "createSecurityAccount": {"name": "Security", "email": "aws-security@example.com"},
+               "securityHub": True, "trailObjectLock": True, "responderExternalId": "ir-automation-7f3"}
+    provisioned = provision(emulator, stack_config(values), management)
+    (security,) = [id_ for type_, _, _, id_ in provisioned.created if type_ == "aws:organizations/account:Account"]
+    config = AuditConfig(regions=("us-east-1",), accounts=(management, workload), security_account_id=security)
+    _, report = audit(emulator, config)
+    return emulator, management, security, provisioned, report.findings
+
+
+def test_a_created_security_account_is_trusted_everywhere_and_the_audit_passes(created_security_account):
+    _, management, security, provisioned, findings = created_security_account
+    assert [(f.account_id, f.check_id, f.reason) for f in findings if f.status is Status.FAIL] == []
+    responders = [f for f in findings if f.check_id == "ir.responder_role"]
+    assert {f.status for f in responders} == {Status.PASS} and all(security in f.reason for f in responders)
+    retention = [f for f in findings if f.check_id == "cloudtrail.bucket_retention"]
+    assert retention and all("Object Lock" in f.reason for f in retention)
+    # moto accepts a Security Hub administrator only from the management account, and only a member.
+    assert [(account, id_) for type_, _, account, id_ in provisioned.created
+            if type_ == "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount"] == [(management, security)]
+
+
+def test_between_the_two_stacks_every_applier_runs(round_trip, created_security_account):
+    created = {type_ for stack in (round_trip[2], created_security_account[3]) for type_, *_ in stack.created}
+    assert created == set(APPLIERS)
