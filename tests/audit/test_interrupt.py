@@ -18,8 +18,10 @@ from tests.support.faults import Fault
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
 def test_interrupted_audit_saves_finished_accounts_atomically(emulator, fresh_account, faults, tmp_path, stop):
     fast, slow, slower = fresh_account(), fresh_account(), fresh_account()
-    for account in (slow, slower):  # these accounts take 20 s to reach: the stop comes first
-        faults.faults.append(Fault("sts", "AssumeRole", body_contains=account, code=None, delay=20))
+    # These accounts cannot be reached for minutes (each attempt outlasts the 30 s read time-out and is
+    # retried): the stop comes first even on a loaded machine.
+    for account in (slow, slower):
+        faults.faults.append(Fault("sts", "AssumeRole", body_contains=account, code=None, delay=60))
     snapshot = tmp_path / "snapshot.json"
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": REGION}
