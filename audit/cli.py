@@ -89,13 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     iac = commands.add_parser(
         "iac-scan", help="run the readiness checks on Terraform (.tf or plan JSON) or CloudFormation before deploy "
                          "(checkov, from its own virtualenv)",
-        epilog="exit codes:\n  0  no FAIL\n  1  gaps found\n  2  usage or input error, or checkov not found",
+        epilog="exit codes:\n  0  no FAIL at or above --fail-on\n  1  gaps found\n  2  usage or input error, or "
+               "checkov not found",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     iac.add_argument("path", type=Path, help="a .tf file, a Terraform plan (terraform show -json), a CloudFormation "
                                              "template, or a directory of them")
-    iac.add_argument("--format", choices=["table", "json", "markdown"], default="table",
+    iac.add_argument("--format", choices=["table", "json", "markdown", "html"], default="table",
                      help="report format (default: table)")
     iac.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
+    iac.add_argument("--fail-on", choices=[s.value for s in Severity], default="low",
+                     help="exit 1 when a check of at least this severity FAILs (default: low, i.e. any FAIL)")
 
     demo = commands.add_parser("demo", help="audit an untouched emulated organization, prepare it with the Pulumi "
                                             "program, audit again (moto, in-process; no credentials)")
@@ -139,7 +142,7 @@ def _iac_scan(args: argparse.Namespace) -> int:
         write_atomically(args.output, text)
     else:
         sys.stdout.write(text)
-    return EXIT_GAPS if any(f.status == "FAIL" for f in findings) else EXIT_OK
+    return EXIT_GAPS if iac_scan.exceeds(findings, Severity(args.fail_on)) else EXIT_OK
 
 
 def _flag_overrides(args: argparse.Namespace) -> dict:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from html import escape
 from pathlib import Path
 
 from tabulate import tabulate
 
 from audit.checks import CHECKS_BY_ID
 from audit.errors import UsageError
+from audit.model import Severity
+from audit.report.html import STYLE
 from policies.gate import CheckovError, CheckResult, run_checkov
 
 # checkov check -> the audit check it answers before deploy. Not CKV2_AWS_3 (GuardDuty): it wants each
@@ -91,11 +94,18 @@ def _finding(result: CheckResult, root: Path) -> IacFinding:
                       check.remediation, result.guideline)
 
 
+def exceeds(findings: list[IacFinding], fail_on: Severity) -> bool:
+    """Any FAIL at or above ``fail_on``: the exit code's question, as for the audit."""
+    return any(f.status == "FAIL" and Severity(f.severity).rank >= fail_on.rank for f in findings)
+
+
 def render(findings: list[IacFinding], fmt: str) -> str:
     failed = [f for f in findings if f.status == "FAIL"]
     summary = {"checked": len(findings), "failed": len(failed), "passed": len(findings) - len(failed)}
     if fmt == "json":
         return json.dumps({"summary": summary, "findings": [asdict(f) for f in findings]}, indent=2) + "\n"
+    if fmt == "html":
+        return _html(findings, summary)
     rows = [[f.status, f.severity, f.check_id, f.resource, f.location, f.reason if f.status == "FAIL" else ""]
             for f in findings]
     headers = ["status", "severity", "check", "resource", "where", "what is wrong"]
@@ -112,3 +122,25 @@ def render(findings: list[IacFinding], fmt: str) -> str:
     if fixes:
         lines += ["", "How to fix:"] + [f"  {check}: {fix}" for check, fix in sorted(fixes.items())]
     return "\n".join(lines) + "\n"
+
+
+def _html(findings: list[IacFinding], summary: dict) -> str:
+    cells = ("status", "severity", "check_id", "resource", "location", "reason")
+    out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+           "<title>irready IaC readiness scan</title>", f"<style>{STYLE}</style></head><body>",
+           "<h1>irready IaC readiness scan</h1>",
+           f"<p><strong>{summary['failed']} FAIL, {summary['passed']} PASS</strong> over {summary['checked']} "
+           "checked resources.</p>",
+           "<table><tr><th>status</th><th>severity</th><th>check</th><th>resource</th><th>where</th>"
+           "<th>what is wrong</th></tr>"]
+    for finding in findings:
+        values = {cell: getattr(finding, cell) for cell in cells}
+        values["reason"] = finding.reason if finding.status == "FAIL" else ""
+        out.append(f'<tr class="{finding.status}">' + "".join(f"<td>{escape(values[c])}</td>" for c in cells)
+                   + "</tr>")
+    out.append("</table>")
+    fixes = sorted({(f.audit_check, f.remediation) for f in findings if f.status == "FAIL"})
+    if fixes:
+        out += ["<h2>How to fix</h2>", "<ul>"] + [f"<li><strong>{escape(check)}</strong>: {escape(fix)}</li>"
+                                                  for check, fix in fixes] + ["</ul>"]
+    return "\n".join([*out, "</body></html>"]) + "\n"

@@ -6,7 +6,7 @@ from html import escape
 
 from audit.report import Report, rows, where
 
-_STYLE = """
+STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#1a1a1a}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;
 vertical-align:top}th{background:#f3f3f3}.FAIL{color:#b00020;font-weight:600}.UNKNOWN{color:#8a6d00;font-weight:600}
@@ -18,7 +18,7 @@ def render(report: Report) -> str:
     summary, meta = report.summary, report.snapshot_meta
     counts = summary["findings"]
     out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
-           "<title>irready readiness report</title>", f"<style>{_STYLE}</style></head><body>",
+           "<title>irready readiness report</title>", f"<style>{STYLE}</style></head><body>",
            "<h1>irready readiness report</h1>",
            f"<p>Collected {escape(str(meta.get('collected_at', '?')))} from account "
            f"{escape(str(meta.get('caller_account_id', '?')))}: {summary['accounts']} account(s), regions "

@@ -60,3 +60,19 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     assert main(["iac-scan", str(FIXTURES)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("irready: error: IRREADY_CHECKOV=") and "\n" not in err
+
+
+def test_fail_on_sets_the_bar_and_html_escapes_what_it_shows(tmp_path):
+    # Only medium-severity gaps here (log group retention): below --fail-on high, above --fail-on medium.
+    (tmp_path / "main.tf").write_text('resource "aws_cloudwatch_log_group" "app_<script>" {\n'
+                                      '  name = "/aws/lambda/app"\n}\n')
+    page = tmp_path / "scan.html"
+    assert main(["iac-scan", str(tmp_path / "main.tf"), "--fail-on", "high", "--format", "html",
+                 "--output", str(page)]) == 0
+    assert main(["iac-scan", str(tmp_path / "main.tf"), "--fail-on", "medium", "--format", "json",
+                 "--output", str(tmp_path / "scan.json")]) == 1
+    failed = [f for f in json.loads((tmp_path / "scan.json").read_text())["findings"] if f["status"] == "FAIL"]
+    assert {(f["check_id"], f["severity"]) for f in failed} == {("CKV_AWS_66", "medium"), ("CKV_AWS_338", "medium")}
+    html = page.read_text()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "logs.retention" in html and "2 FAIL" in html
