@@ -1,9 +1,12 @@
-"""IRREADY_AWS_2: a quarantine security group (one whose name says "quarantine") has no rules.
+"""IRREADY_AWS_2: a quarantine security group (one whose name says "quarantine") has no rules, inline or
+declared as rule resources attached to it.
 
 Responders move a compromised instance into it; a single rule left in it is a way out.
 """
 
 from __future__ import annotations
+
+import json
 
 from _irready import blocks, one, plain, verdict
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CloudFormationCheck
@@ -57,3 +60,41 @@ class QuarantineGroupCloudFormation(CloudFormationCheck):
 
 check = QuarantineGroup()
 cloudformation_check = QuarantineGroupCloudFormation()
+
+
+# Rules declared as resources of their own, attached to a quarantine group by reference or id.
+_RULE_RESOURCES = ["aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
+                   "aws_vpc_security_group_egress_rule"]
+_RULE_RESOURCES_CLOUDFORMATION = ["AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"]
+
+
+def names_quarantine(value) -> bool:
+    """A group reference (aws_security_group.quarantine.id, {"Ref": "QuarantineGroup"}) that says quarantine."""
+    return "quarantine" in json.dumps(value).lower()
+
+
+class QuarantineGroupRule(TerraformCheck):
+    def __init__(self) -> None:
+        super().__init__(name=NAME, id=ID, categories=[CheckCategories.NETWORKING], supported_resources=_RULE_RESOURCES)
+
+    def scan_resource_conf(self, conf: dict) -> CheckResult:
+        if not names_quarantine(conf.get("security_group_id")):
+            return CheckResult.UNKNOWN
+        self.evaluated_keys = ["security_group_id"]
+        return verdict(self, ["a rule attached to a quarantine group; it must have none"])
+
+
+class QuarantineGroupRuleCloudFormation(CloudFormationCheck):
+    def __init__(self) -> None:
+        super().__init__(name=NAME, id=ID, categories=[CheckCategories.NETWORKING],
+                         supported_resources=_RULE_RESOURCES_CLOUDFORMATION)
+
+    def scan_resource_conf(self, conf: dict) -> CheckResult:
+        properties = plain(conf.get("Properties", {}))
+        if not names_quarantine(properties.get("GroupId")) and not names_quarantine(properties.get("GroupName")):
+            return CheckResult.UNKNOWN
+        return CheckResult.FAILED
+
+
+rule_check = QuarantineGroupRule()
+cloudformation_rule_check = QuarantineGroupRuleCloudFormation()
