@@ -14,10 +14,10 @@ from typing import NoReturn
 from audit import config as config_module
 from audit.checks import ALL_CHECKS
 from audit.errors import IrreadyError, UnreachableError, UsageError
-from audit.evaluate import evaluate, exceeds, summarize
+from audit.evaluate import exceeds, report
 from audit.files import write_atomically
 from audit.model import Severity
-from audit.report import Report, html, json_report, markdown, table
+from audit.report import html, json_report, markdown, table
 from audit.snapshot import load as load_snapshot
 from audit.snapshot import nothing_read
 from audit.snapshot import save as save_snapshot
@@ -215,16 +215,13 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, snapshot: dict, config: config_module.AuditConfig) -> int:
-    findings = evaluate(snapshot, config)
-    report = Report(findings=findings, summary=summarize(findings, snapshot), checks=list(ALL_CHECKS),
-                    snapshot_meta={key: snapshot.get(key) for key in ("collected_at", "caller_account_id",
-                                                                       "tool_version")})
-    text = RENDERERS[args.format](report)
+    result = report(snapshot, config)
+    text = RENDERERS[args.format](result)
     if args.output:
         write_atomically(args.output, text)
     else:
         sys.stdout.write(text)
-    return EXIT_GAPS if exceeds(findings, Severity(args.fail_on)) else EXIT_OK
+    return EXIT_GAPS if exceeds(result.findings, Severity(args.fail_on)) else EXIT_OK
 
 
 def _list_checks(args: argparse.Namespace) -> int:

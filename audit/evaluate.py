@@ -10,6 +10,7 @@ from audit.checks import ALL_CHECKS
 from audit.config import AuditConfig
 from audit.context import AccountContext
 from audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Result, Severity, Status
+from audit.report import Report
 from audit.snapshot import MARKER, Unavailable, iter_unavailable
 
 log = logging.getLogger("irready")
@@ -69,3 +70,10 @@ def summarize(findings: list[Finding], snapshot: dict) -> dict:
 def exceeds(findings: list[Finding], fail_on: Severity) -> bool:
     """Any FAIL at or above ``fail_on``: the exit code's question."""
     return any(f.status is Status.FAIL and f.severity.rank >= fail_on.rank for f in findings)
+
+
+def report(snapshot: dict, config: AuditConfig) -> Report:
+    """The findings of every check on ``snapshot``, with their summary, ready for a reporter."""
+    findings = evaluate(snapshot, config)
+    return Report(findings, summarize(findings, snapshot), list(ALL_CHECKS),
+                  {key: snapshot.get(key) for key in ("collected_at", "caller_account_id", "tool_version")})

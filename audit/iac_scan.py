@@ -104,27 +104,27 @@ def render(findings: list[IacFinding], fmt: str) -> str:
     summary = {"checked": len(findings), "failed": len(failed), "passed": len(findings) - len(failed)}
     if fmt == "json":
         return json.dumps({"summary": summary, "findings": [asdict(f) for f in findings]}, indent=2) + "\n"
+    fixes = sorted({f.audit_check: f.remediation for f in failed}.items())
     if fmt == "html":
-        return _html(findings, summary)
+        return _html(findings, summary, fixes)
     rows = [[f.status, f.severity, f.check_id, f.resource, f.location, f.reason if f.status == "FAIL" else ""]
             for f in findings]
     headers = ["status", "severity", "check", "resource", "where", "what is wrong"]
-    fixes = {f.audit_check: f.remediation for f in failed}
     if fmt == "markdown":
         lines = ["# irready IaC readiness scan", "",
                  f"{summary['failed']} FAIL, {summary['passed']} PASS over {summary['checked']} checked resources.",
                  "", tabulate(rows, headers=headers, tablefmt="github")]
         if fixes:
-            lines += ["", "## How to fix", ""] + [f"- **{check}**: {fix}" for check, fix in sorted(fixes.items())]
+            lines += ["", "## How to fix", ""] + [f"- **{check}**: {fix}" for check, fix in fixes]
         return "\n".join(lines) + "\n"
     lines = [tabulate(rows, headers=headers, tablefmt="simple", maxcolwidths=[None] * 5 + [60]), "",
              f"{summary['failed']} FAIL, {summary['passed']} PASS over {summary['checked']} checked resources"]
     if fixes:
-        lines += ["", "How to fix:"] + [f"  {check}: {fix}" for check, fix in sorted(fixes.items())]
+        lines += ["", "How to fix:"] + [f"  {check}: {fix}" for check, fix in fixes]
     return "\n".join(lines) + "\n"
 
 
-def _html(findings: list[IacFinding], summary: dict) -> str:
+def _html(findings: list[IacFinding], summary: dict, fixes: list[tuple[str, str]]) -> str:
     cells = ("status", "severity", "check_id", "resource", "location", "reason")
     out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
            "<title>irready IaC readiness scan</title>", f"<style>{STYLE}</style></head><body>",
@@ -139,7 +139,6 @@ def _html(findings: list[IacFinding], summary: dict) -> str:
         out.append(f'<tr class="{finding.status}">' + "".join(f"<td>{escape(values[c])}</td>" for c in cells)
                    + "</tr>")
     out.append("</table>")
-    fixes = sorted({(f.audit_check, f.remediation) for f in findings if f.status == "FAIL"})
     if fixes:
         out += ["<h2>How to fix</h2>", "<ul>"] + [f"<li><strong>{escape(check)}</strong>: {escape(fix)}</li>"
                                                   for check, fix in fixes] + ["</ul>"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -29,7 +28,6 @@ def main() -> None:
     parser.add_argument("--workloads", default="1,5", help="comma-separated workload-account counts")
     parser.add_argument("--regions", type=int, default=2, help="regions per account (the first N default ones)")
     args = parser.parse_args()
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
     from audit.demo.baseline import Organization, audit, audit_config, stack_values
     from audit.demo.emulator import Emulator

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from audit.context import AccountContext
 from audit.model import NO_RESOURCE, Check, Result, Severity
-from audit.snapshot import Unavailable, require
+from audit.snapshot import require
 
 
 def _flow_logs(ctx: AccountContext) -> Iterator[Result]:
@@ -53,24 +53,20 @@ def _blocks_every_domain(rule: dict) -> bool:
 
 
 def _firewall_ready(ctx: AccountContext) -> Iterator[Result]:
-    for region in ctx.regions:
-        try:
-            collected = ctx.regional("route53resolver", region)
-            if "firewall_rule_groups" not in collected:
-                yield Result.unknown(region, NO_RESOURCE, "not in this snapshot (an older irready); audit again")
-                continue
-            groups = require(collected["firewall_rule_groups"], f"DNS Firewall rule groups in {region}")
-            ready = next((g for g in groups if any(_blocks_every_domain(r) for r in require(
-                g["rules"], f"rules of DNS Firewall rule group {g['name']}"))), None)
-        except Unavailable as exc:
-            yield Result.unknown(region, NO_RESOURCE, exc.reason)
-            continue
+    def judge(region: str, data: dict) -> Iterator[Result]:
+        if "firewall_rule_groups" not in data:
+            yield Result.unknown(region, NO_RESOURCE, "not in this snapshot (an older irready); audit again")
+            return
+        groups = require(data["firewall_rule_groups"], f"DNS Firewall rule groups in {region}")
+        ready = next((g for g in groups if any(_blocks_every_domain(r) for r in require(
+            g["rules"], f"rules of DNS Firewall rule group {g['name']}"))), None)
         if ready:
             yield Result.passed(region, ready["id"], f"rule group {ready['name']} blocks every domain; associate it "
                                 "with a compromised VPC to cut its DNS")
         else:
             yield Result.failed(region, NO_RESOURCE, "no DNS Firewall rule group blocks every domain: cutting a "
                                 "compromised VPC's DNS means building one during the incident")
+    return ctx.per_region("route53resolver", judge)
 
 
 CHECKS = (

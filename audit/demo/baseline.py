@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 import boto3
 
-from audit.checks import ALL_CHECKS
 from audit.collect.run import collect_snapshot
 from audit.config import AuditConfig
 from audit.demo.emulator import Emulator
-from audit.evaluate import evaluate, summarize
+from audit.evaluate import report
 from audit.report import Report
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -58,6 +57,4 @@ def audit(aws: Emulator, config: AuditConfig, progress=None) -> tuple[dict, Repo
     """`irready audit` from the security account, through the irready-audit role in each account."""
     session: boto3.Session = aws.session(config.security_account_id)
     snapshot = collect_snapshot(config, session, endpoint_url=aws.url, progress=progress)
-    findings = evaluate(snapshot, config)
-    return snapshot, Report(findings, summarize(findings, snapshot), list(ALL_CHECKS),
-                            {key: snapshot.get(key) for key in ("collected_at", "caller_account_id", "tool_version")})
+    return snapshot, report(snapshot, config)

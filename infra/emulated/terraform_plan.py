@@ -60,6 +60,10 @@ def _name(pulumi_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", pulumi_name)
 
 
+def _address(resource: Declared) -> str:
+    return f"{terraform_type(resource.type)}.{_name(resource.name)}"
+
+
 def _values(value, blocks: dict[str, str]):
     if isinstance(value, dict):
         return {blocks.get(key, _snake(key)): _block(key, item, blocks) for key, item in value.items()}
@@ -83,10 +87,10 @@ def to_plan(resources: list[Declared]) -> dict:
     planned, configured, unknowns = [], [], {}
     aws = [r for r in resources if r.type.startswith("aws:")]
     addresses = _addresses(aws)
-    by_name = {r.name: f"{terraform_type(r.type)}.{_name(r.name)}" for r in aws}
+    by_name = {r.name: _address(r) for r in aws}
     for resource in aws:
-        tf_type = terraform_type(resource.type)
-        address = f"{tf_type}.{_name(resource.name)}"
+        tf_type, tf_name = terraform_type(resource.type), _name(resource.name)
+        address = by_name[resource.name]
         values = _values(resource.inputs, _BLOCK_NAMES.get(tf_type, {}))
         values.pop("region", None)  # a provider setting in Terraform
         expressions, unknown = {}, {}
@@ -102,11 +106,11 @@ def to_plan(resources: list[Declared]) -> dict:
                 # Another resource's id or ARN is unknown until apply: a plan carries the reference only.
                 del values[key]
                 unknown[key] = True
-        planned.append({"address": address, "mode": "managed", "type": tf_type, "name": _name(resource.name),
+        planned.append({"address": address, "mode": "managed", "type": tf_type, "name": tf_name,
                         "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
                         "values": values, "sensitive_values": {}})
         unknowns[address] = unknown
-        configured.append({"address": address, "mode": "managed", "type": tf_type, "name": _name(resource.name),
+        configured.append({"address": address, "mode": "managed", "type": tf_type, "name": tf_name,
                            "provider_config_key": "aws", "expressions": expressions, "schema_version": 0})
     return {"format_version": "1.2", "terraform_version": "1.9.0",
             "planned_values": {"root_module": {"resources": planned}},
@@ -123,12 +127,11 @@ def _addresses(resources: list[Declared]) -> dict[str, tuple[str, str]]:
     where only one resource has that name (a role name repeated in every account names none)."""
     exact, names = {}, {}
     for resource in resources:
-        tf_type = terraform_type(resource.type)
-        address = f"{tf_type}.{_name(resource.name)}"
+        address = _address(resource)
         exact[resource.id] = (address, "id")
         if resource.outputs.get("arn"):
             exact[resource.outputs["arn"]] = (address, "arn")
-        attribute = "bucket" if tf_type == "aws_s3_bucket" else "name"
+        attribute = "bucket" if address.startswith("aws_s3_bucket.") else "name"
         if isinstance(resource.outputs.get(attribute), str):
             names.setdefault(resource.outputs[attribute], set()).add((address, attribute))
     named = {value: next(iter(owners)) for value, owners in names.items() if len(owners) == 1}
