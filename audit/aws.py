@@ -20,8 +20,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
-
-from audit.snapshot import unavailable
+from irready.audit.snapshot import unavailable
 
 READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "Search")
 # The only non-read operation the audit sends: reaching member accounts.

@@ -13,8 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import boto3
-
-from audit.errors import UsageError
+from irready.audit.errors import UsageError
 
 ALL_REGIONS = "all"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")

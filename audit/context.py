@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from audit.config import AuditConfig
-from audit.model import Result
-from audit.snapshot import Unavailable, is_unavailable, require
+from irready.audit.config import AuditConfig
+from irready.audit.model import Result
+from irready.audit.snapshot import Unavailable, is_unavailable, require
 
 
 @dataclass

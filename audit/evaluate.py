@@ -6,12 +6,12 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 
-from audit.checks import ALL_CHECKS
-from audit.config import AuditConfig
-from audit.context import AccountContext
-from audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Result, Severity, Status
-from audit.report import Report
-from audit.snapshot import MARKER, Unavailable, iter_unavailable
+from irready.audit.checks import ALL_CHECKS
+from irready.audit.config import AuditConfig
+from irready.audit.context import AccountContext
+from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Result, Severity, Status
+from irready.audit.report import Report
+from irready.audit.snapshot import MARKER, Unavailable, iter_unavailable
 
 log = logging.getLogger("irready")
 

@@ -13,13 +13,12 @@ from dataclasses import asdict, dataclass
 from html import escape
 from pathlib import Path
 
+from irready.audit.checks import CHECKS_BY_ID
+from irready.audit.errors import UsageError
+from irready.audit.model import Severity
+from irready.audit.report.html import STYLE
+from irready.policies.gate import CheckovError, CheckResult, run_checkov
 from tabulate import tabulate
-
-from audit.checks import CHECKS_BY_ID
-from audit.errors import UsageError
-from audit.model import Severity
-from audit.report.html import STYLE
-from policies.gate import CheckovError, CheckResult, run_checkov
 
 # checkov check -> the audit check it answers before deploy. Not CKV2_AWS_3 (GuardDuty): it wants each
 # detector tied to an organization configuration, which only the delegated administrator's is.

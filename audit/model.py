@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from audit.context import AccountContext
+    from irready.audit.context import AccountContext
 
 
 class Status(StrEnum):

@@ -24,8 +24,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from audit.errors import UsageError
-from audit.files import write_atomically
+from irready.audit.errors import UsageError
+from irready.audit.files import write_atomically
 
 SCHEMA = "irready/snapshot-v1"
 MARKER = "unavailable"

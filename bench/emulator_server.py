@@ -11,7 +11,7 @@ import sys
 import time
 from urllib.parse import parse_qs
 
-from audit.demo.emulator import Emulator
+from irready.emulated.emulator import Emulator
 
 
 class Latency:

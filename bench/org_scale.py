@@ -31,8 +31,8 @@ WEB_ROLE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":
 
 
 def seed(url: str, accounts: int, regions: list[str]) -> list[str]:
-    from audit.demo.emulator import EmulatedAWS
-    from audit.demo.seed import Seeder, trust_account
+    from irready.emulated.emulator import EmulatedAWS
+    from irready.emulated.seed import Seeder, trust_account
 
     emulator = EmulatedAWS(url)
     org = boto3.client("organizations", endpoint_url=url, region_name="us-east-1", **CREDENTIALS)
@@ -56,11 +56,11 @@ def seed(url: str, accounts: int, regions: list[str]) -> list[str]:
 
 def audit(url: str, regions: list[str], workers: int, latency: float) -> dict:
     """One measured audit, in this (fresh) process."""
-    from audit.aws import CallStats
-    from audit.collect.run import collect_snapshot
-    from audit.config import AuditConfig
-    from audit.evaluate import evaluate
-    from audit.progress import Progress
+    from irready.audit.aws import CallStats
+    from irready.audit.collect.run import collect_snapshot
+    from irready.audit.config import AuditConfig
+    from irready.audit.evaluate import evaluate
+    from irready.audit.progress import Progress
 
     config = AuditConfig(regions=tuple(regions), org=True, security_account_id="123456789012")
     session = boto3.Session(region_name=regions[0], **CREDENTIALS)

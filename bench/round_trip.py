@@ -29,11 +29,12 @@ def main() -> None:
     parser.add_argument("--regions", type=int, default=2, help="regions per account (the first N default ones)")
     args = parser.parse_args()
 
-    from audit.demo.baseline import Organization, audit, audit_config, stack_values
-    from audit.demo.emulator import Emulator
-    from audit.progress import Progress
-    from infra.emulated.apply import provision
-    from infra.emulated.program import stack_config
+    from irready.audit.progress import Progress
+    from irready.infra.offline.program import stack_config
+
+    from irready.emulated.apply import provision
+    from irready.emulated.baseline import Organization, audit, audit_config, stack_values
+    from irready.emulated.emulator import Emulator
 
     print(f"{'accounts':>8} {'regions':>7} {'resources':>9} {'provision':>10} {'per resource':>12} "
           f"{'audit':>7} {'FAIL':>4}")
@@ -57,9 +58,9 @@ def main() -> None:
 def _gate() -> None:
     import json
 
-    from infra.emulated.program import record, stack_config_file
-    from infra.emulated.terraform_plan import to_plan
-    from policies.gate import gate_failures, run_checkov
+    from irready.infra.offline.program import record, stack_config_file
+    from irready.infra.offline.terraform_plan import to_plan
+    from irready.policies.gate import gate_failures, run_checkov
 
     root = Path(__file__).parents[1]
     started = time.perf_counter()

@@ -9,18 +9,17 @@ the organization trail, and the security account as GuardDuty's delegated admini
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.components.alternate_contacts import SecurityContacts, SecurityContactsArgs
-from infra.components.containment_policies import ContainmentPolicies, ContainmentPoliciesArgs
-from infra.components.detection import DetectionRouting, DetectionRoutingArgs
-from infra.components.dns_containment import DnsContainment, DnsContainmentArgs
-from infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
-from infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
-from infra.components.org_trail import OrganizationTrail, OrganizationTrailArgs
-from infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
-from infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
-from infra.config import StackConfigError, load, reader
-from infra.providers import account_providers, management_account
+from irready.infra.components.alternate_contacts import SecurityContacts, SecurityContactsArgs
+from irready.infra.components.containment_policies import ContainmentPolicies, ContainmentPoliciesArgs
+from irready.infra.components.detection import DetectionRouting, DetectionRoutingArgs
+from irready.infra.components.dns_containment import DnsContainment, DnsContainmentArgs
+from irready.infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
+from irready.infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
+from irready.infra.components.org_trail import OrganizationTrail, OrganizationTrailArgs
+from irready.infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
+from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
+from irready.infra.config import StackConfigError, load, reader
+from irready.infra.providers import account_providers, management_account
 
 try:
     config = load(reader(pulumi.Config("irready")))

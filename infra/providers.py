@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.config import Account, StackConfig
+from irready.infra.config import Account, StackConfig
 
 
 def account_providers(config: StackConfig) -> dict[str, aws.Provider]:

@@ -12,7 +12,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from audit.demo.emulator import Emulator
+from irready.emulated.emulator import Emulator
 from tests.support.faults import FaultInjector
 
 _fresh_accounts = (f"{n:012d}" for n in itertools.count(300000000001))

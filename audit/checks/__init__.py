@@ -3,7 +3,7 @@
 ALL_CHECKS is the plain, explicit list of what runs; nothing registers itself on import.
 """
 
-from audit.checks import account, cloudtrail, guardduty, ir, logs, network, workloads
+from irready.audit.checks import account, cloudtrail, guardduty, ir, logs, network, workloads
 
 ALL_CHECKS = (
     *account.CHECKS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.snapshot import Unavailable
+from irready.audit.snapshot import Unavailable
 
 
 def role_documents(iam: dict, role: dict) -> tuple[list[dict], dict | None]:

@@ -2,8 +2,8 @@
 
 from collections.abc import Iterator
 
-from audit.context import AccountContext
-from audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
+from irready.audit.context import AccountContext
+from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
 
 
 def _security_contact(ctx: AccountContext) -> Iterator[Result]:

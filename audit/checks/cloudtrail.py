@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from audit.context import AccountContext
-from audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
-from audit.snapshot import Unavailable, is_unavailable, require
-from policies.readiness import (
+from irready.audit.context import AccountContext
+from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
+from irready.audit.snapshot import Unavailable, is_unavailable, require
+from irready.policies.readiness import (
     LAMBDA_FUNCTION,
     READ,
     S3_OBJECT,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from audit.context import AccountContext
-from audit.model import NO_RESOURCE, Check, Result, Severity
-from audit.snapshot import is_unavailable, require
+from irready.audit.context import AccountContext
+from irready.audit.model import NO_RESOURCE, Check, Result, Severity
+from irready.audit.snapshot import is_unavailable, require
 
 
 def _enabled_detectors(data: dict, region: str) -> list[str]:

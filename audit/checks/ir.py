@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import policies
-from audit.checks._iam_docs import role_documents
-from audit.context import AccountContext
-from audit.iam_policy import principal_account, restricts_caller, role_allows, statements, trusted_principals
-from audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
-from audit.snapshot import require
+from irready.audit.checks._iam_docs import role_documents
+from irready.audit.context import AccountContext
+from irready.audit.iam_policy import principal_account, restricts_caller, role_allows, statements, trusted_principals
+from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
+from irready.audit.snapshot import require
+
+from irready import policies
 
 
 def missing_capabilities(documents: list[dict], boundary: dict | None) -> list[str]:

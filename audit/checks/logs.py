@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.context import AccountContext
-from audit.model import Check, Result, Severity
-from audit.snapshot import Unavailable, is_unavailable
+from irready.audit.context import AccountContext
+from irready.audit.model import Check, Result, Severity
+from irready.audit.snapshot import Unavailable, is_unavailable
 
 _IR_PREFIXES = ("/aws/lambda/", "/aws/eks/", "/aws/vpc/", "/aws/route53resolver", "aws-cloudtrail-logs")
 _IR_WORDS = ("cloudtrail", "flowlog", "flow-log", "flow_log", "vpc-flow")

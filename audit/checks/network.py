@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.context import AccountContext
-from audit.model import NO_RESOURCE, Check, Result, Severity
-from audit.snapshot import require
+from irready.audit.context import AccountContext
+from irready.audit.model import NO_RESOURCE, Check, Result, Severity
+from irready.audit.snapshot import require
 
 
 def _flow_logs(ctx: AccountContext) -> Iterator[Result]:

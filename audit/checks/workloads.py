@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.checks._iam_docs import role_documents
-from audit.context import AccountContext
-from audit.iam_policy import role_allows
-from audit.model import GLOBAL, Check, Result, Severity
-from audit.snapshot import Unavailable, require
+from irready.audit.checks._iam_docs import role_documents
+from irready.audit.context import AccountContext
+from irready.audit.iam_policy import role_allows
+from irready.audit.model import GLOBAL, Check, Result, Severity
+from irready.audit.snapshot import Unavailable, require
 
 
 def _imdsv2(ctx: AccountContext) -> Iterator[Result]:

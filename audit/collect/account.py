@@ -1,8 +1,7 @@
 """Account settings: the SECURITY alternate contact AWS writes to about abuse and incidents."""
 
 from botocore.exceptions import ClientError
-
-from audit.aws import Clients, error_code
+from irready.audit.aws import Clients, error_code
 
 
 def collect(clients: Clients, region: str) -> dict:

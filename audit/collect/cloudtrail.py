@@ -6,7 +6,7 @@ once, keyed by ARN, with the regions it was seen from, and its status read in it
 
 from __future__ import annotations
 
-from audit.aws import Clients, guarded
+from irready.audit.aws import Clients, guarded
 
 _TRAIL_FIELDS = (
     "Name", "TrailARN", "HomeRegion", "IsMultiRegionTrail", "IsOrganizationTrail", "IncludeGlobalServiceEvents",

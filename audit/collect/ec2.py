@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.aws import Clients, guarded, paginate
+from irready.audit.aws import Clients, guarded, paginate
 
 
 def collect_region(clients: Clients, region: str, quarantine_group_name: str) -> dict:

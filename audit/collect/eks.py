@@ -1,6 +1,6 @@
 """EKS: which control-plane log types each cluster ships."""
 
-from audit.aws import Clients, guarded, paginate
+from irready.audit.aws import Clients, guarded, paginate
 
 
 def collect_region(clients: Clients, region: str) -> dict:

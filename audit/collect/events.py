@@ -1,6 +1,6 @@
 """EventBridge: rules on the default bus, where GuardDuty publishes findings, and their targets."""
 
-from audit.aws import Clients, guarded, paginate
+from irready.audit.aws import Clients, guarded, paginate
 
 
 def collect_region(clients: Clients, region: str) -> dict:

@@ -1,6 +1,6 @@
 """GuardDuty: the detectors of a region and whether each is enabled."""
 
-from audit.aws import Clients, guarded, paginate
+from irready.audit.aws import Clients, guarded, paginate
 
 
 def collect_region(clients: Clients, region: str) -> dict:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote
 
-from audit.aws import Clients
-from policies import CONTAINMENT_POLICIES
+from irready.audit.aws import Clients
+from irready.policies import CONTAINMENT_POLICIES
 
 _CONTAINMENT_NAMES = {policy.name for policy in CONTAINMENT_POLICIES}
 

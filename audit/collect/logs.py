@@ -1,6 +1,6 @@
 """CloudWatch Logs: every log group's name and retention (None means never expire)."""
 
-from audit.aws import Clients, paginate
+from irready.audit.aws import Clients, paginate
 
 
 def collect_region(clients: Clients, region: str) -> dict:

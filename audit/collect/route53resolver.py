@@ -3,7 +3,7 @@ block a compromised VPC's lookups."""
 
 from functools import partial
 
-from audit.aws import Clients, guarded, paginate
+from irready.audit.aws import Clients, guarded, paginate
 
 
 def collect_region(clients: Clients, region: str) -> dict:

@@ -15,9 +15,7 @@ from datetime import UTC, datetime
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-
-from audit import __version__
-from audit.aws import (
+from irready.audit.aws import (
     DEFAULT_PATIENCE,
     CallStats,
     Clients,
@@ -28,11 +26,13 @@ from audit.aws import (
     marker_for,
     paginate,
 )
-from audit.collect import account, cloudtrail, ec2, eks, events, guardduty, iam, logs, route53resolver, s3
-from audit.config import ALL_REGIONS, AuditConfig
-from audit.errors import UnreachableError, UsageError
-from audit.progress import Progress
-from audit.snapshot import MARKER, SCHEMA, is_unavailable, unavailable
+from irready.audit.collect import account, cloudtrail, ec2, eks, events, guardduty, iam, logs, route53resolver, s3
+from irready.audit.config import ALL_REGIONS, AuditConfig
+from irready.audit.errors import UnreachableError, UsageError
+from irready.audit.progress import Progress
+from irready.audit.snapshot import MARKER, SCHEMA, is_unavailable, unavailable
+
+from irready import __version__
 
 log = logging.getLogger("irready")
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from botocore.exceptions import ClientError
-
-from audit.aws import Clients, error_code, guarded
+from irready.audit.aws import Clients, error_code, guarded
 
 # Error codes that mean "this setting is not configured", which is data, not a failure.
 _NOT_CONFIGURED = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from audit.model import Check, Finding, Status
+from irready.audit.model import Check, Finding, Status
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from audit.report import Report, rows, where
+from irready.audit.report import Report, rows, where
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#1a1a1a}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from audit import __version__
-from audit.report import Report
+from irready.audit.report import Report
+
+from irready import __version__
 
 
 def render(report: Report) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.report import Report, rows, where
+from irready.audit.report import Report, rows, where
 
 
 def _cell(text: str) -> str:

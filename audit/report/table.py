@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from irready.audit.report import Report, rows, where
 from tabulate import tabulate
-
-from audit.report import Report, rows, where
 
 _SHOWN = 3
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.config import Contact
+from irready.infra.config import Contact
 
 
 @dataclass(frozen=True)

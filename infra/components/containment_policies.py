@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.ir_roles import RESPONDER_ROLE
 
-import policies
-from infra.components.ir_roles import RESPONDER_ROLE
+from irready import policies
 
 
 @dataclass(frozen=True)

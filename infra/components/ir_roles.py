@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-import policies
+from irready import policies
 
 RESPONDER_ROLE = "IncidentResponder"
 AUDIT_ROLE = "irready-audit"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import cache
 
 import boto3
+from irready.audit.aws import DEFAULT_PATIENCE, Patience
+from irready.audit.collect.run import collect_snapshot
+from irready.audit.config import AuditConfig
+from irready.audit.evaluate import evaluate
+from irready.audit.model import Finding
 
-from audit.aws import DEFAULT_PATIENCE, Patience
-from audit.collect.run import collect_snapshot
-from audit.config import AuditConfig
-from audit.demo.emulator import DEFAULT_ACCOUNT, Emulator
-from audit.evaluate import evaluate
-from audit.model import Finding
+from irready.emulated.emulator import DEFAULT_ACCOUNT, Emulator
 from tests.support.faults import Fault
 
 SECURITY_ACCOUNT = DEFAULT_ACCOUNT  # the caller: audits and responds from here

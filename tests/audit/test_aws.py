@@ -6,8 +6,7 @@ import threading
 
 import boto3
 import pytest
-
-from audit.aws import Clients, WriteRefused
+from irready.audit.aws import Clients, WriteRefused
 
 
 def session(key: str) -> boto3.Session:

@@ -4,10 +4,10 @@ API it needs answers with an error. The collectors, snapshot and checks all run 
 from __future__ import annotations
 
 import pytest
+from irready.audit.model import Status
 
-import policies
-from audit.demo.seed import ADVANCED_SELECTORS, LEAST_PRIVILEGE_WEB_ROLE, WEB_SERVER_ROLE, Seeder, trust_account
-from audit.model import Status
+from irready import policies
+from irready.emulated.seed import ADVANCED_SELECTORS, LEAST_PRIVILEGE_WEB_ROLE, WEB_SERVER_ROLE, Seeder, trust_account
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit, firewall, of_check
 from tests.support.faults import Fault
 
@@ -206,7 +206,7 @@ def test_check_against_emulator(emulator, faults, account_id, check_id, setup, f
 
 
 def test_every_check_has_a_pass_a_fail_and_an_unknown_case():
-    from audit.checks import ALL_CHECKS
+    from irready.audit.checks import ALL_CHECKS
     covered = {(check_id, status) for check_id, _, _, _, expected in CASES for status in expected}
     missing = [(c.id, s.value) for c in ALL_CHECKS for s in Status if (c.id, s) not in covered]
     assert not missing

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from audit.checks import ALL_CHECKS, CHECKS_BY_ID
-from audit.model import Severity
+from irready.audit.checks import ALL_CHECKS, CHECKS_BY_ID
+from irready.audit.model import Severity
 
 CONTRACT = [
     "account.security_contact", "cloudtrail.multi_region_logging", "cloudtrail.management_events_rw",
@@ -33,7 +33,7 @@ def test_every_check_carries_its_metadata():
 def test_docs_checks_md_is_the_generated_catalogue(capsys):
     from pathlib import Path
 
-    from audit.cli import main
+    from irready.cli import main
     main(["checks", "--format", "markdown"])
     generated = capsys.readouterr().out
     assert Path(__file__).parents[2].joinpath("docs", "checks.md").read_text() == generated, (

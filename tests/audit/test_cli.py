@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from irready.audit.checks import ALL_CHECKS
 
-from audit.checks import ALL_CHECKS
-from audit.cli import main
-from audit.demo.seed import Seeder, incident_account, prepare_account
+from irready.cli import main
+from irready.emulated.seed import Seeder, incident_account, prepare_account
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT
 
 
@@ -164,7 +164,7 @@ def test_checks_lists_the_public_contract(capsys):
 
 
 def test_the_console_script_documents_exit_codes():
-    result = subprocess.run([sys.executable, "-m", "audit.cli", "audit", "--help"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "irready.cli", "audit", "--help"], capture_output=True, text=True,
                             check=True)
     for line in ("0  no FAIL at or above --fail-on", "1  gaps found", "2  usage, config or input error",
                  "3  the audit could not reach AWS at all", "--snapshot-out", "--endpoint-url"):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from audit import config
-from audit.config import ALL_REGIONS, AuditConfig
-from audit.errors import UsageError
+from irready.audit import config
+from irready.audit.config import ALL_REGIONS, AuditConfig
+from irready.audit.errors import UsageError
 
 
 def test_defaults_audit_every_enabled_region_with_the_provisioned_names():

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from audit.cli import main
-from infra.emulated.program import record
-from infra.emulated.terraform_plan import to_plan
+from irready.infra.offline.program import record
+from irready.infra.offline.terraform_plan import to_plan
+
+from irready.cli import main
 from tests.infra.mocks import example_config
 
 FIXTURES = Path(__file__).parents[1] / "policies" / "fixtures" / "checkov"

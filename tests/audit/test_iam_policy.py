@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from audit.iam_policy import allows, principal_account, restricts_caller, role_allows, trusted_principals
+from irready.audit.iam_policy import allows, principal_account, restricts_caller, role_allows, trusted_principals
 
 
 def doc(*statements):

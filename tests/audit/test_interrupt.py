@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from audit.cli import main
+from irready.cli import main
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT
 from tests.support.faults import Fault
 
@@ -26,7 +26,7 @@ def test_interrupted_audit_saves_finished_accounts_atomically(emulator, fresh_ac
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": REGION}
     process = subprocess.Popen(
-        [sys.executable, "-m", "audit.cli", "audit", "--endpoint-url", emulator.url, "--regions", REGION,
+        [sys.executable, "-m", "irready.cli", "audit", "--endpoint-url", emulator.url, "--regions", REGION,
          "--accounts", f"{fast},{slow},{slower}", "--security-account-id", SECURITY_ACCOUNT,
          "--max-workers", "4", "--snapshot-out", str(snapshot), "--output", str(tmp_path / "report.txt")],
         stderr=subprocess.PIPE, text=True, env=env)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from audit.cli import main
-from audit.demo.seed import Seeder, incident_account
+from irready.cli import main
+from irready.emulated.seed import Seeder, incident_account
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT
 
 

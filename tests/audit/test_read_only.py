@@ -3,9 +3,10 @@ policy in policies/ (the same list infra provisions the role with)."""
 
 from __future__ import annotations
 
-import policies
-from audit.aws import is_read_operation
-from audit.demo.seed import Seeder, incident_account, prepare_account
+from irready.audit.aws import is_read_operation
+
+from irready import policies
+from irready.emulated.seed import Seeder, incident_account, prepare_account
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT, collect, firewall
 from tests.support.iam_actions import iam_action
 

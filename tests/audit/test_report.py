@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from audit.checks import CHECKS_BY_ID
-from audit.model import Finding, Severity, Status
-from audit.report import Report, html, markdown, rows, table
+from irready.audit.checks import CHECKS_BY_ID
+from irready.audit.model import Finding, Severity, Status
+from irready.audit.report import Report, html, markdown, rows, table
 
 
 def finding(check_id, status, resource="-", reason="r", account="111111111111", region="us-east-1"):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
-from infra.emulated.program import (
+from irready.infra.offline.program import (
     CREATED_ACCOUNT,
     DISCOVERED_VPC,
     ORGANIZATION_ID,

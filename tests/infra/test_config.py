@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from irready.infra.config import StackConfigError, load
 
-from infra.config import StackConfigError, load
 from tests.infra.mocks import example_values
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from irready.infra.config import StackConfig, StackConfigError, load
 
-from infra.config import StackConfig, StackConfigError, load
 from tests.infra.test_config import getter
 
 json_values = st.recursive(

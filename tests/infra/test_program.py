@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-import policies
+from irready import policies
 from tests.infra.mocks import DISCOVERED_VPC, example_config, run_program
 
 ACCOUNTS = ["123456789012", "111111111111", "222222222222"]
@@ -204,7 +204,7 @@ def test_data_event_selectors_follow_the_config(program):
     (("arn:aws:s3:::payroll",), "none", ["Management events", "S3 object-level events"]),
 ])
 def test_event_selectors_for_every_scope(s3, lambda_, names):
-    from infra.components.org_trail import event_selectors
+    from irready.infra.components.org_trail import event_selectors
     selectors = event_selectors(s3, lambda_)
     assert [s["name"] for s in selectors] == names
     if isinstance(s3, tuple):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import policies
+from irready import policies
 from tests.infra.mocks import CREATED_ACCOUNT, example_config, run_program
 
 

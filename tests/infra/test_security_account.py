@@ -9,7 +9,7 @@ from tests.infra.mocks import Recorder
 
 
 def test_auto_enable_is_set_from_the_security_accounts_own_detector():
-    from infra.components.security_account import SecurityAccount, SecurityAccountArgs
+    from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs
 
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, preview=False)

@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from policies.gate import CUSTOM_CHECK_IDS, run_checkov
+from irready.policies.gate import CUSTOM_CHECK_IDS, run_checkov
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checkov"
 _DECLARED = re.compile(r'^resource "(\w+)" "(\w+)"|^  (\w+):\n    Type: (\S+)', re.MULTILINE)

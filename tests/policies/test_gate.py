@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from irready.infra.offline.program import record
+from irready.infra.offline.terraform_plan import to_plan
+from irready.policies.gate import BASELINE_SKIPS, CUSTOM_CHECK_IDS, gate_failures, run_checkov, skips_markdown
 
-from infra.emulated.program import record
-from infra.emulated.terraform_plan import to_plan
-from policies.gate import BASELINE_SKIPS, CUSTOM_CHECK_IDS, gate_failures, run_checkov, skips_markdown
 from tests.infra.mocks import example_config
 
 ROOT = Path(__file__).parents[2]

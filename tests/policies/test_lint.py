@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from irready.policies.lint import problems
 
-import policies
-from policies.lint import problems
+from irready import policies
 
 DOCUMENTS = {
     "deny_all": policies.deny_all(),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from irready.policies.evaluator import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, evaluate
 
-import policies
-from policies.evaluator import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, evaluate
+from irready import policies
 
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 REPRESENTATIVE = ["s3:GetObject", "iam:CreateUser", "ec2:RunInstances", "sts:AssumeRole", "kms:Decrypt"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import parse_qs
 
-from audit.demo.aws_errors import error_response, service_model, signed_scope
+from irready.emulated.aws_errors import error_response, service_model, signed_scope
 
 
 @dataclass

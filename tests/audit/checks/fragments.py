@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from audit.config import AuditConfig
-from audit.context import AccountContext
-from audit.snapshot import SCHEMA, unavailable
+from irready.audit.config import AuditConfig
+from irready.audit.context import AccountContext
+from irready.audit.snapshot import SCHEMA, unavailable
 
 ACCOUNT = "111111111111"
 DENIED = unavailable("SomeCall", "AccessDenied", "no", "access denied")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from irready.audit.checks import CHECKS_BY_ID
+from irready.audit.checks.cloudtrail import READ, WRITE, data_event_scope, recorded_modes, retention_problems
 
-from audit.checks import CHECKS_BY_ID
-from audit.checks.cloudtrail import READ, WRITE, data_event_scope, recorded_modes, retention_problems
 from tests.audit.checks.fragments import DENIED, run, snapshot, trail, trails_seen
 
 MGMT = {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}

@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from irready.audit.checks import CHECKS_BY_ID
+from irready.audit.checks.guardduty import matches_guardduty
 
-from audit.checks import CHECKS_BY_ID
-from audit.checks.guardduty import matches_guardduty
 from tests.audit.checks.fragments import DENIED, run, snapshot
 
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-import policies
-from audit.checks import CHECKS_BY_ID
-from audit.checks.ir import missing_capabilities, policy_shape, trust_problems
+from irready.audit.checks import CHECKS_BY_ID
+from irready.audit.checks.ir import missing_capabilities, policy_shape, trust_problems
+
+from irready import policies
 from tests.audit.checks.fragments import run, snapshot
 
 SECURITY = "210987654321"

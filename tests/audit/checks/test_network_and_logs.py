@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from irready.audit.checks import CHECKS_BY_ID
+from irready.audit.checks.logs import is_ir_relevant
 
-from audit.checks import CHECKS_BY_ID
-from audit.checks.logs import is_ir_relevant
 from tests.audit.checks.fragments import DENIED, run, snapshot
 
 VPC = {"vpc_id": "vpc-1", "is_default": True}

@@ -4,12 +4,12 @@ what still fails becomes UNKNOWN with the reason, never PASS."""
 from __future__ import annotations
 
 import pytest
+from irready.audit.aws import Patience
+from irready.audit.evaluate import evaluate
+from irready.audit.model import Status
+from irready.audit.snapshot import MARKER
 
-from audit.aws import Patience
-from audit.demo.seed import Seeder
-from audit.evaluate import evaluate
-from audit.model import Status
-from audit.snapshot import MARKER
+from irready.emulated.seed import Seeder
 from tests.audit.emulated import REGION, audit_config, collect
 from tests.support.faults import Fault
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from irready.audit.aws import CallStats
+from irready.audit.collect.run import collect_snapshot
+from irready.audit.evaluate import evaluate
+from irready.audit.model import Status
 from moto.ec2.models import ec2_backends
 from moto.logs.models import logs_backends
 
-from audit.aws import CallStats
-from audit.collect.run import collect_snapshot
-from audit.evaluate import evaluate
-from audit.model import Status
 from tests.audit.emulated import REGION, audit_config, caller_session
 
 LOG_GROUPS, VPCS = 10_000, 1_000

@@ -6,13 +6,13 @@ import io
 
 import pytest
 from botocore.exceptions import ClientError
+from irready.audit.aws import Clients, assumed_session
+from irready.audit.collect.run import collect_snapshot
+from irready.audit.errors import UsageError
+from irready.audit.evaluate import evaluate
+from irready.audit.model import Status
+from irready.audit.progress import Progress
 
-from audit.aws import Clients, assumed_session
-from audit.collect.run import collect_snapshot
-from audit.errors import UsageError
-from audit.evaluate import evaluate
-from audit.model import Status
-from audit.progress import Progress
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit_config, caller_session
 from tests.support.faults import Fault
 

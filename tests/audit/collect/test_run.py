@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from irready.audit.aws import Clients, WriteRefused, is_read_operation, reason_for
+from irready.audit.checks import ALL_CHECKS
+from irready.audit.collect.run import _regions
+from irready.audit.config import AuditConfig
+from irready.audit.evaluate import evaluate
+from irready.audit.model import Status
+from irready.audit.snapshot import MARKER, is_unavailable
 
-from audit.aws import Clients, WriteRefused, is_read_operation, reason_for
-from audit.checks import ALL_CHECKS
-from audit.collect.run import _regions
-from audit.config import AuditConfig
-from audit.demo.seed import Seeder, incident_account, prepare_account
-from audit.evaluate import evaluate
-from audit.model import Status
-from audit.snapshot import MARKER, is_unavailable
+from irready.emulated.seed import Seeder, incident_account, prepare_account
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit_config, caller_session, collect
 from tests.support.faults import Fault
 
@@ -82,7 +82,7 @@ def test_one_account_that_cannot_be_assumed_does_not_stop_the_others(emulator, f
     incident_account(Seeder(emulator, reachable), [REGION], SECURITY_ACCOUNT)
     faults.faults.append(Fault("sts", "AssumeRole", body_contains=locked))
     config = audit_config(reachable, accounts=(reachable, locked))
-    from audit.collect.run import collect_snapshot
+    from irready.audit.collect.run import collect_snapshot
     snapshot = collect_snapshot(config, caller_session(), endpoint_url=emulator.url)
     findings = evaluate(snapshot, config)
     locked_findings = [f for f in findings if f.account_id == locked]

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from irready.audit import config
+from irready.audit.config import AuditConfig
+from irready.audit.errors import UsageError
+from irready.audit.evaluate import evaluate, summarize
+from irready.audit.model import Status
+from irready.audit.report import Report, json_report, markdown, table
+from irready.audit.snapshot import load
 
-from audit import config
-from audit.config import AuditConfig
-from audit.errors import UsageError
-from audit.evaluate import evaluate, summarize
-from audit.model import Status
-from audit.report import Report, json_report, markdown, table
-from audit.snapshot import load
 from tests.audit.checks.fragments import snapshot, trail, trails_seen
 
 json_values = st.recursive(

@@ -8,14 +8,14 @@ import os
 import subprocess
 import sys
 
-from audit.cli import main
-from audit.demo.run import ORGANIZATION
+from irready.cli import main
+from irready.emulated.demo import ORGANIZATION
 
 
 def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     # Its own process, as `make demo` runs it: the demo's moto state and settings stay out of this one.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    done = subprocess.run([sys.executable, "-m", "audit.cli", "demo", "--output-dir", str(tmp_path)],
+    done = subprocess.run([sys.executable, "-m", "irready.cli", "demo", "--output-dir", str(tmp_path)],
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout

@@ -11,16 +11,16 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from audit import config as config_module
-from audit.checks import ALL_CHECKS
-from audit.errors import IrreadyError, UnreachableError, UsageError
-from audit.evaluate import exceeds, report
-from audit.files import write_atomically
-from audit.model import Severity
-from audit.report import html, json_report, markdown, table
-from audit.snapshot import load as load_snapshot
-from audit.snapshot import nothing_read
-from audit.snapshot import save as save_snapshot
+from irready.audit import config as config_module
+from irready.audit.checks import ALL_CHECKS
+from irready.audit.errors import IrreadyError, UnreachableError, UsageError
+from irready.audit.evaluate import exceeds, report
+from irready.audit.files import write_atomically
+from irready.audit.model import Severity
+from irready.audit.report import html, json_report, markdown, table
+from irready.audit.snapshot import load as load_snapshot
+from irready.audit.snapshot import nothing_read
+from irready.audit.snapshot import save as save_snapshot
 
 RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render, "html": html.render}
 
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             return _list_checks(args)
         if args.command == "iac-scan":
             return _iac_scan(args)
-        from audit.demo.run import run_demo  # the emulator is only needed here
+        from irready.emulated.demo import run_demo  # the emulator is only needed here
         return run_demo(args.output_dir)
     except IrreadyError as exc:
         print(f"irready: error: {exc}", file=sys.stderr)
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _iac_scan(args: argparse.Namespace) -> int:
-    from audit import iac_scan
+    from irready.audit import iac_scan
 
     findings = iac_scan.scan(args.path)
     text = iac_scan.render(findings, args.format)
@@ -172,8 +172,8 @@ def _refuse_collection_changes(snapshot_config, values: dict, source: str) -> No
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from audit.aws import base_session  # boto3 session set-up is not needed by `evaluate`
-    from audit.collect.run import Interrupted, collect_snapshot
+    from irready.audit.aws import base_session  # boto3 session set-up is not needed by `evaluate`
+    from irready.audit.collect.run import Interrupted, collect_snapshot
 
     if args.max_workers < 1:
         raise UsageError(f"--max-workers must be at least 1, got {args.max_workers}")

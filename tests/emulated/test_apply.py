@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+from irready.audit.config import AuditConfig
+from irready.audit.model import Status
+from irready.infra.offline.program import stack_config
 
-from audit.config import AuditConfig
-from audit.demo.baseline import Organization, audit, audit_config, stack_values
-from audit.model import Status
-from infra.emulated.appliers import APPLIERS, NOT_EMULATED
-from infra.emulated.apply import EmulatedApply, Provisioned, UnknownResourceType, provision
-from infra.emulated.program import stack_config
+from irready.emulated.appliers import APPLIERS, NOT_EMULATED
+from irready.emulated.apply import EmulatedApply, Provisioned, UnknownResourceType, provision
+from irready.emulated.baseline import Organization, audit, audit_config, stack_values
 
 # Checks that read an API moto lacks: UNKNOWN is the right answer there, and the only one allowed.
 MOTO_GAP_CHECKS = {"dns.firewall_block_ready": "API not available here"}

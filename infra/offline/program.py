@@ -1,7 +1,7 @@
 """Run infra/__main__.py under Pulumi's mocks: no CLI, no engine, no cloud.
 
 The mocks decide what "creating" a resource means: ``Recorder`` only writes it down (tests, the
-Terraform-plan export); ``infra.emulated.apply`` creates it in the emulated AWS.
+Terraform-plan export); ``irready.emulated.apply`` creates it in the emulated AWS.
 """
 
 from __future__ import annotations

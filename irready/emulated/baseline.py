@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import boto3
 
-from audit.collect.run import collect_snapshot
-from audit.config import AuditConfig
-from audit.demo.emulator import Emulator
-from audit.evaluate import report
-from audit.report import Report
+from irready.audit.collect.run import collect_snapshot
+from irready.audit.config import AuditConfig
+from irready.audit.evaluate import report
+from irready.audit.report import Report
+from irready.emulated.emulator import Emulator
 
 REGIONS = ("us-east-1", "eu-west-1")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from functools import cached_property
 
-import policies
-from audit.aws import single_host_endpoint
-from audit.demo.emulator import EmulatedAWS
+from irready import policies
+from irready.audit.aws import single_host_endpoint
+from irready.emulated.emulator import EmulatedAWS
 
 _EMULATOR_IMAGE = "ami-12c6146b"  # one of the images moto ships; looking one up costs seconds
 _TRUST_EC2 = {"Version": "2012-10-17", "Statement": [

@@ -11,7 +11,7 @@ import boto3
 import botocore.session
 from werkzeug.serving import make_server
 
-from audit.demo.aws_errors import error_response, signed_scope
+from irready.emulated.aws_errors import error_response, signed_scope
 
 DEFAULT_ACCOUNT = "123456789012"  # the account moto's default credentials belong to
 _CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}

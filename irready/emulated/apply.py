@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from audit.demo.emulator import Emulator
-from infra.emulated.appliers import APPLIERS, NOT_EMULATED, Target
-from infra.emulated.program import run_program
+from irready.emulated.appliers import APPLIERS, NOT_EMULATED, Target
+from irready.emulated.emulator import Emulator
+from irready.infra.offline.program import run_program
 
 _PROVIDER = "pulumi:providers:aws"
 

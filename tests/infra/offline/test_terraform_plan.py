@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from irready.infra.offline.program import record
+from irready.infra.offline.terraform_plan import PREVIEW_UNKNOWN, declared_from_preview, main, terraform_type, to_plan
 
-from infra.emulated.program import record
-from infra.emulated.terraform_plan import PREVIEW_UNKNOWN, declared_from_preview, main, terraform_type, to_plan
 from tests.infra.mocks import ROOT, example_config
 
 # Every type the program declares, and the Terraform resource it was bridged from.

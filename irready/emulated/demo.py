@@ -14,12 +14,12 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from audit.demo.baseline import Organization, audit, audit_config, stack_values
-from audit.demo.emulator import DEFAULT_ACCOUNT, Emulator
-from audit.files import write_atomically
-from audit.model import Status
-from audit.report import Report, html, json_report, markdown
-from audit.snapshot import save
+from irready.audit.files import write_atomically
+from irready.audit.model import Status
+from irready.audit.report import Report, html, json_report, markdown
+from irready.audit.snapshot import save
+from irready.emulated.baseline import Organization, audit, audit_config, stack_values
+from irready.emulated.emulator import DEFAULT_ACCOUNT, Emulator
 
 ORGANIZATION = Organization(management=DEFAULT_ACCOUNT, security="222222222222", workloads=("111111111111",))
 
@@ -27,8 +27,8 @@ ORGANIZATION = Organization(management=DEFAULT_ACCOUNT, security="222222222222",
 def run_demo(output_dir: Path) -> int:
     # The audit role attaches AWS managed policies; moto knows them only in accounts first used with this set.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    from infra.emulated.apply import provision  # Pulumi is imported only for the demo
-    from infra.emulated.program import stack_config
+    from irready.emulated.apply import provision  # Pulumi is imported only for the demo
+    from irready.infra.offline.program import stack_config
 
     org, config = ORGANIZATION, audit_config(ORGANIZATION)
     with Emulator() as aws:

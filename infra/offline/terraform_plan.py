@@ -1,7 +1,7 @@
 """The program's planned resources as a Terraform plan (`terraform show -json` format), so IaC scanners
 that read plans, checkov among them, can check what `pulumi up` would build.
 
-Resources come from the recording mocks (``infra.emulated.program.record``) or from the JSON of
+Resources come from the recording mocks (``irready.infra.offline.program.record``) or from the JSON of
 `pulumi preview --json` on a machine with the Pulumi CLI (``declared_from_preview``). pulumi-aws is
 bridged from the Terraform AWS provider, so its types and properties map back one to one: the type
 token names the Terraform type, camelCase properties become snake_case, a nested object becomes a
@@ -18,9 +18,8 @@ import re
 import sys
 from pathlib import Path
 
+from irready.infra.offline.program import Declared, record, stack_config_file
 from pulumi import RunError
-
-from infra.emulated.program import Declared, record, stack_config_file
 
 # Types whose Terraform name is not aws_<module>_<resource> (ec2 resources carry no module prefix).
 _TERRAFORM_TYPES = {
@@ -174,7 +173,7 @@ def declared_from_preview(preview: dict) -> list[Declared]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m infra.emulated.terraform_plan",
+        prog="python -m irready.infra.offline.terraform_plan",
         description="Write the Pulumi program's planned AWS resources as a Terraform plan (terraform show -json), "
                     "for `irready iac-scan` or checkov.")
     source = parser.add_mutually_exclusive_group(required=True)
