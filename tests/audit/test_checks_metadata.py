@@ -38,3 +38,9 @@ def test_docs_checks_md_is_the_generated_catalogue(capsys):
     generated = capsys.readouterr().out
     assert Path(__file__).parents[2].joinpath("docs", "checks.md").read_text() == generated, (
         "docs/checks.md is stale: run `irready checks --format markdown > docs/checks.md`")
+
+
+def test_each_check_lives_in_the_module_of_its_id_prefix():
+    for check in ALL_CHECKS:
+        module = check.evaluate.__module__
+        assert module == f"irready.audit.checks.{check.id.split('.')[0]}", (check.id, module)
