@@ -6,34 +6,29 @@ would quietly weaken the audit.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
-from functools import cache
 from pathlib import Path
 
-import boto3
 from irready.audit.errors import UsageError
+from irready.policies import names
 
 ALL_REGIONS = "all"
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-_GROUP_NAME = re.compile(r"^[\w .:/()#,@\[\]+=&;{}!$*-]{1,255}$")
 
 
 @dataclass(frozen=True)
 class AuditConfig:
     regions: tuple[str, ...] | str = ALL_REGIONS  # region names, or "all": each account's enabled regions
     security_account_id: str | None = None  # where responders come from; ir.responder_role needs it
-    responder_role_name: str = "IncidentResponder"
-    quarantine_group_name: str = "irready-quarantine"
-    min_log_retention_days: int = 365
+    responder_role_name: str = names.RESPONDER_ROLE_NAME
+    quarantine_group_name: str = names.QUARANTINE_GROUP_NAME
+    min_log_retention_days: int = names.MIN_LOG_RETENTION_DAYS
     # Other accounts to audit, by assuming `role_name` in each (the caller's own account when empty).
     # With `org`, the organization's active accounts, narrowed to `accounts` when given.
     org: bool = False
     accounts: tuple[str, ...] = ()
     exclude_accounts: tuple[str, ...] = ()
-    role_name: str = "irready-audit"
+    role_name: str = names.AUDIT_ROLE_NAME
     external_id: str | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
@@ -100,7 +95,7 @@ def _regions(value, where: str):
         raise UsageError(f"{where}: expected region names like us-east-1,eu-west-1 or 'all'")
     if value == [ALL_REGIONS]:
         return ALL_REGIONS
-    known = known_regions()
+    known = names.known_regions()
     for name in value:
         if name not in known:
             hint = ", ".join(r for r in sorted(known) if r.split("-")[0] == name.split("-")[0])[:120]
@@ -111,7 +106,7 @@ def _regions(value, where: str):
 
 def _account_id(value, where: str) -> str:
     text = str(value)
-    if not _ACCOUNT_ID.match(text):
+    if not names.is_account_id(text):
         raise UsageError(f"{where}: {value!r} is not a 12-digit AWS account id; quote it, e.g. \"123456789012\"")
     return text
 
@@ -124,9 +119,9 @@ def _account_ids(value, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_account_id(v, where) for v in value))
 
 
-def _name(pattern: re.Pattern, what: str):
+def _name(is_valid, what: str):
     def validate(value, where: str) -> str:
-        if not isinstance(value, str) or not pattern.match(value):
+        if not is_valid(value):
             raise UsageError(f"{where}: {value!r} is not a valid {what}")
         return value
     return validate
@@ -153,21 +148,13 @@ def _text(value, where: str) -> str:
 _VALIDATORS = {
     "regions": _regions,
     "security_account_id": _account_id,
-    "responder_role_name": _name(_ROLE_NAME, "IAM role name"),
-    "quarantine_group_name": _name(_GROUP_NAME, "security group name"),
+    "responder_role_name": _name(names.is_role_name, "IAM role name"),
+    "quarantine_group_name": _name(names.is_security_group_name, "security group name"),
     "min_log_retention_days": _days,
     "org": _flag,
     "accounts": _account_ids,
     "exclude_accounts": _account_ids,
-    "role_name": _name(_ROLE_NAME, "IAM role name"),
+    "role_name": _name(names.is_role_name, "IAM role name"),
     "external_id": _text,
 }
 
-
-@cache
-def known_regions() -> frozenset[str]:
-    session = boto3.session.Session()
-    regions = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("ec2", partition_name=partition))
-    return frozenset(regions)

@@ -17,16 +17,14 @@ from irready.audit.checks import CHECKS_BY_ID
 from irready.audit.errors import UsageError
 from irready.audit.model import Severity
 from irready.audit.report.html import STYLE
+from irready.policies import names
 from irready.policies.gate import CheckovError, CheckResult, run_checkov
 from tabulate import tabulate
 
 # checkov check -> the audit check it answers before deploy. Not CKV2_AWS_3 (GuardDuty): it wants each
 # detector tied to an organization configuration, which only the delegated administrator's is.
 READINESS_CHECKS = {
-    "IRREADY_AWS_1": "cloudtrail.s3_data_events",
-    "IRREADY_AWS_2": "ir.quarantine_security_group",
-    "IRREADY_AWS_3": "cloudtrail.bucket_retention",
-    "IRREADY_AWS_4": "ir.responder_role",
+    **names.CHECKOV_CHECKS,
     "CKV_AWS_67": "cloudtrail.multi_region_logging",
     "CKV_AWS_36": "cloudtrail.log_file_validation",
     "CKV_AWS_35": "cloudtrail.kms_encryption",

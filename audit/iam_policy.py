@@ -56,35 +56,3 @@ def allows(documents: Iterable[dict | None], action: str) -> bool:
 def role_allows(policies: list[dict | None], boundary: dict | None, action: str) -> bool:
     """Identity policies allow it and, where the role has a permissions boundary, so does the boundary."""
     return allows(policies, action) and (boundary is None or allows([boundary], action))
-
-
-def trusted_principals(trust_policy: dict | None) -> list[tuple[str, dict]]:
-    """(principal, condition) for every principal an Allow statement lets call sts:AssumeRole."""
-    found = []
-    for statement in statements(trust_policy):
-        if statement.get("Effect") != "Allow" or not _statement_matches(statement, "sts:AssumeRole"):
-            continue
-        principal = statement.get("Principal")
-        principals = ["*"] if principal == "*" else _as_list((principal or {}).get("AWS"))
-        found.extend((str(p), statement.get("Condition") or {}) for p in principals)
-    return found
-
-
-def principal_account(principal: str) -> str | None:
-    """The account id of an AWS principal: ``123456789012``, ``arn:aws:iam::123456789012:root``, ..."""
-    if principal.isdigit():
-        return principal
-    parts = principal.split(":")
-    if len(parts) >= 5 and parts[0] == "arn" and parts[4].isdigit():
-        return parts[4]
-    return None
-
-
-_ACCOUNT_CONDITION_KEYS = {"aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths",
-                           "aws:sourceaccount", "sts:externalid"}
-
-
-def restricts_caller(condition: dict) -> bool:
-    """Whether a condition narrows who may assume the role (for a ``*`` principal)."""
-    return any(key.lower() in _ACCOUNT_CONDITION_KEYS for operator in condition.values()
-               if isinstance(operator, dict) for key in operator)

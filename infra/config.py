@@ -12,12 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from irready.audit.config import known_regions  # one list of valid regions for both halves
+from irready.policies import names
 
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,}$")
-_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 
 
 class StackConfigError(ValueError):
@@ -55,13 +53,13 @@ class StackConfig:
     revoke_sessions_before: str
     deny_except_actions: tuple[str, ...] = ("sts:GetCallerIdentity",)
     member_role_name: str = "OrganizationAccountAccessRole"
-    quarantine_group_name: str = "irready-quarantine"
+    quarantine_group_name: str = names.QUARANTINE_GROUP_NAME
     responder_external_id: str | None = None
     create_security_account: NewAccount | None = None  # create it in the organization
-    log_retention_days: int = 365  # flow logs and DNS query logs
+    log_retention_days: int = names.MIN_LOG_RETENTION_DAYS  # flow logs and DNS query logs
     findings_min_severity: float = 7.0
     run_instances_allowed: tuple[str, ...] = ()  # principal ARNs that may launch instances without an alert
-    trail_retention_days: int = 365  # at least the audit's min_log_retention_days
+    trail_retention_days: int = names.MIN_LOG_RETENTION_DAYS  # at least the audit's min_log_retention_days
     trail_object_lock: bool = False
     s3_data_events: str | tuple[str, ...] = "all"  # "all", "none", or bucket ARNs
     lambda_data_events: str | tuple[str, ...] = "all"  # "all", "none", or function ARNs
@@ -113,15 +111,17 @@ def load(get: Callable[[str], object]) -> StackConfig:
                                      "irready:denyExceptActions"),
         member_role_name=_name(_given(get, "memberRoleName", "OrganizationAccountAccessRole"),
                                "irready:memberRoleName"),
-        quarantine_group_name=_text(_given(get, "quarantineGroupName", "irready-quarantine"),
-                                    "irready:quarantineGroupName"),
+        quarantine_group_name=_group_name(_given(get, "quarantineGroupName", StackConfig.quarantine_group_name),
+                                          "irready:quarantineGroupName"),
         responder_external_id=_text(get("responderExternalId"), "irready:responderExternalId")
         if get("responderExternalId") is not None else None,
-        log_retention_days=_retention(_given(get, "logRetentionDays", 365), "irready:logRetentionDays"),
+        log_retention_days=_retention(_given(get, "logRetentionDays", StackConfig.log_retention_days),
+                                      "irready:logRetentionDays"),
         findings_min_severity=_severity(_given(get, "findingsMinSeverity", 7), "irready:findingsMinSeverity"),
         run_instances_allowed=_arns(_given(get, "runInstancesAllowedPrincipals", []),
                                     "irready:runInstancesAllowedPrincipals"),
-        trail_retention_days=_days(_given(get, "trailRetentionDays", 365), "irready:trailRetentionDays"),
+        trail_retention_days=_days(_given(get, "trailRetentionDays", StackConfig.trail_retention_days),
+                                   "irready:trailRetentionDays"),
         trail_object_lock=_flag(_given(get, "trailObjectLock", False), "irready:trailObjectLock"),
         security_hub=_flag(_given(get, "securityHub", False), "irready:securityHub"),
         **_data_events(_given(get, "dataEvents", {}), "irready:dataEvents"),
@@ -177,7 +177,7 @@ def _new_account(value, where: str) -> NewAccount:
 
 
 def _account_id(value, where: str) -> str:
-    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
+    if not names.is_account_id(value):
         raise StackConfigError(f"{where}: {value!r} is not a 12-digit AWS account id; quote it, e.g. \"123456789012\"")
     return value
 
@@ -186,7 +186,7 @@ def _regions(value, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise StackConfigError(f"{where}: expected a list of regions, e.g. [us-east-1, eu-west-1]")
     for region in value:
-        if region not in known_regions():
+        if region not in names.known_regions():
             raise StackConfigError(f"{where}: unknown region {region!r}; use names like us-east-1")
     return tuple(dict.fromkeys(value))
 
@@ -251,8 +251,8 @@ def _severity(value, where: str) -> float:
 
 
 def _arns(value, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(a, str) and re.match(r"^arn:aws[\w-]*:(iam|sts)::\d{12}:", a)
-                                              for a in value):
+    principal = re.compile(r"^arn:aws[\w-]*:(iam|sts)::[0-9]{12}:")
+    if not isinstance(value, list) or not all(isinstance(a, str) and principal.match(a) for a in value):
         raise StackConfigError(f"{where}: expected principal ARNs like arn:aws:iam::123456789012:role/ci-deployer")
     return tuple(value)
 
@@ -260,7 +260,8 @@ def _arns(value, where: str) -> tuple[str, ...]:
 def _days(value, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise StackConfigError(f"{where}: {value!r} is not a number of days; use a whole number, at least 1 "
-                               "(and at least the audit's min_log_retention_days, 365 by default)")
+                               f"(and at least the audit's min_log_retention_days, {names.MIN_LOG_RETENTION_DAYS} "
+                               "by default)")
     return value
 
 
@@ -271,7 +272,7 @@ def _flag(value, where: str) -> bool:
 
 
 _ARN_OF = {"s3": re.compile(r"^arn:aws[\w-]*:s3:::[a-z0-9.\-]{3,63}$"),
-           "lambda": re.compile(r"^arn:aws[\w-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$")}
+           "lambda": re.compile(r"^arn:aws[\w-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[\w-]+$")}
 
 
 def _data_events(value, where: str) -> dict:
@@ -293,8 +294,15 @@ def _data_events(value, where: str) -> dict:
 
 
 def _name(value, where: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not names.is_role_name(value):
         raise StackConfigError(f"{where}: {value!r} is not a valid IAM role name")
+    return value
+
+
+def _group_name(value, where: str) -> str:
+    if not names.is_security_group_name(value):
+        raise StackConfigError(f"{where}: {value!r} is not a valid security group name (1 to 255 of a-z, A-Z, 0-9, "
+                               "spaces and ._-:/()#,@[]+=&;{}!$*; not sg-...)")
     return value
 
 

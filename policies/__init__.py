@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from . import names
+
 _HERE = Path(__file__).parent
 
 
@@ -37,16 +39,16 @@ class ContainmentPolicy:
 
 
 DENY_ALL = ContainmentPolicy(
-    "irready-deny-all", "iam/deny_all.json",
+    names.NAME_PREFIX + "deny-all", "iam/deny_all.json",
     "Deny every action. Attach to a compromised user or role to stop it outright.")
 DENY_EXCEPT = ContainmentPolicy(
-    "irready-deny-except", "iam/deny_except.json",
+    names.NAME_PREFIX + "deny-except", "iam/deny_except.json",
     "Deny every action but an allow-list, for when denying all would break production.")
 DENY_UNLESS_TRUSTED_IP = ContainmentPolicy(
-    "irready-deny-unless-trusted-ip", "iam/deny_unless_trusted_ip.json",
+    names.NAME_PREFIX + "deny-unless-trusted-ip", "iam/deny_unless_trusted_ip.json",
     "Deny calls from outside the trusted CIDRs, except calls AWS services make on the principal's behalf.")
 REVOKE_OLDER_SESSIONS = ContainmentPolicy(
-    "irready-revoke-older-sessions", "iam/revoke_older_sessions.json",
+    names.NAME_PREFIX + "revoke-older-sessions", "iam/revoke_older_sessions.json",
     "Deny temporary credentials issued before a cutoff. Does not stop long-term access keys: disable those.")
 
 CONTAINMENT_POLICIES = (DENY_ALL, DENY_EXCEPT, DENY_UNLESS_TRUSTED_IP, REVOKE_OLDER_SESSIONS)
@@ -105,8 +107,8 @@ def audit_read_policy() -> dict:
 # --- The responder role -------------------------------------------------------------------------------
 
 def responder_trust_policy(security_account_id: str, external_id: str | None = None) -> dict:
-    """Who may assume IncidentResponder: principals of the security account, with MFA, or with the
-    ExternalId when responders come through automation that cannot do MFA."""
+    """Who may assume the responder role (``names.RESPONDER_ROLE_NAME``): principals of the security
+    account, with MFA, or with the ExternalId when responders come through automation that cannot do MFA."""
     doc = load("iam/responder_trust.json")
     statement = doc["Statement"][0]
     statement["Principal"]["AWS"] = f"arn:aws:iam::{security_account_id}:root"
@@ -116,7 +118,7 @@ def responder_trust_policy(security_account_id: str, external_id: str | None = N
 
 
 def responder_permissions() -> dict:
-    """The containment permissions of the IncidentResponder role, as deployed."""
+    """The containment permissions of the responder role, as deployed."""
     return load("iam/responder.json")
 
 

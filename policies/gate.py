@@ -15,8 +15,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from irready.policies import names
+
 CUSTOM_CHECKS = Path(__file__).parent / "checkov"
-CUSTOM_CHECK_IDS = ("IRREADY_AWS_1", "IRREADY_AWS_2", "IRREADY_AWS_3", "IRREADY_AWS_4")
+CUSTOM_CHECK_IDS = tuple(names.CHECKOV_CHECKS)
 _CHECKOUT_CHECKOV = Path(__file__).parents[1] / ".checkov-venv" / "bin" / "checkov"  # what `make` installs
 
 
@@ -59,7 +61,7 @@ BASELINE_SKIPS = (
          "a responder moves a compromised instance into them"),
     Skip("CKV_AWS_286", _RESPONDER_PERMISSIONS, "containment is privileged by nature: the responder must change "
          "security groups, IAM and bucket policies on any resource; the role is assumable only from the security "
-         "account with MFA or an ExternalId (IRREADY_AWS_4, ir.responder_role)"),
+         f"account with MFA or an ExternalId ({names.RESPONDER_TRUST_CHECK}, ir.responder_role)"),
     Skip("CKV_AWS_287", _RESPONDER_PERMISSIONS, "as CKV_AWS_286 (responder permissions: disabling keys and revoking "
          "sessions touch credentials)"),
     Skip("CKV_AWS_289", _RESPONDER_PERMISSIONS, "as CKV_AWS_286 (responder permissions: attaching deny policies is "

@@ -1,17 +1,20 @@
 """Readiness rules both halves apply: the audit to what AWS reports, the checkov checks in
-policies/checkov to what Terraform or CloudFormation declares. Plain functions over the AWS API's
-shapes (PascalCase, as DescribeTrails and GetBucketLifecycleConfiguration return them); standard
-library only, so checkov's own virtualenv can import them.
+policies/checkov to what Terraform or CloudFormation declares. One function per rule, so a gap reads
+the same before and after deploy (tests/policies/test_shared_rules.py runs one table of inputs
+through both). Plain functions over the AWS API's shapes (PascalCase, as DescribeTrails,
+GetBucketLifecycleConfiguration, GetBucketVersioning and DescribeSecurityGroups return them);
+standard library only, so checkov's own virtualenv can load them (policies/checkov/_irready.py).
 """
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
+from .names import is_account_id
+
 S3_OBJECT = "AWS::S3::Object"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 READ, WRITE = "read", "write"
-CLOUDTRAIL_PREFIX = "AWSLogs/"  # where CloudTrail writes under a bucket's (optional) key prefix
-# Intrusions are found months late; logs must outlive that (CIS, AWS guidance: at least a year).
-MIN_LOG_RETENTION_DAYS = 365
 
 
 def recorded_modes(selectors: dict, category: str, resource_type: str | None = None) -> set[str]:
@@ -54,6 +57,37 @@ def data_event_scope(selectors: dict, resource_type: str) -> str:
     return f"{len(values)} scoped resource(s)"
 
 
+# --- data events: who read the objects, what ran the function ---------------------------------------------
+
+def s3_object_events(selectors: dict) -> str | None:
+    """How S3 object-level reads and writes are recorded (``"S3 object-level read and write events, all
+    resources"``), or None if either is not. ``selectors``: ``{"basic": [EventSelectors],
+    "advanced": [AdvancedEventSelectors]}`` as GetEventSelectors returns them."""
+    if recorded_modes(selectors, "Data", S3_OBJECT) >= {READ, WRITE}:
+        return f"S3 object-level read and write events, {data_event_scope(selectors, S3_OBJECT)}"
+    return None
+
+
+def lambda_invoke_events(selectors: dict) -> str | None:
+    """How Lambda Invoke is recorded, or None. Invoke is a write-type data event: a read-only selector
+    does not record it."""
+    if WRITE in recorded_modes(selectors, "Data", LAMBDA_FUNCTION):
+        return f"Lambda invoke events, {data_event_scope(selectors, LAMBDA_FUNCTION)}"
+    return None
+
+
+S3_OBJECT_EVENTS_MISSING = "records no S3 object-level read and write data events"
+LAMBDA_INVOKE_EVENTS_MISSING = "records no Lambda invoke data events"
+
+
+def data_event_gaps(selectors: dict) -> list[str]:
+    """What a trail's selectors leave out of the data events responders need (empty: nothing)."""
+    return ([S3_OBJECT_EVENTS_MISSING] if s3_object_events(selectors) is None else []) + \
+           ([LAMBDA_INVOKE_EVENTS_MISSING] if lambda_invoke_events(selectors) is None else [])
+
+
+# --- the trail bucket: versioned, and no lifecycle rule deletes logs early ---------------------------------
+
 def _rule_applies(rule: dict, log_prefixes: list[str]) -> bool:
     if rule.get("Status") != "Enabled":
         return False
@@ -65,6 +99,8 @@ def _rule_applies(rule: dict, log_prefixes: list[str]) -> bool:
 
 
 def retention_problems(rules: list[dict], log_prefixes: list[str], min_days: int) -> list[str]:
+    """The lifecycle rules (GetBucketLifecycleConfiguration's ``Rules``) that delete log files under
+    any of ``log_prefixes``, or their noncurrent versions, sooner than ``min_days`` days."""
     problems = []
     for rule in rules:
         if not _rule_applies(rule, log_prefixes):
@@ -82,6 +118,47 @@ def retention_problems(rules: list[dict], log_prefixes: list[str], min_days: int
     return problems
 
 
+def trail_bucket_problems(versioning: str | None, rules: list[dict], log_prefixes: list[str],
+                          min_days: int) -> list[str]:
+    """Why a trail bucket may lose logs: not versioned (``versioning`` is GetBucketVersioning's
+    Status, ``Enabled`` or ``Suspended``, None for never enabled; a bucket with Object Lock is always
+    ``Enabled``), or a lifecycle rule deleting logs or their old versions before ``min_days``.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+    """
+    problems = []
+    if versioning != "Enabled":
+        problems.append(f"versioning is {versioning or 'not enabled'}: a deleted or overwritten log is gone")
+    return problems + retention_problems(rules, log_prefixes, min_days)
+
+
+# --- the quarantine security group: no traffic in or out -------------------------------------------------
+
+LOOPBACK = "127.0.0.1/32"
+
+
+def reaches_nothing(rule: dict) -> bool:
+    """An egress rule (IpPermissions shape) to 127.0.0.1/32 only. Traffic to the loopback address never
+    leaves the instance, so the rule allows nothing; CloudFormation needs one to drop the allow-all
+    egress rule AWS adds to a new group.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html
+    """
+    return ([r.get("CidrIp") for r in rule.get("IpRanges") or []] == [LOOPBACK]
+            and not rule.get("Ipv6Ranges") and not rule.get("UserIdGroupPairs") and not rule.get("PrefixListIds"))
+
+
+def quarantine_group_problems(ingress: list[dict], egress: list[dict]) -> list[str]:
+    """Why a quarantine group lets traffic through: any inbound rule, or an outbound rule that reaches
+    anything. Rules in DescribeSecurityGroups' IpPermissions / IpPermissionsEgress shape."""
+    problems = []
+    if ingress:
+        problems.append(f"{len(ingress)} inbound rule(s)")
+    open_egress = [rule for rule in egress if not reaches_nothing(rule)]
+    if open_egress:
+        problems.append(f"{len(open_egress)} outbound rule(s)")
+    return problems
+
+
 # --- the responder role's trust ------------------------------------------------------------------------------
 
 def _as_list(value) -> list:
@@ -89,28 +166,104 @@ def _as_list(value) -> list:
 
 
 def _account_of(principal: str) -> str:
-    """The account of an AWS principal: an ARN's account field, or a bare account id."""
+    """The account of an AWS principal: an ARN's account field, or a bare account id; the principal
+    itself when it has neither (a wildcard ARN, a canonical user id)."""
     parts = principal.split(":")
-    return parts[4] if principal.startswith("arn:") and len(parts) > 5 else principal
+    return parts[4] if principal.startswith("arn:") and len(parts) > 5 and parts[4] else principal
 
 
-def responder_trust_problems(trust_policy: dict) -> list[str]:
-    """A responder role must be assumable from one account only (the security account): never from
-    anyone (``*``), and not from several accounts, each a way in to contain, or to sabotage, evidence."""
+_ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity")
+
+
+def _lets_assume(statement: dict) -> bool:
+    """Whether a statement's Action (or NotAction) covers one of the AssumeRole actions."""
+    if "NotAction" in statement:
+        excluded = [str(a).lower() for a in _as_list(statement["NotAction"])]
+        return any(not any(fnmatchcase(action, pattern) for pattern in excluded) for action in _ASSUME_ACTIONS)
+    patterns = [str(a).lower() for a in _as_list(statement.get("Action", []))]
+    return any(fnmatchcase(action, pattern) for pattern in patterns for action in _ASSUME_ACTIONS)
+
+
+_EQUALS = ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike")
+_WILDCARDS = ("*", "?")
+
+
+def _narrowed_accounts(condition: dict) -> tuple[set[str] | None, str | None]:
+    """What a condition leaves of Principal ``*``: (the accounts it allows, None), or (None, why it still
+    lets in principals of accounts nobody chose).
+
+    Read: ``aws:PrincipalAccount`` and ``aws:PrincipalArn`` compared with StringEquals / StringLike /
+    ArnEquals / ArnLike (also ...IfExists: both keys are always present for AWS principals) to values
+    without wildcards in the account. ``aws:PrincipalOrgID`` and ``aws:PrincipalOrgPaths`` allow every
+    account of an organization; any other key (``sts:ExternalId``, ``aws:SourceIp``...) narrows no
+    account at all.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalaccount
+    """
+    found: set[str] | None = None
+    organization = None
+    for operator, block in (condition or {}).items():
+        if not isinstance(block, dict):
+            continue
+        base = operator.removesuffix("IfExists")
+        for key, values in block.items():
+            key = key.lower()
+            if key in ("aws:principalorgid", "aws:principalorgpaths") and base in _EQUALS:
+                organization = f"any principal of organization {', '.join(map(str, _as_list(values)))}"
+            if key not in ("aws:principalaccount", "aws:principalarn") or base not in _EQUALS:
+                continue
+            accounts = {str(v) if key == "aws:principalaccount" else _account_of(str(v)) for v in _as_list(values)}
+            if any(w in a for a in accounts for w in _WILDCARDS):
+                continue  # a wildcard account narrows nothing
+            found = accounts if found is None else found & accounts  # every condition must hold
+    if found is not None:
+        return found, None
+    return None, organization or "any AWS principal may assume it"
+
+
+def responder_trust_problems(trust_policy: dict, security_account_id: str | None = None) -> list[str]:
+    """Why a responder role's trust policy lets in more than the security account: a responder role
+    must be assumable from one account only (``security_account_id`` when known), never from anyone
+    (``*``), an organization, several accounts, a service or a federated identity: each is a way in to
+    contain, or to sabotage, evidence.
+
+    ``trust_policy`` is the role's AssumeRolePolicyDocument (decoded). Allow statements are read;
+    Principal ``*`` is narrowed by its ``aws:PrincipalAccount`` / ``aws:PrincipalArn`` conditions
+    (see ``_narrowed_accounts``); a NotPrincipal in an Allow admits everyone else.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+    """
     accounts, problems = set(), []
-    for statement in _as_list(trust_policy.get("Statement", [])):
-        if statement.get("Effect") != "Allow":
+    for statement in _as_list(trust_policy.get("Statement", []) if isinstance(trust_policy, dict) else []):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        if not _lets_assume(statement):
+            continue
+        if "NotPrincipal" in statement:
+            problems.append("an Allow with NotPrincipal lets every other principal assume it")
             continue
         principal = statement.get("Principal", {})
-        aws = principal if principal == "*" else principal.get("AWS", []) if isinstance(principal, dict) else []
-        for value in _as_list(aws):
-            if value == "*":
-                problems.append("any AWS principal may assume it")
-            elif isinstance(value, str):
-                accounts.add(_account_of(value))
+        principals = {"AWS": principal} if principal == "*" else principal if isinstance(principal, dict) else {}
+        for kind, values in principals.items():
+            if kind != "AWS":
+                problems.append(f"{kind} principal(s) {', '.join(map(str, _as_list(values)))} may assume it; "
+                                "a responder role trusts people of the security account only")
+                continue
+            for value in _as_list(values):
+                if value == "*":
+                    narrowed, why = _narrowed_accounts(statement.get("Condition"))
+                    if narrowed is None:
+                        problems.append(why)
+                    accounts |= narrowed or set()
+                elif isinstance(value, str):
+                    accounts.add(_account_of(value))
+    problems = list(dict.fromkeys(problems))
     if len(accounts) > 1:
         problems.append(f"principals of {len(accounts)} accounts may assume it ({', '.join(sorted(accounts))}); "
                         "trust only the security account")
-    if not accounts and not problems:
+    elif accounts and security_account_id and accounts != {security_account_id}:
+        problems.append(f"it is not assumable from the security account {security_account_id} "
+                        f"(it trusts {next(iter(accounts))})")
+    elif not accounts and not problems:
         problems.append("no account may assume it; trust the security account")
+    elif accounts and not all(is_account_id(a) for a in accounts):
+        problems.append(f"it trusts {next(iter(accounts))}, not an account; trust the security account")
     return problems

@@ -7,15 +7,9 @@ from collections.abc import Callable, Iterator
 from irready.audit.context import AccountContext
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
 from irready.audit.snapshot import Unavailable, is_unavailable, require
-from irready.policies.readiness import (
-    LAMBDA_FUNCTION,
-    READ,
-    S3_OBJECT,
-    WRITE,
-    data_event_scope,
-    recorded_modes,
-    retention_problems,
-)
+from irready.policies import readiness
+from irready.policies.names import cloudtrail_log_prefix
+from irready.policies.readiness import READ, WRITE, recorded_modes
 
 # --- reading trails --------------------------------------------------------------------------------------
 
@@ -93,18 +87,11 @@ def _records_management_rw(trail: dict) -> str | None:
 
 
 def _records_s3_data(trail: dict) -> str | None:
-    selectors = _selectors(trail)
-    if recorded_modes(selectors, "Data", S3_OBJECT) >= {READ, WRITE}:
-        return f"S3 object-level read and write events, {data_event_scope(selectors, S3_OBJECT)}"
-    return None
+    return readiness.s3_object_events(_selectors(trail))
 
 
 def _records_lambda_invoke(trail: dict) -> str | None:
-    selectors = _selectors(trail)
-    # Invoke is a write-type data event: a read-only selector does not record it.
-    if WRITE in recorded_modes(selectors, "Data", LAMBDA_FUNCTION):
-        return f"Lambda invoke events, {data_event_scope(selectors, LAMBDA_FUNCTION)}"
-    return None
+    return readiness.lambda_invoke_events(_selectors(trail))
 
 
 def _delivers_to_cloudwatch(trail: dict) -> str | None:
@@ -163,7 +150,7 @@ def _trail_buckets(ctx: AccountContext) -> Iterator[tuple[str, str, list[str] | 
             yield "", "", None, gap
             continue
         if trail.get("S3BucketName"):
-            prefix = f"{trail['S3KeyPrefix']}/AWSLogs/" if trail.get("S3KeyPrefix") else "AWSLogs/"
+            prefix = cloudtrail_log_prefix(trail.get("S3KeyPrefix"))
             _, prefixes = buckets.setdefault(trail["S3BucketName"], (trail.get("HomeRegion", GLOBAL), []))
             prefixes.append(prefix)
     for name, (region, prefixes) in sorted(buckets.items()):
@@ -183,9 +170,7 @@ def _bucket_retention(ctx: AccountContext) -> Iterator[Result]:
         except Unavailable as exc:
             yield Result.unknown(region, name, exc.reason)
             continue
-        problems = retention_problems(rules, prefixes, minimum)
-        if versioning != "Enabled":
-            problems.insert(0, f"versioning is {versioning}: a deleted or overwritten log is gone")
+        problems = readiness.trail_bucket_problems(versioning, rules, prefixes, minimum)
         if problems:
             yield Result.failed(region, name, "; ".join(problems))
         else:

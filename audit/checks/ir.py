@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 from irready.audit.checks._iam_docs import role_documents
 from irready.audit.context import AccountContext
-from irready.audit.iam_policy import principal_account, restricts_caller, role_allows, statements, trusted_principals
+from irready.audit.iam_policy import role_allows, statements
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
 from irready.audit.snapshot import require
+from irready.policies.readiness import quarantine_group_problems, responder_trust_problems
 
 from irready import policies
 
@@ -19,19 +20,6 @@ def missing_capabilities(documents: list[dict], boundary: dict | None) -> list[s
     return [capability.name for capability in policies.RESPONDER_CAPABILITIES
             if not any(all(role_allows(documents, boundary, action) for action in actions)
                        for actions in capability.any_of)]
-
-
-def trust_problems(trust_policy: dict | None, security_account: str) -> list[str]:
-    problems = []
-    principals = trusted_principals(trust_policy)
-    if any(p == "*" and not restricts_caller(c) for p, c in principals):
-        problems.append("its trust policy lets any AWS principal assume it")
-    from_security = any(principal_account(p) == security_account
-                        or (p == "*" and restricts_caller(c) and security_account in json.dumps(c))
-                        for p, c in principals)
-    if not from_security:
-        problems.append(f"it is not assumable from the security account {security_account}")
-    return problems
 
 
 def _responder_role(ctx: AccountContext) -> Iterator[Result]:
@@ -46,7 +34,8 @@ def _responder_role(ctx: AccountContext) -> Iterator[Result]:
                              "assume the responder role")
         return
     documents, boundary = role_documents(iam, role)
-    problems = trust_problems(role["trust_policy"], ctx.config.security_account_id)
+    problems = [f"its trust policy: {p}" for p in
+                responder_trust_problems(role["trust_policy"] or {}, ctx.config.security_account_id)]
     missing = missing_capabilities(documents, boundary)
     if missing:
         problems.append("it cannot " + ", ".join(missing))
@@ -68,11 +57,11 @@ def _quarantine_group(ctx: AccountContext) -> Iterator[Result]:
             group = by_vpc.get(vpc["vpc_id"])
             if group is None:
                 yield Result.failed(region, vpc["vpc_id"], f"no security group {group_name} to isolate instances with")
-            elif group["ingress"] or group["egress"]:
-                yield Result.failed(region, group["group_id"], f"{group_name} has {len(group['ingress'])} inbound "
-                                    f"and {len(group['egress'])} outbound rule(s); it must have none")
+            elif problems := quarantine_group_problems(group["ingress"], group["egress"]):
+                yield Result.failed(region, group["group_id"], f"{group_name} has {' and '.join(problems)}; "
+                                    "it must allow no traffic")
             else:
-                yield Result.passed(region, group["group_id"], f"{group_name} in {vpc['vpc_id']} has no rules")
+                yield Result.passed(region, group["group_id"], f"{group_name} in {vpc['vpc_id']} allows no traffic")
     return ctx.per_region("ec2", judge)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-from irready.infra.components.ir_roles import RESPONDER_ROLE
+from irready.policies import names
 
 from irready import policies
 
@@ -45,9 +45,9 @@ class ContainmentPolicies(pulumi.ComponentResource):
         outputs = {policy_name: policy.arn for policy_name, policy in self.policies.items()}
         if args.organization_quarantine_scp:
             self.quarantine_scp = aws.organizations.Policy(
-                f"{name}-quarantine-scp", name="irready-quarantine-account", type="SERVICE_CONTROL_POLICY",
+                f"{name}-quarantine-scp", name=f"{names.NAME_PREFIX}quarantine-account", type="SERVICE_CONTROL_POLICY",
                 description="Attach to a compromised member account: denies everyone but IncidentResponder",
-                content=json.dumps(policies.quarantine_scp([f"arn:aws:iam::*:role/{RESPONDER_ROLE}"])),
+                content=json.dumps(policies.quarantine_scp([f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"])),
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider))
             outputs["quarantine_scp_id"] = self.quarantine_scp.id
         self.register_outputs(outputs)

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.policies import names
 
 from irready import policies
 
-RESPONDER_ROLE = "IncidentResponder"
-AUDIT_ROLE = "irready-audit"
 READ_ONLY_MANAGED = ("arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")
 
 
@@ -29,7 +28,7 @@ class IncidentResponseRoles(pulumi.ComponentResource):
         super().__init__("irready:index:IncidentResponseRoles", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.responder = aws.iam.Role(
-            f"{name}-responder", name=RESPONDER_ROLE, max_session_duration=args.max_session_seconds,
+            f"{name}-responder", name=names.RESPONDER_ROLE_NAME, max_session_duration=args.max_session_seconds,
             assume_role_policy=pulumi.Output.from_input(args.security_account_id).apply(
                 lambda security: json.dumps(policies.responder_trust_policy(security, args.responder_external_id))),
             description="Contain incidents: isolate, snapshot, disable keys, attach deny policies, lock buckets",
@@ -40,12 +39,12 @@ class IncidentResponseRoles(pulumi.ComponentResource):
         audit_trust = pulumi.Output.from_input(args.security_account_id).apply(lambda security: json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                     "Principal": {"AWS": f"arn:aws:iam::{security}:root"}}]}))
-        self.audit = aws.iam.Role(f"{name}-audit", name=AUDIT_ROLE, max_session_duration=args.max_session_seconds,
-                                  assume_role_policy=audit_trust,
+        self.audit = aws.iam.Role(f"{name}-audit", name=names.AUDIT_ROLE_NAME,
+                                  max_session_duration=args.max_session_seconds, assume_role_policy=audit_trust,
                                   description="Read-only: investigators and `irready audit`", opts=child)
         # The exact reads the audit makes (the list its tests hold it to), plus AWS's read-only
         # policies for human investigators.
-        aws.iam.RolePolicy(f"{name}-audit-reads", role=self.audit.id, name="irready-audit-reads",
+        aws.iam.RolePolicy(f"{name}-audit-reads", role=self.audit.id, name=f"{names.AUDIT_ROLE_NAME}-reads",
                            policy=json.dumps(policies.audit_read_policy()), opts=child)
         for arn in READ_ONLY_MANAGED:
             aws.iam.RolePolicyAttachment(f"{name}-audit-{arn.rsplit('/', 1)[-1]}", role=self.audit.name,

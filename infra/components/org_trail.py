@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.policies import names
 
 TRAIL_NAME = "irready-organization-trail"
 ALL, NONE = "all", "none"
@@ -74,7 +75,7 @@ class OrganizationTrail(pulumi.ComponentResource):
         # Logs, and the versions an attacker's overwrite or delete leaves behind, live at least this long.
         aws.s3.BucketLifecycleConfiguration(f"{name}-retention", bucket=self.bucket.id, region=region, opts=child,
                                             rules=[{"id": "keep-then-expire", "status": "Enabled",
-                                                    "filter": {"prefix": "AWSLogs/"},
+                                                    "filter": {"prefix": names.CLOUDTRAIL_PREFIX},
                                                     "expiration": {"days": args.retention_days},
                                                     "noncurrent_version_expiration": {
                                                         "noncurrent_days": args.retention_days}},
@@ -135,8 +136,8 @@ class OrganizationTrail(pulumi.ComponentResource):
 
     @staticmethod
     def _bucket_policy(bucket_arn: str, args: OrganizationTrailArgs, trail_arn: str) -> dict:
-        writes = [f"{bucket_arn}/AWSLogs/{args.management_account_id}/*",
-                  f"{bucket_arn}/AWSLogs/{args.organization_id}/*"]
+        writes = [f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.management_account_id}/*",
+                  f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.organization_id}/*"]
         return {"Version": "2012-10-17", "Statement": [
             {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
              "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.policies import names
 
-ISOLATION_GROUP = "irready-isolation"
 _EVERYTHING = {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"],
                "ipv6_cidr_blocks": ["::/0"], "description": "isolation step 1 only: makes tracked flows untracked"}
 
@@ -23,7 +23,7 @@ _EVERYTHING = {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["
 class QuarantineSecurityGroupsArgs:
     provider: aws.Provider
     vpcs: dict[str, tuple[str, ...]]  # region -> VPC ids
-    group_name: str = "irready-quarantine"
+    group_name: str = names.QUARANTINE_GROUP_NAME
 
 
 class QuarantineSecurityGroups(pulumi.ComponentResource):
@@ -39,7 +39,7 @@ class QuarantineSecurityGroups(pulumi.ComponentResource):
                     description="irready quarantine: no traffic in or out", ingress=[], egress=[],
                     revoke_rules_on_delete=True, opts=child)
                 self.isolation[vpc_id] = aws.ec2.SecurityGroup(
-                    f"{name}-{vpc_id}-isolation", name=ISOLATION_GROUP, vpc_id=vpc_id, region=region,
+                    f"{name}-{vpc_id}-isolation", name=names.ISOLATION_GROUP_NAME, vpc_id=vpc_id, region=region,
                     description="irready isolation, step 1: all traffic, so tracked flows become untracked",
                     ingress=[aws.ec2.SecurityGroupIngressArgs(**_EVERYTHING)],
                     egress=[aws.ec2.SecurityGroupEgressArgs(**_EVERYTHING)], opts=child)

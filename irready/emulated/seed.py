@@ -15,6 +15,7 @@ from functools import cached_property
 from irready import policies
 from irready.audit.aws import single_host_endpoint
 from irready.emulated.emulator import EmulatedAWS
+from irready.policies import names
 
 _EMULATOR_IMAGE = "ami-12c6146b"  # one of the images moto ships; looking one up costs seconds
 _TRUST_EC2 = {"Version": "2012-10-17", "Statement": [
@@ -84,12 +85,12 @@ class Seeder:
     def managed_policy(self, name: str, document: dict) -> str:
         return self.client("iam").create_policy(PolicyName=name, PolicyDocument=json.dumps(document))["Policy"]["Arn"]
 
-    def responder_role(self, security_account: str, name: str = "IncidentResponder",
+    def responder_role(self, security_account: str, name: str = names.RESPONDER_ROLE_NAME,
                        permissions: dict | None = None, trust: dict | None = None) -> str:
         trust = trust or trust_account(security_account, {"Bool": {"aws:MultiFactorAuthPresent": "true"}})
         return self.role(name, trust, inline=permissions or policies.responder_permissions())
 
-    def audit_role(self, security_account: str, name: str = "irready-audit") -> str:
+    def audit_role(self, security_account: str, name: str = names.AUDIT_ROLE_NAME) -> str:
         return self.role(name, trust_account(security_account))
 
     def containment_policies(self, skip: tuple[str, ...] = ()) -> None:
@@ -173,7 +174,7 @@ class Seeder:
             ResourceIds=vpc_ids or self.vpc_ids(region), ResourceType="VPC", TrafficType=traffic_type,
             LogDestinationType="cloud-watch-logs", LogGroupName=group, DeliverLogsPermissionArn=role)
 
-    def quarantine_group(self, region: str, name: str = "irready-quarantine",
+    def quarantine_group(self, region: str, name: str = names.QUARANTINE_GROUP_NAME,
                          keep_default_egress: bool = False) -> None:
         ec2 = self.client("ec2", region)
         for vpc_id in self.vpc_ids(region):

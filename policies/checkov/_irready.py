@@ -4,20 +4,27 @@ CloudFormation's line markers (``__startline__``); both are undone here."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
+import sys
+import types
 from pathlib import Path
 
-# checkov imports this directory's files by path, in its own virtualenv; the rules are in the file next
-# to this directory, policies/readiness.py (standard library only). Loaded by path, so nothing of
-# irready's environment shadows checkov's pinned packages.
-_spec = importlib.util.spec_from_file_location("irready_readiness", Path(__file__).resolve().parents[1] /
-                                               "readiness.py")
-readiness = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(readiness)
+# checkov imports this directory's files by path, in its own virtualenv. The rules and names are in
+# policies/readiness.py and policies/names.py (standard library only), loaded here as modules of a
+# private package over the policies/ folder: nothing of irready's environment joins checkov's sys.path,
+# policies/__init__.py is not run, and readiness.py's relative import of names.py resolves.
+_PACKAGE = "_irready_policies"
+if _PACKAGE not in sys.modules:
+    _package = types.ModuleType(_PACKAGE)
+    _package.__path__ = [str(Path(__file__).resolve().parents[1])]
+    sys.modules[_PACKAGE] = _package
+names = importlib.import_module(f"{_PACKAGE}.names")
+readiness = importlib.import_module(f"{_PACKAGE}.readiness")
 
-__all__ = ["readiness", "verdict", "one", "blocks", "document", "plain", "tf_selectors", "tf_lifecycle_rules",
-           "cfn_lifecycle_rules", "names_a_trail_bucket", "log_prefixes"]
+__all__ = ["names", "readiness", "verdict", "one", "blocks", "document", "plain", "tf_selectors",
+           "tf_lifecycle_rules", "cfn_lifecycle_rules", "names_a_trail_bucket", "log_prefixes", "graph_resources",
+           "names_bucket", "tf_group_rules", "cfn_group_rules"]
 
 
 def verdict(check, problems: list[str]):
@@ -143,4 +150,65 @@ def names_a_trail_bucket(bucket, rules: list[dict]) -> bool:
 def log_prefixes(rules: list[dict]) -> list[str]:
     """Where CloudTrail's objects are: AWSLogs/, and any rule prefix under a trail's key prefix."""
     prefixes = [rule.get("Filter", {}).get("Prefix", rule.get("Prefix", "")) or "" for rule in rules]
-    return [readiness.CLOUDTRAIL_PREFIX] + [p for p in prefixes if readiness.CLOUDTRAIL_PREFIX in p]
+    return [names.CLOUDTRAIL_PREFIX] + [p for p in prefixes if names.CLOUDTRAIL_PREFIX in p]
+
+
+# --- Terraform: other resources of the same configuration (checkov's graph) --------------------------------
+
+def graph_resources(check, resource_type: str) -> list[tuple[str, dict]]:
+    """(address, conf as a check sees it) of every ``resource_type`` resource in the scanned
+    configuration; empty when checkov gives the check no graph."""
+    graph = getattr(check, "graph", None)
+    if graph is None:
+        return []
+    # rustworkx (checkov's default) holds (index, attributes) payloads; networkx gives them with data=True.
+    nodes = graph.nodes() if type(graph).__name__ == "PyDiGraph" else graph.nodes(data=True)
+    found = []
+    for node in nodes:
+        attributes = node[1] if isinstance(node, tuple) else node
+        if isinstance(attributes, dict) and attributes.get("resource_type") == resource_type \
+                and attributes.get("block_type_") == "resource":
+            config = attributes.get("config_") or {}
+            conf = next(iter(next(iter(config.values()), {}).values()), {}) if config else {}
+            found.append((str(attributes.get("__address__") or attributes.get("block_name_")), conf))
+    return found
+
+
+def names_bucket(reference, address: str, bucket_name) -> bool:
+    """Whether a ``bucket`` argument names the bucket at ``address`` (``aws_s3_bucket.trail.id``,
+    ``${aws_s3_bucket.trail.bucket}``) or called ``bucket_name``."""
+    text = reference if isinstance(reference, str) else json.dumps(reference)
+    return (bool(bucket_name) and one({"v": reference}, "v") == bucket_name) or f"{address}." in text
+
+
+# --- security group rules in DescribeSecurityGroups' IpPermissions shape ------------------------------------
+
+def tf_group_rules(rules: list[dict]) -> list[dict]:
+    """Terraform ingress/egress blocks (or a rule resource) as IpPermissions."""
+    api = []
+    for rule in rules:
+        v4 = _strings(rule.get("cidr_blocks", [])) + _strings(rule.get("cidr_ipv4", []))
+        v6 = _strings(rule.get("ipv6_cidr_blocks", [])) + _strings(rule.get("cidr_ipv6", []))
+        groups = _strings(rule.get("security_groups", [])) + _strings(rule.get("referenced_security_group_id", [])) \
+            + _strings(rule.get("source_security_group_id", [])) + (["self"] if one(rule, "self") is True else [])
+        prefixes = _strings(rule.get("prefix_list_ids", [])) + _strings(rule.get("prefix_list_id", []))
+        api.append({"IpProtocol": str(one(rule, "protocol", one(rule, "ip_protocol", "-1"))),
+                    "IpRanges": [{"CidrIp": c} for c in v4], "Ipv6Ranges": [{"CidrIpv6": c} for c in v6],
+                    "UserIdGroupPairs": [{"GroupId": g} for g in groups],
+                    "PrefixListIds": [{"PrefixListId": p} for p in prefixes]})
+    return api
+
+
+def cfn_group_rules(rules: list[dict]) -> list[dict]:
+    """AWS::EC2::SecurityGroup SecurityGroupIngress/Egress entries as IpPermissions."""
+    api = []
+    for rule in plain(rules or []):
+        group = rule.get("SourceSecurityGroupId") or rule.get("DestinationSecurityGroupId") \
+            or rule.get("SourceSecurityGroupName")
+        prefix = rule.get("SourcePrefixListId") or rule.get("DestinationPrefixListId")
+        api.append({"IpProtocol": str(rule.get("IpProtocol", "-1")),
+                    "IpRanges": [{"CidrIp": rule["CidrIp"]}] if rule.get("CidrIp") else [],
+                    "Ipv6Ranges": [{"CidrIpv6": rule["CidrIpv6"]}] if rule.get("CidrIpv6") else [],
+                    "UserIdGroupPairs": [{"GroupId": json.dumps(group)}] if group else [],
+                    "PrefixListIds": [{"PrefixListId": json.dumps(prefix)}] if prefix else []})
+    return api

@@ -1,22 +1,25 @@
-"""IRREADY_AWS_2: a quarantine security group (one whose name says "quarantine") has no rules, inline or
-declared as rule resources attached to it.
+"""IRREADY_AWS_2: a quarantine security group (one whose name says "quarantine") allows no traffic in or
+out, by rules inline or declared as rule resources attached to it.
 
-Responders move a compromised instance into it; a single rule left in it is a way out.
+Responders move a compromised instance into it; a single rule left in it is a way out. The rule is
+readiness.quarantine_group_problems, the one the audit's ir.quarantine_security_group applies, on the
+rules in DescribeSecurityGroups' shape.
 """
 
 from __future__ import annotations
 
 import json
 
-from _irready import blocks, one, plain, verdict
+from _irready import blocks, cfn_group_rules, names, one, plain, readiness, tf_group_rules, verdict
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CloudFormationCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TerraformCheck
 
-ID = "IRREADY_AWS_2"
+ID = names.QUARANTINE_GROUP_CHECK
 NAME = "Quarantine security group allows no traffic in or out"
-# CloudFormation adds an allow-all egress rule unless one is declared; this one reaches nothing.
-_LOOPBACK_ONLY = "127.0.0.1/32"
+# What AWS adds to a group created without egress rules; Terraform removes it, CloudFormation keeps it.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html
+_AWS_DEFAULT_EGRESS = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 
 
 def is_quarantine(name) -> bool:
@@ -33,8 +36,8 @@ class QuarantineGroup(TerraformCheck):
             return CheckResult.UNKNOWN  # not a quarantine group: nothing to say
         self.evaluated_keys = ["ingress", "egress"]
         # Terraform removes AWS's default egress rule: no block means no rule.
-        return verdict(self, [f"{len(blocks(conf, key))} {key} rule(s); a quarantine group must have none"
-                              for key in ("ingress", "egress") if blocks(conf, key)])
+        return verdict(self, readiness.quarantine_group_problems(tf_group_rules(blocks(conf, "ingress")),
+                                                                 tf_group_rules(blocks(conf, "egress"))))
 
 
 class QuarantineGroupCloudFormation(CloudFormationCheck):
@@ -46,15 +49,13 @@ class QuarantineGroupCloudFormation(CloudFormationCheck):
         properties = plain(conf.get("Properties", {}))
         if not is_quarantine(properties.get("GroupName")):
             return CheckResult.UNKNOWN
-        problems = []
-        if properties.get("SecurityGroupIngress"):
-            problems.append(f"{len(properties['SecurityGroupIngress'])} ingress rule(s)")
+        # "The default rule is removed only when you specify one or more egress rules": an empty list keeps it.
         egress = properties.get("SecurityGroupEgress")
-        if egress is None:
-            problems.append(f"no SecurityGroupEgress, so AWS adds allow-all egress; declare only {_LOOPBACK_ONLY}")
-        elif [rule for rule in egress if rule.get("CidrIp") != _LOOPBACK_ONLY or rule.get("CidrIpv6")
-              or rule.get("DestinationSecurityGroupId") or rule.get("DestinationPrefixListId")]:
-            problems.append(f"egress reaches beyond {_LOOPBACK_ONLY}")
+        problems = readiness.quarantine_group_problems(
+            cfn_group_rules(properties.get("SecurityGroupIngress")),
+            cfn_group_rules(egress) if egress else [_AWS_DEFAULT_EGRESS])
+        if not egress:
+            problems.append(f"no SecurityGroupEgress, so AWS adds allow-all egress; declare only {readiness.LOOPBACK}")
         return verdict(self, problems)
 
 
@@ -73,6 +74,11 @@ def names_quarantine(value) -> bool:
     return "quarantine" in json.dumps(value).lower()
 
 
+def judge_rule(check, rule: list[dict], egress: bool) -> CheckResult:
+    problems = readiness.quarantine_group_problems([] if egress else rule, rule if egress else [])
+    return verdict(check, [f"attached to a quarantine group: {p}" for p in problems])
+
+
 class QuarantineGroupRule(TerraformCheck):
     def __init__(self) -> None:
         super().__init__(name=NAME, id=ID, categories=[CheckCategories.NETWORKING], supported_resources=_RULE_RESOURCES)
@@ -81,7 +87,8 @@ class QuarantineGroupRule(TerraformCheck):
         if not names_quarantine(conf.get("security_group_id")):
             return CheckResult.UNKNOWN
         self.evaluated_keys = ["security_group_id"]
-        return verdict(self, ["a rule attached to a quarantine group; it must have none"])
+        egress = self.entity_type.endswith("egress_rule") or one(conf, "type") == "egress"
+        return judge_rule(self, tf_group_rules([conf]), egress)
 
 
 class QuarantineGroupRuleCloudFormation(CloudFormationCheck):
@@ -93,7 +100,7 @@ class QuarantineGroupRuleCloudFormation(CloudFormationCheck):
         properties = plain(conf.get("Properties", {}))
         if not names_quarantine(properties.get("GroupId")) and not names_quarantine(properties.get("GroupName")):
             return CheckResult.UNKNOWN
-        return CheckResult.FAILED
+        return judge_rule(self, cfn_group_rules([properties]), self.entity_type == "AWS::EC2::SecurityGroupEgress")
 
 
 rule_check = QuarantineGroupRule()

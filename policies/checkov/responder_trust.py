@@ -1,14 +1,18 @@
 """IRREADY_AWS_4: the incident responder role (a role whose name says "responder") trusts one
-account only, the security account, and never any principal."""
+account only, and never any principal, organization, service or federated identity.
+
+The rule is readiness.responder_trust_problems, the one the audit's ir.responder_role applies; before
+deploy the security account's id is not known, so "one account" is all that can be asked.
+"""
 
 from __future__ import annotations
 
-from _irready import document, one, plain, readiness, verdict
+from _irready import document, names, one, plain, readiness, verdict
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CloudFormationCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TerraformCheck
 
-ID = "IRREADY_AWS_4"
+ID = names.RESPONDER_TRUST_CHECK
 NAME = "Incident responder role is assumable from one account only"
 
 

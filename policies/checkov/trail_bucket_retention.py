@@ -1,17 +1,28 @@
-"""IRREADY_AWS_3: the trail bucket's lifecycle keeps logs, and their overwritten or deleted versions,
-for at least 365 days.
+"""IRREADY_AWS_3: the trail bucket is versioned, and its lifecycle keeps logs, and their overwritten or
+deleted versions, for at least 365 days.
 
-Intrusions are found months late (AWS's own guidance keeps a year); a lifecycle rule that expires
-logs sooner deletes the evidence. A lifecycle configuration counts as a trail bucket's when its
-bucket's name or reference says "trail" or a rule targets CloudTrail's AWSLogs/ prefix.
+Intrusions are found months late (AWS's own guidance keeps a year); a lifecycle rule that expires logs
+sooner, or an unversioned bucket where one delete is final, loses the evidence. The rule is
+readiness.trail_bucket_problems, the one the audit's cloudtrail.bucket_retention applies.
+
+A bucket counts as a trail bucket when its name or address says "trail", a trail in the same
+configuration writes to it, or one of its lifecycle rules targets CloudTrail's AWSLogs/ prefix. In
+Terraform the bucket, its aws_s3_bucket_versioning and its aws_s3_bucket_lifecycle_configuration are
+separate resources: the check runs on the bucket and finds the other two in checkov's graph. A
+lifecycle configuration whose bucket is not in the scanned configuration is judged on its own (its
+versioning cannot be seen there).
 """
 
 from __future__ import annotations
 
 from _irready import (
+    blocks,
     cfn_lifecycle_rules,
+    graph_resources,
     log_prefixes,
+    names,
     names_a_trail_bucket,
+    names_bucket,
     one,
     plain,
     readiness,
@@ -22,27 +33,83 @@ from checkov.cloudformation.checks.resource.base_resource_check import BaseResou
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TerraformCheck
 
-ID = "IRREADY_AWS_3"
-NAME = f"Trail bucket keeps logs and their old versions at least {readiness.MIN_LOG_RETENTION_DAYS} days"
+ID = names.TRAIL_BUCKET_RETENTION_CHECK
+NAME = f"Trail bucket is versioned and keeps logs and their old versions at least {names.MIN_LOG_RETENTION_DAYS} days"
 
 
-def judge(check, bucket, rules: list[dict]) -> CheckResult:
-    if not names_a_trail_bucket(bucket, rules):
-        return CheckResult.UNKNOWN  # not a trail bucket: nothing to say
-    return verdict(check, readiness.retention_problems(rules, log_prefixes(rules), readiness.MIN_LOG_RETENTION_DAYS))
+def _legacy_lifecycle_rules(conf: dict) -> list[dict]:
+    """aws_s3_bucket's deprecated inline lifecycle_rule blocks, as GetBucketLifecycleConfiguration returns them."""
+    rules = []
+    for rule in blocks(conf, "lifecycle_rule"):
+        api: dict = {"ID": one(rule, "id", "unnamed rule"), "Status": "Enabled" if one(rule, "enabled") else "Disabled",
+                     "Prefix": one(rule, "prefix", "")}
+        for expiration in blocks(rule, "expiration"):
+            if one(expiration, "days") is not None:
+                api["Expiration"] = {"Days": int(one(expiration, "days"))}
+            elif one(expiration, "date"):
+                api["Expiration"] = {"Date": one(expiration, "date")}
+        for noncurrent in blocks(rule, "noncurrent_version_expiration"):
+            if one(noncurrent, "days") is not None:
+                api["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(one(noncurrent, "days"))}
+        rules.append(api)
+    return rules
+
+
+def _tf_versioning(check, conf: dict, address: str, bucket) -> str | None:
+    """GetBucketVersioning's Status for a Terraform bucket: Object Lock (which always versions), the
+    deprecated inline versioning block, or its aws_s3_bucket_versioning resource."""
+    if one(conf, "object_lock_enabled") is True:
+        return "Enabled"
+    for inline in blocks(conf, "versioning"):
+        if one(inline, "enabled") is True:
+            return "Enabled"
+    for _, versioning in graph_resources(check, "aws_s3_bucket_versioning"):
+        if names_bucket(versioning.get("bucket"), address, bucket):
+            status = [one(c, "status") for c in blocks(versioning, "versioning_configuration")]
+            return status[0] if status and isinstance(status[0], str) else None
+    return None
+
+
+def _written_by_a_trail(check, address: str, bucket) -> bool:
+    return any(names_bucket(trail.get("s3_bucket_name"), address, bucket)
+               for _, trail in graph_resources(check, "aws_cloudtrail"))
+
+
+class TrailBucket(TerraformCheck):
+    def __init__(self) -> None:
+        super().__init__(name=NAME, id=ID, categories=[CheckCategories.BACKUP_AND_RECOVERY],
+                         supported_resources=["aws_s3_bucket"])
+
+    def scan_resource_conf(self, conf: dict) -> CheckResult:
+        address, bucket = str(conf.get("__address__", "")), one(conf, "bucket") or one(conf, "bucket_prefix")
+        rules = _legacy_lifecycle_rules(conf) + [
+            rule for _, lifecycle in graph_resources(self, "aws_s3_bucket_lifecycle_configuration")
+            if names_bucket(lifecycle.get("bucket"), address, bucket) for rule in tf_lifecycle_rules(lifecycle)]
+        if not (names_a_trail_bucket([address, bucket], rules) or _written_by_a_trail(self, address, bucket)):
+            return CheckResult.UNKNOWN  # not a trail bucket: nothing to say
+        self.evaluated_keys = ["bucket"]
+        return verdict(self, readiness.trail_bucket_problems(_tf_versioning(self, conf, address, bucket), rules,
+                                                             log_prefixes(rules), names.MIN_LOG_RETENTION_DAYS))
 
 
 class TrailBucketRetention(TerraformCheck):
+    """A lifecycle configuration of a trail bucket declared elsewhere (another state or module)."""
+
     def __init__(self) -> None:
         super().__init__(name=NAME, id=ID, categories=[CheckCategories.BACKUP_AND_RECOVERY],
                          supported_resources=["aws_s3_bucket_lifecycle_configuration"])
 
     def scan_resource_conf(self, conf: dict) -> CheckResult:
+        bucket, rules = conf.get("bucket"), tf_lifecycle_rules(conf)
+        declared_here = any(names_bucket(bucket, address, one(other, "bucket"))
+                            for address, other in graph_resources(self, "aws_s3_bucket"))
+        if declared_here or not names_a_trail_bucket(bucket, rules):
+            return CheckResult.UNKNOWN  # judged with its bucket, or not a trail bucket's
         self.evaluated_keys = ["rule"]
-        return judge(self, one(conf, "bucket"), tf_lifecycle_rules(conf))
+        return verdict(self, readiness.retention_problems(rules, log_prefixes(rules), names.MIN_LOG_RETENTION_DAYS))
 
 
-class TrailBucketRetentionCloudFormation(CloudFormationCheck):
+class TrailBucketCloudFormation(CloudFormationCheck):
     def __init__(self) -> None:
         super().__init__(name=NAME, id=ID, categories=[CheckCategories.BACKUP_AND_RECOVERY],
                          supported_resources=["AWS::S3::Bucket"])
@@ -50,8 +117,15 @@ class TrailBucketRetentionCloudFormation(CloudFormationCheck):
     def scan_resource_conf(self, conf: dict) -> CheckResult:
         properties = plain(conf.get("Properties", {}))
         rules = cfn_lifecycle_rules(properties)
-        return judge(self, properties.get("BucketName", ""), rules) if rules else CheckResult.UNKNOWN
+        if not names_a_trail_bucket(properties.get("BucketName", ""), rules):
+            return CheckResult.UNKNOWN
+        versioning = properties.get("VersioningConfiguration", {}).get("Status")
+        if properties.get("ObjectLockEnabled") is True:
+            versioning = "Enabled"  # Object Lock turns versioning on
+        return verdict(self, readiness.trail_bucket_problems(versioning, rules, log_prefixes(rules),
+                                                             names.MIN_LOG_RETENTION_DAYS))
 
 
+bucket_check = TrailBucket()
 check = TrailBucketRetention()
-cloudformation_check = TrailBucketRetentionCloudFormation()
+cloudformation_check = TrailBucketCloudFormation()

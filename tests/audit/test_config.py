@@ -8,6 +8,7 @@ import pytest
 from irready.audit import config
 from irready.audit.config import ALL_REGIONS, AuditConfig
 from irready.audit.errors import UsageError
+from irready.policies import names
 
 
 def test_defaults_audit_every_enabled_region_with_the_provisioned_names():
@@ -53,7 +54,7 @@ def test_bad_values_fail_with_one_line_naming_the_key(values, message):
 def test_regions_all_and_duplicates():
     assert config.build({"regions": "all"}).regions == ALL_REGIONS
     assert config.build({"regions": "us-east-1, eu-west-1,us-east-1"}).regions == ("us-east-1", "eu-west-1")
-    assert "us-gov-west-1" in config.known_regions()  # every partition is known
+    assert "us-gov-west-1" in names.known_regions()  # every partition is known
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -23,7 +23,9 @@ def test_gaps_in_terraform_and_cloudformation_are_reported_with_the_audits_sever
     assert retention["status"] == "FAIL" and retention["severity"] == "high"
     assert retention["reason"] == "lifecycle rule cheap deletes logs after 90 days (< 365)"
     assert retention["audit_check"] == "cloudtrail.bucket_retention" and "OrganizationTrail" in retention["remediation"]
-    assert retention["location"].endswith("IRREADY_AWS_3/terraform/main.tf:22-32")
+    assert retention["location"].endswith("IRREADY_AWS_3/terraform/main.tf:31-41")
+    unversioned = by_resource[("IRREADY_AWS_3", "aws_s3_bucket.fails_trail_bucket_never_versioned")]
+    assert unversioned["reason"] == "versioning is not enabled: a deleted or overwritten log is gone"
     assert by_resource[("IRREADY_AWS_4", "AWS::IAM::Role.FailsResponder")]["status"] == "FAIL"
     assert by_resource[("IRREADY_AWS_4", "aws_iam_role.passes_security_account_with_mfa")]["status"] == "PASS"
     # Built-in checks that answer an audit question come along; unrelated ones do not.

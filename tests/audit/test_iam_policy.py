@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from irready.audit.iam_policy import allows, principal_account, restricts_caller, role_allows, trusted_principals
+from irready.audit.iam_policy import allows, role_allows
 
 
 def doc(*statements):
@@ -46,34 +46,3 @@ def test_a_permissions_boundary_narrows_what_the_role_can_do():
     assert role_allows(policies, None, "iam:UpdateAccessKey")
     assert not role_allows(policies, doc(allow("ec2:*")), "iam:UpdateAccessKey")
     assert role_allows(policies, doc(allow("iam:*")), "iam:UpdateAccessKey")
-
-
-@pytest.mark.parametrize(("trust", "expected"), [
-    (doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "sts:AssumeRole"}),
-     [("arn:aws:iam::210987654321:root", {})]),
-    (doc({"Effect": "Allow", "Principal": {"AWS": ["210987654321", "arn:aws:iam::1:role/x"]}, "Action": "sts:*"}),
-     [("210987654321", {}), ("arn:aws:iam::1:role/x", {})]),
-    (doc({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}), [("*", {})]),
-    (doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}), []),
-    (doc({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}), []),
-    (doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:TagSession"}), []),
-])
-def test_trusted_principals(trust, expected):
-    assert trusted_principals(trust) == expected
-
-
-@pytest.mark.parametrize(("principal", "account"), [
-    ("210987654321", "210987654321"),
-    ("arn:aws:iam::210987654321:root", "210987654321"),
-    ("arn:aws:sts::210987654321:assumed-role/Responder/alice", "210987654321"),
-    ("*", None),
-    ("ec2.amazonaws.com", None),
-])
-def test_principal_account(principal, account):
-    assert principal_account(principal) == account
-
-
-def test_restricting_conditions():
-    assert restricts_caller({"StringEquals": {"aws:PrincipalAccount": "210987654321"}})
-    assert restricts_caller({"StringEquals": {"sts:ExternalId": "x"}})
-    assert not restricts_caller({"Bool": {"aws:MultiFactorAuthPresent": "true"}})

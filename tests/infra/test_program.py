@@ -240,3 +240,15 @@ def test_the_quarantine_scp_is_created_in_the_management_account_and_spares_the_
     assert json.loads(scp.inputs["content"]) == policies.quarantine_scp(["arn:aws:iam::*:role/IncidentResponder"])
     assert provider_account(program, scp) == "123456789012"
     assert "targetId" not in scp.inputs  # created, attached to nothing until a responder does
+
+
+def test_the_program_creates_what_the_audit_looks_for_by_default(program):
+    from irready.audit.config import AuditConfig
+
+    audit = AuditConfig()
+    roles = Counter(r.inputs.get("name") for r in program.of_type("aws:iam/role:Role"))
+    assert roles[audit.responder_role_name] == roles[audit.role_name] == len(ACCOUNTS)
+    groups = Counter(g.inputs["name"] for g in program.of_type("aws:ec2/securityGroup:SecurityGroup"))
+    assert groups[audit.quarantine_group_name] == 6
+    assert {p.inputs["name"] for p in program.of_type("aws:iam/policy:Policy")} >= {
+        p.name for p in policies.REQUIRED_CONTAINMENT_POLICIES}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from irready.audit.checks import CHECKS_BY_ID
-from irready.audit.checks.cloudtrail import READ, WRITE, data_event_scope, recorded_modes, retention_problems
+from irready.policies.readiness import READ, WRITE, data_event_scope, recorded_modes, retention_problems
 
 from tests.audit.checks.fragments import DENIED, run, snapshot, trail, trails_seen
 

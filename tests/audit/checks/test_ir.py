@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from irready.audit.checks import CHECKS_BY_ID
-from irready.audit.checks.ir import missing_capabilities, policy_shape, trust_problems
+from irready.audit.checks.ir import missing_capabilities, policy_shape
 
 from irready import policies
 from tests.audit.checks.fragments import run, snapshot
@@ -20,18 +20,6 @@ def test_each_missing_capability_is_named():
     users_only = {"Statement": [{"Effect": "Allow", "Action": ["iam:PutUserPolicy", "iam:AttachUserPolicy"],
                                  "Resource": "*"}]}
     assert "attach a deny policy to users and roles" in missing_capabilities([users_only], None)
-
-
-def test_trust_problems():
-    trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SECURITY}:root"},
-                            "Action": "sts:AssumeRole"}]}
-    assert trust_problems(trust, SECURITY) == []
-    assert trust_problems(trust, "999999999999") == ["it is not assumable from the security account 999999999999"]
-    anyone = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
-    assert "its trust policy lets any AWS principal assume it" in trust_problems(anyone, SECURITY)
-    by_condition = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
-                                   "Condition": {"StringEquals": {"aws:PrincipalAccount": SECURITY}}}]}
-    assert trust_problems(by_condition, SECURITY) == []
 
 
 def test_policy_shape_ignores_the_values_config_fills_in():
