@@ -10,13 +10,14 @@ INSTALLED := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CHECKOV_VENV ?= .checkov-venv
 CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed-$(shell cksum policies/checkov-requirements.txt | cut -d' ' -f1)
 
-.PHONY: demo test lint bench venv checkov clean
+.PHONY: demo test lint import-contracts bench venv checkov clean
 
 demo: $(INSTALLED)
 	$(BIN)/irready demo --output-dir reports
 
 test: $(INSTALLED) $(CHECKOV_INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/python -m tests.support.wheel
 	$(BIN)/python -m pytest
 
 # Organization-scale figures for BENCHMARKS.md (minutes; not part of `make test`).
@@ -25,6 +26,12 @@ bench: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/python -m tests.support.wheel
+
+# The dependency direction (pyproject's [tool.importlinter] contracts), on the built wheel's tree:
+# an editable install hides the package-dir mapped subpackages from import-linter.
+import-contracts: $(INSTALLED)
+	$(BIN)/python -m tests.support.wheel
 
 venv: $(INSTALLED)
 
@@ -46,4 +53,4 @@ $(CHECKOV_INSTALLED): policies/checkov-requirements.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) reports .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) reports build .pytest_cache .ruff_cache

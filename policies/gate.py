@@ -18,6 +18,7 @@ from pathlib import Path
 from irready.policies import names
 
 CUSTOM_CHECKS = Path(__file__).parent / "checkov"
+CHECKOV_REQUIREMENTS = Path(__file__).parent / "checkov-requirements.txt"  # the checkov version the checks fit
 CUSTOM_CHECK_IDS = tuple(names.CHECKOV_CHECKS)
 _CHECKOUT_CHECKOV = Path(__file__).parents[1] / ".checkov-venv" / "bin" / "checkov"  # what `make` installs
 
@@ -101,8 +102,8 @@ def checkov_command() -> str:
     for candidate in (chosen, str(_CHECKOUT_CHECKOV), shutil.which("checkov")):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
-    raise CheckovError("checkov not found: run `make checkov` (installs it in .checkov-venv) or set IRREADY_CHECKOV "
-                       "to a checkov command from its own virtualenv")
+    raise CheckovError("checkov not found: run `make checkov` (installs it in .checkov-venv), or install "
+                       f"{CHECKOV_REQUIREMENTS} into a virtualenv of its own and set IRREADY_CHECKOV to its checkov")
 
 
 def run_checkov(target: Path, frameworks: tuple[str, ...], checks: tuple[str, ...] = ()) -> list[CheckResult]:
