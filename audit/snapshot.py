@@ -81,24 +81,6 @@ def iter_unavailable(snapshot: dict):
             yield account_id, "/".join(path), marker
 
 
-GLOBAL_SERVICES = ("account", "iam")  # one section per account; every other service has one per region
-DERIVED_SERVICES = ("cloudtrail_trails", "s3")  # built from, or read only for, what other sections found
-
-
-def nothing_read(snapshot: dict) -> bool:
-    """True when every account, or every call in every account, failed: the audit saw nothing."""
-    for account in snapshot.get("accounts", {}).values():
-        if MARKER in account:
-            continue
-        for name, section in account.get("services", {}).items():
-            if name in DERIVED_SERVICES:
-                continue
-            sections = [section] if name in GLOBAL_SERVICES or is_unavailable(section) else section.values()
-            if not all(is_unavailable(value) for value in sections):
-                return False
-    return True
-
-
 def save(snapshot: dict, path: Path) -> None:
     write_atomically(path, json.dumps(snapshot, indent=1, sort_keys=True, default=str) + "\n")
 

@@ -19,7 +19,6 @@ from irready.audit.files import write_atomically
 from irready.audit.model import Severity
 from irready.audit.report import html, json_report, markdown, table
 from irready.audit.snapshot import load as load_snapshot
-from irready.audit.snapshot import nothing_read
 from irready.audit.snapshot import save as save_snapshot
 
 RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render, "html": html.render}
@@ -173,6 +172,7 @@ def _refuse_collection_changes(snapshot_config, values: dict, source: str) -> No
 
 def _audit(args: argparse.Namespace) -> int:
     from irready.audit.aws import base_session  # boto3 session set-up is not needed by `evaluate`
+    from irready.audit.collect import nothing_read
     from irready.audit.collect.run import Interrupted, collect_snapshot
 
     if args.max_workers < 1:

@@ -1,1 +1,83 @@
-"""Collectors: boto3 calls in, plain JSON-serializable data out. No judgement happens here."""
+"""Collectors: boto3 calls in, plain JSON-serializable data out. No judgement happens here.
+
+``COLLECTORS`` is the one list of them. The collection loop (run.py) runs each one per account (a
+global collector once, in the account's first region; a regional one in every audited region) and
+stores what it returns under its ``name``; ``nothing_read`` reads the same list to tell whether a
+snapshot holds anything at all. Adding a collector is a module here and one entry below.
+
+Two snapshot sections are not collectors of their own: ``cloudtrail_trails`` (each trail once, with
+its status and selectors) and ``s3`` (the trail buckets), read in run.py for what the cloudtrail
+collector found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from irready.audit.aws import Clients
+from irready.audit.collect import account, cloudtrail, ec2, eks, events, guardduty, iam, logs, route53resolver
+from irready.audit.config import AuditConfig
+from irready.audit.snapshot import MARKER, is_unavailable
+
+
+class Scope(Enum):
+    GLOBAL = "global"  # one section per account
+    REGIONAL = "regional"  # one section per audited region
+
+
+@dataclass(frozen=True)
+class Collector:
+    """One snapshot section and the function that reads it.
+
+    ``collect(clients, region, config)`` returns the section's data; an API error it raises is recorded
+    as an unavailable marker labelled with ``operation``, the API call whose failure loses the whole
+    section (calls inside it are guarded one by one). ``service`` is the boto3 service, for knowing
+    whether a region offers it.
+    """
+    name: str
+    scope: Scope
+    operation: str
+    collect: Callable[[Clients, str, AuditConfig], dict]
+
+    @property
+    def service(self) -> str:
+        return self.name
+
+
+def _ignoring_config(collect: Callable[[Clients, str], dict]) -> Callable[[Clients, str, AuditConfig], dict]:
+    return lambda clients, region, _config: collect(clients, region)
+
+
+COLLECTORS = (
+    Collector("account", Scope.GLOBAL, "GetAlternateContact", _ignoring_config(account.collect)),
+    Collector("iam", Scope.GLOBAL, "GetAccountAuthorizationDetails",
+              lambda clients, region, config: iam.collect(clients, region, config.responder_role_name)),
+    Collector("cloudtrail", Scope.REGIONAL, "DescribeTrails", _ignoring_config(cloudtrail.collect_region)),
+    Collector("ec2", Scope.REGIONAL, "DescribeVpcs",
+              lambda clients, region, config: ec2.collect_region(clients, region, config.quarantine_group_name)),
+    Collector("logs", Scope.REGIONAL, "DescribeLogGroups", _ignoring_config(logs.collect_region)),
+    Collector("guardduty", Scope.REGIONAL, "ListDetectors", _ignoring_config(guardduty.collect_region)),
+    Collector("events", Scope.REGIONAL, "ListRules", _ignoring_config(events.collect_region)),
+    Collector("route53resolver", Scope.REGIONAL, "ListResolverQueryLogConfigAssociations",
+              _ignoring_config(route53resolver.collect_region)),
+    Collector("eks", Scope.REGIONAL, "ListClusters", _ignoring_config(eks.collect_region)),
+)
+
+
+def nothing_read(snapshot: dict) -> bool:
+    """True when every account, or every collector's section in every account (and every region of a
+    regional one), is an unavailable marker: the audit saw nothing."""
+    for account_data in snapshot.get("accounts", {}).values():
+        if MARKER in account_data:  # the account itself could not be reached
+            continue
+        services = account_data.get("services", {})
+        for collector in COLLECTORS:
+            section = services.get(collector.name)
+            if section is None:
+                continue
+            sections = [section] if collector.scope is Scope.GLOBAL or is_unavailable(section) else section.values()
+            if not all(is_unavailable(value) for value in sections):
+                return False
+    return True

@@ -26,7 +26,7 @@ from irready.audit.aws import (
     marker_for,
     paginate,
 )
-from irready.audit.collect import account, cloudtrail, ec2, eks, events, guardduty, iam, logs, route53resolver, s3
+from irready.audit.collect import COLLECTORS, Scope, cloudtrail, s3
 from irready.audit.config import ALL_REGIONS, AuditConfig
 from irready.audit.errors import UnreachableError, UsageError
 from irready.audit.progress import Progress
@@ -38,18 +38,6 @@ log = logging.getLogger("irready")
 
 _ENABLED = {"opt-in-not-required", "opted-in"}
 _INACTIVE = {"SUSPENDED", "PENDING_CLOSURE", "CLOSED"}
-
-
-def _regional_collectors(config: AuditConfig) -> dict[str, Callable[[Clients, str], dict]]:
-    return {
-        "cloudtrail": cloudtrail.collect_region,
-        "ec2": lambda clients, region: ec2.collect_region(clients, region, config.quarantine_group_name),
-        "logs": logs.collect_region,
-        "guardduty": guardduty.collect_region,
-        "events": events.collect_region,
-        "route53resolver": route53resolver.collect_region,
-        "eks": eks.collect_region,
-    }
 
 
 def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: str | None = None,
@@ -139,7 +127,6 @@ class _AccountCollector:
     def __init__(self, config: AuditConfig, caller_clients: Clients, caller: str, home: str, pool: Executor):
         self.config, self.caller_clients, self.caller, self.home = config, caller_clients, caller, home
         self.pool = pool
-        self.regional = _regional_collectors(config)
 
     def collect(self, account_id: str) -> dict:
         log.info("collecting account %s", account_id)
@@ -162,29 +149,30 @@ class _AccountCollector:
         global_region = regions[0] if regions else self.home
         submit = self.pool.submit
 
-        global_futures = {
-            "account": submit(_safely, "GetAlternateContact", account.collect, clients, global_region),
-            "iam": submit(_safely, "GetAccountAuthorizationDetails", iam.collect, clients, global_region,
-                          self.config.responder_role_name),
+        futures = {
+            (collector.name, region): submit(_safely, collector.operation, collector.collect, clients, region,
+                                             self.config)
+            for collector in COLLECTORS
+            for region in ([global_region] if collector.scope is Scope.GLOBAL else regions)
+            if collector.scope is Scope.GLOBAL or (region not in disabled and clients.offers(collector.service, region))
         }
-        regional_futures = {
-            (service, region): submit(_safely, service, collect, clients, region)
-            for service, collect in self.regional.items() for region in regions
-            if region not in disabled and clients.offers(service, region)
-        }
-        services: dict = {name: future.result() for name, future in global_futures.items()}
-        for service in self.regional:
-            services[service] = {}
+        services: dict = {}
+        for collector in COLLECTORS:
+            if collector.scope is Scope.GLOBAL:
+                services[collector.name] = futures[(collector.name, global_region)].result()
+                continue
+            services[collector.name] = {}
             for region in regions:
                 if region in disabled:
-                    services[service][region] = unavailable(
+                    services[collector.name][region] = unavailable(
                         "DescribeRegions", "OptInRequired", f"{region} is not enabled in account {account_id}",
                         "region not enabled for this account")
-                elif (service, region) not in regional_futures:
-                    services[service][region] = unavailable(
-                        "-", "ServiceNotInRegion", f"{service} is not offered in {region}", "API not available here")
+                elif (collector.name, region) not in futures:
+                    services[collector.name][region] = unavailable(
+                        collector.operation, "ServiceNotInRegion", f"{collector.service} is not offered in {region}",
+                        "API not available here")
                 else:
-                    services[service][region] = regional_futures[(service, region)].result()
+                    services[collector.name][region] = futures[(collector.name, region)].result()
 
         trails = _unique_trails(services["cloudtrail"])
         detail_futures = {arn: submit(_safely, "GetTrailStatus", cloudtrail.collect_details, clients, trail)

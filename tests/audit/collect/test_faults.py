@@ -61,6 +61,7 @@ def test_persistent_faults_become_unknown_with_the_reason(emulator, account_id, 
     statuses, section = guardduty_status(emulator, account_id)
     assert statuses == {Status.UNKNOWN}
     assert section[MARKER]["reason"] == reason
+    assert section[MARKER]["operation"] == "ListDetectors"  # the API call, also when no AWS error names it
 
 
 def test_a_slow_answer_within_the_time_out_is_simply_waited_for(emulator, account_id, faults):

@@ -8,6 +8,7 @@ import json
 import pytest
 from irready.audit.aws import Clients, WriteRefused, is_read_operation, reason_for
 from irready.audit.checks import ALL_CHECKS
+from irready.audit.collect import COLLECTORS, Scope
 from irready.audit.collect.run import _regions
 from irready.audit.config import AuditConfig
 from irready.audit.evaluate import evaluate
@@ -28,6 +29,15 @@ def test_a_failed_call_is_recorded_with_operation_code_and_reason_never_as_empty
                                 "message": "injected by the test", "reason": "access denied"}}
     # Only what failed is missing: EC2 in the same region was read.
     assert not is_unavailable(snapshot["accounts"][account_id]["services"]["ec2"][REGION]["vpcs"])
+
+
+def test_the_snapshot_has_a_section_for_each_collector_and_the_two_derived_ones(emulator, account_id):
+    account = collect(emulator, account_id)["accounts"][account_id]
+    services = account["services"]
+    assert set(services) == {c.name for c in COLLECTORS} | {"cloudtrail_trails", "s3"}
+    for collector in COLLECTORS:
+        if collector.scope is Scope.REGIONAL:
+            assert set(services[collector.name]) == set(account["regions"]), collector.name
 
 
 def test_one_failing_part_of_a_service_leaves_the_rest(emulator, account_id, faults):
