@@ -69,8 +69,9 @@ GUARDDUTY_ENABLED = Check(
     severity=Severity.HIGH,
     rationale="GuardDuty is the managed detector for credential misuse, crypto-mining and instance compromise. "
               "Attackers favour regions nobody watches, so a region without it is a blind spot.",
-    remediation="Deploy infra component DetectionRouting (infra/components/detection.py) for every region, with "
-                "the security account as GuardDuty delegated administrator (SecurityAccount) and auto-enable.",
+    remediation="Deploy infra component DetectionRouting (infra/components/detection.py) for every region, and "
+                "infra component SecurityAccount (infra/components/security_account.py): the security account as "
+                "GuardDuty delegated administrator, with auto-enable.",
     references=("https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_settingup.html",
                 "AWS Security Incident Response Guide: Detection"),
     evaluate=_guardduty_enabled,

@@ -63,8 +63,10 @@ CHECKS = (
         severity=Severity.MEDIUM,
         rationale="Breaches are discovered a median of months after they begin. Flow logs, CloudTrail, Lambda and "
                   "EKS logs that expire after 30 days leave nothing to investigate.",
-        remediation="Set retention to at least min_log_retention_days: OrganizationTrail and VpcFlowLogs "
-                    "(infra/components/) do so for their groups; for others, aws logs put-retention-policy.",
+        remediation="Set retention to at least min_log_retention_days: infra components OrganizationTrail "
+                    "(infra/components/org_trail.py), VpcFlowLogs (infra/components/flow_logs.py) and DnsContainment "
+                    "(infra/components/dns_containment.py) do so for their groups; for others, aws logs "
+                    "put-retention-policy.",
         references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html",),
         evaluate=_retention,
     ),
