@@ -174,11 +174,20 @@ def graph_resources(check, resource_type: str) -> list[tuple[str, dict]]:
     return found
 
 
-def names_bucket(reference, address: str, bucket_name) -> bool:
-    """Whether a ``bucket`` argument names the bucket at ``address`` (``aws_s3_bucket.trail.id``,
-    ``${aws_s3_bucket.trail.bucket}``) or called ``bucket_name``."""
+def _module_of(address: str) -> str:
+    """``module.logs`` of ``module.logs.aws_s3_bucket.trail``; "" for the root module."""
+    return address.rsplit(".", 2)[0] if address.count(".") >= 2 else ""
+
+
+def names_bucket(referrer: str, reference, address: str, bucket_name) -> bool:
+    """Whether the resource at ``referrer``, whose ``bucket`` argument is ``reference``, means the bucket at
+    ``address`` called ``bucket_name``: by name, or by a reference (``aws_s3_bucket.trail.id``) from
+    the same module."""
+    if bucket_name and one({"v": reference}, "v") == bucket_name:
+        return True
     text = reference if isinstance(reference, str) else json.dumps(reference)
-    return (bool(bucket_name) and one({"v": reference}, "v") == bucket_name) or f"{address}." in text
+    local = ".".join(address.split(".")[-2:])
+    return _module_of(referrer) == _module_of(address) and f"{local}." in text
 
 
 # --- security group rules in DescribeSecurityGroups' IpPermissions shape ------------------------------------

@@ -63,16 +63,20 @@ def _tf_versioning(check, conf: dict, address: str, bucket) -> str | None:
     for inline in blocks(conf, "versioning"):
         if one(inline, "enabled") is True:
             return "Enabled"
-    for _, versioning in graph_resources(check, "aws_s3_bucket_versioning"):
-        if names_bucket(versioning.get("bucket"), address, bucket):
-            status = [one(c, "status") for c in blocks(versioning, "versioning_configuration")]
-            return status[0] if status and isinstance(status[0], str) else None
+    for versioning in _of_bucket(check, "aws_s3_bucket_versioning", "bucket", address, bucket):
+        status = [one(c, "status") for c in blocks(versioning, "versioning_configuration")]
+        return status[0] if status and isinstance(status[0], str) else None
     return None
 
 
+def _of_bucket(check, resource_type: str, argument: str, address: str, bucket) -> list[dict]:
+    """The ``resource_type`` resources whose ``argument`` means the bucket at ``address`` named ``bucket``."""
+    return [conf for referrer, conf in graph_resources(check, resource_type)
+            if names_bucket(referrer, conf.get(argument), address, bucket)]
+
+
 def _written_by_a_trail(check, address: str, bucket) -> bool:
-    return any(names_bucket(trail.get("s3_bucket_name"), address, bucket)
-               for _, trail in graph_resources(check, "aws_cloudtrail"))
+    return bool(_of_bucket(check, "aws_cloudtrail", "s3_bucket_name", address, bucket))
 
 
 class TrailBucket(TerraformCheck):
@@ -83,8 +87,8 @@ class TrailBucket(TerraformCheck):
     def scan_resource_conf(self, conf: dict) -> CheckResult:
         address, bucket = str(conf.get("__address__", "")), one(conf, "bucket") or one(conf, "bucket_prefix")
         rules = _legacy_lifecycle_rules(conf) + [
-            rule for _, lifecycle in graph_resources(self, "aws_s3_bucket_lifecycle_configuration")
-            if names_bucket(lifecycle.get("bucket"), address, bucket) for rule in tf_lifecycle_rules(lifecycle)]
+            rule for lifecycle in _of_bucket(self, "aws_s3_bucket_lifecycle_configuration", "bucket", address, bucket)
+            for rule in tf_lifecycle_rules(lifecycle)]
         if not (names_a_trail_bucket([address, bucket], rules) or _written_by_a_trail(self, address, bucket)):
             return CheckResult.UNKNOWN  # not a trail bucket: nothing to say
         self.evaluated_keys = ["bucket"]
@@ -101,7 +105,8 @@ class TrailBucketRetention(TerraformCheck):
 
     def scan_resource_conf(self, conf: dict) -> CheckResult:
         bucket, rules = conf.get("bucket"), tf_lifecycle_rules(conf)
-        declared_here = any(names_bucket(bucket, address, one(other, "bucket"))
+        referrer = str(conf.get("__address__", ""))
+        declared_here = any(names_bucket(referrer, bucket, address, one(other, "bucket"))
                             for address, other in graph_resources(self, "aws_s3_bucket"))
         if declared_here or not names_a_trail_bucket(bucket, rules):
             return CheckResult.UNKNOWN  # judged with its bucket, or not a trail bucket's

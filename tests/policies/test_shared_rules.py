@@ -154,9 +154,9 @@ def audit_trust(policy: dict) -> str:
     return _verdict([status for status, _, _ in results])
 
 
-def audit_bucket(versioning: str | None, rules: list[dict]) -> str:
-    services = trails_seen(trail(S3BucketName="trail-logs"))
-    services["s3"] = {"buckets": {"trail-logs": {"versioning": versioning or "Disabled", "lifecycle_rules": rules,
+def audit_bucket(versioning: str | None, rules: list[dict], name: str = "trail-logs") -> str:
+    services = trails_seen(trail(S3BucketName=name))
+    services["s3"] = {"buckets": {name: {"versioning": versioning or "Disabled", "lifecycle_rules": rules,
                                                  "public_access_block": None, "object_lock": None}},
                       "account_public_access_block": None}
     return _verdict([status for status, _, _ in run(CHECKS_BY_ID["cloudtrail.bucket_retention"],
@@ -263,6 +263,10 @@ def declarations() -> tuple[list[dict], dict, dict]:
         cfn = {"BucketName": bucket} | ({"VersioningConfiguration": {"Status": versioning}} if versioning else {}) | (
             {"LifecycleConfiguration": {"Rules": [_cfn_lifecycle(r) for r in rules]}} if rules else {})
         add("bucket", n, "aws_s3_bucket", {"bucket": bucket, "object_lock_enabled": False}, "AWS::S3::Bucket", cfn)
+    # A bucket whose name does not say "trail", but a trail of the same configuration writes to it.
+    add("written", 0, "aws_s3_bucket", {"bucket": "evidence-0"}, None, None)
+    plan.append({"address": "aws_cloudtrail.writes_to_evidence", "mode": "managed", "type": "aws_cloudtrail",
+                 "name": "writes_to_evidence", "values": {"name": "org", "s3_bucket_name": "evidence-0"}})
     for n, (_, selectors, _) in enumerate(SELECTORS):
         cfn = {"IsLogging": True, "S3BucketName": "logs", "EventSelectors": selectors.get("basic", []),
                "AdvancedEventSelectors": selectors.get("advanced", [])}
@@ -314,6 +318,10 @@ def test_responder_trust(checkov_verdicts, n, case):
 def test_trail_bucket_versioning_and_retention(checkov_verdicts, n, case):
     _, versioning, rules, expected = BUCKET[n]
     _both(checkov_verdicts, "bucket", n, audit_bucket(versioning, rules), expected)
+
+
+def test_a_bucket_a_trail_writes_to_is_a_trail_bucket_whatever_its_name(checkov_verdicts):
+    _both(checkov_verdicts, "written", 0, audit_bucket(None, [], name="evidence-0"), FAIL, cloudformation=False)
 
 
 @pytest.mark.parametrize(("n", "case"), [(n, row[0]) for n, row in enumerate(SELECTORS)])
