@@ -20,6 +20,7 @@ from irready.audit.model import Severity
 from irready.audit.report import html, json_report, markdown, table
 from irready.audit.snapshot import load as load_snapshot
 from irready.audit.snapshot import save as save_snapshot
+from irready.policies import names
 
 RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render, "html": html.render}
 
@@ -41,7 +42,7 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", choices=[s.value for s in Severity], default="low",
                         help="exit 1 when a check of at least this severity FAILs (default: low, i.e. any FAIL)")
     parser.add_argument("--min-log-retention-days", type=int, metavar="DAYS",
-                        help="shortest acceptable log retention (default: 365)")
+                        help=f"shortest acceptable log retention (default: {names.MIN_LOG_RETENTION_DAYS})")
     parser.add_argument("--security-account-id", metavar="ID",
                         help="the account responders come from; ir.responder_role needs it")
 
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--accounts", help="comma-separated account ids to audit by assuming --role-name in each "
                                           "(default: the caller's own account; with --org, a filter)")
     audit.add_argument("--exclude-accounts", help="comma-separated account ids to leave out")
-    audit.add_argument("--role-name", help="role to assume in each of --accounts (default: irready-audit)")
+    audit.add_argument("--role-name", help=f"role to assume in each of --accounts (default: {names.AUDIT_ROLE_NAME})")
     audit.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
     audit.add_argument("--max-workers", type=int, default=16,
                        help="API calls in flight at once, across all accounts and regions (default: 16)")
