@@ -214,10 +214,16 @@ def _service_regions(session: boto3.Session, service: str) -> frozenset[str]:
 
 def caller_account(session: boto3.Session, endpoint_url: str | None, region: str) -> str:
     """Who the credentials belong to. Few retries: if AWS cannot be reached, say so quickly."""
+    return caller_identity(session, endpoint_url, region)["Account"]
+
+
+def caller_identity(session: boto3.Session, endpoint_url: str | None, region: str) -> dict:
+    """sts:GetCallerIdentity's answer: Account, Arn, UserId (the report's evidence names the caller)."""
     sts = session.client("sts", region_name=region, endpoint_url=endpoint_url, config=Config(
         retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=15,
         user_agent_extra=_USER_AGENT))
-    return sts.get_caller_identity()["Account"]
+    answer = sts.get_caller_identity()
+    return {key: answer.get(key) for key in ("Account", "Arn", "UserId")}
 
 
 def base_session(profile: str | None = None) -> boto3.Session:

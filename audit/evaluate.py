@@ -1,17 +1,24 @@
-"""Run every check over every account of a snapshot, and summarize."""
+"""Run the checks over every account of a snapshot, apply waivers, summarize, and build the Report
+(with its evidence and, when asked, a framework's per-requirement view)."""
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
 
+from irready.audit import waivers as waivers_module
 from irready.audit.checks import ALL_CHECKS
 from irready.audit.config import AuditConfig
 from irready.audit.context import AccountContext
-from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Result, Severity, Status
-from irready.audit.report import Report
+from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, exceeds, tally
 from irready.audit.snapshot import MARKER, Unavailable, iter_unavailable
+from irready.audit.snapshot import sha256 as snapshot_sha256
+
+from irready import __version__
+
+__all__ = ["Options", "evaluate", "evidence", "exceeds", "report", "summarize"]
 
 log = logging.getLogger("irready")
 
@@ -49,8 +56,6 @@ def _run(check: Check, context: AccountContext, account: dict) -> list[Result]:
 
 
 def summarize(findings: list[Finding], snapshot: dict) -> dict:
-    by_status = Counter(f.status.value for f in findings)
-    failing = Counter(f.severity.value for f in findings if f.status is Status.FAIL)
     coverage_gaps = [
         {"account_id": account_id, "where": path, **marker}
         for account_id, path, marker in iter_unavailable(snapshot)
@@ -59,21 +64,67 @@ def summarize(findings: list[Finding], snapshot: dict) -> dict:
         "accounts": len(snapshot["accounts"]),
         "regions": sorted({r for a in snapshot["accounts"].values() for r in a.get("regions", [])}),
         "checks": len({f.check_id for f in findings}),
-        "findings": {status.value: by_status.get(status.value, 0) for status in Status},
-        "failures_by_severity": {s.value: failing.get(s.value, 0) for s in Severity},
+        **tally(findings),
         "coverage_gaps": coverage_gaps,
         "skipped_accounts": snapshot.get("skipped_accounts", {}),
         "incomplete": snapshot.get("incomplete"),
     }
 
 
-def exceeds(findings: list[Finding], fail_on: Severity) -> bool:
-    """Any FAIL at or above ``fail_on``: the exit code's question."""
-    return any(f.status is Status.FAIL and f.severity.rank >= fail_on.rank for f in findings)
+@dataclass(frozen=True)
+class Options:
+    """How to evaluate and what to state: the chosen checks, waivers, a framework, the settings the
+    command ran with (for the evidence), the SHA-256 of the snapshot file when it was read from one,
+    and earlier reports' summaries for the trend."""
+    checks: tuple[Check, ...] = ALL_CHECKS
+    waivers: waivers_module.Waivers | None = None
+    expiring_within_days: int = 30
+    framework: str | None = None
+    settings: dict = field(default_factory=dict)
+    snapshot_sha256: str | None = None
+    history: tuple[dict, ...] = ()
+    today: date | None = None
 
 
-def report(snapshot: dict, config: AuditConfig) -> Report:
-    """The findings of every check on ``snapshot``, with their summary, ready for a reporter."""
-    findings = evaluate(snapshot, config)
-    return Report(findings, summarize(findings, snapshot), list(ALL_CHECKS),
-                  {key: snapshot.get(key) for key in ("collected_at", "caller_account_id", "tool_version")})
+def report(snapshot: dict, config: AuditConfig, options: Options | None = None) -> Report:
+    """The findings of the chosen checks on ``snapshot``, waived where a waiver holds, with their
+    summary, evidence and framework view, ready for a renderer."""
+    options = options or Options()
+    checks = list(options.checks)
+    findings = evaluate(snapshot, config, checks)
+    expiring = []
+    if options.waivers:
+        findings = waivers_module.apply(findings, options.waivers, options.today)
+        expiring = waivers_module.expiring(options.waivers, options.expiring_within_days, options.today)
+    compliance = []
+    if options.framework:
+        from irready.audit import compliance as compliance_module
+        from irready.audit.frameworks import get
+
+        compliance = compliance_module.assess(get(options.framework), findings, {c.id for c in checks})
+    return Report(findings, summarize(findings, snapshot), checks,
+                  {key: snapshot.get(key) for key in ("collected_at", "caller_account_id", "tool_version")},
+                  evidence=evidence(snapshot, config, options, checks), compliance=compliance, expiring=expiring,
+                  history=list(options.history))
+
+
+def evidence(snapshot: dict, config: AuditConfig, options: Options, checks: list[Check]) -> dict:
+    """What a reader needs to trust and reproduce the report: tool, settings, waivers (file and SHA-256),
+    who collected, when, and the SHA-256 of the snapshot the findings were evaluated from."""
+    collection = snapshot.get("collection") or {}
+    settings = {**config.to_dict(), **options.settings}
+    if len(checks) != len(ALL_CHECKS):
+        settings["checks"] = [c.id for c in checks]
+    if options.framework:
+        settings["compliance"] = options.framework
+    return {
+        "tool": {"name": "irready", "version": __version__},
+        "snapshot": {"sha256": options.snapshot_sha256 or snapshot_sha256(snapshot),
+                     "schema": snapshot.get("schema"), "collected_by_version": snapshot.get("tool_version")},
+        "caller": {"account_id": snapshot.get("caller_account_id"), "arn": snapshot.get("caller_arn")},
+        "collection": {"started_at": collection.get("started_at") or snapshot.get("collected_at"),
+                       "finished_at": collection.get("finished_at")},
+        "settings": settings,
+        "waivers": ({"file": options.waivers.path, "sha256": options.waivers.sha256,
+                     "entries": len(options.waivers.entries)} if options.waivers else None),
+    }

@@ -9,17 +9,15 @@ severity and the fix of the audit check it stands for, so a gap reads the same b
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from html import escape
 from pathlib import Path
 
 from irready.audit.checks import CHECKS_BY_ID
 from irready.audit.errors import UsageError
-from irready.audit.model import Severity
-from irready.audit.report.html import STYLE
+from irready.audit.model import Finding, Report, Status, tally
 from irready.policies import names
 from irready.policies.gate import CheckovError, CheckResult, run_checkov
-from tabulate import tabulate
+
+from irready import __version__
 
 # checkov check -> the audit check it answers before deploy. Not CKV2_AWS_3 (GuardDuty): it wants each
 # detector tied to an organization configuration, which only the delegated administrator's is.
@@ -38,20 +36,7 @@ READINESS_CHECKS = {
 _BY_SUFFIX = {".tf": ("terraform",), ".yaml": ("cloudformation",), ".yml": ("cloudformation",),
               ".template": ("cloudformation",)}
 ALL_FRAMEWORKS = ("terraform", "cloudformation", "terraform_plan")
-
-
-@dataclass(frozen=True)
-class IacFinding:
-    check_id: str
-    title: str
-    status: str  # PASS or FAIL
-    severity: str
-    resource: str
-    location: str  # file:first-last line
-    reason: str
-    audit_check: str
-    remediation: str
-    guideline: str
+NO_ACCOUNT = NO_REGION = "-"  # a finding on a file, before deploy: no account or region yet
 
 
 def frameworks_for(path: Path) -> tuple[str, ...]:
@@ -70,73 +55,32 @@ def frameworks_for(path: Path) -> tuple[str, ...]:
                      ".yaml/.json/.template, or a directory")
 
 
-def scan(path: Path) -> list[IacFinding]:
+def scan(path: Path) -> Report:
+    """The readiness checks on ``path``, as a Report of kind "iac-scan" for any renderer of the registry.
+
+    Each finding names the audit check it stands for (``check_id``), the checkov check that produced it
+    (``source_check``), the resource, and the file and lines. UsageError if the path cannot be scanned."""
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     try:
         results = run_checkov(path, frameworks_for(path), tuple(READINESS_CHECKS))
     except CheckovError as exc:
         raise UsageError(str(exc)) from None
-    return sorted((_finding(r, path) for r in results if r.check_id in READINESS_CHECKS),
-                  key=lambda f: (f.status != "FAIL", f.check_id, f.location))
+    findings = sorted((_finding(r, path) for r in results if r.check_id in READINESS_CHECKS),
+                      key=lambda f: (f.status is not Status.FAIL, f.check_id, f.source_check, f.file, f.line or 0))
+    checks = [CHECKS_BY_ID[c] for c in dict.fromkeys(READINESS_CHECKS.values())]
+    summary = {"scanned": str(path), "checked": len(findings), "accounts": 0, "regions": [],
+               "checks": len({f.check_id for f in findings}), **tally(findings), "coverage_gaps": []}
+    return Report(findings, summary, checks, {}, kind="iac-scan",
+                  evidence={"tool": {"name": "irready", "version": __version__}, "scanned": str(path),
+                            "checkov_checks": sorted(READINESS_CHECKS)})
 
 
-def _finding(result: CheckResult, root: Path) -> IacFinding:
+def _finding(result: CheckResult, root: Path) -> Finding:
     check = CHECKS_BY_ID[READINESS_CHECKS[result.check_id]]
     # checkov names files relative to a scanned directory ("/main.tf").
     path = root / result.file.lstrip("/") if root.is_dir() else root
-    location = f"{path}:{result.lines[0]}-{result.lines[1]}"
-    return IacFinding(result.check_id, result.name, "PASS" if result.passed else "FAIL", check.severity.value,
-                      result.resource, location, "; ".join(result.details) or result.name, check.id,
-                      check.remediation, result.guideline)
-
-
-def exceeds(findings: list[IacFinding], fail_on: Severity) -> bool:
-    """Any FAIL at or above ``fail_on``: the exit code's question, as for the audit."""
-    return any(f.status == "FAIL" and Severity(f.severity).rank >= fail_on.rank for f in findings)
-
-
-def render(findings: list[IacFinding], fmt: str) -> str:
-    failed = [f for f in findings if f.status == "FAIL"]
-    summary = {"checked": len(findings), "failed": len(failed), "passed": len(findings) - len(failed)}
-    if fmt == "json":
-        return json.dumps({"summary": summary, "findings": [asdict(f) for f in findings]}, indent=2) + "\n"
-    fixes = sorted({f.audit_check: f.remediation for f in failed}.items())
-    if fmt == "html":
-        return _html(findings, summary, fixes)
-    rows = [[f.status, f.severity, f.check_id, f.resource, f.location, f.reason if f.status == "FAIL" else ""]
-            for f in findings]
-    headers = ["status", "severity", "check", "resource", "where", "what is wrong"]
-    if fmt == "markdown":
-        lines = ["# irready IaC readiness scan", "",
-                 f"{summary['failed']} FAIL, {summary['passed']} PASS over {summary['checked']} checked resources.",
-                 "", tabulate(rows, headers=headers, tablefmt="github")]
-        if fixes:
-            lines += ["", "## How to fix", ""] + [f"- **{check}**: {fix}" for check, fix in fixes]
-        return "\n".join(lines) + "\n"
-    lines = [tabulate(rows, headers=headers, tablefmt="simple", maxcolwidths=[None] * 5 + [60]), "",
-             f"{summary['failed']} FAIL, {summary['passed']} PASS over {summary['checked']} checked resources"]
-    if fixes:
-        lines += ["", "How to fix:"] + [f"  {check}: {fix}" for check, fix in fixes]
-    return "\n".join(lines) + "\n"
-
-
-def _html(findings: list[IacFinding], summary: dict, fixes: list[tuple[str, str]]) -> str:
-    cells = ("status", "severity", "check_id", "resource", "location", "reason")
-    out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
-           "<title>irready IaC readiness scan</title>", f"<style>{STYLE}</style></head><body>",
-           "<h1>irready IaC readiness scan</h1>",
-           f"<p><strong>{summary['failed']} FAIL, {summary['passed']} PASS</strong> over {summary['checked']} "
-           "checked resources.</p>",
-           "<table><tr><th>status</th><th>severity</th><th>check</th><th>resource</th><th>where</th>"
-           "<th>what is wrong</th></tr>"]
-    for finding in findings:
-        values = {cell: getattr(finding, cell) for cell in cells}
-        values["reason"] = finding.reason if finding.status == "FAIL" else ""
-        out.append(f'<tr class="{finding.status}">' + "".join(f"<td>{escape(values[c])}</td>" for c in cells)
-                   + "</tr>")
-    out.append("</table>")
-    if fixes:
-        out += ["<h2>How to fix</h2>", "<ul>"] + [f"<li><strong>{escape(check)}</strong>: {escape(fix)}</li>"
-                                                  for check, fix in fixes] + ["</ul>"]
-    return "\n".join([*out, "</body></html>"]) + "\n"
+    reason = "; ".join(result.details) or result.name
+    return Finding(check.id, result.name, Status.PASS if result.passed else Status.FAIL, check.severity,
+                   NO_ACCOUNT, NO_REGION, result.resource, reason, check.remediation, file=str(path),
+                   line=result.lines[0], end_line=result.lines[1], source_check=result.check_id)

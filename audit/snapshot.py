@@ -20,6 +20,7 @@ Wherever a call failed, the value collected there is an *unavailable marker*,
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,17 @@ def iter_unavailable(snapshot: dict):
             yield account_id, "/".join(path), marker
 
 
+def dumps(snapshot: dict) -> str:
+    """The snapshot as saved: its SHA-256 is the one a report built from it states."""
+    return json.dumps(snapshot, indent=1, sort_keys=True, default=str) + "\n"
+
+
+def sha256(snapshot: dict) -> str:
+    return hashlib.sha256(dumps(snapshot).encode()).hexdigest()
+
+
 def save(snapshot: dict, path: Path) -> None:
-    write_atomically(path, json.dumps(snapshot, indent=1, sort_keys=True, default=str) + "\n")
+    write_atomically(path, dumps(snapshot))
 
 
 def load(path: Path) -> dict:

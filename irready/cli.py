@@ -8,26 +8,26 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
 from irready.audit import config as config_module
+from irready.audit import output
 from irready.audit.checks import ALL_CHECKS
 from irready.audit.errors import IrreadyError, UnreachableError, UsageError
 from irready.audit.evaluate import exceeds, report
-from irready.audit.files import write_atomically
 from irready.audit.model import Severity
-from irready.audit.report import html, json_report, markdown, table
+from irready.audit.report import FORMATS, markdown
 from irready.audit.snapshot import load as load_snapshot
 from irready.audit.snapshot import save as save_snapshot
+from irready.audit.snapshot import sha256 as snapshot_sha256
 from irready.policies import names
-
-RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render, "html": html.render}
 
 EXIT_OK, EXIT_GAPS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 _EPILOG = """exit codes:
-  0  no FAIL at or above --fail-on
+  0  no FAIL at or above --fail-on (a WAIVED finding is not a FAIL; an expired waiver's is)
   1  gaps found (a FAIL at or above --fail-on)
   2  usage, config or input error
   3  the audit could not reach AWS at all (or read nothing at all)
@@ -37,7 +37,7 @@ _EPILOG = """exit codes:
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML file with an [audit] table (see docs/configuration.md)")
-    parser.add_argument("--format", choices=sorted(RENDERERS), default="table", help="report format (default: table)")
+    parser.add_argument("--format", choices=list(FORMATS), default="table", help="report format (default: table)")
     parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
     parser.add_argument("--fail-on", choices=[s.value for s in Severity], default="low",
                         help="exit 1 when a check of at least this severity FAILs (default: low, i.e. any FAIL)")
@@ -45,6 +45,7 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
                         help=f"shortest acceptable log retention (default: {names.MIN_LOG_RETENTION_DAYS})")
     parser.add_argument("--security-account-id", metavar="ID",
                         help="the account responders come from; ir.responder_role needs it")
+    output.add_report_options(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,11 +95,23 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     iac.add_argument("path", type=Path, help="a .tf file, a Terraform plan (terraform show -json), a CloudFormation "
                                              "template, or a directory of them")
-    iac.add_argument("--format", choices=["table", "json", "markdown", "html"], default="table",
+    iac.add_argument("--format", choices=list(FORMATS), default="table",
                      help="report format (default: table)")
     iac.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
     iac.add_argument("--fail-on", choices=[s.value for s in Severity], default="low",
                      help="exit 1 when a check of at least this severity FAILs (default: low, i.e. any FAIL)")
+
+    diff = commands.add_parser(
+        "diff", help="compare two runs (JSON reports or snapshots): new, regressed, fixed, still failing, "
+                     "newly waived, expiring",
+        epilog="exit codes:\n  0  nothing regressed\n  1  something regressed (new FAIL, or PASS/WAIVED to FAIL)\n"
+               "  2  usage or input error", formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff.add_argument("old", type=Path, help="the earlier JSON report (--format json) or snapshot")
+    diff.add_argument("new", type=Path, help="the later JSON report or snapshot")
+    diff.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+    diff.add_argument("--output", type=Path, help="write the comparison to FILE instead of standard output")
+    diff.add_argument("--expiring-within", type=int, default=30, metavar="DAYS",
+                      help="list waivers that expire within DAYS days of the new run (default: 30)")
 
     demo = commands.add_parser("demo", help="audit an untouched emulated organization, prepare it with the Pulumi "
                                             "program, audit again (moto, in-process; no credentials)")
@@ -123,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             return _list_checks(args)
         if args.command == "iac-scan":
             return _iac_scan(args)
+        if args.command == "diff":
+            from irready.audit import diff
+            return diff.main(args.old, args.new, args.format, args.output, args.expiring_within)
         from irready.emulated.demo import run_demo  # the emulator is only needed here
         return run_demo(args.output_dir)
     except IrreadyError as exc:
@@ -136,13 +152,9 @@ def main(argv: list[str] | None = None) -> int:
 def _iac_scan(args: argparse.Namespace) -> int:
     from irready.audit import iac_scan
 
-    findings = iac_scan.scan(args.path)
-    text = iac_scan.render(findings, args.format)
-    if args.output:
-        write_atomically(args.output, text)
-    else:
-        sys.stdout.write(text)
-    return EXIT_GAPS if iac_scan.exceeds(findings, Severity(args.fail_on)) else EXIT_OK
+    result = iac_scan.scan(args.path)
+    output.write(result, args.format, args.output)
+    return EXIT_GAPS if exceeds(result.findings, Severity(args.fail_on)) else EXIT_OK
 
 
 def _flag_overrides(args: argparse.Namespace) -> dict:
@@ -179,6 +191,7 @@ def _audit(args: argparse.Namespace) -> int:
     if args.max_workers < 1:
         raise UsageError(f"--max-workers must be at least 1, got {args.max_workers}")
     config = _config(args)
+    options = output.options(args)  # bad filters, framework or waivers fail before collecting
     try:
         snapshot = collect_snapshot(config, base_session(args.profile), args.endpoint_url, args.max_workers)
     except Interrupted as stop:
@@ -186,10 +199,10 @@ def _audit(args: argparse.Namespace) -> int:
     if args.snapshot_out:
         save_snapshot(snapshot, args.snapshot_out)
     if snapshot["accounts"] and nothing_read(snapshot):
-        _report(args, snapshot, config)
+        _report(args, snapshot, config, options)
         raise UnreachableError("nothing could be read: every account or every call failed "
                                "(see the coverage section of the report for why)")
-    return _report(args, snapshot, config)
+    return _report(args, snapshot, config, options)
 
 
 def _save_what_finished(args: argparse.Namespace, snapshot: dict) -> NoReturn:
@@ -212,16 +225,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     recorded = dict(snapshot.get("config") or {})
     recorded.pop("external_id", None)
     base = config_module.build(recorded, f"snapshot {args.snapshot} config")
-    return _report(args, snapshot, _config(args, base))
+    options = output.options(args, snapshot_sha256=_file_sha256(args.snapshot))
+    return _report(args, snapshot, _config(args, base), options)
 
 
-def _report(args: argparse.Namespace, snapshot: dict, config: config_module.AuditConfig) -> int:
-    result = report(snapshot, config)
-    text = RENDERERS[args.format](result)
-    if args.output:
-        write_atomically(args.output, text)
-    else:
-        sys.stdout.write(text)
+def _file_sha256(path: Path) -> str:
+    import hashlib
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _report(args: argparse.Namespace, snapshot: dict, config: config_module.AuditConfig, options) -> int:
+    if options.snapshot_sha256 is None:
+        options = replace(options, snapshot_sha256=snapshot_sha256(snapshot))
+    result = report(snapshot, config, options)
+    output.write(result, args.format, args.output)
     return EXIT_GAPS if exceeds(result.findings, Severity(args.fail_on)) else EXIT_OK
 
 

@@ -17,14 +17,14 @@ def _security_contact(ctx: AccountContext) -> Iterator[Result]:
 
 SECURITY_CONTACT = Check(
     id="account.security_contact",
+    categories=("detection",),
     title="A SECURITY alternate contact is set",
     severity=Severity.HIGH,
     rationale="AWS sends abuse reports and security notices (leaked keys, compromised instances) to the security "
               "contact. Without one they reach only the root e-mail, which nobody may read during an incident.",
     remediation="Deploy infra component SecurityContacts (infra/components/alternate_contacts.py) with a "
                 "distribution list, or: aws account put-alternate-contact --alternate-contact-type SECURITY ...",
-    references=("CIS AWS Foundations v3.0.0 1.2",
-                "https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact-alternate.html"),
+    references=("https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact-alternate.html",),
     evaluate=_security_contact,
 )
 

@@ -219,17 +219,18 @@ _TRAIL_COMPONENT = "infra component OrganizationTrail (infra/components/org_trai
 CHECKS = (
     Check(
         id="cloudtrail.multi_region_logging",
+        categories=("logging", "forensics-ready"),
         title="A multi-region trail is logging",
         severity=Severity.CRITICAL,
         rationale="Without a trail, API activity older than the 90-day Event history is gone, and activity in "
                   "regions you do not use is never recorded. Responders cannot say what an attacker did.",
         remediation=f"Deploy {_TRAIL_COMPONENT}: an organization trail, multi-region, with global service events.",
-        references=("CIS AWS Foundations v3.0.0 3.1",
-                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html"),
+        references=("https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html",),
         evaluate=_multi_region_logging,
     ),
     Check(
         id="cloudtrail.management_events_rw",
+        categories=("logging", "forensics-ready"),
         title="Management events, read and write, are recorded",
         severity=Severity.HIGH,
         rationale="Reconnaissance (List*, Describe*, GetCallerIdentity) shows up only in read events; write-only "
@@ -241,42 +242,43 @@ CHECKS = (
     ),
     Check(
         id="cloudtrail.log_file_validation",
+        categories=("logging", "forensics-ready"),
         title="Trails validate their log files",
         severity=Severity.MEDIUM,
         rationale="Digest files prove logs were not altered or deleted: evidence that stands up later.",
         remediation=f"Deploy {_TRAIL_COMPONENT}, which enables log file validation; or aws cloudtrail update-trail "
                     "--enable-log-file-validation.",
-        references=("CIS AWS Foundations v3.0.0 3.2",
-                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html"),
+        references=("https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html",),
         evaluate=_per_logging_trail(_log_file_validation),
     ),
     Check(
         id="cloudtrail.kms_encryption",
+        categories=("logging", "forensics-ready"),
         title="Trails are encrypted with a KMS key",
         severity=Severity.MEDIUM,
         rationale="A KMS key adds a second permission (kms:Decrypt) between a reader of the bucket and the logs, "
                   "and every decrypt is itself logged.",
         remediation=f"Deploy {_TRAIL_COMPONENT}, which encrypts with a customer managed key (rotation, "
                     "least-privilege key policy).",
-        references=("CIS AWS Foundations v3.0.0 3.5",
-                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/encrypting-cloudtrail-log-files-with-aws-kms.html"),
+        references=("https://docs.aws.amazon.com/awscloudtrail/latest/userguide/encrypting-cloudtrail-log-files-with-aws-kms.html",),
         evaluate=_per_logging_trail(_kms_encryption),
     ),
     Check(
         id="cloudtrail.s3_data_events",
+        categories=("logging", "forensics-ready"),
         title="S3 object-level read and write events are recorded",
         severity=Severity.HIGH,
         rationale="Only data events (GetObject, PutObject, DeleteObject) answer the breach question: which objects "
                   "were read or destroyed. A ListBuckets call is not proof of exfiltration; a GetObject is.",
         remediation=f"Deploy {_TRAIL_COMPONENT} with data_events.s3 set to 'all' or to the buckets that hold sensitive "
                     "data (see docs/provisioning.md for the cost trade-off).",
-        references=("CIS AWS Foundations v3.0.0 3.8 and 3.9",
-                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"),
+        references=("https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html",),
         evaluate=_per_region_coverage(_records_s3_data, "no logging trail records S3 object-level read and write "
                                       "events in this region"),
     ),
     Check(
         id="cloudtrail.lambda_data_events",
+        categories=("logging", "forensics-ready"),
         title="Lambda invoke events are recorded",
         severity=Severity.MEDIUM,
         rationale="Invocations of a backdoored or abused function are data events; without them responders cannot "
@@ -288,6 +290,7 @@ CHECKS = (
     ),
     Check(
         id="cloudtrail.bucket_retention",
+        categories=("logging", "forensics-ready"),
         title="The trail bucket keeps logs long enough and is versioned",
         severity=Severity.HIGH,
         rationale="Intrusions are often found months late. Logs deleted by a lifecycle rule, or by an attacker "
@@ -300,23 +303,23 @@ CHECKS = (
     ),
     Check(
         id="cloudtrail.bucket_not_public",
+        categories=("logging", "forensics-ready"),
         title="The trail bucket blocks public access",
         severity=Severity.HIGH,
         rationale="Trail logs map your whole estate; public logs hand an attacker the map and the evidence.",
         remediation=f"Deploy {_TRAIL_COMPONENT}, which sets a full public access block and a TLS-only bucket policy.",
-        references=("CIS AWS Foundations v1.4.0 3.3",
-                    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html"),
+        references=("https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",),
         evaluate=_bucket_not_public,
     ),
     Check(
         id="cloudtrail.cloudwatch_logs",
+        categories=("logging", "forensics-ready"),
         title="A trail delivers to CloudWatch Logs",
         severity=Severity.MEDIUM,
         rationale="CloudWatch Logs makes trail events searchable in minutes (Logs Insights) and alarmable, instead "
                   "of downloading and parsing S3 objects mid-incident.",
         remediation=f"Deploy {_TRAIL_COMPONENT}, which delivers to a CloudWatch log group with retention.",
-        references=("CIS AWS Foundations v1.4.0 3.4",
-                    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html"),
+        references=("https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html",),
         evaluate=_per_region_coverage(_delivers_to_cloudwatch, "no logging trail covering this region delivers to "
                                       "CloudWatch Logs"),
     ),

@@ -52,6 +52,7 @@ def _firewall_ready(ctx: AccountContext) -> Iterator[Result]:
 CHECKS = (
     Check(
         id="dns.resolver_query_logging",
+        categories=("logging", "forensics-ready"),
         title="Every VPC logs its DNS queries",
         severity=Severity.MEDIUM,
         rationale="Security groups and NACLs do not see Route 53 Resolver traffic; DNS is a favourite exfiltration "
@@ -63,6 +64,7 @@ CHECKS = (
     ),
     Check(
         id="dns.firewall_block_ready",
+        categories=("containment",),
         title="A DNS Firewall rule group that blocks every domain is ready in every region",
         severity=Severity.MEDIUM,
         rationale="Security groups do not see queries to the VPC resolver, so an isolated instance can still "

@@ -25,14 +25,14 @@ def _imdsv2(ctx: AccountContext) -> Iterator[Result]:
 CHECKS = (
     Check(
         id="ec2.imdsv2_required",
+        categories=("hardening",),
         title="Running instances require IMDSv2",
         severity=Severity.HIGH,
         rationale="IMDSv1 answers any request from the host, so an SSRF or a proxy misconfiguration hands out the "
                   "instance role's credentials: a common first step from a web server into the account.",
         remediation="aws ec2 modify-instance-metadata-options --http-tokens required (and set it in launch "
                     "templates); not provisioned by infra/, which does not own workloads.",
-        references=("CIS AWS Foundations v3.0.0 5.6",
-                    "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html"),
+        references=("https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html",),
         evaluate=_imdsv2,
     ),
 )

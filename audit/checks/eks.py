@@ -28,6 +28,7 @@ def _eks_audit_logging(ctx: AccountContext) -> Iterator[Result]:
 CHECKS = (
     Check(
         id="eks.audit_logging",
+        categories=("logging", "forensics-ready"),
         title="EKS clusters ship audit logs",
         severity=Severity.MEDIUM,
         rationale="The Kubernetes audit log is the only record of API calls inside a cluster: exec into pods, "

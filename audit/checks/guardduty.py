@@ -65,6 +65,7 @@ def _findings_routed(ctx: AccountContext) -> Iterator[Result]:
 
 GUARDDUTY_ENABLED = Check(
     id="guardduty.enabled",
+    categories=("detection",),
     title="GuardDuty is enabled in every region",
     severity=Severity.HIGH,
     rationale="GuardDuty is the managed detector for credential misuse, crypto-mining and instance compromise. "
@@ -72,13 +73,13 @@ GUARDDUTY_ENABLED = Check(
     remediation="Deploy infra component DetectionRouting (infra/components/detection.py) for every region, and "
                 "infra component SecurityAccount (infra/components/security_account.py): the security account as "
                 "GuardDuty delegated administrator, with auto-enable.",
-    references=("https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_settingup.html",
-                "AWS Security Incident Response Guide: Detection"),
+    references=("https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_settingup.html",),
     evaluate=_guardduty_enabled,
 )
 
 FINDINGS_ROUTED = Check(
     id="guardduty.findings_routed",
+    categories=("detection",),
     title="GuardDuty findings are routed to responders",
     severity=Severity.MEDIUM,
     rationale="A finding nobody is told about is found after the damage. An EventBridge rule with a target "

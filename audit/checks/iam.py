@@ -36,6 +36,7 @@ def _instance_profile_escalation(ctx: AccountContext) -> Iterator[Result]:
 CHECKS = (
     Check(
         id="iam.instance_profile_escalation",
+        categories=("hardening",),
         title="No instance role can launch instances and pass roles",
         severity=Severity.HIGH,
         rationale="A web server role with ec2:RunInstances and iam:PassRole let an attacker launch a new instance "

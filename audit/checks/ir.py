@@ -92,6 +92,7 @@ def _containment_policies(ctx: AccountContext) -> Iterator[Result]:
 CHECKS = (
     Check(
         id="ir.responder_role",
+        categories=("access",),
         title="A responder role can contain an incident",
         severity=Severity.CRITICAL,
         rationale="In an incident there is no time to negotiate permissions. Responders from the security account "
@@ -105,6 +106,7 @@ CHECKS = (
     ),
     Check(
         id="ir.quarantine_security_group",
+        categories=("containment",),
         title="Every VPC has an empty quarantine security group",
         severity=Severity.HIGH,
         rationale="Moving a compromised instance to a group with no rules stops new connections at once, without "
@@ -118,6 +120,7 @@ CHECKS = (
     ),
     Check(
         id="ir.containment_policies",
+        categories=("containment",),
         title="Deny policies are ready to attach",
         severity=Severity.MEDIUM,
         rationale="Deny-all, deny-unless-trusted-IP and revoke-older-sessions policies, created ahead of time and "

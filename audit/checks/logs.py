@@ -59,6 +59,7 @@ def _retention(ctx: AccountContext) -> Iterator[Result]:
 CHECKS = (
     Check(
         id="logs.retention",
+        categories=("logging", "forensics-ready"),
         title="IR-relevant log groups keep events long enough",
         severity=Severity.MEDIUM,
         rationale="Breaches are discovered a median of months after they begin. Flow logs, CloudTrail, Lambda and "

@@ -32,13 +32,14 @@ def _flow_logs(ctx: AccountContext) -> Iterator[Result]:
 CHECKS = (
     Check(
         id="vpc.flow_logs",
+        categories=("logging", "forensics-ready"),
         title="Every VPC has flow logs capturing ALL traffic",
         severity=Severity.HIGH,
         rationale="Flow logs show who talked to a compromised instance and where data went. Rejected traffic shows "
                   "scanning; accepted traffic shows exfiltration. Default VPCs are where forgotten instances run.",
         remediation="Deploy infra component VpcFlowLogs (infra/components/flow_logs.py) for every VPC, "
                     "traffic type ALL.",
-        references=("CIS AWS Foundations v3.0.0 3.7", "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html"),
+        references=("https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html",),
         evaluate=_flow_logs,
     ),
 )

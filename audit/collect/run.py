@@ -21,7 +21,7 @@ from irready.audit.aws import (
     Clients,
     Patience,
     assumed_session,
-    caller_account,
+    caller_identity,
     guarded,
     marker_for,
     paginate,
@@ -44,8 +44,10 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
                      max_workers: int = 8, progress: Progress | None = None, stats: CallStats | None = None,
                      patience: Patience = DEFAULT_PATIENCE) -> dict:
     home = _home_region(config, session)
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     try:
-        caller = caller_account(session, endpoint_url, home)
+        identity = caller_identity(session, endpoint_url, home)
+        caller = identity["Account"]
     except (ClientError, BotoCoreError) as exc:
         raise UnreachableError(f"cannot reach AWS: {exc}. Check credentials (--profile, environment, SSO login) "
                                "and --endpoint-url") from exc
@@ -56,6 +58,8 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
         "tool_version": __version__,
         "collected_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "caller_account_id": caller,
+        "caller_arn": identity.get("Arn"),
+        "collection": {"started_at": started_at, "finished_at": None},
         "config": config.to_dict(),
         "skipped_accounts": skipped,
         "accounts": {},
@@ -84,6 +88,7 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
         pool.shutdown()
     progress.finish()
     snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
+    snapshot["collection"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return snapshot
 
 

@@ -1,45 +1,32 @@
-"""Reporters: they format findings and never decide anything about them."""
+"""Reporters: they format a Report and never decide anything about it.
+
+``FORMATS`` is the one registry of output formats, used by `irready audit`, `evaluate`, `iac-scan`
+(and anything else that writes a report): name -> render(Report) -> str.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from irready.audit.model import Check, Finding, Status
+from irready.audit.model import Report
+from irready.audit.report import asff, csv_report, html, json_report, junit, markdown, ocsf, sarif, table
 
+FORMATS: dict[str, Callable[[Report], str]] = {
+    "table": table.render,
+    "json": json_report.render,
+    "markdown": markdown.render,
+    "html": html.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+    "csv": csv_report.render,
+    "ocsf": ocsf.render,
+    "asff": asff.render,
+}
 
-@dataclass(frozen=True)
-class Report:
-    findings: list[Finding]
-    summary: dict
-    checks: list[Check]
-    snapshot_meta: dict  # collected_at, caller_account_id, tool_version
-
-
-@dataclass(frozen=True)
-class CheckRow:
-    check: Check
-    failed: list[Finding]
-    unknown: list[Finding]
-    passed: list[Finding]
-
-    @property
-    def order(self) -> tuple:
-        """Failing checks first, worst severity first; then the ones that could not be judged."""
-        return (not self.failed, not self.unknown, -self.check.severity.rank, self.check.id)
+# --output FILE picks the format from the extension unless --format says otherwise.
+BY_EXTENSION = {".json": "json", ".md": "markdown", ".html": "html", ".htm": "html", ".sarif": "sarif",
+                ".xml": "junit", ".csv": "csv", ".txt": "table"}
 
 
-def rows(report: Report) -> list[CheckRow]:
-    by_check: dict[str, dict[Status, list[Finding]]] = defaultdict(lambda: defaultdict(list))
-    for finding in report.findings:
-        by_check[finding.check_id][finding.status].append(finding)
-    result = [CheckRow(check, by_check[check.id][Status.FAIL], by_check[check.id][Status.UNKNOWN],
-                       by_check[check.id][Status.PASS]) for check in report.checks]
-    return sorted(result, key=lambda row: row.order)
-
-
-def where(finding: Finding) -> str:
-    parts = [finding.account_id, finding.region]
-    if finding.resource_id != "-":
-        parts.append(finding.resource_id)
-    return "/".join(parts)
+def render(report: Report, fmt: str) -> str:
+    return FORMATS[fmt](report)

@@ -1,63 +1,117 @@
-"""The compliance report as one self-contained HTML page (no scripts, no external assets)."""
+"""The report for people, as one self-contained HTML page: executive summary per account and per
+domain, account x check matrix, framework view, waivers, trend, and every finding with its reason,
+fix and evidence; filters by status, severity and account.
+
+Built from a Jinja2 template with autoescaping on, so every string from AWS, a snapshot or a scanned
+file is escaped by default; a Content-Security-Policy allows no source but the page's own script (by
+its hash), so even markup that slipped through could not run or load anything. No CDN, no external
+asset: charts are inline SVG, and the page prints to PDF (filters hidden, every section shown).
+"""
 
 from __future__ import annotations
 
-from html import escape
+import base64
+import hashlib
+from collections import Counter, defaultdict
+from functools import cache
 
-from irready.audit.report import Report, rows, where
+from irready.audit.model import DOMAINS, Report, Status
+from irready.audit.report.layout import counts_line, headline, rows, where
+from jinja2 import Environment, PackageLoader, select_autoescape
 
-STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#1a1a1a}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;
-vertical-align:top}th{background:#f3f3f3}.FAIL{color:#b00020;font-weight:600}.UNKNOWN{color:#8a6d00;font-weight:600}
-.PASS{color:#1b5e20}code{font-size:.95em}
-"""
+_STATUSES = [Status.FAIL, Status.UNKNOWN, Status.WAIVED, Status.PASS]
+_WORST_FIRST = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WAIVED: 2, Status.PASS: 3}
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("irready.audit.report", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["where"] = where
+    return env
 
 
 def render(report: Report) -> str:
-    summary, meta = report.summary, report.snapshot_meta
-    counts = summary["findings"]
-    out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
-           "<title>irready readiness report</title>", f"<style>{STYLE}</style></head><body>",
-           "<h1>irready readiness report</h1>",
-           f"<p>Collected {escape(str(meta.get('collected_at', '?')))} from account "
-           f"{escape(str(meta.get('caller_account_id', '?')))}: {summary['accounts']} account(s), regions "
-           f"{escape(', '.join(summary['regions']) or 'none')}.</p>",
-           f"<p><strong>{counts['FAIL']} FAIL, {counts['UNKNOWN']} UNKNOWN, {counts['PASS']} PASS.</strong> "
-           "UNKNOWN means the audit could not look; it is never counted as a pass.</p>"]
-    if summary.get("incomplete"):
-        out.append(f"<p class=\"UNKNOWN\">Incomplete: the collection was {escape(summary['incomplete']['reason'])};"
-                   f" not audited: {escape(', '.join(summary['incomplete']['missing_accounts']) or 'none')}.</p>")
-    ordered = rows(report)
-    out.append("<table><tr><th>check</th><th>severity</th><th>fail</th><th>unknown</th><th>pass</th></tr>")
-    out += [f"<tr><td><a href=\"#{escape(r.check.id)}\">{escape(r.check.id)}</a></td>"
-            f"<td>{r.check.severity.value}</td><td>{len(r.failed)}</td><td>{len(r.unknown)}</td>"
-            f"<td>{len(r.passed)}</td></tr>" for r in ordered]
-    out.append("</table>")
-    for row in ordered:
-        check = row.check
-        out += [f"<h2 id=\"{escape(check.id)}\">{escape(check.id)}</h2>",
-                f"<p><strong>{escape(check.title)}</strong> ({check.severity.value})</p>",
-                f"<p>{escape(check.rationale)}</p>", f"<p><strong>Fix:</strong> {escape(check.remediation)}</p>",
-                "<p>References: " + "; ".join(escape(r) for r in check.references) + "</p>"]
-        findings = row.failed + row.unknown + row.passed
-        if not findings:
-            out.append("<p>No resources in scope.</p>")
-            continue
-        out.append("<table><tr><th>status</th><th>where</th><th>reason</th></tr>")
-        out += [f"<tr><td class=\"{f.status.value}\">{f.status.value}</td><td><code>{escape(where(f))}</code></td>"
-                f"<td>{escape(f.reason)}</td></tr>" for f in findings]
-        out.append("</table>")
-    out.append("<h2>Coverage</h2>")
-    for account_id, why in (summary.get("skipped_accounts") or {}).items():
-        out.append(f"<p>Account {escape(account_id)} was not audited: {escape(why)}.</p>")
-    gaps = summary["coverage_gaps"]
-    if not gaps:
-        out.append("<p>Every API call the audit needed succeeded.</p>")
-    else:
-        out.append("<table><tr><th>account</th><th>where</th><th>reason</th><th>call</th><th>code</th></tr>")
-        out += [f"<tr><td>{escape(g['account_id'])}</td><td>{escape(g['where'])}</td><td>{escape(g['reason'])}</td>"
-                f"<td>{escape(g['operation'])}</td><td>{escape(g['code'])}</td></tr>" for g in gaps]
-        out.append("</table>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+    env = _environment()
+    script = env.get_template("filters.js").render()
+    script_hash = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    return env.get_template("report.html.j2").render(
+        report=report, headline=headline(report), counts=counts_line(report), rows=rows(report),
+        accounts=_by_account(report), domains=_by_domain(report), matrix=_matrix(report),
+        trend=_trend(report), compliance=_compliance(report), waived=[f for f in report.findings if f.waiver],
+        evidence=list(_flat(report.evidence)), script=script, script_hash=script_hash,
+        severities=sorted({c.severity.value for c in report.checks}, key=lambda s: -_rank(s)),
+        account_ids=sorted({f.account_id for f in report.findings if f.file is None})) + "\n"
+
+
+def _rank(severity: str) -> int:
+    return {"critical": 4, "high": 3, "medium": 2, "low": 1}[severity]
+
+
+def _readiness(counter: Counter) -> dict:
+    """Counts, and the share of judged findings that pass (WAIVED counts as accepted, UNKNOWN as not judged)."""
+    judged = counter[Status.PASS] + counter[Status.FAIL] + counter[Status.WAIVED]
+    ready = round(100 * (counter[Status.PASS] + counter[Status.WAIVED]) / judged) if judged else None
+    return {"counts": {s.value: counter[s] for s in _STATUSES}, "ready": ready}
+
+
+def _by_account(report: Report) -> list[dict]:
+    counters: dict[str, Counter] = defaultdict(Counter)
+    for f in report.findings:
+        if f.file is None:
+            counters[f.account_id][f.status] += 1
+    return [{"id": account, **_readiness(c)} for account, c in sorted(counters.items())]
+
+
+def _by_domain(report: Report) -> list[dict]:
+    domain_of = {c.id: c.domain for c in report.checks}
+    counters: dict[str, Counter] = defaultdict(Counter)
+    for f in report.findings:
+        counters[domain_of.get(f.check_id, "other")][f.status] += 1
+    return [{"id": d, "name": DOMAINS.get(d, d), **_readiness(counters[d])} for d in DOMAINS if d in counters]
+
+
+def _matrix(report: Report) -> dict:
+    """Rows are checks, columns accounts; a cell is the worst status of that check in that account."""
+    accounts = sorted({f.account_id for f in report.findings if f.file is None})
+    cells: dict[tuple[str, str], Status] = {}
+    for f in report.findings:
+        key = (f.check_id, f.account_id)
+        if key not in cells or _WORST_FIRST[f.status] < _WORST_FIRST[cells[key]]:
+            cells[key] = f.status
+    return {"accounts": accounts,
+            "rows": [{"check": row.check, "cells": [cells.get((row.check.id, a)) for a in accounts]}
+                     for row in rows(report)]}
+
+
+def _trend(report: Report) -> dict | None:
+    """Earlier runs and this one, oldest first, with an inline SVG polyline of FAIL and PASS counts."""
+    if not report.history:
+        return None
+    points = [*report.history, {"label": "this report", "findings": report.summary["findings"]}]
+    top = max(max(p["findings"].get("FAIL", 0), p["findings"].get("PASS", 0)) for p in points) or 1
+    width, height, step = 600, 160, 600 / max(len(points) - 1, 1)
+
+    def y(point: dict, status: str) -> float:
+        return round(height - 10 - (height - 20) * point["findings"].get(status, 0) / top, 1)
+
+    def line(status: str) -> str:
+        return " ".join(f"{round(i * step, 1)},{y(p, status)}" for i, p in enumerate(points))
+    return {"points": points, "fail": line("FAIL"), "pass": line("PASS"), "width": width, "height": height}
+
+
+def _compliance(report: Report) -> dict | None:
+    if not report.compliance:
+        return None
+    from irready.audit.compliance import totals
+    return {"framework": report.compliance[0]["framework"], "rows": report.compliance,
+            "totals": totals(report.compliance)}
+
+
+def _flat(data: dict, prefix: str = ""):
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", ", ".join(map(str, value)) if isinstance(value, list) else value

