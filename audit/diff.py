@@ -126,7 +126,7 @@ def render(changes: dict, fmt: str, old_label: str, new_label: str, fixed: list[
         rows = [[f["check_id"], esc(f"{f['account_id']}/{f['region']}/{f['resource_id']}"),
                  f.get("was", "") + ("->" if f.get("was") else "") + f["status"],
                  esc(f["reason"] if kind != "expiring" else f"{f['waiver']['expires']} ({f['days_left']} days), "
-                     f"owner {f['waiver']['owner']}")] for f in items]
+                     f"owner {f['waiver'].get('owner', '?')}")] for f in items]
         heading = f"## {kind} ({len(items)})" if fmt == "markdown" else f"\n{kind.upper()} ({len(items)})"
         lines += [heading, "" if fmt == "markdown" else None,
                   tabulate(rows, headers=["check", "where", "status", "reason"],

@@ -40,3 +40,25 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     assert main(["evaluate", str(tmp_path / "snapshot.json"), "--format", "json",
                  "--output", str(tmp_path / "again.json")]) == 0
     assert json.loads((tmp_path / "again.json").read_text())["findings"] == after["findings"]
+
+    # The compliance report for people, written by the demo: the NIST SP 800-61r3 view and the trend.
+    page = (tmp_path / "compliance-nist-800-61r3.html").read_text()
+    assert "Framework: nist-800-61r3" in page and "PR.PS-04" in page and "Trend" in page
+    assert "Fixed by provisioning" in out
+
+    # irready diff on the demo's before and after reports lists every fixed check, and exits 0: nothing regressed.
+    assert main(["diff", str(tmp_path / "before" / "audit.json"), str(tmp_path / "audit.json"), "--format", "json",
+                 "--output", str(tmp_path / "diff.json")]) == 0
+    diff = json.loads((tmp_path / "diff.json").read_text())
+    fixed_checks = {f["check_id"] for f in before["findings"] if f["status"] == "FAIL"}
+    assert set(diff["fixed_checks"]) == fixed_checks  # nothing fails after provisioning
+    assert diff["counts"]["new"] == diff["counts"]["regressed"] == 0
+    # Backwards, everything fixed has regressed: exit 1.
+    assert main(["diff", str(tmp_path / "audit.json"), str(tmp_path / "before" / "audit.json")]) == 1
+
+    # Each framework's view from the same snapshot, in HTML.
+    for framework in ("nist-800-61r3", "cis-aws-5.0.0", "aws-wa-sec10", "aws-ir-guide"):
+        out_file = tmp_path / f"{framework}.html"
+        assert main(["evaluate", str(tmp_path / "snapshot.json"), "--compliance", framework, "--format", "html",
+                     "--output", str(out_file)]) == 0
+        assert f"Framework: {framework}" in out_file.read_text()
