@@ -9,6 +9,7 @@ inside its account's ``Clients.acting()``, which decides the credentials its req
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
@@ -69,7 +70,7 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     account_threads = max(1, min(len(targets), max(2, max_workers // 4)))
     api_pool = ThreadPoolExecutor(max_workers, thread_name_prefix="api")
     account_pool = ThreadPoolExecutor(account_threads, thread_name_prefix="account")
-    collector = _AccountCollector(config, caller_clients, caller, home, api_pool)
+    collector = _AccountCollector(config, caller_clients, caller, home, api_pool, progress)
     futures = {account_pool.submit(collector.collect, account_id): account_id for account_id in targets}
     try:
         for future in as_completed(futures):
@@ -129,9 +130,10 @@ def _targets(config: AuditConfig, clients: Clients, caller: str, home: str) -> t
 
 
 class _AccountCollector:
-    def __init__(self, config: AuditConfig, caller_clients: Clients, caller: str, home: str, pool: Executor):
+    def __init__(self, config: AuditConfig, caller_clients: Clients, caller: str, home: str, pool: Executor,
+                 progress: Progress | None = None):
         self.config, self.caller_clients, self.caller, self.home = config, caller_clients, caller, home
-        self.pool = pool
+        self.pool, self.progress = pool, progress
 
     def collect(self, account_id: str) -> dict:
         log.info("collecting account %s", account_id)
@@ -161,6 +163,8 @@ class _AccountCollector:
             for region in ([global_region] if collector.scope is Scope.GLOBAL else regions)
             if collector.scope is Scope.GLOBAL or (region not in disabled and clients.offers(collector.service, region))
         }
+        regional = {c.name for c in COLLECTORS if c.scope is not Scope.GLOBAL}
+        self._track_regions(account_id, {key: f for key, f in futures.items() if key[0] in regional})
         services: dict = {}
         for collector in COLLECTORS:
             if collector.scope is Scope.GLOBAL:
@@ -196,6 +200,26 @@ class _AccountCollector:
         services["s3"] = {"buckets": {name: future.result() for name, future in bucket_futures.items()},
                           "account_public_access_block": account_block.result()}
         return {"account_id": account_id, "regions": regions, "services": services}
+
+
+    def _track_regions(self, account_id: str, futures: dict) -> None:
+        """Tick the progress of a region when the last of its regional calls finishes."""
+        if self.progress is None:
+            return
+        pending: dict[str, int] = {}
+        for _, region in futures:
+            pending[region] = pending.get(region, 0) + 1
+        self.progress.region_planned(account_id, len(pending))
+        lock = threading.Lock()
+
+        def one_done(region: str) -> None:
+            with lock:
+                pending[region] -= 1
+                last = pending[region] == 0
+            if last:
+                self.progress.region_done(account_id, region)
+        for (_, region), future in futures.items():
+            future.add_done_callback(lambda _f, region=region: one_done(region))
 
 
 def _unique_trails(by_region: dict) -> dict[str, dict]:

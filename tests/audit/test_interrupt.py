@@ -26,11 +26,11 @@ def test_interrupted_audit_saves_finished_accounts_atomically(emulator, fresh_ac
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": REGION}
     process = subprocess.Popen(
-        [sys.executable, "-m", "irready.cli", "audit", "--endpoint-url", emulator.url, "--regions", REGION,
+        [sys.executable, "-m", "irready.cli", "-v", "audit", "--endpoint-url", emulator.url, "--regions", REGION,
          "--accounts", f"{fast},{slow},{slower}", "--security-account-id", SECURITY_ACCOUNT,
          "--max-workers", "4", "--snapshot-out", str(snapshot), "--output", str(tmp_path / "report.txt")],
         stderr=subprocess.PIPE, text=True, env=env)
-    for line in process.stderr:  # progress lines, one per finished account
+    for line in process.stderr:  # -v logs one line per finished account (no progress bars off a terminal)
         if f"account {fast} done" in line:
             break
     process.send_signal(stop)

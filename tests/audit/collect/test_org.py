@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 from botocore.exceptions import ClientError
@@ -96,23 +97,24 @@ def test_assumed_credentials_renew_themselves_before_they_expire(emulator, accou
     assert credentials.access_key != first_key
 
 
-def test_progress_is_one_updating_line_on_a_terminal_and_plain_lines_otherwise():
+def test_progress_shows_accounts_and_regions_on_a_terminal_and_is_silent_otherwise(caplog):
     class Terminal(io.StringIO):
         def isatty(self):
             return True
 
-    terminal, log = Terminal(), io.StringIO()
-    for stream in (terminal, log):
+    terminal, piped = Terminal(), io.StringIO()
+    for stream in (terminal, piped):
         progress = Progress(3, stream=stream)
+        progress.region_planned("111111111111", 2)
+        progress.region_done("111111111111", "us-east-1")
+        progress.region_done("111111111111", "eu-west-1")
         progress.account_done("111111111111")
-        progress.account_done("222222222222", failed=True)
+        with caplog.at_level(logging.INFO, logger="irready"):
+            progress.account_done("222222222222", failed=True)
         progress.finish()
-    assert terminal.getvalue().startswith("\rirready: 1/3 accounts, 0 could not be audited, ETA ")
-    assert "\rirready: 2/3 accounts, 1 could not be audited" in terminal.getvalue()
-    assert terminal.getvalue().endswith("\n") and terminal.getvalue().count("\n") == 1
-    lines = log.getvalue().splitlines()
-    assert lines[0].startswith("irready: account 111111111111 done; 1/3 accounts")
-    assert lines[1].startswith("irready: account 222222222222 FAILED; 2/3 accounts, 1 could not be audited")
-    quiet = io.StringIO()
-    Progress(1, stream=quiet).account_done("111111111111")
-    assert quiet.getvalue() == ""  # a single account needs no progress report
+    shown = terminal.getvalue()
+    assert "irready: accounts (1 could not be audited)" in shown and "2/3" in shown
+    assert "irready: regions" in shown and "2/2" in shown
+    assert piped.getvalue() == ""  # not a terminal: nothing on the stream
+    # ... the run's log says it instead, at -v.
+    assert "account 222222222222 FAILED; 2/3 accounts, 1 could not be audited" in caplog.text
