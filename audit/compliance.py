@@ -2,11 +2,12 @@
 that answer it and the evidence (the findings that decided it).
 
 A requirement's status, from the checks mapped to it that had something to judge:
-  pass          every such check passed or had nothing in scope (a waived FAIL counts as accepted, and is
-                listed in the evidence)
+  pass          every such check passed (a waived FAIL counts as accepted, and is listed in the evidence);
+                a check with nothing in scope (no instances, no trails) is left out of the judgement
   fail          every such check failed
   partial       some passed, some failed or could not look
-  not assessed  no check answers it, none of them ran (--checks), or none could look (all UNKNOWN)
+  not assessed  no check answers it, none of them ran (--checks), none had anything in scope, or none
+                could look (all UNKNOWN)
 """
 
 from __future__ import annotations
@@ -61,8 +62,10 @@ def _verdict(ran: bool, counts: Counter) -> str:
 
 
 def _status(verdicts: list[str]) -> str:
-    # A check with nothing in scope (no instances, no clusters) found no gap: it counts as a pass.
-    judged = ["PASS" if v == "nothing in scope" else v for v in verdicts if v != "not run"]
+    # A check with nothing in scope (no instances, no trails) judged nothing: it neither passes nor fails
+    # the requirement, so a requirement whose checks all had nothing to look at is "not assessed"
+    # (no trail at all must not read as "log files are validated").
+    judged = [v for v in verdicts if v in ("PASS", "FAIL", "UNKNOWN")]
     if not judged or all(v == "UNKNOWN" for v in judged):
         return NOT_ASSESSED
     if all(v == "PASS" for v in judged):

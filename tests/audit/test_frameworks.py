@@ -63,6 +63,7 @@ def f(check_id, status, resource="-"):
       f("guardduty.enabled", Status.PASS)], None, "pass"),
     ([f("vpc.flow_logs", Status.PASS)], {"vpc.flow_logs"}, "pass"),  # the others were not chosen
     ([], {"ir.responder_role"}, "not assessed"),  # none of its checks ran
+    ([], None, "not assessed"),  # they ran with nothing in scope: no VPC is not "VPCs are monitored"
 ])
 def test_requirement_status(findings, ran, expected):
     rows = compliance.assess(get("nist-800-61r3"), findings, ran or {c.id for c in ALL_CHECKS})
