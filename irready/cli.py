@@ -251,7 +251,8 @@ def _list_checks(args: argparse.Namespace) -> int:
         sys.stdout.write(markdown.render_catalogue(ALL_CHECKS))
         return EXIT_OK
     from tabulate import tabulate
-    print(tabulate([[c.id, c.severity.value, c.title] for c in ALL_CHECKS], headers=["id", "severity", "title"]))
+    print(tabulate([[c.id, c.severity.value, ", ".join(c.categories), c.title] for c in ALL_CHECKS],
+                   headers=["id", "severity", "categories", "title"]))
     return EXIT_OK
 
 

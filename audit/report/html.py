@@ -16,8 +16,9 @@ from collections import Counter, defaultdict
 from functools import cache
 
 from irready.audit.model import DOMAINS, Report, Status
-from irready.audit.report.layout import counts_line, headline, rows, where
+from irready.audit.report.layout import counts_line, for_terminal, headline, rows, where
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 _STATUSES = [Status.FAIL, Status.UNKNOWN, Status.WAIVED, Status.PASS]
 _WORST_FIRST = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WAIVED: 2, Status.PASS: 3}
@@ -27,9 +28,17 @@ _WORST_FIRST = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WAIVED: 2, Status.PASS
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("irready.audit.report", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_visible)
     env.filters["where"] = where
     return env
+
+
+def _visible(value):
+    """Every value the template prints: control characters (not allowed in HTML text) shown as \\x1b;
+    our own markup (the script) passes as it is. Escaping of <, >, & is autoescape's."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return for_terminal(value)
 
 
 def render(report: Report) -> str:

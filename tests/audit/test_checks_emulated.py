@@ -208,7 +208,9 @@ def test_check_against_emulator(emulator, faults, account_id, check_id, setup, f
 def test_every_check_has_a_pass_a_fail_and_an_unknown_case():
     from irready.audit.checks import ALL_CHECKS
     covered = {(check_id, status) for check_id, _, _, _, expected in CASES for status in expected}
-    missing = [(c.id, s.value) for c in ALL_CHECKS for s in Status if (c.id, s) not in covered]
+    # WAIVED is given by a waivers file, never by a check.
+    verdicts = (Status.PASS, Status.FAIL, Status.UNKNOWN)
+    missing = [(c.id, s.value) for c in ALL_CHECKS for s in verdicts if (c.id, s) not in covered]
     assert not missing
 
 

@@ -157,3 +157,27 @@ def test_the_html_trend_from_previous_reports(audited, tmp_path):
     _, page = evaluate(snapshot, tmp_path, "--previous", str(earlier), str(earlier), fmt="html")
     assert "Trend" in page and "<polyline" in page
     assert evaluate(snapshot, tmp_path, "--previous", str(snapshot))[0] == 2  # a snapshot is not a report
+
+
+HOSTILE_CLUSTERS = ["<img src=x onerror=alert(1)>", "prod\n# ALL PASS\n| ok | ok |", "\x1b[2J\x1b[32mALL PASS"]
+
+
+def test_hostile_resource_names_from_a_snapshot_stay_data_in_every_report(audited, tmp_path, capsys):
+    """Names are chosen by whoever controls the account: EKS clusters named to inject markup, forge Markdown
+    lines or drive the terminal, evaluated from a snapshot as `irready evaluate` reads it."""
+    _, _, snapshot = audited
+    data = json.loads(snapshot.read_text())
+    account = next(iter(data["accounts"].values()))
+    account["services"]["eks"][REGION] = {"clusters": [{"name": n, "enabled_log_types": []}
+                                                       for n in HOSTILE_CLUSTERS]}
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps(data))
+    only = ("--checks", "eks.audit_logging")
+    _, md = evaluate(hostile, tmp_path, *only, fmt="markdown")
+    assert "<img" not in md and "&lt;img src=x onerror=alert\\(1\\)&gt;" in md
+    assert "\n# ALL PASS" not in md and "\n| ok | ok |" not in md and "\x1b" not in md
+    _, page = evaluate(hostile, tmp_path, *only, fmt="html")
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page and "\x1b" not in page
+    assert main(["evaluate", str(hostile), *only]) == 1  # the table, on standard output
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b[2J" in out and "\n# ALL PASS" not in out
