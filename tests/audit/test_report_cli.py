@@ -181,3 +181,11 @@ def test_hostile_resource_names_from_a_snapshot_stay_data_in_every_report(audite
     assert main(["evaluate", str(hostile), *only]) == 1  # the table, on standard output
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\\x1b[2J" in out and "\n# ALL PASS" not in out
+
+
+def test_diff_reads_snapshots_too(audited, tmp_path, capsys):
+    _, report, snapshot = audited
+    assert main(["diff", str(snapshot), str(snapshot), "--format", "json"]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert same["counts"]["still failing"] == report["summary"]["findings"]["FAIL"]
+    assert same["counts"]["new"] == same["counts"]["fixed"] == 0
