@@ -22,11 +22,3 @@ FORMATS: dict[str, Callable[[Report], str]] = {
     "ocsf": ocsf.render,
     "asff": asff.render,
 }
-
-# --output FILE picks the format from the extension unless --format says otherwise.
-BY_EXTENSION = {".json": "json", ".md": "markdown", ".html": "html", ".htm": "html", ".sarif": "sarif",
-                ".xml": "junit", ".csv": "csv", ".txt": "table"}
-
-
-def render(report: Report, fmt: str) -> str:
-    return FORMATS[fmt](report)
