@@ -75,6 +75,11 @@ def test_the_wheel_carries_the_package_data(wheel):
         for path in (ROOT / "policies" / folder).glob(pattern):
             assert f"irready/policies/{folder}/{path.name}" in names
     assert "irready/policies/checkov-requirements.txt" in names
+    # The framework mappings and the HTML report's templates.
+    for path in (ROOT / "audit" / "frameworks").glob("*.toml"):
+        assert f"irready/audit/frameworks/{path.name}" in names
+    for path in (ROOT / "audit" / "report" / "templates").iterdir():
+        assert f"irready/audit/report/templates/{path.name}" in names
 
 
 def test_every_package_folder_is_in_the_explicit_packages_list():
@@ -133,8 +138,8 @@ def test_checks_evaluate_and_iac_scan_run_from_the_wheel(clean_venv, tmp_path):
     scanned = _run(clean_venv, "irready", "iac-scan", str(fixture), "--format", "json", cwd=tmp_path,
                    IRREADY_CHECKOV=str(checkov))
     assert scanned.returncode == 1, scanned.stderr
-    verdicts = {f["resource"]: f["status"] for f in json.loads(scanned.stdout)["findings"]
-                if f["check_id"] == "IRREADY_AWS_4"}
+    verdicts = {f["resource_id"]: f["status"] for f in json.loads(scanned.stdout)["findings"]
+                if f["source_check"] == "IRREADY_AWS_4"}
     assert verdicts["aws_iam_role.passes_security_account_with_mfa"] == "PASS"
     assert verdicts["aws_iam_role.fails_two_accounts"] == "FAIL"
 
