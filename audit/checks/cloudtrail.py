@@ -9,7 +9,7 @@ from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
 from irready.audit.snapshot import Unavailable, is_unavailable, require
 from irready.policies import readiness
 from irready.policies.names import cloudtrail_log_prefix
-from irready.policies.readiness import READ, WRITE, recorded_modes
+from irready.policies.readiness import LAMBDA_FUNCTION, READ, S3_OBJECT, WRITE, coverage, recorded_modes
 
 # --- reading trails --------------------------------------------------------------------------------------
 
@@ -38,10 +38,12 @@ def _listing_gaps(ctx: AccountContext) -> Iterator[Result]:
             yield Result.unknown(region, NO_RESOURCE, exc.reason)
 
 
-def _region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str | None], missing: str) -> Result:
+def _region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str | Narrowed | None],
+                    missing: str) -> Result:
     """PASS if a logging trail covering ``region`` satisfies ``has`` (which returns a description of
-    how, or None); UNKNOWN if that cannot be ruled out; FAIL otherwise."""
-    unknowns = []
+    how, a ``Narrowed`` saying what it leaves out, or None); UNKNOWN if that cannot be ruled out;
+    FAIL otherwise, naming what narrowed the trails that come close."""
+    unknowns, narrowed = [], []
     try:
         ctx.regional("cloudtrail", region)
     except Unavailable as exc:
@@ -54,11 +56,24 @@ def _region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str 
         except Unavailable as exc:
             unknowns.append(exc.reason)
             continue
-        if how:
+        if isinstance(how, Narrowed):
+            narrowed.append(f"trail {trail['Name']} records only events passing {how}")
+        elif how:
             return Result.passed(region, trail["TrailARN"], how)
     if unknowns:
         return Result.unknown(region, NO_RESOURCE, unknowns[0])
-    return Result.failed(region, NO_RESOURCE, missing)
+    return Result.failed(region, NO_RESOURCE, "; ".join([missing, *narrowed]))
+
+
+class Narrowed(str):
+    """What a trail's selectors leave out of the events a check needs (the narrowing conditions)."""
+
+
+def _narrowed(selectors: dict, modes: set[str], category: str, resource_type: str | None = None) -> Narrowed | None:
+    """What narrows the selectors that come close to recording ``modes``, or None if none do."""
+    found = coverage(selectors, category, resource_type)
+    conditions = sorted({c for mode in modes for c in found.get(mode, [])})
+    return Narrowed(" and ".join(conditions)) if conditions else None
 
 
 def _per_region_coverage(has: Callable[[dict], str | None], missing: str):
@@ -80,18 +95,21 @@ def _logging_trails(ctx: AccountContext) -> Iterator[tuple[dict | None, Result |
             yield None, Result.unknown(trail.get("HomeRegion", GLOBAL), trail["TrailARN"], exc.reason)
 
 
-def _records_management_rw(trail: dict) -> str | None:
-    if recorded_modes(_selectors(trail), "Management") >= {READ, WRITE}:
+def _records_management_rw(trail: dict) -> str | Narrowed | None:
+    selectors = _selectors(trail)
+    if recorded_modes(selectors, "Management") >= {READ, WRITE}:
         return "management events, read and write"
-    return None
+    return _narrowed(selectors, {READ, WRITE}, "Management")
 
 
-def _records_s3_data(trail: dict) -> str | None:
-    return readiness.s3_object_events(_selectors(trail))
+def _records_s3_data(trail: dict) -> str | Narrowed | None:
+    selectors = _selectors(trail)
+    return readiness.s3_object_events(selectors) or _narrowed(selectors, {READ, WRITE}, "Data", S3_OBJECT)
 
 
-def _records_lambda_invoke(trail: dict) -> str | None:
-    return readiness.lambda_invoke_events(_selectors(trail))
+def _records_lambda_invoke(trail: dict) -> str | Narrowed | None:
+    selectors = _selectors(trail)
+    return readiness.lambda_invoke_events(selectors) or _narrowed(selectors, {WRITE}, "Data", LAMBDA_FUNCTION)
 
 
 def _delivers_to_cloudwatch(trail: dict) -> str | None:
