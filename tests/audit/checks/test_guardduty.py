@@ -164,8 +164,8 @@ def test_a_topic_is_read_in_the_account_that_owns_it():
 
 def test_a_member_is_covered_by_its_delegated_administrators_rule():
     admin_rule = rule(targets=(ADMIN_TOPIC,), name="guardduty-findings")
-    snap = snapshot({"guardduty": guardduty(member_of()), "events": events()},
-                    **{ADMIN: {"guardduty": guardduty(), "events": events(admin_rule, topics={ADMIN_TOPIC: CONFIRMED})}})
+    admin = {"guardduty": guardduty(), "events": events(admin_rule, topics={ADMIN_TOPIC: CONFIRMED})}
+    snap = snapshot({"guardduty": guardduty(member_of()), "events": events()}, **{ADMIN: admin})
     statuses, reasons = routed(snap)
     arn = f"arn:aws:events:{REGION}:{ADMIN}:rule/guardduty-findings"
     assert statuses == [("PASS", arn)]
