@@ -14,7 +14,60 @@ from irready.policies.readiness import LAMBDA_FUNCTION, READ, S3_OBJECT, WRITE, 
 # --- reading trails --------------------------------------------------------------------------------------
 
 def _trails(ctx: AccountContext) -> list[dict]:
-    return list(ctx.service("cloudtrail_trails").values())
+    """The trails that record this account: its own, and organization trails of the management account.
+
+    A member sees the organization trail in DescribeTrails but may not read its status or selectors;
+    the management account can. Where the owner's reading is in the snapshot it is used, and the
+    trail carries ``covered_by`` (the owner). In an organization audit (``--org``), an organization trail
+    also covers members whose listing does not show it (AWS logs every member account in it):
+    https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
+    """
+    try:
+        own = list(ctx.service("cloudtrail_trails").values())
+    except Unavailable:
+        own = []
+        if not _organization_audit(ctx):
+            raise
+    trails = [_owners_reading(ctx, trail) for trail in own]
+    if _organization_audit(ctx):
+        seen = {trail.get("TrailARN") for trail in own}
+        trails += [dict(trail, covered_by=owner) for owner, trail in _organization_trails(ctx)
+                   if trail.get("TrailARN") not in seen and owner != ctx.account_id]
+    return trails
+
+
+def _organization_audit(ctx: AccountContext) -> bool:
+    return (ctx.snapshot.get("config") or {}).get("org") is True
+
+
+def _organization_trails(ctx: AccountContext) -> Iterator[tuple[str, dict]]:
+    """(owner, trail) for each organization trail read in the account that owns it."""
+    for account_id, account in ctx.snapshot["accounts"].items():
+        trails = (account.get("services") or {}).get("cloudtrail_trails")
+        if not isinstance(trails, dict):
+            continue
+        for trail in trails.values():
+            if isinstance(trail, dict) and trail.get("IsOrganizationTrail") and \
+                    _arn_account(trail.get("TrailARN")) == account_id:
+                yield account_id, trail
+
+
+def _arn_account(arn) -> str | None:
+    parts = str(arn).split(":")
+    return parts[4] if len(parts) > 5 else None
+
+
+def _owners_reading(ctx: AccountContext, trail: dict) -> dict:
+    """An organization trail this account could not read, as read by its owner (if audited)."""
+    owner = _arn_account(trail.get("TrailARN"))
+    if not trail.get("IsOrganizationTrail") or owner == ctx.account_id:
+        return trail
+    if not (is_unavailable(trail.get("status")) or is_unavailable(trail.get("event_selectors"))):
+        return dict(trail, covered_by=owner)
+    for account_id, theirs in _organization_trails(ctx):
+        if account_id == owner and theirs.get("TrailARN") == trail.get("TrailARN"):
+            return dict(theirs, covered_by=owner)
+    return trail
 
 
 def _is_logging(trail: dict) -> bool:
@@ -59,6 +112,8 @@ def _region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str 
         if isinstance(how, Narrowed):
             narrowed.append(f"trail {trail['Name']} records only events passing {how}")
         elif how:
+            if trail.get("covered_by"):
+                how += f" (organization trail {trail['TrailARN']} of account {trail['covered_by']})"
             return Result.passed(region, trail["TrailARN"], how)
     if unknowns:
         return Result.unknown(region, NO_RESOURCE, unknowns[0])
@@ -127,7 +182,8 @@ def _multi_region_logging(ctx: AccountContext) -> Iterator[Result]:
             continue
         try:
             if _is_logging(trail):
-                yield Result.passed(GLOBAL, trail["TrailARN"], "multi-region trail is logging")
+                via = f" (organization trail of account {trail['covered_by']})" if trail.get("covered_by") else ""
+                yield Result.passed(GLOBAL, trail["TrailARN"], f"multi-region trail is logging{via}")
                 return
         except Unavailable as exc:
             unknowns.append(exc.reason)

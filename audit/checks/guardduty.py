@@ -20,7 +20,12 @@ def _guardduty_enabled(ctx: AccountContext) -> Iterator[Result]:
     def judge(region: str, data: dict) -> Iterator[Result]:
         enabled = _enabled_detectors(data, region)
         if enabled:
-            yield Result.passed(region, enabled[0], "detector enabled")
+            try:
+                admin = _administrator(data, ctx.account_id)
+            except Unavailable:
+                admin = None
+            managed = f", managed by the delegated administrator {admin}" if admin else ""
+            yield Result.passed(region, enabled[0], f"detector enabled{managed}")
         elif data["detectors"]:
             yield Result.failed(region, data["detectors"][0]["detector_id"], "detector exists but is suspended")
         else:

@@ -219,3 +219,62 @@ def test_the_trail_bucket_is_judged_from_the_account_that_could_read_it():
     assert run(CHECKS_BY_ID["cloudtrail.bucket_retention"], snap) == [("PASS", "us-east-1", "central-logs")]
     alone = snapshot(member)
     assert run(CHECKS_BY_ID["cloudtrail.bucket_retention"], alone) == [("UNKNOWN", "us-east-1", "central-logs")]
+
+
+# --- organization trails, on fragments shaped like DescribeTrails answers -------------------------------------
+# A member sees the management account's organization trail in DescribeTrails (includeShadowTrails), with the
+# management account's ARN, and may not read its status; moto shows it only in the management account.
+# https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
+
+MANAGEMENT, MEMBER = "111111111111", "333333333333"
+
+
+def org_trail(readable=True) -> dict:
+    found = trail(name="org", selectors={"basic": [], "advanced": [MGMT, s3()]}, IsOrganizationTrail=True)
+    if not readable:
+        found = found | {"status": DENIED, "event_selectors": DENIED}
+    return found
+
+
+def org_snapshot(member_sees_it: bool, org: bool = True, management_audited: bool = True) -> dict:
+    member = trails_seen(org_trail(readable=False)) if member_sees_it else trails_seen()
+    accounts = {MEMBER: member}
+    if management_audited:
+        accounts[MANAGEMENT] = trails_seen(org_trail())
+    snap = snapshot(accounts.pop(MANAGEMENT) if management_audited else trails_seen(), **accounts)
+    if not management_audited:
+        del snap["accounts"][MANAGEMENT]
+    snap["config"] = {"org": org}
+    return snap
+
+
+def results(check_id, snap, account=MEMBER):
+    from irready.audit.config import AuditConfig
+    from irready.audit.context import AccountContext
+    return [(r.status.value, r.resource_id, r.reason)
+            for r in CHECKS_BY_ID[check_id].evaluate(AccountContext(snap, account, AuditConfig()))]
+
+
+ORG_TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{MANAGEMENT}:trail/org"
+
+
+@pytest.mark.parametrize(("check_id", "member_sees_it", "org", "management_audited", "status"), [
+    # the member's unreadable view of the trail is completed by the management account's reading
+    ("cloudtrail.multi_region_logging", True, False, True, "PASS"),
+    ("cloudtrail.s3_data_events", True, False, True, "PASS"),
+    ("cloudtrail.management_events_rw", True, True, True, "PASS"),
+    # moto's view: the member lists no trail; in an organization audit the organization trail covers it
+    ("cloudtrail.multi_region_logging", False, True, True, "PASS"),
+    ("cloudtrail.s3_data_events", False, True, True, "PASS"),
+    # not an organization audit and the member does not list it: no evidence the trail covers it
+    ("cloudtrail.multi_region_logging", False, False, True, "FAIL"),
+    # the management account is not in the audit: the member's view alone cannot say
+    ("cloudtrail.multi_region_logging", True, False, False, "UNKNOWN"),
+])
+def test_members_are_credited_with_the_organization_trail(check_id, member_sees_it, org, management_audited, status):
+    found = results(check_id, org_snapshot(member_sees_it, org, management_audited))
+    assert found[0][0] == status, found
+    if status == "PASS":
+        assert found[0][1] == ORG_TRAIL_ARN
+        assert f"of account {MANAGEMENT}" in found[0][2]
