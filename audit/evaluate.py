@@ -72,6 +72,15 @@ def exceeds(findings: list[Finding], fail_on: Severity) -> bool:
     return any(f.status is Status.FAIL and f.severity.rank >= fail_on.rank for f in findings)
 
 
+def unknown_exceeds(findings: list[Finding], threshold: str) -> bool:
+    """Any UNKNOWN on a check of at least ``threshold`` (a severity, or "none" for never): a run that
+    could not look where it matters must not read as clean."""
+    if threshold == "none":
+        return False
+    bar = Severity(threshold).rank
+    return any(f.status is Status.UNKNOWN and f.severity.rank >= bar for f in findings)
+
+
 def report(snapshot: dict, config: AuditConfig) -> Report:
     """The findings of every check on ``snapshot``, with their summary, ready for a reporter."""
     findings = evaluate(snapshot, config)
