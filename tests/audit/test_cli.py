@@ -173,5 +173,6 @@ def test_the_console_script_documents_exit_codes():
     result = subprocess.run([sys.executable, "-m", "irready.cli", "audit", "--help"], capture_output=True, text=True,
                             check=True)
     for line in ("0  no FAIL at or above --fail-on", "1  gaps found", "2  usage, config or input error",
-                 "3  could not look", "UNKNOWN at or above --fail-on-unknown", "4  internal error", "--snapshot-out", "--endpoint-url"):
+                 "3  could not look",
+                 "UNKNOWN at or above --fail-on-unknown", "4  internal error", "--snapshot-out", "--endpoint-url"):
         assert line in result.stdout
