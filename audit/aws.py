@@ -225,8 +225,28 @@ def base_session(profile: str | None = None) -> boto3.Session:
     return boto3.Session(profile_name=profile)
 
 
+# Values that must never reach a snapshot, a report or a log, even when an AWS error message echoes
+# them (an ExternalId in an AssumeRole error): every recorded message passes through redact().
+_SECRETS: set[str] = set()
+_REDACTED = "[redacted]"
+
+
+def keep_secret(value: str | None) -> None:
+    """Have ``redact`` remove ``value`` from every message recorded from now on."""
+    if value:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every value given to ``keep_secret`` replaced by "[redacted]"."""
+    for secret in _SECRETS:
+        text = text.replace(secret, _REDACTED)
+    return text
+
+
 def assumed_session(base: Clients, role_arn: str, external_id: str | None, region: str) -> boto3.Session:
     """A session in another account whose credentials renew themselves before they expire."""
+    keep_secret(external_id)
     sts = base.client("sts", region)
 
     def fetch() -> dict:
@@ -286,13 +306,13 @@ def marker_for(exc: Exception, operation: str) -> dict:
         error = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         code = str(error.get("Code") or status or "Unknown")
-        return unavailable(exc.operation_name or operation, code, str(error.get("Message", ""))[:300],
+        return unavailable(exc.operation_name or operation, code, redact(str(error.get("Message", "")))[:300],
                            reason_for(code, status))
     if isinstance(exc, IncompleteResponse):
         return unavailable(operation, "IncompleteResponse", str(exc), "connection dropped mid-response")
     if isinstance(exc, EndpointConnectionError):
-        return unavailable(operation, "EndpointConnectionError", str(exc)[:300], "endpoint unreachable")
-    return unavailable(operation, type(exc).__name__, str(exc)[:300], "connection or client error")
+        return unavailable(operation, "EndpointConnectionError", redact(str(exc))[:300], "endpoint unreachable")
+    return unavailable(operation, type(exc).__name__, redact(str(exc))[:300], "connection or client error")
 
 
 def guarded(operation: str, fetch: Callable[[], Any]) -> Any:

@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except IrreadyError as exc:
-        print(f"irready: error: {exc}", file=sys.stderr)
+        print(f"irready: error: {_redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("irready: interrupted; nothing was written", file=sys.stderr)
@@ -156,9 +156,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, a distinct code, no traceback
         logging.getLogger("irready").debug("internal error", exc_info=True)
-        print(f"irready: internal error: {type(exc).__name__}: {str(exc)[:300]} (a bug in irready; run again with "
-              "-v for details and report it)", file=sys.stderr)
+        print(f"irready: internal error: {type(exc).__name__}: {_redact(str(exc))[:300]} (a bug in irready; run "
+              "again with -v for details and report it)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _redact(text: str) -> str:
+    from irready.audit.aws import redact
+    return redact(text)
 
 
 def _run(args: argparse.Namespace) -> int:

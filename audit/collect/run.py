@@ -25,6 +25,7 @@ from irready.audit.aws import (
     guarded,
     marker_for,
     paginate,
+    redact,
 )
 from irready.audit.collect import COLLECTORS, Scope, cloudtrail, s3
 from irready.audit.config import ALL_REGIONS, AuditConfig
@@ -137,7 +138,7 @@ class _AccountCollector:
             try:
                 session = assumed_session(self.caller_clients, role_arn, self.config.external_id, self.home)
             except (ClientError, BotoCoreError) as exc:
-                log.warning("account %s: cannot assume %s: %s", account_id, role_arn, exc)
+                log.warning("account %s: cannot assume %s: %s", account_id, role_arn, redact(str(exc)))
                 return {"account_id": account_id, "regions": [], **marker_for(exc, "AssumeRole"), "services": {}}
             clients = self.caller_clients.for_session(session)
         return self._collect_account(clients, account_id)
@@ -235,4 +236,4 @@ def _safely(operation: str, collect: Callable, clients: Clients, *args):
         return marker_for(exc, operation)
     except Exception as exc:  # a collector bug must not cost the other accounts' results
         log.exception("collector %s failed", operation)
-        return unavailable(operation, type(exc).__name__, str(exc)[:300], "collector error (a bug in irready)")
+        return unavailable(operation, type(exc).__name__, redact(str(exc))[:300], "collector error (a bug in irready)")
