@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from irready.audit.aws import (
+    AWS_ERRORS,
     DEFAULT_PATIENCE,
     CallStats,
     Clients,
@@ -47,7 +48,7 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     home = _home_region(config, session)
     try:
         caller = caller_account(session, endpoint_url, home)
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise UnreachableError(f"cannot reach AWS: {exc}. Check credentials (--profile, environment, SSO login) "
                                "and --endpoint-url") from exc
     caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers, stats=stats, patience=patience)
@@ -232,7 +233,7 @@ def _safely(operation: str, collect: Callable, clients: Clients, *args):
     try:
         with clients.acting():
             return collect(clients, *args)
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         return marker_for(exc, operation)
     except Exception as exc:  # a collector bug must not cost the other accounts' results
         log.exception("collector %s failed", operation)
