@@ -18,7 +18,7 @@ from irready.audit.errors import UsageError
 from irready.audit.model import Severity
 from irready.audit.report.html import STYLE
 from irready.policies import names
-from irready.policies.gate import CheckovError, CheckResult, run_checkov
+from irready.policies.gate import CheckovError, CheckResult, checkov_scan
 from tabulate import tabulate
 
 # checkov check -> the audit check it answers before deploy. Not CKV2_AWS_3 (GuardDuty): it wants each
@@ -59,11 +59,14 @@ def frameworks_for(path: Path) -> tuple[str, ...]:
         return ALL_FRAMEWORKS
     if path.suffix == ".json":
         try:
-            is_plan = "planned_values" in json.loads(path.read_text())
-        except (ValueError, UnicodeDecodeError):
+            document = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise UsageError(f"{path}: not JSON; give a Terraform plan (terraform show -json), a CloudFormation "
                              "template, .tf files or a directory") from None
-        return ("terraform_plan",) if is_plan else ("cloudformation",)
+        if not isinstance(document, dict):
+            raise UsageError(f"{path}: JSON, but a {type(document).__name__}, not an object; a Terraform plan "
+                             "(terraform show -json) and a CloudFormation template are objects")
+        return ("terraform_plan",) if "planned_values" in document else ("cloudformation",)
     if path.suffix in _BY_SUFFIX:
         return _BY_SUFFIX[path.suffix]
     raise UsageError(f"{path}: unknown kind of file; give .tf, a Terraform plan .json, a CloudFormation "
@@ -71,14 +74,30 @@ def frameworks_for(path: Path) -> tuple[str, ...]:
 
 
 def scan(path: Path) -> list[IacFinding]:
+    """The findings of a scan of ``path``; see ``scan_path`` for the files it could not read."""
+    return scan_path(path).findings
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    findings: list[IacFinding]
+    unparsed: tuple[str, ...]  # files checkov could not parse: not scanned, so the scan is not clean
+
+
+def scan_path(path: Path) -> ScanOutcome:
+    """Scan ``path``; UsageError if it holds nothing checkov can read (an empty folder is not a clean scan)."""
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     try:
-        results = run_checkov(path, frameworks_for(path), tuple(READINESS_CHECKS))
+        done = checkov_scan(path, frameworks_for(path), tuple(READINESS_CHECKS))
     except CheckovError as exc:
         raise UsageError(str(exc)) from None
-    return sorted((_finding(r, path) for r in results if r.check_id in READINESS_CHECKS),
-                  key=lambda f: (f.status != "FAIL", f.check_id, f.location))
+    if not done.resource_count and not done.parsing_errors and not done.results:
+        raise UsageError(f"{path}: no Terraform or CloudFormation resource found, so nothing was scanned; give .tf "
+                         "files, a Terraform plan (terraform show -json) or a CloudFormation template")
+    findings = sorted((_finding(r, path) for r in done.results if r.check_id in READINESS_CHECKS),
+                      key=lambda f: (f.status != "FAIL", f.check_id, f.location))
+    return ScanOutcome(findings, done.parsing_errors)
 
 
 def _finding(result: CheckResult, root: Path) -> IacFinding:

@@ -185,13 +185,16 @@ def _run(args: argparse.Namespace) -> int:
 def _iac_scan(args: argparse.Namespace) -> int:
     from irready.audit import iac_scan
 
-    findings = iac_scan.scan(args.path)
-    text = iac_scan.render(findings, _format(args))
+    outcome = iac_scan.scan_path(args.path)
+    text = iac_scan.render(outcome.findings, _format(args))
     if args.output:
         write_atomically(args.output, text)
     else:
         sys.stdout.write(text)
-    return EXIT_GAPS if iac_scan.exceeds(findings, Severity(args.fail_on)) else EXIT_OK
+    if outcome.unparsed:  # checkov skips what it cannot parse: a file not read is not a file that passed
+        raise UsageError(f"checkov could not parse {len(outcome.unparsed)} file(s), which were not scanned: "
+                         f"{', '.join(outcome.unparsed)}; fix them or leave them out")
+    return EXIT_GAPS if iac_scan.exceeds(outcome.findings, Severity(args.fail_on)) else EXIT_OK
 
 
 def _flag_overrides(args: argparse.Namespace) -> dict:
