@@ -42,3 +42,31 @@ def _subscriptions(client, topic_arn: str) -> dict:
     subscriptions = paginate(client, "list_subscriptions_by_topic", "Subscriptions", TopicArn=topic_arn)
     pending = [s for s in subscriptions if not str(s.get("SubscriptionArn", "")).startswith("arn:")]
     return {"confirmed": len(subscriptions) - len(pending), "pending": len(pending)}
+
+
+def topics_read_elsewhere(accounts: dict) -> dict[str, set[str]]:
+    """Owner account -> the SNS topics other audited accounts' GuardDuty rules target in it that the
+    owner's own collection did not read (a member's rule sending to the security account's topic).
+    ``accounts`` is the snapshot's accounts; only owners among them are named."""
+    wanted: dict[str, set[str]] = {}
+    for account_id, account in accounts.items():
+        for section in ((account.get("services") or {}).get("events") or {}).values():
+            for rule in section.get("rules", []) if isinstance(section, dict) else []:
+                targets = rule.get("targets")
+                for arn in targets if isinstance(targets, list) else []:
+                    owner = _account(arn)
+                    if _is_topic(arn) and owner != account_id and owner in accounts and \
+                            arn not in _topics_of(accounts[owner], arn.split(":")[3]):
+                        wanted.setdefault(owner, set()).add(arn)
+    return wanted
+
+
+def _topics_of(account: dict, region: str) -> dict:
+    section = ((account.get("services") or {}).get("events") or {}).get(region)
+    return section.get("topics", {}) if isinstance(section, dict) else {}
+
+
+def collect_topics(clients: Clients, topic_arns: set[str]) -> dict[str, dict]:
+    """The subscriptions of each topic, read with its owner's ``clients``, keyed by ARN."""
+    return {arn: guarded("ListSubscriptionsByTopic", lambda a=arn: _subscriptions(
+        clients.client("sns", a.split(":")[3]), a)) for arn in sorted(topic_arns)}

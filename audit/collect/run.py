@@ -28,7 +28,7 @@ from irready.audit.aws import (
     paginate,
     redact,
 )
-from irready.audit.collect import COLLECTORS, Scope, cloudtrail, s3
+from irready.audit.collect import COLLECTORS, Scope, cloudtrail, events, s3
 from irready.audit.config import ALL_REGIONS, AuditConfig
 from irready.audit.errors import UnreachableError, UsageError
 from irready.audit.progress import Progress
@@ -74,6 +74,7 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
             account_id = futures[future]
             snapshot["accounts"][account_id] = future.result()
             progress.account_done(account_id, failed=MARKER in snapshot["accounts"][account_id])
+        _read_topics_for_other_accounts(snapshot["accounts"], collector)
     except KeyboardInterrupt:  # also SIGTERM, which the CLI turns into KeyboardInterrupt
         for pool in (account_pool, api_pool):
             pool.shutdown(wait=False, cancel_futures=True)
@@ -87,6 +88,20 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     progress.finish()
     snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
     return snapshot
+
+
+def _read_topics_for_other_accounts(accounts: dict, collector: _AccountCollector) -> None:
+    """A topic another audited account's rule targets is read in the account that owns it (only the
+    owner may list its subscriptions), and recorded there, beside the owner's own topics."""
+    for owner, arns in events.topics_read_elsewhere(accounts).items():
+        clients = collector.clients.get(owner)
+        if clients is None:
+            continue
+        read = _safely("ListSubscriptionsByTopic", events.collect_topics, clients, arns)
+        for arn in arns:
+            section = accounts[owner]["services"]["events"].get(arn.split(":")[3])
+            if isinstance(section, dict) and not is_unavailable(section):
+                section.setdefault("topics", {})[arn] = read if is_unavailable(read) else read[arn]
 
 
 class Interrupted(Exception):  # noqa: N818 - named for what happened, like KeyboardInterrupt
@@ -129,11 +144,13 @@ class _AccountCollector:
     def __init__(self, config: AuditConfig, caller_clients: Clients, caller: str, home: str, pool: Executor):
         self.config, self.caller_clients, self.caller, self.home = config, caller_clients, caller, home
         self.pool = pool
+        self.clients: dict[str, Clients] = {}  # each reached account's, for reads after collection
 
     def collect(self, account_id: str) -> dict:
         log.info("collecting account %s", account_id)
         if account_id == self.caller:
             clients = self.caller_clients
+            self.clients[account_id] = clients
         else:
             role_arn = f"arn:aws:iam::{account_id}:role/{self.config.role_name}"
             try:
@@ -142,6 +159,7 @@ class _AccountCollector:
                 log.warning("account %s: cannot assume %s: %s", account_id, role_arn, redact(str(exc)))
                 return {"account_id": account_id, "regions": [], **marker_for(exc, "AssumeRole"), "services": {}}
             clients = self.caller_clients.for_session(session)
+        self.clients[account_id] = clients
         return self._collect_account(clients, account_id)
 
     def _collect_account(self, clients: Clients, account_id: str) -> dict:
