@@ -198,7 +198,9 @@ FINDINGS_ROUTED = Check(
     rationale="A finding nobody is told about is found after the damage. An EventBridge rule with a target "
               "(SNS, a SIEM, a ticket queue) turns findings into pages.",
     remediation="Deploy infra component DetectionRouting (infra/components/detection.py): an EventBridge rule for "
-                "aws.guardduty findings to the IR SNS topic in every region.",
+                "aws.guardduty findings (severity 7 and above at least) to the IR SNS topic in every region, and "
+                "confirm its subscription (a pending one delivers nothing). A member whose GuardDuty is managed by "
+                "a delegated administrator is covered by the administrator's rule: audit both.",
     references=("https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_cloudwatch.html",),
     evaluate=_findings_routed,
 )
