@@ -262,10 +262,10 @@ def _audit(args: argparse.Namespace) -> int:
                                "(see the coverage section of the report for why)")
     try:
         return _report(args, snapshot, config)
-    except OSError:
+    except OSError as exc:  # the disk filled up, the folder went away: keep the collection, say so
         if not args.snapshot_out:
             _save_or_rescue(snapshot, None)
-        raise
+        raise UsageError(f"--output {args.output}: cannot write the report ({exc.strerror or exc})") from None
 
 
 def _require_writable(option: str, path: Path | None) -> None:

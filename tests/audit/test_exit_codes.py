@@ -250,3 +250,12 @@ def test_the_config_help_names_a_file_that_exists():
     text = build_parser()._subparsers._group_actions[0].choices["audit"].format_help()
     mentioned = text.split("--config CONFIG  ")[1].split("docs/")[1].split(")")[0].split()[0]
     assert (Path(__file__).resolve().parents[2] / "docs" / mentioned).is_file()
+
+
+def test_a_report_that_cannot_be_written_keeps_the_collection(emulator, account_id, capsys):
+    # /proc passes the writability check for root but refuses every new file: the write fails after collecting.
+    status, err = run(capsys, audit_args(emulator, account_id, "--output", "/proc/irready-report.md"))
+    assert status == 2 and "--output /proc/irready-report.md: cannot write the report" in err
+    rescued = Path(err.split("saved in ")[1].split(";")[0])
+    assert account_id in json.loads(rescued.read_text())["accounts"]
+    rescued.unlink()
