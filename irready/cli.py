@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, a distinct code, no traceback
-        logging.getLogger("irready").debug("internal error", exc_info=True)
+        logging.getLogger("irready").info("internal error", exc_info=True)  # shown with -v
         print(f"irready: internal error: {type(exc).__name__}: {_redact(str(exc))[:300]} (a bug in irready; run "
               "again with -v for details and report it)", file=sys.stderr)
         return EXIT_INTERNAL
