@@ -313,6 +313,7 @@ _REASONS = (
         "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
         "AuthorizationErrorException", "UnauthorizedException", "Forbidden", "403",
         "AWSOrganizationsNotInUseException"}),
+    ("credentials expired; log in again (e.g. aws sso login)", {"ExpiredToken", "ExpiredTokenException"}),
     ("region not enabled for this account", {
         "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired",
         "InvalidToken", "SubscriptionRequiredException"}),

@@ -49,13 +49,16 @@ def one_line(err: str) -> bool:
 
 # --- nothing read, nothing audited: exit 3 -------------------------------------------------------------------
 
-@pytest.mark.parametrize("code", ["AccessDenied", "ExpiredToken"])
-def test_every_call_failing_exits_3(emulator, faults, account_id, capsys, code):
+@pytest.mark.parametrize(("code", "reason"), [("AccessDenied", "access denied"),
+                                              ("ExpiredToken", "credentials expired; log in again")])
+def test_every_call_failing_exits_3(emulator, faults, account_id, capsys, tmp_path, code, reason):
     prepare_account(Seeder(emulator, account_id), [REGION], SECURITY_ACCOUNT)
     faults.faults.extend(Fault(service, code=code, status=403) for service in AUDITED_SERVICES)
-    status, err = run(capsys, audit_args(emulator, account_id))
+    status, err = run(capsys, audit_args(emulator, account_id, "--output", str(tmp_path / "report.json")))
     assert status == 3, err
     assert "nothing could be read" in err
+    findings = json.loads((tmp_path / "report.json").read_text())["findings"]
+    assert {f["status"] for f in findings} == {"UNKNOWN"} and reason in findings[0]["reason"]
 
 
 @pytest.fixture(scope="module")
