@@ -6,6 +6,7 @@ operation that is not a Describe/Get/List-style read, so a bug can never change 
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import Counter
@@ -20,6 +21,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.parsers import ResponseParserError
 from irready.audit.snapshot import unavailable
 
 READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "Search")
@@ -65,6 +67,35 @@ def _require_complete_body(response_dict, **_):
     body = response_dict.get("body")
     if expected and isinstance(body, bytes) and len(body) < int(expected):
         raise IncompleteResponse(received=len(body), expected=int(expected))
+
+
+class MalformedResponse(BotoCoreError):
+    """A successful HTTP status whose body is not an answer of the service's protocol: an HTML page
+    from a proxy or captive portal, a cut JSON document. botocore would read it as an empty answer."""
+    fmt = "the answer to {operation} was not an AWS response ({why})"
+
+
+def _require_protocol_body(response_dict, operation_model=None, **_):
+    """Refuse a 2xx body that is not JSON (json, rest-json) or XML (query, ec2, rest-xml), and any HTML.
+    https://smithy.io/2.0/aws/protocols/index.html: each protocol answers in one document format."""
+    status = response_dict.get("status_code") or 200
+    body = response_dict.get("body")
+    if not (200 <= int(status) < 300) or not isinstance(body, bytes) or not body.strip():
+        return
+    operation = getattr(operation_model, "name", "the call")
+    protocol = getattr(getattr(operation_model, "service_model", None), "protocol", "")
+    head = body.lstrip()[:200].lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        raise MalformedResponse(operation=operation, why="an HTML page")
+    if protocol in ("json", "rest-json"):
+        try:
+            document = json.loads(body)
+        except ValueError:
+            raise MalformedResponse(operation=operation, why="not a complete JSON document") from None
+        if not isinstance(document, dict):
+            raise MalformedResponse(operation=operation, why="JSON, but not an object")
+    elif protocol in ("query", "ec2", "rest-xml") and not head.startswith(b"<"):
+        raise MalformedResponse(operation=operation, why="not XML")
 
 
 def single_host_endpoint(request, **_):
@@ -145,6 +176,7 @@ class _SharedClients:
                                              config=self._config)
                 client.meta.events.register("before-call", _refuse_writes)
                 client.meta.events.register("before-parse", _require_complete_body)
+                client.meta.events.register("before-parse", _require_protocol_body)
                 if self.endpoint_url and service == "s3control":
                     client.meta.events.register("before-send.s3-control", single_host_endpoint)
                 if self.stats:
@@ -222,7 +254,11 @@ def caller_identity(session: boto3.Session, endpoint_url: str | None, region: st
     sts = session.client("sts", region_name=region, endpoint_url=endpoint_url, config=Config(
         retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=15,
         user_agent_extra=_USER_AGENT))
+    sts.meta.events.register("before-parse", _require_complete_body)
+    sts.meta.events.register("before-parse", _require_protocol_body)
     answer = sts.get_caller_identity()
+    if not isinstance(answer.get("Account"), str) or not answer.get("Account"):
+        raise MalformedResponse(operation="GetCallerIdentity", why="no Account in it")
     return {key: answer.get(key) for key in ("Account", "Arn", "UserId")}
 
 
@@ -231,8 +267,28 @@ def base_session(profile: str | None = None) -> boto3.Session:
     return boto3.Session(profile_name=profile)
 
 
+# Values that must never reach a snapshot, a report or a log, even when an AWS error message echoes
+# them (an ExternalId in an AssumeRole error): every recorded message passes through redact().
+_SECRETS: set[str] = set()
+_REDACTED = "[redacted]"
+
+
+def keep_secret(value: str | None) -> None:
+    """Have ``redact`` remove ``value`` from every message recorded from now on."""
+    if value:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every value given to ``keep_secret`` replaced by "[redacted]"."""
+    for secret in _SECRETS:
+        text = text.replace(secret, _REDACTED)
+    return text
+
+
 def assumed_session(base: Clients, role_arn: str, external_id: str | None, region: str) -> boto3.Session:
     """A session in another account whose credentials renew themselves before they expire."""
+    keep_secret(external_id)
     sts = base.client("sts", region)
 
     def fetch() -> dict:
@@ -262,6 +318,7 @@ _REASONS = (
         "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
         "AuthorizationErrorException", "UnauthorizedException", "Forbidden", "403",
         "AWSOrganizationsNotInUseException"}),
+    ("credentials expired; log in again (e.g. aws sso login)", {"ExpiredToken", "ExpiredTokenException"}),
     ("region not enabled for this account", {
         "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired",
         "InvalidToken", "SubscriptionRequiredException"}),
@@ -292,21 +349,34 @@ def marker_for(exc: Exception, operation: str) -> dict:
         error = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         code = str(error.get("Code") or status or "Unknown")
-        return unavailable(exc.operation_name or operation, code, str(error.get("Message", ""))[:300],
+        return unavailable(exc.operation_name or operation, code, redact(str(error.get("Message", "")))[:300],
                            reason_for(code, status))
     if isinstance(exc, IncompleteResponse):
         return unavailable(operation, "IncompleteResponse", str(exc), "connection dropped mid-response")
+    if isinstance(exc, MalformedResponse | ResponseParserError | ShapeError):
+        return unavailable(operation, "MalformedResponse", redact(str(exc))[:300], "the answer was not an AWS response")
     if isinstance(exc, EndpointConnectionError):
-        return unavailable(operation, "EndpointConnectionError", str(exc)[:300], "endpoint unreachable")
-    return unavailable(operation, type(exc).__name__, str(exc)[:300], "connection or client error")
+        return unavailable(operation, "EndpointConnectionError", redact(str(exc))[:300], "endpoint unreachable")
+    return unavailable(operation, type(exc).__name__, redact(str(exc))[:300], "connection or client error")
+
+
+# What a call can raise that is AWS's (or the network's) doing, not irready's: recorded, never raised.
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+
+
+class ShapeError(Exception):
+    """An answer parsed, but without what every answer of the operation holds (a KeyError on it)."""
 
 
 def guarded(operation: str, fetch: Callable[[], Any]) -> Any:
-    """``fetch()``, or the unavailable marker saying why it failed: a failure is data, not an absence."""
+    """``fetch()``, or the unavailable marker saying why it failed: a failure is data, not an absence.
+    An answer lacking a key every answer has (``KeyError``) is recorded as malformed, not raised."""
     try:
         return fetch()
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         return marker_for(exc, operation)
+    except KeyError as exc:
+        return marker_for(ShapeError(f"the answer to {operation} lacks {exc}"), operation)
 
 
 def error_code(exc: ClientError) -> str:

@@ -30,6 +30,8 @@ class AuditConfig:
     exclude_accounts: tuple[str, ...] = ()
     role_name: str = names.AUDIT_ROLE_NAME
     external_id: str | None = field(default=None, repr=False)
+    # UNKNOWN on a check of at least this severity makes the run exit 3 ("none": never).
+    fail_on_unknown: str = "high"
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -139,6 +141,13 @@ def _flag(value, where: str) -> bool:
     return value
 
 
+def _severity_or_none(value, where: str) -> str:
+    choices = ("critical", "high", "medium", "low", "none")
+    if value not in choices:
+        raise UsageError(f"{where}: expected one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _text(value, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise UsageError(f"{where}: expected a non-empty string")
@@ -156,5 +165,6 @@ _VALIDATORS = {
     "exclude_accounts": _account_ids,
     "role_name": _name(names.is_role_name, "IAM role name"),
     "external_id": _text,
+    "fail_on_unknown": _severity_or_none,
 }
 

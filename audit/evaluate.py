@@ -12,7 +12,7 @@ from irready.audit import waivers as waivers_module
 from irready.audit.checks import ALL_CHECKS
 from irready.audit.config import AuditConfig
 from irready.audit.context import AccountContext
-from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, exceeds, tally
+from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, Severity, Status, exceeds, tally
 from irready.audit.snapshot import MARKER, Unavailable, iter_unavailable
 from irready.audit.snapshot import sha256 as snapshot_sha256
 
@@ -84,6 +84,15 @@ class Options:
     snapshot_sha256: str | None = None
     history: tuple[dict, ...] = ()
     today: date | None = None
+
+
+def unknown_exceeds(findings: list[Finding], threshold: str) -> bool:
+    """Any UNKNOWN on a check of at least ``threshold`` (a severity, or "none" for never): a run that
+    could not look where it matters must not read as clean."""
+    if threshold == "none":
+        return False
+    bar = Severity(threshold).rank
+    return any(f.status is Status.UNKNOWN and f.severity.rank >= bar for f in findings)
 
 
 def report(snapshot: dict, config: AuditConfig, options: Options | None = None) -> Report:

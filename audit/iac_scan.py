@@ -9,13 +9,14 @@ severity and the fix of the audit check it stands for, so a gap reads the same b
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from irready.audit.checks import CHECKS_BY_ID
 from irready.audit.errors import UsageError
 from irready.audit.model import Finding, Report, Status, tally
 from irready.policies import names
-from irready.policies.gate import CheckovError, CheckResult, run_checkov
+from irready.policies.gate import CheckovError, CheckResult, checkov_scan
 
 from irready import __version__
 
@@ -44,36 +45,57 @@ def frameworks_for(path: Path) -> tuple[str, ...]:
         return ALL_FRAMEWORKS
     if path.suffix == ".json":
         try:
-            is_plan = "planned_values" in json.loads(path.read_text())
-        except (ValueError, UnicodeDecodeError):
+            document = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise UsageError(f"{path}: not JSON; give a Terraform plan (terraform show -json), a CloudFormation "
                              "template, .tf files or a directory") from None
-        return ("terraform_plan",) if is_plan else ("cloudformation",)
+        if not isinstance(document, dict):
+            raise UsageError(f"{path}: JSON, but a {type(document).__name__}, not an object; a Terraform plan "
+                             "(terraform show -json) and a CloudFormation template are objects")
+        return ("terraform_plan",) if "planned_values" in document else ("cloudformation",)
     if path.suffix in _BY_SUFFIX:
         return _BY_SUFFIX[path.suffix]
     raise UsageError(f"{path}: unknown kind of file; give .tf, a Terraform plan .json, a CloudFormation "
                      ".yaml/.json/.template, or a directory")
 
 
-def scan(path: Path) -> Report:
-    """The readiness checks on ``path``, as a Report of kind "iac-scan" for any renderer of the registry.
+@dataclass(frozen=True)
+class ScanOutcome:
+    report: Report  # of kind "iac-scan", for any renderer of the registry
+    unparsed: tuple[str, ...]  # files checkov could not parse: not scanned, so the scan is not clean
 
-    Each finding names the audit check it stands for (``check_id``), the checkov check that produced it
-    (``source_check``), the resource, and the file and lines. UsageError if the path cannot be scanned."""
+
+def scan(path: Path) -> Report:
+    """The readiness checks on ``path``, as a Report of kind "iac-scan"; ``scan_path`` also names the files
+    checkov could not parse."""
+    return scan_path(path).report
+
+
+def scan_path(path: Path) -> ScanOutcome:
+    """Scan ``path`` with checkov. Each finding names the audit check it stands for (``check_id``), the
+    checkov check that produced it (``source_check``), the resource, and the file and lines.
+
+    UsageError if the path cannot be scanned, or holds nothing checkov can read (an empty folder is not a
+    clean scan)."""
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     try:
-        results = run_checkov(path, frameworks_for(path), tuple(READINESS_CHECKS))
+        done = checkov_scan(path, frameworks_for(path), tuple(READINESS_CHECKS))
     except CheckovError as exc:
         raise UsageError(str(exc)) from None
-    findings = sorted((_finding(r, path) for r in results if r.check_id in READINESS_CHECKS),
+    if not done.resource_count and not done.parsing_errors and not done.results:
+        raise UsageError(f"{path}: no Terraform or CloudFormation resource found, so nothing was scanned; give .tf "
+                         "files, a Terraform plan (terraform show -json) or a CloudFormation template")
+    findings = sorted((_finding(r, path) for r in done.results if r.check_id in READINESS_CHECKS),
                       key=lambda f: (f.status is not Status.FAIL, f.check_id, f.source_check, f.file, f.line or 0))
     checks = [CHECKS_BY_ID[c] for c in dict.fromkeys(READINESS_CHECKS.values())]
     summary = {"scanned": str(path), "checked": len(findings), "accounts": 0, "regions": [],
-               "checks": len({f.check_id for f in findings}), **tally(findings), "coverage_gaps": []}
-    return Report(findings, summary, checks, {}, kind="iac-scan",
-                  evidence={"tool": {"name": "irready", "version": __version__}, "scanned": str(path),
-                            "checkov_checks": sorted(READINESS_CHECKS)})
+               "checks": len({f.check_id for f in findings}), **tally(findings), "coverage_gaps": [],
+               "unparsed": list(done.parsing_errors)}
+    report = Report(findings, summary, checks, {}, kind="iac-scan",
+                    evidence={"tool": {"name": "irready", "version": __version__}, "scanned": str(path),
+                              "checkov_checks": sorted(READINESS_CHECKS)})
+    return ScanOutcome(report, tuple(done.parsing_errors))
 
 
 def _finding(result: CheckResult, root: Path) -> Finding:

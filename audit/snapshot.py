@@ -105,6 +105,9 @@ def load(path: Path) -> dict:
     except json.JSONDecodeError as exc:
         raise UsageError(f"snapshot {path}: not valid JSON (line {exc.lineno}: {exc.msg}); "
                          "pass a file written by `irready audit --snapshot-out`")
+    except (RecursionError, ValueError) as exc:  # nested past the parser's depth; an integer of 4,300+ digits
+        raise UsageError(f"snapshot {path}: cannot be read as a snapshot ({str(exc)[:120]}); "
+                         "pass a file written by `irready audit --snapshot-out`")
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise UsageError(f"snapshot {path}: field 'schema' is {found!r}, expected {SCHEMA!r}; "
@@ -120,4 +123,24 @@ def load(path: Path) -> dict:
             raise UsageError(f"snapshot {path}: accounts.{account_id}.regions must be a list of region names")
     if not isinstance(data.get("config", {}), dict):
         raise UsageError(f"snapshot {path}: field 'config' must be an object")
+    for where in _malformed_markers(data["accounts"]):
+        raise UsageError(f"snapshot {path}: accounts.{where}.{MARKER} must be an object with a text 'reason' "
+                         "(and 'operation', 'code', 'message'); the file is damaged or was not written by irready")
     return data
+
+
+def _malformed_markers(value, path=()):
+    """The paths of unavailable markers that are not {"reason": str, ...}: checks would trip on them."""
+    stack = [(value, path)]
+    while stack:  # iterative: a snapshot may be nested deeper than Python's recursion limit allows
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            if MARKER in value and (len(value) == 1 or len(path) == 1):
+                marker = value[MARKER]
+                if not isinstance(marker, dict) or not isinstance(marker.get("reason"), str) or not all(
+                        isinstance(marker.get(key, ""), str) for key in ("operation", "code", "message")):
+                    yield ".".join(path)
+                    continue
+            stack.extend((child, (*path, str(key))) for key, child in value.items())
+        elif isinstance(value, list):
+            stack.extend((child, (*path, str(index))) for index, child in enumerate(value))

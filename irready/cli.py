@@ -12,11 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
+from botocore.exceptions import BotoCoreError
+
 from irready.audit import config as config_module
 from irready.audit import output
 from irready.audit.checks import ALL_CHECKS
 from irready.audit.errors import IrreadyError, UnreachableError, UsageError
-from irready.audit.evaluate import exceeds, report
+from irready.audit.evaluate import exceeds, report, unknown_exceeds
 from irready.audit.model import Severity
 from irready.audit.report import FORMATS, markdown
 from irready.audit.snapshot import load as load_snapshot
@@ -24,23 +26,36 @@ from irready.audit.snapshot import save as save_snapshot
 from irready.audit.snapshot import sha256 as snapshot_sha256
 from irready.policies import names
 
-EXIT_OK, EXIT_GAPS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_GAPS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 _EPILOG = """exit codes:
-  0  no FAIL at or above --fail-on (a WAIVED finding is not a FAIL; an expired waiver's is)
+  0  no unwaived FAIL at or above --fail-on (a WAIVED finding is not a FAIL; an expired waiver's is),
+     and no UNKNOWN at or above --fail-on-unknown
   1  gaps found (a FAIL at or above --fail-on)
   2  usage, config or input error
-  3  the audit could not reach AWS at all (or read nothing at all)
+  3  could not look: AWS unreachable, nothing read, no account audited, or (without a
+     FAIL at or above --fail-on) an UNKNOWN at or above --fail-on-unknown (default high)
+  4  internal error (a bug in irready; run again with -v and report it)
   130  interrupted (Ctrl-C or SIGTERM); with --snapshot-out, the accounts that finished are saved
+  141  the output pipe was closed (e.g. piped to head)
 """
+# --output FILE with one of these extensions picks the format, unless --format says otherwise.
+_FORMAT_BY_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+                     ".sarif": "sarif", ".csv": "csv", ".xml": "junit"}
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="TOML file with an [audit] table (see docs/configuration.md)")
-    parser.add_argument("--format", choices=list(FORMATS), default="table", help="report format (default: table)")
+    parser.add_argument("--config", type=Path, help="TOML file with an [audit] table (see the Configuration section "
+                                                    "of docs/audit.md)")
+    parser.add_argument("--format", choices=list(FORMATS), help="report format (default: from the --output "
+                        "extension .json/.md/.html/.sarif/.csv/.xml, else table)")
     parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
     parser.add_argument("--fail-on", choices=[s.value for s in Severity], default="low",
                         help="exit 1 when a check of at least this severity FAILs (default: low, i.e. any FAIL)")
+    parser.add_argument("--fail-on-unknown", choices=[*[s.value for s in Severity], "none"],
+                        help="exit 3 when a check of at least this severity is UNKNOWN, i.e. could not look "
+                             "(default: high; config key fail_on_unknown; 'none' to never)")
     parser.add_argument("--min-log-retention-days", type=int, metavar="DAYS",
                         help=f"shortest acceptable log retention (default: {names.MIN_LOG_RETENTION_DAYS})")
     parser.add_argument("--security-account-id", metavar="ID",
@@ -56,9 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to standard error")
     commands = parser.add_subparsers(dest="command", required=True)
+    # -v is also accepted after the subcommand (`irready audit -v`); SUPPRESS keeps either place working.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="log progress to standard error")
 
     audit = commands.add_parser(
-        "audit", help="collect account state with read-only calls, evaluate the checks, report the gaps",
+        "audit", parents=[verbose],
+        help="collect account state with read-only calls, evaluate the checks, report the gaps",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     audit.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
     audit.add_argument("--regions", help="comma-separated regions, or 'all' for each account's enabled regions "
@@ -79,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(audit)
 
     offline = commands.add_parser(
-        "evaluate", help="re-evaluate a saved snapshot offline, without calling AWS",
+        "evaluate", parents=[verbose], help="re-evaluate a saved snapshot offline, without calling AWS",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     offline.add_argument("snapshot", type=Path, help="a file written by `irready audit --snapshot-out`")
     _report_options(offline)
@@ -88,15 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--format", choices=["table", "json", "markdown"], default="table")
 
     iac = commands.add_parser(
-        "iac-scan", help="run the readiness checks on Terraform (.tf or plan JSON) or CloudFormation before deploy "
-                         "(checkov, from its own virtualenv)",
-        epilog="exit codes:\n  0  no FAIL at or above --fail-on\n  1  gaps found\n  2  usage or input error, or "
-               "checkov not found",
+        "iac-scan", parents=[verbose],
+        help="run the readiness checks on Terraform (.tf or plan JSON) or CloudFormation before deploy "
+             "(checkov, from its own virtualenv)",
+        epilog="exit codes:\n  0  no FAIL at or above --fail-on\n  1  gaps found\n  2  usage or input error, "
+               "checkov not found, a file checkov could not parse, or nothing to scan\n  4  internal error",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     iac.add_argument("path", type=Path, help="a .tf file, a Terraform plan (terraform show -json), a CloudFormation "
                                              "template, or a directory of them")
-    iac.add_argument("--format", choices=list(FORMATS), default="table",
-                     help="report format (default: table)")
+    iac.add_argument("--format", choices=list(FORMATS),
+                     help="report format (default: from the --output extension, else table)")
     iac.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
     iac.add_argument("--fail-on", choices=[s.value for s in Severity], default="low",
                      help="exit 1 when a check of at least this severity FAILs (default: low, i.e. any FAIL)")
@@ -120,13 +141,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt_once(signum, frame) -> NoReturn:
+    """The first Ctrl-C (or SIGTERM) stops the run; later ones are ignored, so that saving what
+    finished is not itself interrupted and lost."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         # A scheduler's stop (SIGTERM) is handled like Ctrl-C: keep what finished, write nothing half.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+        signal.signal(signal.SIGINT, _interrupt_once)
+        signal.signal(signal.SIGTERM, _interrupt_once)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="irready: %(message)s", stream=sys.stderr)
+    try:
+        return _run(args)
+    except IrreadyError as exc:
+        print(f"irready: error: {_redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("irready: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader left (`irready audit | head`): say nothing more, and let no flush at exit raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, a distinct code, no traceback
+        logging.getLogger("irready").info("internal error", exc_info=True)  # shown with -v
+        print(f"irready: internal error: {type(exc).__name__}: {_redact(str(exc))[:300]} (a bug in irready; run "
+              "again with -v for details and report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _redact(text: str) -> str:
+    from irready.audit.aws import redact
+    return redact(text)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "audit":
             return _audit(args)
@@ -141,25 +196,24 @@ def main(argv: list[str] | None = None) -> int:
             return diff.main(args.old, args.new, args.format, args.output, args.expiring_within)
         from irready.emulated.demo import run_demo  # the emulator is only needed here
         return run_demo(args.output_dir)
-    except IrreadyError as exc:
-        print(f"irready: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("irready: interrupted; nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except RecursionError as exc:  # a hostile input nested beyond what Python can walk
+        raise UsageError(f"input nested too deeply to read ({exc})") from None
 
 
 def _iac_scan(args: argparse.Namespace) -> int:
     from irready.audit import iac_scan
 
-    result = iac_scan.scan(args.path)
-    output.write(result, args.format, args.output)
-    return EXIT_GAPS if exceeds(result.findings, Severity(args.fail_on)) else EXIT_OK
+    outcome = iac_scan.scan_path(args.path)
+    output.write(outcome.report, _format(args), args.output)
+    if outcome.unparsed:  # checkov skips what it cannot parse: a file not read is not a file that passed
+        raise UsageError(f"checkov could not parse {len(outcome.unparsed)} file(s), which were not scanned: "
+                         f"{', '.join(outcome.unparsed)}; fix them or leave them out")
+    return EXIT_GAPS if exceeds(outcome.report.findings, Severity(args.fail_on)) else EXIT_OK
 
 
 def _flag_overrides(args: argparse.Namespace) -> dict:
     flags = {"min_log_retention_days": args.min_log_retention_days, "security_account_id": args.security_account_id}
-    for name in ("regions", "org", "accounts", "exclude_accounts", "role_name", "external_id"):
+    for name in ("regions", "org", "accounts", "exclude_accounts", "role_name", "external_id", "fail_on_unknown"):
         flags[name] = getattr(args, name, None)
     return flags
 
@@ -176,11 +230,14 @@ def _config(args: argparse.Namespace, base: config_module.AuditConfig | None = N
 
 
 def _refuse_collection_changes(snapshot_config, values: dict, source: str) -> None:
+    """A config file may repeat what decided the collection, not change it."""
+    recorded = snapshot_config.to_dict()
     for key in config_module.COLLECTION_KEYS:
         if key in values and config_module.build({key: values[key]}, source) != \
-                config_module.build({key: getattr(snapshot_config, key)}, "snapshot"):
-            raise UsageError(f"{source}: audit.{key} was fixed when the snapshot was collected; "
-                             "remove it, or run `irready audit` again with the new value")
+                config_module.build({key: recorded[key]}, "snapshot"):
+            raise UsageError(f"{source}: audit.{key} = {values[key]!r} differs from the snapshot's "
+                             f"{recorded[key]!r}; what is collected is fixed when the snapshot is taken: remove "
+                             "the key, or run `irready audit` again with the new value")
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -192,17 +249,70 @@ def _audit(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-workers must be at least 1, got {args.max_workers}")
     config = _config(args)
     options = output.options(args)  # bad filters, framework or waivers fail before collecting
+    # Everything that could stop the run after collecting is checked before: a collection is never lost.
+    if args.output and args.snapshot_out and args.output.resolve() == args.snapshot_out.resolve():
+        raise UsageError(f"--output and --snapshot-out both name {args.output}: the report would overwrite the "
+                         "evidence; give them different files")
+    for option, path in (("--output", args.output), ("--snapshot-out", args.snapshot_out)):
+        _require_writable(option, path)
     try:
-        snapshot = collect_snapshot(config, base_session(args.profile), args.endpoint_url, args.max_workers)
+        session = base_session(args.profile)
+    except BotoCoreError as exc:  # ProfileNotFound and other credential-file errors
+        raise UsageError(f"--profile: {exc}; name a profile of your AWS config (aws configure list-profiles)") \
+            from None
+    try:
+        snapshot = collect_snapshot(config, session, args.endpoint_url, args.max_workers)
     except Interrupted as stop:
         _save_what_finished(args, stop.snapshot)
     if args.snapshot_out:
-        save_snapshot(snapshot, args.snapshot_out)
-    if snapshot["accounts"] and nothing_read(snapshot):
+        _save_or_rescue(snapshot, args.snapshot_out)
+    if not snapshot["accounts"]:
+        skipped = "; ".join(f"{a}: {why}" for a, why in snapshot.get("skipped_accounts", {}).items())
+        _report(args, snapshot, config, options)
+        raise UnreachableError("no account was audited" + (f" ({skipped})" if skipped else "") +
+                               "; check --accounts, --exclude-accounts and --org")
+    if nothing_read(snapshot):
         _report(args, snapshot, config, options)
         raise UnreachableError("nothing could be read: every account or every call failed "
                                "(see the coverage section of the report for why)")
-    return _report(args, snapshot, config, options)
+    try:
+        return _report(args, snapshot, config, options)
+    except OSError as exc:  # the disk filled up, the folder went away: keep the collection, say so
+        if not args.snapshot_out:
+            _save_or_rescue(snapshot, None)
+        raise UsageError(f"--output {args.output}: cannot write the report ({exc.strerror or exc})") from None
+
+
+def _require_writable(option: str, path: Path | None) -> None:
+    """UsageError unless ``path`` can be written (its folder exists or can be made, and is writable)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a folder; name a file")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not
+                                                                             os.access(path, os.W_OK)):
+        raise UsageError(f"{option} {path}: cannot write there; choose a writable path")
+
+
+def _save_or_rescue(snapshot: dict, path: Path | None) -> None:
+    """Save the snapshot to ``path``; if that fails (or no path), to a new file in the temporary folder,
+    and say where: a collection, which may have taken an hour, is never thrown away."""
+    import tempfile
+
+    if path is not None:
+        try:
+            save_snapshot(snapshot, path)
+            return
+        except OSError as exc:
+            print(f"irready: cannot write the snapshot to {path} ({exc.strerror or exc})", file=sys.stderr)
+    fd, rescue = tempfile.mkstemp(prefix="irready-snapshot-", suffix=".json")
+    os.close(fd)
+    save_snapshot(snapshot, Path(rescue))
+    print(f"irready: the collected snapshot is saved in {rescue}; `irready evaluate {rescue}` reports it",
+          file=sys.stderr)
 
 
 def _save_what_finished(args: argparse.Namespace, snapshot: dict) -> NoReturn:
@@ -226,7 +336,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     recorded.pop("external_id", None)
     base = config_module.build(recorded, f"snapshot {args.snapshot} config")
     options = output.options(args, snapshot_sha256=_file_sha256(args.snapshot))
-    return _report(args, snapshot, _config(args, base), options)
+    status = _report(args, snapshot, _config(args, base), options)
+    if not snapshot["accounts"]:
+        raise UnreachableError(f"snapshot {args.snapshot} holds no account: nothing was audited")
+    return status
 
 
 def _file_sha256(path: Path) -> str:
@@ -234,12 +347,27 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _format(args: argparse.Namespace) -> str:
+    """--format if given, else the one the --output extension names, else table."""
+    if args.format:
+        return args.format
+    return _FORMAT_BY_SUFFIX.get(args.output.suffix.lower(), "table") if args.output else "table"
+
+
 def _report(args: argparse.Namespace, snapshot: dict, config: config_module.AuditConfig, options) -> int:
     if options.snapshot_sha256 is None:
         options = replace(options, snapshot_sha256=snapshot_sha256(snapshot))
     result = report(snapshot, config, options)
-    output.write(result, args.format, args.output)
-    return EXIT_GAPS if exceeds(result.findings, Severity(args.fail_on)) else EXIT_OK
+    output.write(result, _format(args), args.output)
+    if not args.output:
+        sys.stdout.flush()  # a closed pipe is met here, inside main's handling, not at interpreter exit
+    if exceeds(result.findings, Severity(args.fail_on)):
+        return EXIT_GAPS
+    if unknown_exceeds(result.findings, config.fail_on_unknown):
+        print(f"irready: a check of severity {config.fail_on_unknown} or above is UNKNOWN (could not look); "
+              "see the report for why, or set --fail-on-unknown", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    return EXIT_OK
 
 
 def _list_checks(args: argparse.Namespace) -> int:

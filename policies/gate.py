@@ -108,6 +108,20 @@ def checkov_command() -> str:
 
 def run_checkov(target: Path, frameworks: tuple[str, ...], checks: tuple[str, ...] = ()) -> list[CheckResult]:
     """checkov's results for a file or directory: its built-in checks (only ``checks`` when given) and ours."""
+    return checkov_scan(target, frameworks, checks).results
+
+
+@dataclass(frozen=True)
+class CheckovScan:
+    """A checkov run: its results, the files it could not parse, and how many resources it read."""
+    results: list[CheckResult]
+    parsing_errors: tuple[str, ...]
+    resource_count: int
+
+
+def checkov_scan(target: Path, frameworks: tuple[str, ...], checks: tuple[str, ...] = ()) -> CheckovScan:
+    """Run checkov on ``target``; CheckovError if it fails or prints no JSON report. A file it could not
+    parse is not an error to checkov (exit 0): it is listed in ``parsing_errors``, for the caller to judge."""
     flag = "--file" if target.is_file() else "--directory"
     command = [checkov_command(), flag, str(target), "--framework", *frameworks, "--skip-download",
                "--external-checks-dir", str(CUSTOM_CHECKS), "--output", "json", "--soft-fail", "--compact"]
@@ -121,14 +135,18 @@ def run_checkov(target: Path, frameworks: tuple[str, ...], checks: tuple[str, ..
         reports = json.loads(done.stdout)
     except ValueError:
         raise CheckovError(f"checkov printed no JSON report for {target}: {done.stdout[:200]!r}") from None
-    results = []
+    results, parsing_errors, resources = [], [], 0
     for report in reports if isinstance(reports, list) else [reports]:
+        # With nothing to scan, checkov prints only a summary ({"passed": 0, ..., "resource_count": 0}).
+        summary = report.get("summary", report)
+        resources += int(summary.get("resource_count") or 0)
+        parsing_errors += report.get("results", {}).get("parsing_errors", [])
         for key, passed in (("passed_checks", True), ("failed_checks", False)):
             for check in report.get("results", {}).get(key, []):
                 results.append(CheckResult(check["check_id"], check["check_name"], passed, check["resource"],
                                            check["file_path"], tuple(check.get("file_line_range") or (0, 0)),
                                            check.get("guideline") or "", tuple(check.get("details") or ())))
-    return results
+    return CheckovScan(results, tuple(dict.fromkeys(parsing_errors)), resources)
 
 
 def gate_failures(results: list[CheckResult]) -> list[CheckResult]:

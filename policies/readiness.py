@@ -17,43 +17,156 @@ LAMBDA_FUNCTION = "AWS::Lambda::Function"
 READ, WRITE = "read", "write"
 
 
-def recorded_modes(selectors: dict, category: str, resource_type: str | None = None) -> set[str]:
-    """Which of read/write events a trail's selectors record for management events
-    (``category="Management"``) or for data events of ``resource_type``."""
-    modes: set[str] = set()
-    for selector in selectors.get("basic", []):
-        if category == "Management":
-            matches = selector.get("IncludeManagementEvents", True)
-        else:
-            matches = any(r.get("Type") == resource_type for r in selector.get("DataResources", []))
-        if matches:
-            modes |= _basic_modes(selector.get("ReadWriteType", "All"))
-    for selector in selectors.get("advanced", []):
-        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
-        if category not in (fields.get("eventCategory") or {}).get("Equals", []):
+# --- CloudTrail event selectors -----------------------------------------------------------------------------
+# How CloudTrail decides whether a trail records an event, after the API reference:
+#   https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedEventSelector.html
+#   https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html
+#   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/filtering-data-events.html
+# An event is recorded if it matches ANY selector; it matches a selector if it passes EVERY field
+# selector; it passes a field selector if it matches one value of its including operators (Equals,
+# StartsWith, EndsWith; when any is given) and no value of its excluding ones (NotEquals, NotStartsWith,
+# NotEndsWith). So a condition on any field narrows what is recorded, and the audit must read all of them.
+
+INCLUDING = ("Equals", "StartsWith", "EndsWith")
+EXCLUDING = ("NotEquals", "NotStartsWith", "NotEndsWith")
+_TESTS = {
+    "Equals": str.__eq__, "StartsWith": str.startswith, "EndsWith": str.endswith,
+    "NotEquals": str.__eq__, "NotStartsWith": str.startswith, "NotEndsWith": str.endswith,
+}
+# The values a field takes on the events a check needs, where they are few and known: a condition that
+# passes all of them does not narrow anything. Every other field (eventName, userIdentity.arn, errorCode,
+# vpcEndpointId, and any field AWS adds later) takes open-ended values: any condition on it narrows.
+_DATA_EVENT_SOURCES = {S3_OBJECT: "s3.amazonaws.com", LAMBDA_FUNCTION: "lambda.amazonaws.com"}
+_MANAGEMENT_EVENT_TYPES = ("AwsApiCall", "AwsServiceEvent", "AwsConsoleAction", "AwsConsoleSignIn")
+_BOTH = ("true", "false")
+# The resources.ARN values that name every resource of a type (basic selectors' documented "all").
+_ALL_RESOURCES = ("arn:aws:s3", "arn:aws:s3:::", "arn:aws:lambda")
+_SCOPE_FIELDS = ("resources.ARN",)  # narrows WHICH resources, reported as a scope, not as a gap
+
+
+def field_matches(condition: dict, value: str) -> bool:
+    """Whether an event whose field holds ``value`` passes one AdvancedFieldSelector ``condition``."""
+    including = [(op, v) for op in INCLUDING for v in _values(condition, op)]
+    if including and not any(_TESTS[op](value, v) for op, v in including):
+        return False
+    return not any(_TESTS[op](value, v) for op in EXCLUDING for v in _values(condition, op))
+
+
+def _values(condition: dict, operator: str) -> list[str]:
+    values = condition.get(operator) or []
+    return [str(v) for v in (values if isinstance(values, list) else [values])]
+
+
+def _describe(condition: dict) -> str:
+    parts = [f"{op} {', '.join(_values(condition, op))}" for op in (*INCLUDING, *EXCLUDING) if _values(condition, op)]
+    return f"{condition.get('Field')} {'; '.join(parts)}"
+
+
+def _known_values(field: str, category: str, resource_type: str | None, mode: str) -> tuple[str, ...] | None:
+    """The values ``field`` takes on the events in question, or None where they are open-ended."""
+    if field == "eventCategory":
+        return (category,)
+    if field == "readOnly":
+        return ("true",) if mode == READ else ("false",)
+    if field == "sessionCredentialFromConsole":
+        return _BOTH
+    if field == "eventType":
+        return ("AwsApiCall",) if category == "Data" else _MANAGEMENT_EVENT_TYPES
+    if field == "resources.type" and category == "Data":
+        return (resource_type,)
+    if field == "eventSource" and category == "Data" and resource_type in _DATA_EVENT_SOURCES:
+        return (_DATA_EVENT_SOURCES[resource_type],)
+    return None
+
+
+def _judge_advanced(selector: dict, category: str, resource_type: str | None, mode: str) -> tuple[bool, list[str]]:
+    """(whether the selector records events of ``mode`` at all, the conditions that narrow them)."""
+    conditions = [c for c in selector.get("FieldSelectors") or [] if isinstance(c, dict)]
+    fields = {c.get("Field") for c in conditions}
+    if "eventCategory" not in fields or (category == "Data" and "resources.type" not in fields):
+        return False, []  # AWS requires both; a selector without them records none of these events
+    narrowing = []
+    for condition in conditions:
+        field = condition.get("Field")
+        if category == "Data" and field in _SCOPE_FIELDS:
             continue
-        if resource_type and resource_type not in (fields.get("resources.type") or {}).get("Equals", []):
+        known = _known_values(field, category, resource_type, mode)
+        if known is None:
+            if any(_values(condition, op) for op in (*INCLUDING, *EXCLUDING)):
+                narrowing.append(_describe(condition))
             continue
-        read_only = (fields.get("readOnly") or {}).get("Equals")
-        modes |= {READ, WRITE} if not read_only else {READ if v == "true" else WRITE for v in read_only}
-    return modes
+        passing = [value for value in known if field_matches(condition, value)]
+        if not passing:
+            return False, []
+        if len(passing) < len(known):
+            narrowing.append(_describe(condition))
+    return True, narrowing
+
+
+def _judge_basic(selector: dict, category: str, resource_type: str | None, mode: str) -> tuple[bool, list[str]]:
+    if mode not in _basic_modes(selector.get("ReadWriteType", "All")):
+        return False, []
+    if category == "Management":
+        if not selector.get("IncludeManagementEvents", True):
+            return False, []
+        excluded = selector.get("ExcludeManagementEventSources") or []
+        return True, [f"ExcludeManagementEventSources {', '.join(map(str, excluded))}"] if excluded else []
+    return any(r.get("Type") == resource_type for r in selector.get("DataResources") or []), []
 
 
 def _basic_modes(read_write_type: str) -> set[str]:
     return {"All": {READ, WRITE}, "ReadOnly": {READ}, "WriteOnly": {WRITE}}.get(read_write_type, set())
 
 
+def coverage(selectors: dict, category: str, resource_type: str | None = None) -> dict[str, list[str]]:
+    """For each of read/write: ``[]`` if some selector records those events unnarrowed, the conditions
+    that narrow them if every selector recording them narrows them, absent if none records them.
+
+    ``selectors`` is ``{"basic": EventSelectors, "advanced": AdvancedEventSelectors}`` as
+    GetEventSelectors returns them; ``category`` is ``"Management"`` or ``"Data"`` (with the
+    ``resource_type``, e.g. ``AWS::S3::Object``). A resources.ARN condition is a scope
+    (``data_event_scope``), not a narrowing.
+    """
+    result: dict[str, list[str]] = {}
+    for mode in (READ, WRITE):
+        verdicts = [_judge_basic(s, category, resource_type, mode) for s in selectors.get("basic") or []]
+        verdicts += [_judge_advanced(s, category, resource_type, mode) for s in selectors.get("advanced") or []]
+        recorded = [narrowing for records, narrowing in verdicts if records]
+        if recorded:
+            result[mode] = [] if any(not n for n in recorded) else sorted({c for n in recorded for c in n})
+    return result
+
+
+def recorded_modes(selectors: dict, category: str, resource_type: str | None = None) -> set[str]:
+    """Which of read/write events a trail's selectors record in full (no field narrowing them) for
+    management events (``category="Management"``) or for data events of ``resource_type``."""
+    return {mode for mode, narrowing in coverage(selectors, category, resource_type).items() if not narrowing}
+
+
+def narrowings(selectors: dict, category: str, resource_type: str | None = None) -> list[str]:
+    """The conditions that keep a trail from recording all read or write events of the kind, e.g.
+    ``["eventName Equals PutObject"]``: what a FAIL should name."""
+    found = coverage(selectors, category, resource_type)
+    return sorted({condition for narrowing in found.values() for condition in narrowing})
+
+
 def data_event_scope(selectors: dict, resource_type: str) -> str:
-    """A short description of which resources' data events are recorded: all, or how many."""
-    values = [v for s in selectors.get("basic", []) for r in s.get("DataResources", [])
-              if r.get("Type") == resource_type for v in r.get("Values", [])]
-    for selector in selectors.get("advanced", []):
-        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
-        if resource_type in (fields.get("resources.type") or {}).get("Equals", []):
-            arn = fields.get("resources.ARN") or {}
-            values.extend(arn.get("StartsWith", []) + arn.get("Equals", []) or ["*"])
-    if any(v in ("*", "arn:aws:s3", "arn:aws:s3:::", "arn:aws:lambda") for v in values):
-        return "all resources"
+    """Which resources' data events are recorded: "all resources", "all resources except N", or
+    "N scoped resource(s)" (from basic DataResources values and advanced resources.ARN conditions)."""
+    values = [v for s in selectors.get("basic") or [] for r in s.get("DataResources") or []
+              if r.get("Type") == resource_type for v in r.get("Values") or []]
+    excluded: list[str] = []
+    for selector in selectors.get("advanced") or []:
+        conditions = [c for c in selector.get("FieldSelectors") or [] if isinstance(c, dict)]
+        types = next((c for c in conditions if c.get("Field") == "resources.type"), None)
+        if types is None or not field_matches(types, resource_type):
+            continue
+        arns = [c for c in conditions if c.get("Field") == "resources.ARN"]
+        included = [v for c in arns for op in INCLUDING for v in _values(c, op)]
+        excluded += [v for c in arns for op in EXCLUDING for v in _values(c, op)]
+        values.extend(included or ["*"])
+    if any(v in ("*", *_ALL_RESOURCES) for v in values):
+        return f"all resources except {len(set(excluded))}" if excluded else "all resources"
     return f"{len(values)} scoped resource(s)"
 
 

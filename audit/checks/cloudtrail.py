@@ -9,12 +9,65 @@ from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
 from irready.audit.snapshot import Unavailable, is_unavailable, require
 from irready.policies import readiness
 from irready.policies.names import cloudtrail_log_prefix
-from irready.policies.readiness import READ, WRITE, recorded_modes
+from irready.policies.readiness import LAMBDA_FUNCTION, READ, S3_OBJECT, WRITE, coverage, recorded_modes
 
 # --- reading trails --------------------------------------------------------------------------------------
 
 def _trails(ctx: AccountContext) -> list[dict]:
-    return list(ctx.service("cloudtrail_trails").values())
+    """The trails that record this account: its own, and organization trails of the management account.
+
+    A member sees the organization trail in DescribeTrails but may not read its status or selectors;
+    the management account can. Where the owner's reading is in the snapshot it is used, and the
+    trail carries ``covered_by`` (the owner). In an organization audit (``--org``), an organization trail
+    also covers members whose listing does not show it (AWS logs every member account in it):
+    https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
+    """
+    try:
+        own = list(ctx.service("cloudtrail_trails").values())
+    except Unavailable:
+        own = []
+        if not _organization_audit(ctx):
+            raise
+    trails = [_owners_reading(ctx, trail) for trail in own]
+    if _organization_audit(ctx):
+        seen = {trail.get("TrailARN") for trail in own}
+        trails += [dict(trail, covered_by=owner) for owner, trail in _organization_trails(ctx)
+                   if trail.get("TrailARN") not in seen and owner != ctx.account_id]
+    return trails
+
+
+def _organization_audit(ctx: AccountContext) -> bool:
+    return (ctx.snapshot.get("config") or {}).get("org") is True
+
+
+def _organization_trails(ctx: AccountContext) -> Iterator[tuple[str, dict]]:
+    """(owner, trail) for each organization trail read in the account that owns it."""
+    for account_id, account in ctx.snapshot["accounts"].items():
+        trails = (account.get("services") or {}).get("cloudtrail_trails")
+        if not isinstance(trails, dict):
+            continue
+        for trail in trails.values():
+            if isinstance(trail, dict) and trail.get("IsOrganizationTrail") and \
+                    _arn_account(trail.get("TrailARN")) == account_id:
+                yield account_id, trail
+
+
+def _arn_account(arn) -> str | None:
+    parts = str(arn).split(":")
+    return parts[4] if len(parts) > 5 else None
+
+
+def _owners_reading(ctx: AccountContext, trail: dict) -> dict:
+    """An organization trail this account could not read, as read by its owner (if audited)."""
+    owner = _arn_account(trail.get("TrailARN"))
+    if not trail.get("IsOrganizationTrail") or owner == ctx.account_id:
+        return trail
+    if not (is_unavailable(trail.get("status")) or is_unavailable(trail.get("event_selectors"))):
+        return dict(trail, covered_by=owner)
+    for account_id, theirs in _organization_trails(ctx):
+        if account_id == owner and theirs.get("TrailARN") == trail.get("TrailARN"):
+            return dict(theirs, covered_by=owner)
+    return trail
 
 
 def _is_logging(trail: dict) -> bool:
@@ -38,10 +91,12 @@ def _listing_gaps(ctx: AccountContext) -> Iterator[Result]:
             yield Result.unknown(region, NO_RESOURCE, exc.reason)
 
 
-def _region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str | None], missing: str) -> Result:
+def _region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str | Narrowed | None],
+                    missing: str) -> Result:
     """PASS if a logging trail covering ``region`` satisfies ``has`` (which returns a description of
-    how, or None); UNKNOWN if that cannot be ruled out; FAIL otherwise."""
-    unknowns = []
+    how, a ``Narrowed`` saying what it leaves out, or None); UNKNOWN if that cannot be ruled out;
+    FAIL otherwise, naming what narrowed the trails that come close."""
+    unknowns, narrowed = [], []
     try:
         ctx.regional("cloudtrail", region)
     except Unavailable as exc:
@@ -54,11 +109,26 @@ def _region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str 
         except Unavailable as exc:
             unknowns.append(exc.reason)
             continue
-        if how:
+        if isinstance(how, Narrowed):
+            narrowed.append(f"trail {trail['Name']} records only events passing {how}")
+        elif how:
+            if trail.get("covered_by"):
+                how += f" (organization trail {trail['TrailARN']} of account {trail['covered_by']})"
             return Result.passed(region, trail["TrailARN"], how)
     if unknowns:
         return Result.unknown(region, NO_RESOURCE, unknowns[0])
-    return Result.failed(region, NO_RESOURCE, missing)
+    return Result.failed(region, NO_RESOURCE, "; ".join([missing, *narrowed]))
+
+
+class Narrowed(str):
+    """What a trail's selectors leave out of the events a check needs (the narrowing conditions)."""
+
+
+def _narrowed(selectors: dict, modes: set[str], category: str, resource_type: str | None = None) -> Narrowed | None:
+    """What narrows the selectors that come close to recording ``modes``, or None if none do."""
+    found = coverage(selectors, category, resource_type)
+    conditions = sorted({c for mode in modes for c in found.get(mode, [])})
+    return Narrowed(" and ".join(conditions)) if conditions else None
 
 
 def _per_region_coverage(has: Callable[[dict], str | None], missing: str):
@@ -80,18 +150,21 @@ def _logging_trails(ctx: AccountContext) -> Iterator[tuple[dict | None, Result |
             yield None, Result.unknown(trail.get("HomeRegion", GLOBAL), trail["TrailARN"], exc.reason)
 
 
-def _records_management_rw(trail: dict) -> str | None:
-    if recorded_modes(_selectors(trail), "Management") >= {READ, WRITE}:
+def _records_management_rw(trail: dict) -> str | Narrowed | None:
+    selectors = _selectors(trail)
+    if recorded_modes(selectors, "Management") >= {READ, WRITE}:
         return "management events, read and write"
-    return None
+    return _narrowed(selectors, {READ, WRITE}, "Management")
 
 
-def _records_s3_data(trail: dict) -> str | None:
-    return readiness.s3_object_events(_selectors(trail))
+def _records_s3_data(trail: dict) -> str | Narrowed | None:
+    selectors = _selectors(trail)
+    return readiness.s3_object_events(selectors) or _narrowed(selectors, {READ, WRITE}, "Data", S3_OBJECT)
 
 
-def _records_lambda_invoke(trail: dict) -> str | None:
-    return readiness.lambda_invoke_events(_selectors(trail))
+def _records_lambda_invoke(trail: dict) -> str | Narrowed | None:
+    selectors = _selectors(trail)
+    return readiness.lambda_invoke_events(selectors) or _narrowed(selectors, {WRITE}, "Data", LAMBDA_FUNCTION)
 
 
 def _delivers_to_cloudwatch(trail: dict) -> str | None:
@@ -109,7 +182,8 @@ def _multi_region_logging(ctx: AccountContext) -> Iterator[Result]:
             continue
         try:
             if _is_logging(trail):
-                yield Result.passed(GLOBAL, trail["TrailARN"], "multi-region trail is logging")
+                via = f" (organization trail of account {trail['covered_by']})" if trail.get("covered_by") else ""
+                yield Result.passed(GLOBAL, trail["TrailARN"], f"multi-region trail is logging{via}")
                 return
         except Unavailable as exc:
             unknowns.append(exc.reason)

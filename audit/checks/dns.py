@@ -15,12 +15,25 @@ def _query_logging(ctx: AccountContext) -> Iterator[Result]:
         associations = require(ctx.regional("route53resolver", region)["query_log_associations"],
                                f"DNS query log associations in {region}")
         logged = {a["vpc_id"]: a for a in associations if a.get("status") in ("ACTIVE", "CREATING")}
+        configs = ctx.regional("route53resolver", region).get("query_log_configs")
         for vpc in vpcs:
             if vpc["vpc_id"] in logged:
-                yield Result.passed(region, vpc["vpc_id"], f"query log config {logged[vpc['vpc_id']]['config_id']}")
+                yield Result.passed(region, vpc["vpc_id"], _config_cited(logged[vpc["vpc_id"]]["config_id"], configs,
+                                                                         ctx.account_id))
             else:
                 yield Result.failed(region, vpc["vpc_id"], "DNS queries from this VPC are not logged")
     return ctx.per_region("ec2", judge)
+
+
+def _config_cited(config_id: str, configs, account_id: str) -> str:
+    """The query log config by ARN, with the account that shared it through RAM when not this one."""
+    config = configs.get(config_id) if isinstance(configs, dict) else None
+    if not isinstance(config, dict) or not config.get("arn"):
+        return f"query log config {config_id}"
+    owner = config.get("owner_id")
+    shared = f", shared by account {owner} through RAM" if owner and owner != account_id else ""
+    destination = f", logging to {config['destination_arn']}" if config.get("destination_arn") else ""
+    return f"query log config {config['arn']}{shared}{destination}"
 
 
 # A domain list entry that matches every name: DNS Firewall's wildcard for the whole namespace.

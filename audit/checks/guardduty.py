@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from irready.audit.context import AccountContext
+from irready.audit.event_patterns import MUST_ROUTE_FROM, SEVERITIES, Match, finding_coverage
 from irready.audit.model import NO_RESOURCE, Check, Result, Severity
-from irready.audit.snapshot import is_unavailable, require
+from irready.audit.snapshot import MARKER, Unavailable, is_unavailable, require
 
 
 def _enabled_detectors(data: dict, region: str) -> list[str]:
@@ -19,7 +20,12 @@ def _guardduty_enabled(ctx: AccountContext) -> Iterator[Result]:
     def judge(region: str, data: dict) -> Iterator[Result]:
         enabled = _enabled_detectors(data, region)
         if enabled:
-            yield Result.passed(region, enabled[0], "detector enabled")
+            try:
+                admin = _administrator(data, ctx.account_id)
+            except Unavailable:
+                admin = None
+            managed = f", managed by the delegated administrator {admin}" if admin else ""
+            yield Result.passed(region, enabled[0], f"detector enabled{managed}")
         elif data["detectors"]:
             yield Result.failed(region, data["detectors"][0]["detector_id"], "detector exists but is suspended")
         else:
@@ -27,40 +33,148 @@ def _guardduty_enabled(ctx: AccountContext) -> Iterator[Result]:
     return ctx.per_region("guardduty", judge)
 
 
-def matches_guardduty(event_pattern: str | None) -> bool:
-    """Whether an EventBridge pattern can match GuardDuty findings (source aws.guardduty)."""
-    try:
-        pattern = json.loads(event_pattern or "{}")
-    except json.JSONDecodeError:
-        return False
-    sources = pattern.get("source") if isinstance(pattern, dict) else None
-    if sources is None:
-        return False
-    for source in sources if isinstance(sources, list) else [sources]:
-        if source == "aws.guardduty":
-            return True
-        if isinstance(source, dict) and "aws.guardduty".startswith(str(source.get("prefix", "\0"))):
-            return True
-    return False
+# --- routing -------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Routing:
+    """What one account's rules in one region do with GuardDuty findings."""
+    covered: dict[float, str] = field(default_factory=dict)  # severity -> how (rule ARN, target)
+    problems: list[str] = field(default_factory=list)  # why a matching rule does not count
+    unknowns: list[str] = field(default_factory=list)  # what could not be read
+
+
+def _rule_arn(account_id: str, region: str, name: str) -> str:
+    return f"arn:aws:events:{region}:{account_id}:rule/{name}"
+
+
+def _routing(ctx: AccountContext, account_id: str, region: str) -> _Routing:
+    """The findings that ``account_id``'s enabled EventBridge rules in ``region`` send to a target
+    that delivers (for an SNS topic: one with a confirmed subscription). Unavailable if its rules
+    could not be read."""
+    routing = _Routing()
+    what = f"EventBridge rules of {account_id} in {region}"
+    events = require(_section(ctx, account_id, "events", region), what)
+    for rule in require(events["rules"], what):
+        if rule.get("state") != "ENABLED":
+            continue
+        coverage = finding_coverage(rule.get("event_pattern"))
+        if all(match is Match.NONE for match in coverage.values()):
+            continue
+        arn = _rule_arn(account_id, region, rule["name"])
+        try:
+            targets = require(rule.get("targets"), f"targets of rule {arn}")
+        except Unavailable as exc:
+            routing.unknowns.append(exc.reason)
+            continue
+        delivering = []
+        for target in targets:
+            try:
+                problem = _undelivered(ctx, target)
+            except Unavailable as exc:
+                routing.unknowns.append(exc.reason)
+                continue
+            if problem:
+                routing.problems.append(f"rule {arn}: {problem}")
+            else:
+                delivering.append(target)
+        if not targets:
+            routing.problems.append(f"rule {arn} has no targets")
+        if not delivering:
+            continue
+        if any(match is Match.SOME for match in coverage.values()):
+            routing.problems.append(f"rule {arn} matches only some findings (a condition on a field other than "
+                                    "source, detail-type and severity)")
+        for severity, match in coverage.items():
+            if match is Match.ALL:
+                routing.covered.setdefault(severity, f"rule {arn} to {delivering[0]}")
+    return routing
+
+
+def _section(ctx: AccountContext, account_id: str, service: str, region: str):
+    account = ctx.snapshot["accounts"][account_id]
+    if MARKER in account:
+        return {MARKER: account[MARKER]}
+    by_region = account.get("services", {}).get(service)
+    return by_region if by_region is None or is_unavailable(by_region) else by_region.get(region)
+
+
+def _undelivered(ctx: AccountContext, target: str) -> str | None:
+    """Why ``target`` does not reach anyone (an SNS topic with no confirmed subscription), or None.
+    The topic's subscriptions are read in the account that owns it; Unavailable where that was not possible."""
+    parts = str(target).split(":")
+    if len(parts) < 6 or parts[2] != "sns":
+        return None  # a queue, function, bus or API destination: delivery is not judged here
+    region, owner = parts[3], parts[4]
+    if owner not in ctx.snapshot["accounts"]:
+        raise Unavailable(f"topic {target} belongs to account {owner}, which is not in this audit: whether "
+                          "anyone is subscribed to it cannot be read; audit that account too")
+    events = require(_section(ctx, owner, "events", region), f"EventBridge data of {owner} in {region}")
+    topics = events.get("topics") if isinstance(events, dict) else None
+    if not isinstance(topics, dict) or target not in topics:
+        raise Unavailable(f"the subscriptions of topic {target} were not read (the audit reads them in the owner's "
+                          "account, for the topics its own rules target)")
+    subscriptions = require(topics[target], f"subscriptions of topic {target}")
+    if subscriptions.get("confirmed", 0) < 1:
+        pending = subscriptions.get("pending", 0)
+        return f"topic {target} has no confirmed subscription" + (
+            f" ({pending} pending confirmation)" if pending else "")
+    return None
+
+
+def _administrator(data: dict, account_id: str) -> str | None:
+    """The delegated administrator that also receives this account's findings, if any (Unavailable
+    if it could not be read)."""
+    if "administrator" not in data:
+        return None  # an older snapshot, or no detector
+    administrator = require(data["administrator"], "GuardDuty administrator account", none_means_unset=True)
+    if not administrator or str(administrator.get("relationship_status", "")).lower() != "enabled":
+        return None
+    admin = administrator.get("account_id")
+    return admin if admin and admin != account_id else None
 
 
 def _findings_routed(ctx: AccountContext) -> Iterator[Result]:
     def judge(region: str, data: dict) -> Iterator[Result]:
         if not _enabled_detectors(data, region):
             return  # guardduty.enabled reports this region
-        rules = ctx.regional("events", region)["rules"]
-        candidates = [r for r in rules if r.get("state") == "ENABLED" and matches_guardduty(r.get("event_pattern"))]
-        for rule in candidates:
-            targets = rule.get("targets")
-            if is_unavailable(targets):
-                require(targets, f"targets of rule {rule['name']}")
-            if targets:
-                yield Result.passed(region, rule["name"], f"findings go to {targets[0]}")
-                return
-        reason = ("the enabled GuardDuty rules here have no targets" if candidates else
-                  "GuardDuty is on but no enabled EventBridge rule sends its findings anywhere")
-        yield Result.failed(region, NO_RESOURCE, reason)
+        own = _routing(ctx, ctx.account_id, region)
+        covered, problems, unknowns = dict(own.covered), list(own.problems), list(own.unknowns)
+        try:
+            admin = _administrator(data, ctx.account_id)
+        except Unavailable as exc:
+            admin = None
+            unknowns.append(exc.reason)
+        if admin and not _routes_enough(covered):
+            if admin not in ctx.snapshot["accounts"]:
+                unknowns.append(f"findings are also sent to the GuardDuty delegated administrator {admin}, which is "
+                                "not in this audit; audit it too (--accounts or --org) to see whether it routes them")
+            else:
+                try:
+                    theirs = _routing(ctx, admin, region)
+                except Unavailable as exc:
+                    theirs = _Routing(unknowns=[exc.reason])
+                for severity, how in theirs.covered.items():
+                    covered.setdefault(severity, f"the delegated administrator {admin}'s {how}")
+                problems += theirs.problems
+                unknowns += theirs.unknowns
+        if _routes_enough(covered):
+            lowest = min(s for s in covered if all(t in covered for t in SEVERITIES if t >= s))
+            how = covered[max(SEVERITIES)]
+            rule = how.split("rule ", 1)[1].split(" to ", 1)[0]
+            yield Result.passed(region, rule, f"findings of severity >= {lowest:g} go through {how}")
+        elif unknowns:
+            yield Result.unknown(region, NO_RESOURCE, unknowns[0])
+        else:
+            missing = [s for s in SEVERITIES if s >= MUST_ROUTE_FROM and s not in covered]
+            reason = (f"findings of severity {missing[0]:g}-{missing[-1]:g} reach no one: " + "; ".join(problems)
+                      if problems else "GuardDuty is on but no enabled EventBridge rule sends its findings anywhere")
+            yield Result.failed(region, NO_RESOURCE, reason)
     return ctx.per_region("guardduty", judge)
+
+
+def _routes_enough(covered: dict[float, str]) -> bool:
+    """High and critical findings (severity 7 and above) all reach someone."""
+    return all(severity in covered for severity in SEVERITIES if severity >= MUST_ROUTE_FROM)
 
 
 GUARDDUTY_ENABLED = Check(
@@ -85,7 +199,9 @@ FINDINGS_ROUTED = Check(
     rationale="A finding nobody is told about is found after the damage. An EventBridge rule with a target "
               "(SNS, a SIEM, a ticket queue) turns findings into pages.",
     remediation="Deploy infra component DetectionRouting (infra/components/detection.py): an EventBridge rule for "
-                "aws.guardduty findings to the IR SNS topic in every region.",
+                "aws.guardduty findings (severity 7 and above at least) to the IR SNS topic in every region, and "
+                "confirm its subscription (a pending one delivers nothing). A member whose GuardDuty is managed by "
+                "a delegated administrator is covered by the administrator's rule: audit both.",
     references=("https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_cloudwatch.html",),
     evaluate=_findings_routed,
 )

@@ -78,6 +78,16 @@ def nothing_read(snapshot: dict) -> bool:
             if section is None:
                 continue
             sections = [section] if collector.scope is Scope.GLOBAL or is_unavailable(section) else section.values()
-            if not all(is_unavailable(value) for value in sections):
+            if any(_read_anything(value) for value in sections):
                 return False
+    return True
+
+
+def _read_anything(value) -> bool:
+    """False only when every part of ``value`` is an unavailable marker (a section of guarded reads
+    that all failed is nothing read, however many keys it has)."""
+    if is_unavailable(value):
+        return False
+    if isinstance(value, dict) and value:
+        return any(_read_anything(child) for child in value.values())
     return True

@@ -1,11 +1,28 @@
-"""GuardDuty: the detectors of a region and whether each is enabled."""
+"""GuardDuty: the detectors of a region, whether each is enabled, and the delegated administrator
+whose EventBridge also receives this account's findings."""
 
 from irready.audit.aws import Clients, guarded, paginate
 
 
 def collect_region(clients: Clients, region: str) -> dict:
     client = clients.client("guardduty", region)
-    return {"detectors": [
+    detectors = [
         {"detector_id": detector_id,
          "status": guarded("GetDetector", lambda d=detector_id: client.get_detector(DetectorId=d)["Status"])}
-        for detector_id in paginate(client, "list_detectors", "DetectorIds", page_size=50)]}
+        for detector_id in paginate(client, "list_detectors", "DetectorIds", page_size=50)]
+    data = {"detectors": detectors}
+    if detectors:
+        # A member's findings are also published to its administrator's default event bus.
+        # https://docs.aws.amazon.com/guardduty/latest/APIReference/API_GetAdministratorAccount.html
+        data["administrator"] = guarded("GetAdministratorAccount", lambda: _administrator(
+            client, detectors[0]["detector_id"]))
+    return data
+
+
+def _administrator(client, detector_id: str) -> dict | None:
+    """{"account_id", "relationship_status"} of the administrator, or None if there is none."""
+    administrator = client.get_administrator_account(DetectorId=detector_id).get("Administrator")
+    if not administrator:
+        return None
+    return {"account_id": administrator.get("AccountId"),
+            "relationship_status": administrator.get("RelationshipStatus")}

@@ -14,6 +14,14 @@ def collect_region(clients: Clients, region: str) -> dict:
              "config_id": association.get("ResolverQueryLogConfigId")}
             for association in paginate(client, "list_resolver_query_log_config_associations",
                                         "ResolverQueryLogConfigAssociations", page_size=100)]),
+        # The configs this account may use, its own and those shared with it through RAM (OwnerId,
+        # ShareStatus): an association names only the config's id.
+        # https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_ListResolverQueryLogConfigs.html
+        "query_log_configs": guarded("ListResolverQueryLogConfigs", lambda: {
+            config["Id"]: {"arn": config.get("Arn"), "owner_id": config.get("OwnerId"),
+                           "share_status": config.get("ShareStatus"), "destination_arn": config.get("DestinationArn")}
+            for config in paginate(client, "list_resolver_query_log_configs", "ResolverQueryLogConfigs",
+                                   page_size=100)}),
         "firewall_rule_groups": guarded("ListFirewallRuleGroups", partial(_firewall_rule_groups, client)),
     }
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from irready.audit.aws import (
+    AWS_ERRORS,
     DEFAULT_PATIENCE,
     CallStats,
     Clients,
@@ -26,8 +27,9 @@ from irready.audit.aws import (
     guarded,
     marker_for,
     paginate,
+    redact,
 )
-from irready.audit.collect import COLLECTORS, Scope, cloudtrail, s3
+from irready.audit.collect import COLLECTORS, Scope, cloudtrail, events, s3
 from irready.audit.config import ALL_REGIONS, AuditConfig
 from irready.audit.errors import UnreachableError, UsageError
 from irready.audit.progress import Progress
@@ -49,7 +51,7 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     try:
         identity = caller_identity(session, endpoint_url, home)
         caller = identity["Account"]
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise UnreachableError(f"cannot reach AWS: {exc}. Check credentials (--profile, environment, SSO login) "
                                "and --endpoint-url") from exc
     caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers, stats=stats, patience=patience)
@@ -77,6 +79,7 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
             account_id = futures[future]
             snapshot["accounts"][account_id] = future.result()
             progress.account_done(account_id, failed=MARKER in snapshot["accounts"][account_id])
+        _read_topics_for_other_accounts(snapshot["accounts"], collector)
     except KeyboardInterrupt:  # also SIGTERM, which the CLI turns into KeyboardInterrupt
         for pool in (account_pool, api_pool):
             pool.shutdown(wait=False, cancel_futures=True)
@@ -91,6 +94,20 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
     snapshot["collection"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return snapshot
+
+
+def _read_topics_for_other_accounts(accounts: dict, collector: _AccountCollector) -> None:
+    """A topic another audited account's rule targets is read in the account that owns it (only the
+    owner may list its subscriptions), and recorded there, beside the owner's own topics."""
+    for owner, arns in events.topics_read_elsewhere(accounts).items():
+        clients = collector.clients.get(owner)
+        if clients is None:
+            continue
+        read = _safely("ListSubscriptionsByTopic", events.collect_topics, clients, arns)
+        for arn in arns:
+            section = accounts[owner]["services"]["events"].get(arn.split(":")[3])
+            if isinstance(section, dict) and not is_unavailable(section):
+                section.setdefault("topics", {})[arn] = read if is_unavailable(read) else read[arn]
 
 
 class Interrupted(Exception):  # noqa: N818 - named for what happened, like KeyboardInterrupt
@@ -134,19 +151,22 @@ class _AccountCollector:
                  progress: Progress | None = None):
         self.config, self.caller_clients, self.caller, self.home = config, caller_clients, caller, home
         self.pool, self.progress = pool, progress
+        self.clients: dict[str, Clients] = {}  # each reached account's, for reads after collection
 
     def collect(self, account_id: str) -> dict:
         log.info("collecting account %s", account_id)
         if account_id == self.caller:
             clients = self.caller_clients
+            self.clients[account_id] = clients
         else:
             role_arn = f"arn:aws:iam::{account_id}:role/{self.config.role_name}"
             try:
                 session = assumed_session(self.caller_clients, role_arn, self.config.external_id, self.home)
             except (ClientError, BotoCoreError) as exc:
-                log.warning("account %s: cannot assume %s: %s", account_id, role_arn, exc)
+                log.warning("account %s: cannot assume %s: %s", account_id, role_arn, redact(str(exc)))
                 return {"account_id": account_id, "regions": [], **marker_for(exc, "AssumeRole"), "services": {}}
             clients = self.caller_clients.for_session(session)
+        self.clients[account_id] = clients
         return self._collect_account(clients, account_id)
 
     def _collect_account(self, clients: Clients, account_id: str) -> dict:
@@ -260,8 +280,8 @@ def _safely(operation: str, collect: Callable, clients: Clients, *args):
     try:
         with clients.acting():
             return collect(clients, *args)
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         return marker_for(exc, operation)
     except Exception as exc:  # a collector bug must not cost the other accounts' results
         log.exception("collector %s failed", operation)
-        return unavailable(operation, type(exc).__name__, str(exc)[:300], "collector error (a bug in irready)")
+        return unavailable(operation, type(exc).__name__, redact(str(exc))[:300], "collector error (a bug in irready)")

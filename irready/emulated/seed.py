@@ -196,12 +196,16 @@ class Seeder:
     def guardduty(self, region: str, enabled: bool = True) -> str:
         return self.client("guardduty", region).create_detector(Enable=enabled)["DetectorId"]
 
-    def findings_rule(self, region: str, with_target: bool = True, pattern: dict | None = None) -> None:
+    def findings_rule(self, region: str, with_target: bool = True, pattern: dict | None = None,
+                      subscribed: bool = True) -> None:
         events = self.client("events", region)
         events.put_rule(Name="guardduty-findings-to-ir", EventPattern=json.dumps(pattern or _GUARDDUTY_PATTERN),
                         State="ENABLED")
         if with_target:
-            topic = self.client("sns", region).create_topic(Name="ir-alerts")["TopicArn"]
+            sns = self.client("sns", region)
+            topic = sns.create_topic(Name="ir-alerts")["TopicArn"]
+            if subscribed:  # moto confirms an e-mail subscription at once
+                sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ir@example.com")
             events.put_targets(Rule="guardduty-findings-to-ir", Targets=[{"Id": "ir-sns", "Arn": topic}])
 
     def eks_cluster(self, region: str, name: str = "apps", log_types: tuple[str, ...] = ("api", "audit")) -> None:

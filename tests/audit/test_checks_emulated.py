@@ -15,6 +15,10 @@ PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
 MGMT, S3, LAMBDA = ADVANCED_SELECTORS["management"], ADVANCED_SELECTORS["s3"], ADVANCED_SELECTORS["lambda"]
 S3_READ_ONLY = {"Name": "S3 reads",
                 "FieldSelectors": [*S3["FieldSelectors"], {"Field": "readOnly", "Equals": ["true"]}]}
+S3_PUT_ONLY = {"Name": "S3 puts",
+               "FieldSelectors": [*S3["FieldSelectors"], {"Field": "eventName", "Equals": ["PutObject"]}]}
+S3_ALL_BUT_GET = {"Name": "S3 but reads of objects",
+                  "FieldSelectors": [*S3["FieldSelectors"], {"Field": "eventName", "NotEquals": ["GetObject"]}]}
 MGMT_WRITE_ONLY = {"Name": "writes",
                    "FieldSelectors": [*MGMT["FieldSelectors"], {"Field": "readOnly", "Equals": ["false"]}]}
 BASIC_S3_ALL = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
@@ -80,6 +84,9 @@ CASES = [
     ("cloudtrail.s3_data_events", "basic", lambda s: s.trail(basic_selectors=BASIC_S3_ALL), None, {PASS}),
     ("cloudtrail.s3_data_events", "management only", lambda s: s.trail(selectors=[MGMT]), None, {FAIL}),
     ("cloudtrail.s3_data_events", "reads only", lambda s: s.trail(selectors=[MGMT, S3_READ_ONLY]), None, {FAIL}),
+    ("cloudtrail.s3_data_events", "PutObject only", lambda s: s.trail(selectors=[MGMT, S3_PUT_ONLY]), None, {FAIL}),
+    ("cloudtrail.s3_data_events", "all but GetObject", lambda s: s.trail(selectors=[MGMT, S3_ALL_BUT_GET]), None,
+     {FAIL}),
     ("cloudtrail.s3_data_events", "selectors denied", lambda s: s.trail(selectors=[MGMT, S3]),
      deny("cloudtrail", "GetEventSelectors"), {UNKNOWN}),
 
@@ -145,6 +152,21 @@ CASES = [
      lambda s: (s.guardduty(REGION), s.findings_rule(REGION, with_target=False)), None, {FAIL}),
     ("guardduty.findings_routed", "rules denied", lambda s: (s.guardduty(REGION), s.findings_rule(REGION)),
      deny("events", "ListRules"), {UNKNOWN}),
+    # the collector fetches targets for every rule the check credits, by the same predicate
+    ("guardduty.findings_routed", "prefix pattern", lambda s: (s.guardduty(REGION), s.findings_rule(
+        REGION, pattern={"source": [{"prefix": "aws.guard"}]})), None, {PASS}),
+    ("guardduty.findings_routed", "topic nobody subscribed to",
+     lambda s: (s.guardduty(REGION), s.findings_rule(REGION, subscribed=False)), None, {FAIL}),
+    ("guardduty.findings_routed", "subscriptions denied", lambda s: (s.guardduty(REGION), s.findings_rule(REGION)),
+     deny("sns", "ListSubscriptionsByTopic"), {UNKNOWN}),
+    ("guardduty.findings_routed", "targets denied", lambda s: (s.guardduty(REGION), s.findings_rule(REGION)),
+     deny("events", "ListTargetsByRule"), {UNKNOWN}),
+    # a member whose administrator (not audited here) receives its findings: cannot tell, not FAIL
+    ("guardduty.findings_routed", "administrator outside the audit", lambda s: s.guardduty(REGION),
+     Fault("guardduty", "GetAdministratorAccount", answer={"administrator": {
+         "accountId": "999999999999", "relationshipStatus": "Enabled"}}), {UNKNOWN}),
+    ("guardduty.findings_routed", "administrator denied", lambda s: s.guardduty(REGION),
+     deny("guardduty", "GetAdministratorAccount"), {UNKNOWN}),
 
     ("ir.responder_role", "ready", lambda s: s.responder_role(SECURITY_ACCOUNT), None, {PASS}),
     ("ir.responder_role", "missing", nothing, None, {FAIL}),

@@ -135,7 +135,13 @@ def test_evaluate_refuses_to_change_what_was_collected(emulator, account_id, tmp
     config.write_text('[audit]\nquarantine_group_name = "other"\n')
     code, err = run_error(capsys, ["evaluate", str(snapshot), "--config", str(config)])
     assert code == 2
-    assert "audit.quarantine_group_name was fixed when the snapshot was collected" in err
+    assert "audit.quarantine_group_name = 'other' differs from the snapshot's 'irready-quarantine'" in err
+    # Repeating what the snapshot was collected with is accepted: the same config file serves both commands.
+    config.write_text(f'[audit]\nregions = ["{REGION}"]\naccounts = ["{account_id}"]\n')
+    assert main(["evaluate", str(snapshot), "--config", str(config)]) in (0, 1)
+    config.write_text('[audit]\nregions = ["eu-west-1"]\n')
+    code, err = run_error(capsys, ["evaluate", str(snapshot), "--config", str(config)])
+    assert code == 2 and "audit.regions = ['eu-west-1'] differs from the snapshot's ['us-east-1']" in err
 
 
 def test_unreachable_aws_exits_3(capsys):
@@ -166,6 +172,7 @@ def test_checks_lists_the_public_contract(capsys):
 def test_the_console_script_documents_exit_codes():
     result = subprocess.run([sys.executable, "-m", "irready.cli", "audit", "--help"], capture_output=True, text=True,
                             check=True)
-    for line in ("0  no FAIL at or above --fail-on", "1  gaps found", "2  usage, config or input error",
-                 "3  the audit could not reach AWS at all", "--snapshot-out", "--endpoint-url"):
+    for line in ("0  no unwaived FAIL at or above --fail-on", "1  gaps found", "2  usage, config or input error",
+                 "3  could not look",
+                 "UNKNOWN at or above --fail-on-unknown", "4  internal error", "--snapshot-out", "--endpoint-url"):
         assert line in result.stdout

@@ -42,6 +42,10 @@ def test_a_full_file_is_read(tmp_path):
     ({"responder_role_name": "has space"}, "audit.responder_role_name: 'has space' is not a valid IAM role name"),
     ({"quarantine_group_name": ""}, "audit.quarantine_group_name: '' is not a valid security group name"),
     ({"accounts": ["123"]}, "audit.accounts: '123' is not a 12-digit AWS account id"),
+    # \d matches full-width digits, and $ a trailing newline: account ids are 12 ASCII digits, nothing more
+    ({"accounts": ["\uff11" * 12]}, "is not a 12-digit AWS account id"),
+    ({"security_account_id": "210987654321\n"}, "is not a 12-digit AWS account id"),
+    ({"fail_on_unknown": "sometimes"}, "audit.fail_on_unknown: expected one of critical, high, medium, low, none"),
 ])
 def test_bad_values_fail_with_one_line_naming_the_key(values, message):
     with pytest.raises(UsageError) as error:

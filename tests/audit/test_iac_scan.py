@@ -99,3 +99,30 @@ def test_sarif_of_a_scan_points_at_file_and_line_and_validates(tmp_path, monkeyp
     locations = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r["locations"][0]["physicalLocation"]
                  ["region"] for r in document["runs"][0]["results"]}
     assert locations == {"main.tf": {"startLine": 1, "endLine": 3}}
+
+
+GOOD_TF = 'resource "aws_cloudwatch_log_group" "app" {\n  name = "/aws/lambda/app"\n  retention_in_days = 400\n}\n'
+
+
+def test_files_checkov_cannot_parse_are_named_and_exit_2(tmp_path, capsys):
+    # checkov lists them under results.parsing_errors and exits 0: a file not read must not pass.
+    (tmp_path / "good.tf").write_text(GOOD_TF)
+    (tmp_path / "syntax.tf").write_text('resource "aws_cloudtrail" "x" {\n  name = \n')
+    (tmp_path / "latin1.tf").write_bytes(b'resource "aws_cloudtrail" "y" {\n  name = "\xff"\n}\n')
+    assert main(["iac-scan", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert "\n" not in err and "could not parse 2 file(s)" in err
+    assert "syntax.tf" in err and "latin1.tf" in err and "good.tf" not in err
+    assert "2 checked resource(s)" in captured.out  # what could be read (good.tf) is still reported
+
+
+def test_an_empty_folder_is_not_a_clean_scan(tmp_path, capsys):
+    assert main(["iac-scan", str(tmp_path)]) == 2
+    assert "nothing was scanned" in capsys.readouterr().err
+
+
+def test_a_plan_that_is_a_json_array_is_refused(tmp_path, capsys):
+    (tmp_path / "plan.json").write_text("[1, 2]")
+    assert main(["iac-scan", str(tmp_path / "plan.json")]) == 2
+    assert "JSON, but a list, not an object" in capsys.readouterr().err

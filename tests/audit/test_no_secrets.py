@@ -33,3 +33,20 @@ def test_no_key_token_or_external_id_reaches_any_output(emulator, account_id, fa
     for text in outputs:
         leaked = [secret for secret in secrets if secret and secret in text]
         assert not leaked, text[max(0, text.find(leaked[0]) - 300):text.find(leaked[0]) + 100] if leaked else ""
+
+
+def test_an_external_id_echoed_by_an_aws_error_is_redacted(emulator, account_id, faults, tmp_path, monkeypatch,
+                                                           caplog, capsys):
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(name, value)
+    from tests.support.faults import Fault
+    faults.faults.append(Fault("sts", "AssumeRole", body_contains=account_id, message=(
+        "User is not authorized to perform: sts:AssumeRole with ExternalId ext-echoed-0815")))
+    caplog.set_level(logging.DEBUG, logger="irready")
+    snapshot, report = tmp_path / "snapshot.json", tmp_path / "report.md"
+    main(["-v", "audit", "--endpoint-url", emulator.url, "--regions", REGION, "--accounts", account_id,
+          "--external-id", "ext-echoed-0815", "--output", str(report), "--snapshot-out", str(snapshot)])
+    texts = [snapshot.read_text(), report.read_text(), caplog.text, *capsys.readouterr()]
+    assert "[redacted]" in texts[0]  # the message was recorded, without the secret
+    assert not [text for text in texts if "ext-echoed-0815" in text]

@@ -45,6 +45,7 @@ def test_a_security_account_is_adopted_or_created_never_both_nor_neither():
 
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"securityAccountId": "21098765432"}, "irready:securityAccountId: '21098765432' is not a 12-digit AWS account id"),
+    ({"securityAccountId": "\uff12" * 12}, "irready:securityAccountId: '２２２２２２２２２２２２' is not a 12-digit"),
     ({"accounts": []}, "irready:accounts: expected a list of accounts"),
     ({"accounts": [{"id": 111111111111, "regions": ["us-east-1"]}]}, "irready:accounts[0].id: 111111111111 is not"),
     ({"accounts": [{**ACCOUNT, "regions": ["us-east-7"]}]}, "irready:accounts[0].regions: unknown region 'us-east-7'"),

@@ -34,6 +34,9 @@ class Fault:
     drop: bool = False  # cut the connection in the middle of the response
     # Answer with this JSON body instead (JSON-protocol services): stands in for an API moto lacks.
     answer: dict | None = None
+    # Answer 200 with this body as it stands (an HTML page from a proxy, a cut JSON document).
+    body: str | None = None
+    content_type: str = "text/html"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,10 @@ class FaultInjector:
             if fault.drop:
                 start_response("200 OK", [("Content-Length", "1000"), ("Content-Type", "text/xml")])
                 return _cut_short()
+            if fault.body is not None:
+                raw = fault.body.encode()
+                start_response("200 OK", [("Content-Type", fault.content_type), ("Content-Length", str(len(raw)))])
+                return [raw]
             if fault.answer is not None:
                 body = json.dumps(fault.answer).encode()
                 start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),

@@ -72,3 +72,27 @@ def test_firewall_block_ready(groups, status):
 def test_a_snapshot_from_before_the_firewall_check_is_unknown_not_failed():
     snap = snapshot({"route53resolver": {"us-east-1": {"query_log_associations": []}}})
     assert run(CHECKS_BY_ID["dns.firewall_block_ready"], snap) == [("UNKNOWN", "us-east-1", "-")]
+
+
+# A query log config shared through RAM, shaped like ListResolverQueryLogConfigs' answer in the member
+# (OwnerId of the sharing account, ShareStatus SHARED_WITH_ME):
+# https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_ResolverQueryLogConfig.html
+SHARED_CONFIG = {"rqlc-1": {"arn": "arn:aws:route53resolver:us-east-1:222222222222:resolver-query-log-config/rqlc-1",
+                            "owner_id": "222222222222", "share_status": "SHARED_WITH_ME",
+                            "destination_arn": "arn:aws:s3:::org-dns-logs"}}
+
+
+@pytest.mark.parametrize(("configs", "cited"), [
+    (SHARED_CONFIG, "query log config arn:aws:route53resolver:us-east-1:222222222222:resolver-query-log-config/rqlc-1, "
+                    "shared by account 222222222222 through RAM, logging to arn:aws:s3:::org-dns-logs"),
+    (DENIED, "query log config rqlc-1"),  # the association alone is the evidence; the config's ARN unreadable
+])
+def test_a_vpc_logged_by_a_config_shared_through_ram_is_credited_with_its_arn(configs, cited):
+    from irready.audit.config import AuditConfig
+    from irready.audit.context import AccountContext
+    snap = snapshot({"ec2": {"us-east-1": {"vpcs": [VPC]}}, "route53resolver": {"us-east-1": {
+        "query_log_associations": [{"vpc_id": "vpc-1", "status": "ACTIVE", "config_id": "rqlc-1"}],
+        "query_log_configs": configs}}})
+    context = AccountContext(snap, "111111111111", AuditConfig())
+    [result] = CHECKS_BY_ID["dns.resolver_query_logging"].evaluate(context)
+    assert (result.status.value, result.reason) == ("PASS", cited)
