@@ -117,14 +117,24 @@ class _CurrentAccountCredentials(Credentials):
 
 
 class _SharedClients:
-    """One client per (service, region) for the whole run, signing for the current account."""
+    """One client per (service, region) for the whole run, signing for the current account.
+
+    A client depends on its service, its region and this object's endpoint and configuration, which
+    are fixed for the run; so (service, region) is the whole key. A cache hit takes no lock (a dict
+    read is atomic); a miss takes only its own key's lock, so one client being built (about 8 ms of
+    CPU) never holds up a thread that needs another client or one already built. Clients are built
+    only when a collector first asks for them: no client exists for a service or region not called.
+
+    boto3 sessions are not thread-safe (clients are, https://boto3.amazonaws.com/v1/documentation/api/
+    latest/guide/clients.html#multithreading-or-multiprocessing-with-clients): each construction
+    borrows a session no other thread is using, from a pool that grows only to the number of
+    constructions ever in flight at once. All sessions share one data loader, so service models are
+    read once.
+    """
 
     def __init__(self, loader_from: boto3.Session, endpoint_url: str | None, max_pool_connections: int,
                  stats: CallStats | None, patience: Patience):
-        core = botocore.session.Session()
-        core.register_component("data_loader", loader_from._session.get_component("data_loader"))
-        core._credentials = _CurrentAccountCredentials()  # boto3 has no public setter for a credentials object
-        self.session = boto3.Session(botocore_session=core)
+        self._loader = loader_from._session.get_component("data_loader")
         self.endpoint_url = endpoint_url
         self.stats = stats
         self._config = Config(
@@ -135,22 +145,38 @@ class _SharedClients:
             s3={"addressing_style": "path"} if endpoint_url else None,
         )
         self._clients: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()  # boto3 sessions are not thread-safe; clients are
+        self._building: dict[tuple[str, str], threading.Lock] = {}
+        self._idle_sessions: list[boto3.Session] = []  # list.append and list.pop are atomic
 
     def client(self, service: str, region: str):
         key = (service, region)
-        with self._lock:
+        client = self._clients.get(key)
+        if client is not None:
+            return client
+        with self._building.setdefault(key, threading.Lock()):  # setdefault is atomic: one lock per key
             if key not in self._clients:
-                client = self.session.client(service, region_name=region, endpoint_url=self.endpoint_url,
-                                             config=self._config)
-                client.meta.events.register("before-call", _refuse_writes)
-                client.meta.events.register("before-parse", _require_complete_body)
-                if self.endpoint_url and service == "s3control":
-                    client.meta.events.register("before-send.s3-control", single_host_endpoint)
-                if self.stats:
-                    client.meta.events.register("before-send", self.stats.record)
-                self._clients[key] = client
-            return self._clients[key]
+                self._clients[key] = self._build(service, region)
+        return self._clients[key]
+
+    def _build(self, service: str, region: str):
+        try:
+            session = self._idle_sessions.pop()
+        except IndexError:
+            core = botocore.session.Session()
+            core.register_component("data_loader", self._loader)
+            core._credentials = _CurrentAccountCredentials()  # boto3 has no public setter for a credentials object
+            session = boto3.Session(botocore_session=core)
+        try:
+            client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=self._config)
+        finally:
+            self._idle_sessions.append(session)
+        client.meta.events.register("before-call", _refuse_writes)
+        client.meta.events.register("before-parse", _require_complete_body)
+        if self.endpoint_url and service == "s3control":
+            client.meta.events.register("before-send.s3-control", single_host_endpoint)
+        if self.stats:
+            client.meta.events.register("before-send", self.stats.record)
+        return client
 
 
 class Clients:
@@ -203,6 +229,10 @@ _SERVICE_REGIONS: dict[str, frozenset[str]] = {}
 
 
 def _service_regions(session: boto3.Session, service: str) -> frozenset[str]:
+    """The regions botocore knows ``service`` in; read once per service, then without a lock."""
+    known = _SERVICE_REGIONS.get(service)
+    if known is not None:
+        return known
     with _REGIONS_LOCK:
         if service not in _SERVICE_REGIONS:
             regions: set[str] = set()
