@@ -20,6 +20,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.retries import standard
 from irready.audit.snapshot import unavailable
 
 READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "Search")
@@ -170,6 +171,7 @@ class _SharedClients:
             client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=self._config)
         finally:
             self._idle_sessions.append(session)
+        _retry_only_what_can_change(client)
         client.meta.events.register("before-call", _refuse_writes)
         client.meta.events.register("before-parse", _require_complete_body)
         if self.endpoint_url and service == "s3control":
@@ -302,6 +304,41 @@ _REASONS = (
         "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
         "SlowDown", "429", "ThrottledException", "RequestThrottled"}),
 )
+
+
+# Answers that a retry cannot change: the same request meets the same refusal, after seconds of back-off.
+FINAL_REASONS = frozenset({"access denied", "region not enabled for this account", "API not available here"})
+
+
+def is_final(code: str, status: int | None) -> bool:
+    """Whether an error answer is final (not worth a retry): 501 Not Implemented, or a code whose
+    reason is in ``FINAL_REASONS`` even when it comes with a 5xx status, which botocore would retry."""
+    return status == 501 or reason_for(code, status) in FINAL_REASONS
+
+
+def _retry_only_what_can_change(client) -> None:
+    """botocore's retry policy for ``client`` (adaptive mode: throttling, transient 5xx and connection
+    errors, with back-off and a client-side rate limit), minus the final answers of ``is_final``.
+
+    botocore retries every 500/502/503/504 whatever its error code, so an emulator's or proxy's
+    "500 NotImplemented" would be asked again max_attempts times in every region. Its policy offers
+    no hook to exclude codes, so its ``needs-retry`` handler is replaced by the same standard
+    handler behind a filter (botocore registers it under the unique id ``retry-config-<service>``).
+    """
+    service = client.meta.service_model.service_id.hyphenize()
+    event, unique_id = f"needs-retry.{service}", f"retry-config-{service}"
+    client.meta.events.unregister(event, unique_id=unique_id)
+    botocores = standard.register_retry_handler(client, client.meta.config.retries["total_max_attempts"])
+    client.meta.events.unregister(event, unique_id=unique_id)
+
+    def needs_retry(response=None, **kwargs):
+        if response is not None:
+            http, parsed = response
+            if is_final(str((parsed.get("Error") or {}).get("Code") or ""), http.status_code):
+                return None
+        return botocores.needs_retry(response=response, **kwargs)
+
+    client.meta.events.register(event, needs_retry, unique_id=unique_id)
 
 
 def reason_for(code: str, status: int | None = None) -> str:
