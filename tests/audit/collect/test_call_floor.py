@@ -4,27 +4,17 @@ A change that adds a call (or a retry that cannot succeed) fails here until the 
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from irready.audit.aws import CallStats
 from irready.audit.collect.run import collect_snapshot
 from irready.audit.progress import Progress
 
+from bench.call_floor import DOCS, floor_table, scope_of
 from irready.emulated.seed import Seeder, prepare_account
 from tests.audit.emulated import SECURITY_ACCOUNT, audit_config, caller_session, firewall
 
-DOCS = Path(__file__).parents[3] / "docs" / "audit.md"
 REGIONS = ("us-east-1", "eu-west-1")
 PER_REGION = 11  # the figure docs/audit.md states
-
-
-def floor_table() -> dict[str, str]:
-    """docs/audit.md's call table: ``{"service:Operation": "made once per ..."}``."""
-    rows = re.findall(r"^\| `([\w-]+:\w+)` \| ([^|]+) \|", DOCS.read_text(), re.MULTILINE)
-    assert rows, "docs/audit.md has no call table"
-    return {call: scope.strip() for call, scope in rows}
 
 
 # How many times each scope of the table occurs in the prepared account: one member account, audited
@@ -37,8 +27,6 @@ SCOPES = {
 }
 
 
-def expected(scope: str) -> int:
-    return SCOPES[scope.split(",")[0].split(" (")[0]]
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +50,11 @@ def requests(new_account, _emulator_and_faults):
 def test_every_call_is_in_the_table_and_made_as_often_as_it_says(requests):
     table = floor_table()
     assert set(requests) <= set(table), f"calls the table does not list: {sorted(set(requests) - set(table))}"
-    assert {call: requests.get(call, 0) for call in table} == {call: expected(scope) for call, scope in table.items()}
+    assert {call: requests.get(call, 0) for call in table} == {call: SCOPES[scope_of(call, table)] for call in table}
 
 
 def test_calls_per_account_region_are_the_stated_floor(requests):
     table = floor_table()
-    regional = sum(n for call, n in requests.items() if table[call].startswith("region"))
+    regional = sum(n for call, n in requests.items() if scope_of(call, table) == "region")
     assert regional / len(REGIONS) == PER_REGION
     assert f"**{PER_REGION} calls per region**" in DOCS.read_text()
