@@ -29,8 +29,9 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
+from irready import policies
 from irready.emulated.aws_errors import error_response
 
 REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
@@ -53,7 +54,35 @@ _SELECTORS = [
                                           {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}]},
 ]
 _GUARDDUTY_PATTERN = json.dumps({"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"]})
-_TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}'  # noqa: E501
+
+
+def _iam_details() -> str:
+    """The responder role irready provisions and its containment policies, as IAM returns them
+    (policy documents URL-encoded), with ``{account}`` where the account id goes."""
+    def document(value: dict) -> str:
+        return quote(json.dumps(value))
+
+    containment = {
+        policies.DENY_ALL.name: policies.deny_all(),
+        policies.DENY_EXCEPT.name: policies.deny_except(["sts:GetCallerIdentity"]),
+        policies.DENY_UNLESS_TRUSTED_IP.name: policies.deny_unless_trusted_ip(["203.0.113.0/24"]),
+        policies.REVOKE_OLDER_SESSIONS.name: policies.revoke_older_sessions("2026-01-01T00:00:00Z"),
+    }
+    role = ("<member><Path>/</Path><RoleName>IncidentResponder</RoleName><RoleId>AROACANNED</RoleId>"
+            "<Arn>arn:aws:iam::{account}:role/IncidentResponder</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate>"
+            f"<AssumeRolePolicyDocument>{document(policies.responder_trust_policy(MANAGEMENT))}"
+            "</AssumeRolePolicyDocument><InstanceProfileList/><RolePolicyList><member><PolicyName>responder"
+            f"</PolicyName><PolicyDocument>{document(policies.responder_permissions())}</PolicyDocument></member>"
+            "</RolePolicyList><AttachedManagedPolicies/></member>")
+    managed = "".join(
+        f"<member><PolicyName>{name}</PolicyName><PolicyId>ANPACANNED{n}</PolicyId>"
+        f"<Arn>arn:aws:iam::{{account}}:policy/{name}</Arn><Path>/</Path><DefaultVersionId>v1</DefaultVersionId>"
+        "<AttachmentCount>0</AttachmentCount><IsAttachable>true</IsAttachable><PolicyVersionList><member>"
+        f"<Document>{document(value)}</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion>"
+        "</member></PolicyVersionList></member>" for n, (name, value) in enumerate(containment.items()))
+    return _query("GetAccountAuthorizationDetails", "https://iam.amazonaws.com/doc/2010-05-08/",
+                  f"<IsTruncated>false</IsTruncated><RoleDetailList>{role}</RoleDetailList><UserDetailList/>"
+                  f"<GroupDetailList/><Policies>{managed}</Policies>")
 
 
 def _ec2(action: str, body: str) -> str:
@@ -64,6 +93,9 @@ def _ec2(action: str, body: str) -> str:
 def _query(action: str, namespace: str, body: str) -> str:
     return (f'<{action}Response xmlns="{namespace}"><{action}Result>{body}</{action}Result>'
             f"<ResponseMetadata><RequestId>canned</RequestId></ResponseMetadata></{action}Response>")
+
+
+_IAM_DETAILS = _iam_details()
 
 
 class Answers:
@@ -112,15 +144,7 @@ class Answers:
             "PhoneNumber": "+15555550100", "Title": "Security team"}})
 
     def iam_GetAccountAuthorizationDetails(self, account, region, params):  # noqa: N802
-        from urllib.parse import quote
-        return 200, _query("GetAccountAuthorizationDetails", "https://iam.amazonaws.com/doc/2010-05-08/",
-                           "<IsTruncated>false</IsTruncated><RoleDetailList><member><Path>/</Path>"
-                           f"<RoleName>IncidentResponder</RoleName><RoleId>AROACANNED</RoleId>"
-                           f"<Arn>arn:aws:iam::{account}:role/IncidentResponder</Arn>"
-                           "<CreateDate>2026-01-01T00:00:00Z</CreateDate>"
-                           f"<AssumeRolePolicyDocument>{quote(_TRUST)}</AssumeRolePolicyDocument>"
-                           "<InstanceProfileList/><RolePolicyList/><AttachedManagedPolicies/></member>"
-                           "</RoleDetailList><UserDetailList/><GroupDetailList/><Policies/>")
+        return 200, _IAM_DETAILS.replace("{account}", account)
 
     def s3control_GetPublicAccessBlock(self, account, region, params):  # noqa: N802
         return 200, ('<PublicAccessBlockConfiguration xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/">'
@@ -191,7 +215,7 @@ class Answers:
              "FirewallRuleGroupId": "rslvr-frg-canned"}]})
 
     def route53resolver_ListFirewallDomains(self, account, region, params):  # noqa: N802
-        return 200, json.dumps({"Domains": ["*"]})
+        return 200, json.dumps({"Domains": ["*."]})
 
     def eks_ListClusters(self, account, region, params):  # noqa: N802
         return 200, json.dumps({"clusters": []})
