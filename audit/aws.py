@@ -335,7 +335,8 @@ def _retry_only_what_can_change(client) -> None:
     botocore retries every 500/502/503/504 whatever its error code, so an emulator's or proxy's
     "500 NotImplemented" would be asked again max_attempts times in every region. Its policy offers
     no hook to exclude codes, so its ``needs-retry`` handler is replaced by the same standard
-    handler behind a filter (botocore registers it under the unique id ``retry-config-<service>``).
+    handler behind a filter (botocore registers it under the unique id ``retry-config-<service>``;
+    the first handler's retry quota stays registered for release after each call, unused: harmless).
     """
     service = client.meta.service_model.service_id.hyphenize()
     event, unique_id = f"needs-retry.{service}", f"retry-config-{service}"
