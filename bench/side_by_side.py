@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -51,11 +52,13 @@ def serve() -> None:
     """The emulator process: prints its URL, then the request count for each line read, until stdin closes."""
     from irready.emulated.emulator import Emulator
 
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # moto prints to standard output: keep it out of the answers
     counting = Counting()
     with Emulator(middleware=counting) as emulator:
-        print(emulator.url, flush=True)
+        print(emulator.url, file=answers, flush=True)
         for _ in sys.stdin:
-            print(counting.requests, flush=True)
+            print(counting.requests, file=answers, flush=True)
 
 
 def measure(command: list[str], env: dict[str, str], timeout: float) -> dict:
@@ -64,12 +67,14 @@ def measure(command: list[str], env: dict[str, str], timeout: float) -> dict:
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     timer = threading.Timer(timeout, process.kill)
     timer.start()
+    stderr = process.stderr.read()  # until the process ends (or is killed): a full pipe would block it
     _, status, usage = os.wait4(process.pid, 0)
     timer.cancel()
     process.returncode = os.waitstatus_to_exitcode(status)
     return {"wall_s": round(time.perf_counter() - started, 1), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
             "cpu_s": round(usage.ru_utime + usage.ru_stime, 1), "exit": process.returncode,
-            "stderr_tail": process.stderr.read()[-400:]}
+            "killed_after_timeout": process.returncode == -signal.SIGKILL,
+            "stderr_tail": stderr[-400:]}
 
 
 def requests(server: subprocess.Popen) -> int:
