@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import boto3
 import pytest
@@ -19,6 +20,7 @@ from irready.audit.snapshot import iter_unavailable
 from bench.canned_aws import REGIONS
 from bench.org_scale import stop
 
+ROOT = Path(__file__).parents[2]  # where `python -m bench...` finds the bench package
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -30,7 +32,7 @@ def stand_in():
     def start(throttle_every: int = 0) -> str:
         server = subprocess.Popen([sys.executable, "-m", "bench.canned_aws", "--accounts", "3", "--latency", "0",
                                    "--throttle-every", str(throttle_every), "--max-seconds", "120"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         servers.append(server)
         return server.stdout.readline().strip()
 
