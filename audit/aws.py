@@ -6,7 +6,9 @@ operation that is not a Describe/Get/List-style read, so a bug can never change 
 
 from __future__ import annotations
 
+import itertools
 import json
+import queue
 import re
 import threading
 from collections import Counter
@@ -22,6 +24,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from botocore.parsers import ResponseParserError
+from botocore.retries import standard
 from irready.audit.snapshot import unavailable
 
 READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "Search")
@@ -148,14 +151,27 @@ class _CurrentAccountCredentials(Credentials):
 
 
 class _SharedClients:
-    """One client per (service, region) for the whole run, signing for the current account."""
+    """One client per (service, region) for the whole run, signing for the current account.
+
+    A client depends on its service, its region and this object's endpoint and configuration, which
+    are fixed for the run; so (service, region) is the whole key. A cache hit takes no lock (a dict
+    read is atomic); a miss takes only its own key's lock, so one client being built (about 8 ms of
+    CPU) never holds up a thread that needs another client or one already built. Clients are built
+    only when a collector first asks for them: no client exists for a service or region not called.
+
+    boto3 sessions are not thread-safe (clients are, https://boto3.amazonaws.com/v1/documentation/api/
+    latest/guide/clients.html#multithreading-or-multiprocessing-with-clients): each construction
+    borrows a session no other thread is using. A session costs about 25 ms of CPU before its first
+    client, and construction is pure CPU that the GIL runs one thread at a time, so a few sessions
+    (``SESSIONS``) serve every construction; a construction waits only for a session, never for a
+    lock held by another key. All sessions share one data loader, so service models are read once.
+    """
+
+    SESSIONS = 2
 
     def __init__(self, loader_from: boto3.Session, endpoint_url: str | None, max_pool_connections: int,
                  stats: CallStats | None, patience: Patience):
-        core = botocore.session.Session()
-        core.register_component("data_loader", loader_from._session.get_component("data_loader"))
-        core._credentials = _CurrentAccountCredentials()  # boto3 has no public setter for a credentials object
-        self.session = boto3.Session(botocore_session=core)
+        self._loader = loader_from._session.get_component("data_loader")
         self.endpoint_url = endpoint_url
         self.stats = stats
         self._config = Config(
@@ -166,23 +182,47 @@ class _SharedClients:
             s3={"addressing_style": "path"} if endpoint_url else None,
         )
         self._clients: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()  # boto3 sessions are not thread-safe; clients are
+        self._building: dict[tuple[str, str], threading.Lock] = {}
+        self._idle_sessions: queue.SimpleQueue[boto3.Session] = queue.SimpleQueue()
+        self._sessions_made = itertools.count()  # next() is atomic
 
     def client(self, service: str, region: str):
         key = (service, region)
-        with self._lock:
+        client = self._clients.get(key)
+        if client is not None:
+            return client
+        with self._building.setdefault(key, threading.Lock()):  # setdefault is atomic: one lock per key
             if key not in self._clients:
-                client = self.session.client(service, region_name=region, endpoint_url=self.endpoint_url,
-                                             config=self._config)
-                client.meta.events.register("before-call", _refuse_writes)
-                client.meta.events.register("before-parse", _require_complete_body)
-                client.meta.events.register("before-parse", _require_protocol_body)
-                if self.endpoint_url and service == "s3control":
-                    client.meta.events.register("before-send.s3-control", single_host_endpoint)
-                if self.stats:
-                    client.meta.events.register("before-send", self.stats.record)
-                self._clients[key] = client
-            return self._clients[key]
+                self._clients[key] = self._build(service, region)
+        return self._clients[key]
+
+    def _borrow_session(self) -> boto3.Session:
+        try:
+            return self._idle_sessions.get_nowait()
+        except queue.Empty:
+            pass
+        if next(self._sessions_made) >= self.SESSIONS:
+            return self._idle_sessions.get()  # all made and in use: wait for one to come back
+        core = botocore.session.Session()
+        core.register_component("data_loader", self._loader)
+        core._credentials = _CurrentAccountCredentials()  # boto3 has no public setter for a credentials object
+        return boto3.Session(botocore_session=core)
+
+    def _build(self, service: str, region: str):
+        session = self._borrow_session()
+        try:
+            client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=self._config)
+        finally:
+            self._idle_sessions.put(session)
+        _retry_only_what_can_change(client)
+        client.meta.events.register("before-call", _refuse_writes)
+        client.meta.events.register("before-parse", _require_complete_body)
+        client.meta.events.register("before-parse", _require_protocol_body)
+        if self.endpoint_url and service == "s3control":
+            client.meta.events.register("before-send.s3-control", single_host_endpoint)
+        if self.stats:
+            client.meta.events.register("before-send", self.stats.record)
+        return client
 
 
 class Clients:
@@ -235,6 +275,10 @@ _SERVICE_REGIONS: dict[str, frozenset[str]] = {}
 
 
 def _service_regions(session: boto3.Session, service: str) -> frozenset[str]:
+    """The regions botocore knows ``service`` in; read once per service, then without a lock."""
+    known = _SERVICE_REGIONS.get(service)
+    if known is not None:
+        return known
     with _REGIONS_LOCK:
         if service not in _SERVICE_REGIONS:
             regions: set[str] = set()
@@ -329,6 +373,42 @@ _REASONS = (
         "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
         "SlowDown", "429", "ThrottledException", "RequestThrottled"}),
 )
+
+
+# Answers that a retry cannot change: the same request meets the same refusal, after seconds of back-off.
+FINAL_REASONS = frozenset({"access denied", "region not enabled for this account", "API not available here"})
+
+
+def is_final(code: str, status: int | None) -> bool:
+    """Whether an error answer is final (not worth a retry): 501 Not Implemented, or a code whose
+    reason is in ``FINAL_REASONS`` even when it comes with a 5xx status, which botocore would retry."""
+    return status == 501 or reason_for(code, status) in FINAL_REASONS
+
+
+def _retry_only_what_can_change(client) -> None:
+    """botocore's retry policy for ``client`` (adaptive mode: throttling, transient 5xx and connection
+    errors, with back-off and a client-side rate limit), minus the final answers of ``is_final``.
+
+    botocore retries every 500/502/503/504 whatever its error code, so an emulator's or proxy's
+    "500 NotImplemented" would be asked again max_attempts times in every region. Its policy offers
+    no hook to exclude codes, so its ``needs-retry`` handler is replaced by the same standard
+    handler behind a filter (botocore registers it under the unique id ``retry-config-<service>``;
+    the first handler's retry quota stays registered for release after each call, unused: harmless).
+    """
+    service = client.meta.service_model.service_id.hyphenize()
+    event, unique_id = f"needs-retry.{service}", f"retry-config-{service}"
+    client.meta.events.unregister(event, unique_id=unique_id)
+    botocores = standard.register_retry_handler(client, client.meta.config.retries["total_max_attempts"])
+    client.meta.events.unregister(event, unique_id=unique_id)
+
+    def needs_retry(response=None, **kwargs):
+        if response is not None:
+            http, parsed = response
+            if is_final(str((parsed.get("Error") or {}).get("Code") or ""), http.status_code):
+                return None
+        return botocores.needs_retry(response=response, **kwargs)
+
+    client.meta.events.register(event, needs_retry, unique_id=unique_id)
 
 
 def reason_for(code: str, status: int | None = None) -> str:

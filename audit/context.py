@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from irready.audit.config import AuditConfig
@@ -11,11 +11,24 @@ from irready.audit.model import Result
 from irready.audit.snapshot import Unavailable, is_unavailable, require
 
 
+def bucket_readers(snapshot: dict) -> dict[str, list[str]]:
+    """Which accounts of ``snapshot`` read each bucket: ``{bucket name: [account id, ...]}`` in snapshot
+    order. Built once per evaluation, so finding a bucket costs the same in any size of organization."""
+    readers: dict[str, list[str]] = {}
+    for account_id, account in snapshot["accounts"].items():
+        buckets = (account.get("services", {}).get("s3") or {}).get("buckets") or {}
+        for name in buckets if isinstance(buckets, dict) else ():
+            readers.setdefault(name, []).append(account_id)
+    return readers
+
+
 @dataclass
 class AccountContext:
     snapshot: dict
     account_id: str
     config: AuditConfig
+    # bucket_readers(snapshot); computed on first use when not given (evaluate gives one for every account)
+    readers: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @property
     def account(self) -> dict:
@@ -52,10 +65,11 @@ class AccountContext:
         The bucket often lives in another (log archive) account: the first account of the snapshot
         that could read it wins.
         """
+        if self.readers is None:
+            self.readers = bucket_readers(self.snapshot)
         reasons = []
-        for account_id, account in self.snapshot["accounts"].items():
-            buckets = (account.get("services", {}).get("s3") or {}).get("buckets") or {}
-            data = buckets.get(name) if isinstance(buckets, dict) else None
+        for account_id in self.readers.get(name, ()):
+            data = self.snapshot["accounts"][account_id]["services"]["s3"]["buckets"][name]
             if data is None:
                 continue
             if not is_unavailable(data) and not is_unavailable(data.get("versioning")):

@@ -11,7 +11,7 @@ from datetime import date
 from irready.audit import waivers as waivers_module
 from irready.audit.checks import ALL_CHECKS
 from irready.audit.config import AuditConfig
-from irready.audit.context import AccountContext
+from irready.audit.context import AccountContext, bucket_readers
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, Severity, Status, exceeds, tally
 from irready.audit.snapshot import MARKER, Unavailable, iter_unavailable
 from irready.audit.snapshot import sha256 as snapshot_sha256
@@ -26,8 +26,9 @@ log = logging.getLogger("irready")
 def evaluate(snapshot: dict, config: AuditConfig, checks: Iterable[Check] = ALL_CHECKS) -> list[Finding]:
     checks = list(checks)
     findings = []
+    readers = bucket_readers(snapshot)
     for account_id in sorted(snapshot["accounts"]):
-        context = AccountContext(snapshot, account_id, config)
+        context = AccountContext(snapshot, account_id, config, readers)
         account = snapshot["accounts"][account_id]
         for check in checks:
             for result in _run(check, context, account):

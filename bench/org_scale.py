@@ -1,12 +1,19 @@
 """Organization-scale benchmark: N accounts x R regions behind per-request latency.
 
-    python -m bench.org_scale --accounts 10 --regions 17 --workers 8,32,64 --latency 0.05
+    python -m bench.org_scale --aws canned --accounts 1000 --regions 17 --workers 64 --latency 0.05
+    python -m bench.org_scale --aws moto --accounts 10 --regions 17 --workers 8,32,64 --latency 0.05
 
-Starts the emulator in its own process, creates an organization of N member accounts with a spread
-of trails, log groups, instances and roles (every region has its default VPC), then, for each
-worker count, runs the audit in a fresh process and prints: wall time, API requests by operation,
-requests per account-region, auditor CPU per request, peak RSS of the auditor, and efficiency =
-(requests x latency / workers) / wall time (1.0 = every worker always waiting on a round trip).
+``--aws canned`` (bench/canned_aws.py) answers every call with a fixed response after the latency,
+at little CPU of its own, so the figures are irready's alone; N is the number of accounts audited,
+management included, each one prepared in every region. ``--aws moto`` runs the functional
+emulator and creates an organization of N member accounts (plus the management account) with a
+spread of trails, log groups, instances and roles; moto's own CPU bounds it at scale.
+
+Either stand-in runs in a process of its own; for each worker count the audit runs in a fresh
+process and the run prints: wall time, API requests by operation, requests per account-region,
+auditor CPU per request, peak RSS of the auditor, and efficiency = (requests x latency / workers) /
+wall time (1.0 = every worker always waiting on a round trip). The stand-in is stopped at the end
+(killed after a grace period if it does not stop), and the figures are printed in any case.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import time
 import urllib.request
 
 import boto3
+
+from bench.call_floor import floor_table, scope_of
 
 # The 17 regions enabled by default in every commercial account.
 DEFAULT_REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
@@ -73,32 +82,35 @@ def audit(url: str, regions: list[str], workers: int, latency: float) -> dict:
     findings = evaluate(snapshot, config)
     evaluate_seconds = time.perf_counter() - started
     accounts = len(snapshot["accounts"])
-    regional = sum(n for op, n in stats.requests.items() if not op.startswith(_PER_ACCOUNT))
+    table = floor_table()
+    by_scope: dict[str, int] = {}
+    for call, n in stats.requests.items():
+        scope = scope_of(call, table) if call in table else "not in the table"
+        by_scope[scope] = by_scope.get(scope, 0) + n
+    regional = by_scope.pop("region", 0)
     return {
         "accounts": accounts, "regions": len(regions), "workers": workers, "latency_s": latency,
         "wall_s": round(wall, 2), "requests": stats.total,
         "requests_per_account_region": round(regional / (accounts * len(regions)), 2),
-        "requests_per_account_global": round((stats.total - regional) / accounts, 2),
+        "other_requests_per_account": round((stats.total - regional) / accounts, 2),
         "auditor_cpu_ms_per_request": round(cpu * 1000 / stats.total, 2),
         "ideal_s": round(stats.total * latency / workers, 2),
         "efficiency": round(stats.total * latency / workers / wall, 2),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "evaluate_s": round(evaluate_seconds, 2), "findings": len(findings),
-        "by_operation": dict(sorted(stats.requests.items())),
+        "by_scope": dict(sorted(by_scope.items())), "by_operation": dict(sorted(stats.requests.items())),
     }
-
-
-# Calls made once per account (or per trail/bucket), not per region.
-_PER_ACCOUNT = ("sts:", "organizations:", "iam:", "account:", "s3:", "s3-control:", "ec2:DescribeRegions",
-                "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--aws", choices=("canned", "moto"), default="canned", help="the AWS stand-in")
     parser.add_argument("--accounts", type=int, default=10)
     parser.add_argument("--regions", type=int, default=17, help="how many of the 17 default regions")
     parser.add_argument("--workers", default="8,32,64", help="comma-separated worker counts to measure")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every request")
+    parser.add_argument("--throttle-every", type=int, default=0, help="canned: throttle every Nth request")
+    parser.add_argument("--max-seconds", type=float, default=3600, help="stop every run after this long")
     parser.add_argument("--json", action="store_true", help="print one JSON object per run")
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)  # internal: one run in this process
     args = parser.parse_args()
@@ -107,21 +119,30 @@ def main() -> None:
         print(json.dumps(audit(args.measure, regions, int(args.workers), args.latency)))
         return
 
-    server = subprocess.Popen([sys.executable, "-m", "bench.emulator_server"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    if args.aws == "canned":
+        command = ["-m", "bench.canned_aws", "--accounts", str(args.accounts), "--latency", str(args.latency),
+                   "--throttle-every", str(args.throttle_every), "--max-seconds", str(args.max_seconds)]
+    else:
+        command = ["-m", "bench.emulator_server"]
+    server = subprocess.Popen([sys.executable, *command], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         url = server.stdout.readline().strip()
-        started = time.perf_counter()
-        seed(url, args.accounts, regions)
-        print(f"seeded {args.accounts} accounts x {len(regions)} regions in {time.perf_counter() - started:.0f}s",
-              file=sys.stderr)
-        urllib.request.urlopen(urllib.request.Request(
-            f"{url}/irready-bench/latency?seconds={args.latency}", method="POST")).read()
+        if args.aws == "moto":
+            started = time.perf_counter()
+            seed(url, args.accounts, regions)
+            print(f"seeded {args.accounts} accounts x {len(regions)} regions in {time.perf_counter() - started:.0f}s",
+                  file=sys.stderr)
+            urllib.request.urlopen(urllib.request.Request(
+                f"{url}/irready-bench/latency?seconds={args.latency}", method="POST")).read()
         for workers in [int(w) for w in args.workers.split(",")]:
             emulator_cpu = _cpu_seconds(server.pid)
-            result = subprocess.run([sys.executable, "-m", "bench.org_scale", "--measure", url, "--workers",
-                                     str(workers), "--regions", str(args.regions), "--latency", str(args.latency)],
-                                    capture_output=True, text=True, check=True)
+            try:
+                result = subprocess.run([sys.executable, "-m", "bench.org_scale", "--measure", url, "--workers",
+                                         str(workers), "--regions", str(args.regions), "--latency", str(args.latency)],
+                                        capture_output=True, text=True, check=True, timeout=args.max_seconds)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+                print(f"{workers} workers: the audit did not finish ({exc}); stderr:\n{exc.stderr}", file=sys.stderr)
+                continue
             measured = json.loads(result.stdout)
             # Both processes share the machine's cores: when their CPU adds up to cores x wall time,
             # the run is CPU-bound, not latency-bound, whatever the worker count.
@@ -131,8 +152,19 @@ def main() -> None:
                                            / measured["wall_s"], 2)
             print(json.dumps(measured) if args.json else _describe(measured), flush=True)
     finally:
+        stop(server)
+
+
+def stop(server: subprocess.Popen, grace: float = 10) -> None:
+    """Close the stand-in's standard input (its signal to stop); kill it if it has not stopped
+    within ``grace`` seconds. Never raises: the figures already printed stand."""
+    try:
         server.stdin.close()
-        server.wait(timeout=30)
+        server.wait(timeout=grace)
+    except (OSError, subprocess.TimeoutExpired):
+        print(f"the AWS stand-in did not stop within {grace:.0f}s; killed", file=sys.stderr)
+        server.kill()
+        server.wait()
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -146,7 +178,7 @@ def _describe(m: dict) -> str:
     top = sorted(m["by_operation"].items(), key=lambda item: -item[1])[:6]
     return (f"{m['accounts']} accounts x {m['regions']} regions, {m['workers']} workers, {m['latency_s']}s latency: "
             f"wall {m['wall_s']}s (ideal {m['ideal_s']}s, efficiency {m['efficiency']}), {m['requests']} requests "
-            f"({m['requests_per_account_region']}/account-region + {m['requests_per_account_global']}/account), "
+            f"({m['requests_per_account_region']}/account-region + {m['other_requests_per_account']}/account), "
             f"auditor CPU {m['auditor_cpu_ms_per_request']} ms/request, peak RSS {m['peak_rss_mib']} MiB, "
             f"evaluate {m['evaluate_s']}s; CPU: auditor {m['auditor_cpu_s']}s + emulator {m['emulator_cpu_s']}s = "
             f"{m['cores_busy']} cores busy of {os.cpu_count()}\n  top operations: "

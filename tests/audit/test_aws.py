@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
+import botocore.session
 import pytest
+from botocore.loaders import Loader
 from irready.audit.aws import Clients, WriteRefused
 
 
@@ -70,3 +73,41 @@ def test_services_are_skipped_only_where_botocore_knows_they_are_absent():
     assert not clients.offers("guardduty", "us-isob-west-1")  # an isolated-partition region without GuardDuty
     emulated = Clients(session("AKIAFIRST"), "http://127.0.0.1:1")
     assert emulated.offers("eks", "not-a-region-1")  # an emulator answers for every service
+
+
+class _HeldLoader(Loader):
+    """botocore's own loader, except that reading ``held``'s service model waits for ``release``:
+    a client of that service is then stuck mid-construction for as long as the test wants."""
+
+    def __init__(self, held: str):
+        super().__init__()
+        self.held, self.entered, self.release = held, threading.Event(), threading.Event()
+
+    def load_service_model(self, service_name, type_name, api_version=None):
+        if service_name == self.held and type_name == "service-2":
+            self.entered.set()
+            assert self.release.wait(60), "the test never released the held construction"
+        return super().load_service_model(service_name, type_name, api_version)
+
+
+def test_a_client_being_built_holds_up_neither_other_clients_nor_cache_hits():
+    """Under one lock for the whole cache, the two lookups below would wait for the held guardduty
+    client forever, and ``result(timeout=...)`` would fail the test."""
+    loader = _HeldLoader("guardduty")
+    core = botocore.session.Session()
+    core.register_component("data_loader", loader)
+    clients = Clients(boto3.Session(botocore_session=core, aws_access_key_id="AKIA0", aws_secret_access_key="s"))
+    built = clients.client("ec2", "us-east-1")
+    with ThreadPoolExecutor(4) as pool:
+        held = pool.submit(clients.client, "guardduty", "eu-west-1")
+        waiting = pool.submit(clients.client, "guardduty", "eu-west-1")  # same key: waits for the first
+        assert loader.entered.wait(60)
+        try:
+            assert pool.submit(clients.client, "ec2", "us-east-1").result(timeout=60) is built  # a cache hit
+            other = pool.submit(clients.client, "ec2", "eu-west-1").result(timeout=60)  # another key, built now
+            assert other is not built and other.meta.region_name == "eu-west-1"
+            assert not held.done() and not waiting.done()
+        finally:
+            loader.release.set()
+        assert held.result(timeout=60) is waiting.result(timeout=60)  # built once, for both
+    assert held.result().meta.region_name == "eu-west-1"

@@ -1,0 +1,349 @@
+"""A fast, canned AWS stand-in for benchmarks: measures irready's client side alone, at real scale.
+
+    python -m bench.canned_aws --accounts 1000 --latency 0.05 --throttle-every 0 --max-seconds 3600
+
+Not part of the product, and not an emulator: it keeps no state and answers every operation the
+audit calls with one fixed, valid response (the account id in ARNs is the caller's), after
+``--latency`` seconds, so that a thousand accounts cost it little CPU while the auditor does all
+its real work (signing, sending, parsing, collecting, evaluating). moto stays the functional
+reference; this only has to be fast and well-formed.
+
+Every account looks like one irready has prepared, in every region: a default VPC with flow logs
+and the quarantine group, DNS query logging, a DNS Firewall rule group blocking every domain, a
+GuardDuty detector with its findings rule, a CloudWatch log group; one multi-region trail with its
+bucket; no instances or clusters. So each account costs the floor's 11 calls per region plus its
+per-resource reads (docs/audit.md, "The call floor").
+
+``--throttle-every N`` answers every Nth request with the service's throttling error (0: never).
+The server prints its URL on the first line of standard output, then serves on 127.0.0.1 until
+standard input closes or ``--max-seconds`` pass, whichever is first: a run always stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, quote, urlsplit
+
+from irready import policies
+from irready.emulated.aws_errors import error_response
+
+REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+           "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
+           "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "sa-east-1"]
+MANAGEMENT = "123456789012"
+_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_THROTTLED = {"json": "ThrottlingException", "rest-json": "TooManyRequestsException", "query": "Throttling",
+              "ec2": "RequestLimitExceeded", "rest-xml": "SlowDown"}
+_PROTOCOL = {"sts": "query", "iam": "query", "ec2": "ec2", "organizations": "json", "cloudtrail": "json",
+             "logs": "json", "events": "json", "route53resolver": "json", "account": "rest-json",
+             "guardduty": "rest-json", "eks": "rest-json", "s3": "rest-xml", "s3control": "rest-xml"}
+_FULL_BLOCK = ("<BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
+               "<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets>")
+_SELECTORS = [
+    {"Name": "management", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
+    {"Name": "s3", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
+                                      {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]},
+    {"Name": "lambda", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
+                                          {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}]},
+]
+_GUARDDUTY_PATTERN = json.dumps({"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"]})
+
+
+def _iam_details() -> str:
+    """The responder role irready provisions and its containment policies, as IAM returns them
+    (policy documents URL-encoded), with ``{account}`` where the account id goes."""
+    def document(value: dict) -> str:
+        return quote(json.dumps(value))
+
+    containment = {
+        policies.DENY_ALL.name: policies.deny_all(),
+        policies.DENY_EXCEPT.name: policies.deny_except(["sts:GetCallerIdentity"]),
+        policies.DENY_UNLESS_TRUSTED_IP.name: policies.deny_unless_trusted_ip(["203.0.113.0/24"]),
+        policies.REVOKE_OLDER_SESSIONS.name: policies.revoke_older_sessions("2026-01-01T00:00:00Z"),
+    }
+    role = ("<member><Path>/</Path><RoleName>IncidentResponder</RoleName><RoleId>AROACANNED</RoleId>"
+            "<Arn>arn:aws:iam::{account}:role/IncidentResponder</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate>"
+            f"<AssumeRolePolicyDocument>{document(policies.responder_trust_policy(MANAGEMENT))}"
+            "</AssumeRolePolicyDocument><InstanceProfileList/><RolePolicyList><member><PolicyName>responder"
+            f"</PolicyName><PolicyDocument>{document(policies.responder_permissions())}</PolicyDocument></member>"
+            "</RolePolicyList><AttachedManagedPolicies/></member>")
+    managed = "".join(
+        f"<member><PolicyName>{name}</PolicyName><PolicyId>ANPACANNED{n}</PolicyId>"
+        f"<Arn>arn:aws:iam::{{account}}:policy/{name}</Arn><Path>/</Path><DefaultVersionId>v1</DefaultVersionId>"
+        "<AttachmentCount>0</AttachmentCount><IsAttachable>true</IsAttachable><PolicyVersionList><member>"
+        f"<Document>{document(value)}</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion>"
+        "</member></PolicyVersionList></member>" for n, (name, value) in enumerate(containment.items()))
+    return _query("GetAccountAuthorizationDetails", "https://iam.amazonaws.com/doc/2010-05-08/",
+                  f"<IsTruncated>false</IsTruncated><RoleDetailList>{role}</RoleDetailList><UserDetailList/>"
+                  f"<GroupDetailList/><Policies>{managed}</Policies>")
+
+
+def _ec2(action: str, body: str) -> str:
+    return (f'<{action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>canned</requestId>'
+            f"{body}</{action}Response>")
+
+
+def _query(action: str, namespace: str, body: str) -> str:
+    return (f'<{action}Response xmlns="{namespace}"><{action}Result>{body}</{action}Result>'
+            f"<ResponseMetadata><RequestId>canned</RequestId></ResponseMetadata></{action}Response>")
+
+
+_IAM_DETAILS = _iam_details()
+
+
+class Answers:
+    """The fixed answer to each operation: (status, content type, body), given the caller's account."""
+
+    def __init__(self, accounts: int):
+        self.members = [MANAGEMENT] + [f"{n:012d}" for n in range(200000000001, 200000000001 + accounts - 1)]
+
+    def answer(self, service: str, operation: str, account: str, region: str, params: dict) -> tuple[int, str]:
+        return getattr(self, f"{service}_{operation}")(account, region, params)
+
+    # --- per account ------------------------------------------------------------------------------
+
+    def sts_GetCallerIdentity(self, account, region, params):  # noqa: N802 - named service_Operation
+        return 200, _query("GetCallerIdentity", "https://sts.amazonaws.com/doc/2011-06-15/",
+                           f"<Arn>arn:aws:iam::{account}:root</Arn><UserId>{account}</UserId>"
+                           f"<Account>{account}</Account>")
+
+    def sts_AssumeRole(self, account, region, params):  # noqa: N802
+        target = params["RoleArn"].split(":")[4]
+        return 200, _query("AssumeRole", "https://sts.amazonaws.com/doc/2011-06-15/",
+                           f"<Credentials><AccessKeyId>ASIA{target}</AccessKeyId><SecretAccessKey>canned"
+                           "</SecretAccessKey><SessionToken>canned</SessionToken>"
+                           "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser>"
+                           f"<AssumedRoleId>AROACANNED:irready-audit</AssumedRoleId><Arn>arn:aws:sts::{target}:"
+                           "assumed-role/irready-audit/irready-audit</Arn></AssumedRoleUser>")
+
+    def organizations_ListAccounts(self, account, region, params):  # noqa: N802
+        start = int(params.get("NextToken") or 0)
+        end = start + int(params.get("MaxResults") or 20)
+        page = {"Accounts": [{"Id": a, "Arn": f"arn:aws:organizations::{MANAGEMENT}:account/o-canned/{a}",
+                              "Email": f"{a}@example.com", "Name": a, "Status": "ACTIVE", "State": "ACTIVE"}
+                             for a in self.members[start:end]]}
+        if end < len(self.members):
+            page["NextToken"] = str(end)
+        return 200, json.dumps(page)
+
+    def ec2_DescribeRegions(self, account, region, params):  # noqa: N802
+        return 200, _ec2("DescribeRegions", "<regionInfo>" + "".join(
+            f"<item><regionName>{r}</regionName><regionEndpoint>ec2.{r}.amazonaws.com</regionEndpoint>"
+            "<optInStatus>opt-in-not-required</optInStatus></item>" for r in REGIONS) + "</regionInfo>")
+
+    def account_GetAlternateContact(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"AlternateContact": {
+            "AlternateContactType": "SECURITY", "EmailAddress": "security@example.com", "Name": "Security",
+            "PhoneNumber": "+15555550100", "Title": "Security team"}})
+
+    def iam_GetAccountAuthorizationDetails(self, account, region, params):  # noqa: N802
+        return 200, _IAM_DETAILS.replace("{account}", account)
+
+    def s3control_GetPublicAccessBlock(self, account, region, params):  # noqa: N802
+        return 200, ('<PublicAccessBlockConfiguration xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/">'
+                     f"{_FULL_BLOCK}</PublicAccessBlockConfiguration>")
+
+    # --- per region -------------------------------------------------------------------------------
+
+    def cloudtrail_DescribeTrails(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"trailList": [{
+            "Name": "irready-trail", "TrailARN": f"arn:aws:cloudtrail:us-east-1:{account}:trail/irready-trail",
+            "HomeRegion": "us-east-1", "IsMultiRegionTrail": True, "IsOrganizationTrail": False,
+            "IncludeGlobalServiceEvents": True, "LogFileValidationEnabled": True,
+            "KmsKeyId": f"arn:aws:kms:us-east-1:{account}:key/canned", "S3BucketName": f"irready-trail-{account}",
+            "CloudWatchLogsLogGroupArn": f"arn:aws:logs:us-east-1:{account}:log-group:aws-cloudtrail-logs:*",
+            "HasCustomEventSelectors": True, "HasInsightSelectors": False}]})
+
+    def logs_DescribeLogGroups(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"logGroups": [
+            {"logGroupName": name, "retentionInDays": 400, "arn": f"arn:aws:logs:{region}:{account}:log-group:{name}:*"}
+            for name in ("/irready/flow-logs", "/aws/route53resolver/queries", "aws-cloudtrail-logs")]})
+
+    def ec2_DescribeVpcs(self, account, region, params):  # noqa: N802
+        return 200, _ec2("DescribeVpcs", "<vpcSet><item><vpcId>vpc-0canned</vpcId><cidrBlock>172.31.0.0/16"
+                                         "</cidrBlock><isDefault>true</isDefault><state>available</state></item>"
+                                         "</vpcSet>")
+
+    def ec2_DescribeFlowLogs(self, account, region, params):  # noqa: N802
+        return 200, _ec2("DescribeFlowLogs", "<flowLogSet><item><flowLogId>fl-0canned</flowLogId><resourceId>"
+                                             "vpc-0canned</resourceId><trafficType>ALL</trafficType><flowLogStatus>"
+                                             "ACTIVE</flowLogStatus><deliverLogsStatus>SUCCESS</deliverLogsStatus>"
+                                             "<logDestinationType>cloud-watch-logs</logDestinationType>"
+                                             "<logGroupName>/irready/flow-logs</logGroupName></item></flowLogSet>")
+
+    def ec2_DescribeSecurityGroups(self, account, region, params):  # noqa: N802
+        return 200, _ec2("DescribeSecurityGroups", "<securityGroupInfo><item><groupId>sg-0canned</groupId>"
+                                                   "<groupName>irready-quarantine</groupName><vpcId>vpc-0canned"
+                                                   "</vpcId><ipPermissions/><ipPermissionsEgress/></item>"
+                                                   "</securityGroupInfo>")
+
+    def ec2_DescribeInstances(self, account, region, params):  # noqa: N802
+        return 200, _ec2("DescribeInstances", "<reservationSet/>")
+
+    def guardduty_ListDetectors(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"detectorIds": ["0canned"]})
+
+    def guardduty_GetDetector(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"status": "ENABLED", "serviceRole": "canned", "createdAt": "2026-01-01"})
+
+    def events_ListRules(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"Rules": [{"Name": "guardduty-findings-to-ir", "State": "ENABLED",
+                                           "EventPattern": _GUARDDUTY_PATTERN,
+                                           "Arn": f"arn:aws:events:{region}:{account}:rule/guardduty-findings-to-ir"}]})
+
+    def events_ListTargetsByRule(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"Targets": [{"Id": "ir", "Arn": f"arn:aws:sns:{region}:{account}:ir-alerts"}]})
+
+    def route53resolver_ListResolverQueryLogConfigAssociations(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"ResolverQueryLogConfigAssociations": [
+            {"Id": "rqlca-canned", "ResolverQueryLogConfigId": "rqlc-canned", "ResourceId": "vpc-0canned",
+             "Status": "ACTIVE"}]})
+
+    def route53resolver_ListFirewallRuleGroups(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"FirewallRuleGroups": [{"Id": "rslvr-frg-canned", "Name": "irready-block-all-dns"}]})
+
+    def route53resolver_ListFirewallRules(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"FirewallRules": [
+            {"Name": "block-every-domain", "Action": "BLOCK", "Priority": 100, "FirewallDomainListId": "rslvr-fdl-1",
+             "FirewallRuleGroupId": "rslvr-frg-canned"}]})
+
+    def route53resolver_ListFirewallDomains(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"Domains": ["*."]})
+
+    def eks_ListClusters(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"clusters": []})
+
+    # --- per resource -----------------------------------------------------------------------------
+
+    def cloudtrail_GetTrailStatus(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"IsLogging": True})
+
+    def cloudtrail_GetEventSelectors(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"TrailARN": params.get("TrailName"), "AdvancedEventSelectors": _SELECTORS})
+
+    def s3_GetBucketVersioning(self, account, region, params):  # noqa: N802
+        return 200, ('<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                     "<Status>Enabled</Status></VersioningConfiguration>")
+
+    def s3_GetBucketLifecycleConfiguration(self, account, region, params):  # noqa: N802
+        return 200, ('<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>expire'
+                     "</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><Expiration><Days>400</Days>"
+                     "</Expiration><NoncurrentVersionExpiration><NoncurrentDays>400</NoncurrentDays>"
+                     "</NoncurrentVersionExpiration></Rule></LifecycleConfiguration>")
+
+    def s3_GetObjectLockConfiguration(self, account, region, params):  # noqa: N802
+        return 200, ('<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                     "<ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>")
+
+    def s3_GetPublicAccessBlock(self, account, region, params):  # noqa: N802
+        return 200, ('<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                     f"{_FULL_BLOCK}</PublicAccessBlockConfiguration>")
+
+
+# REST operations, by (service, method, path pattern, query key)
+_REST = [
+    ("account", "POST", re.compile(r"^/getAlternateContact$"), None, "GetAlternateContact"),
+    ("guardduty", "GET", re.compile(r"^/detector$"), None, "ListDetectors"),
+    ("guardduty", "GET", re.compile(r"^/detector/[^/]+$"), None, "GetDetector"),
+    ("eks", "GET", re.compile(r"^/clusters$"), None, "ListClusters"),
+    ("s3control", "GET", re.compile(r"^/v20180820/configuration/publicAccessBlock$"), None, "GetPublicAccessBlock"),
+    ("s3", "GET", re.compile(r"^/[^/]+/?$"), "versioning", "GetBucketVersioning"),
+    ("s3", "GET", re.compile(r"^/[^/]+/?$"), "lifecycle", "GetBucketLifecycleConfiguration"),
+    ("s3", "GET", re.compile(r"^/[^/]+/?$"), "object-lock", "GetObjectLockConfiguration"),
+    ("s3", "GET", re.compile(r"^/[^/]+/?$"), "publicAccessBlock", "GetPublicAccessBlock"),
+]
+_CONTENT_TYPE = {"json": "application/x-amz-json-1.1", "rest-json": "application/json"}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients have with AWS
+    answers: Answers
+    latency: float = 0.0
+    throttle_every: int = 0
+    counter = itertools.count(1)  # next() on itertools.count is atomic
+
+    def log_message(self, *_):  # quiet
+        pass
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self._serve()
+
+    do_POST = do_GET  # noqa: N815
+
+    def _serve(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        scope = _SCOPE.search(self.headers.get("Authorization", ""))
+        if not scope:
+            return self._send(403, "text/plain", "unsigned request")
+        access_key, region, service = scope.groups()
+        url = urlsplit(self.path)
+        if service == "s3" and url.path.startswith("/v20180820/"):
+            service = "s3control"
+        account = access_key[4:] if access_key.startswith("ASIA") else MANAGEMENT
+        params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        target = self.headers.get("X-Amz-Target")
+        if target:
+            operation = target.rsplit(".", 1)[-1]
+            params.update(json.loads(body or "{}"))
+        elif "Action=" in body:
+            params.update({k: v[0] for k, v in parse_qs(body).items()})
+            operation = params["Action"]
+        else:
+            operation = next((op for svc, method, path, key, op in _REST if svc == service and method == self.command
+                              and path.match(url.path) and (key is None or key in params)), None)
+        if self.latency:
+            time.sleep(self.latency)
+        protocol = _PROTOCOL.get(service, "json")
+        if self.throttle_every and next(self.counter) % self.throttle_every == 0:
+            status, headers, error = error_response(service, "400 Throttled" if protocol != "rest-json" else
+                                                    "429 Too Many Requests", _THROTTLED[protocol], "Rate exceeded")
+            return self._send(int(status.split()[0]), dict(headers)["Content-Type"], error.decode(),
+                              extra=[h for h in headers if h[0] == "x-amzn-ErrorType"])
+        try:
+            status, answer = self.answers.answer(service, operation, account, region, params)
+        except (AttributeError, TypeError):
+            status, headers, error = error_response(service, "501 Not Implemented", "NotImplemented",
+                                                    f"the canned stand-in has no answer for {service}:{operation}")
+            return self._send(501, dict(headers)["Content-Type"], error.decode())
+        self._send(status, _CONTENT_TYPE.get(protocol, "text/xml"), answer)
+
+    def _send(self, status: int, content_type: str, body: str, extra=()):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", "canned")
+        for name, value in extra:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=1, help="accounts in the organization, management included")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds before every answer")
+    parser.add_argument("--throttle-every", type=int, default=0, help="throttle every Nth request (0: never)")
+    parser.add_argument("--max-seconds", type=float, default=3600, help="stop after this long in any case")
+    args = parser.parse_args()
+    Handler.answers, Handler.latency, Handler.throttle_every = Answers(args.accounts), args.latency, args.throttle_every
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    closed = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), closed.set()), daemon=True).start()
+    closed.wait(args.max_seconds)
+    server.shutdown()
+    server.server_close()
+
+
+if __name__ == "__main__":
+    main()

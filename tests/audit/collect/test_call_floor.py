@@ -1,0 +1,61 @@
+"""The call floor of docs/audit.md, held: a prepared account is audited over HTTP, every request
+counted by operation, and each count must equal what the table there says for this account.
+A change that adds a call (or a retry that cannot succeed) fails here until the table says why."""
+
+from __future__ import annotations
+
+import pytest
+from irready.audit.aws import CallStats
+from irready.audit.collect.run import collect_snapshot
+from irready.audit.progress import Progress
+
+from bench.call_floor import DOCS, floor_table, scope_of
+from irready.emulated.seed import Seeder, prepare_account
+from tests.audit.emulated import SECURITY_ACCOUNT, audit_config, caller_session, firewall
+
+REGIONS = ("us-east-1", "eu-west-1")
+PER_REGION = 12  # the figure docs/audit.md states
+
+
+# How many times each scope of the table occurs in the prepared account: one member account, audited
+# alone (not --org), in two regions, with one multi-region trail (one bucket), and in each region a
+# detector, a GuardDuty rule and a DNS Firewall rule group with one BLOCK rule; one EKS cluster.
+SCOPES = {
+    "organization": 0, "member account": 1, "account": 1, "region": len(REGIONS), "trail": 1, "trail bucket": 1,
+    "detector": len(REGIONS), "rule whose pattern can match GuardDuty": len(REGIONS), "cluster": 1,
+    "DNS Firewall rule group": len(REGIONS), "domain list a BLOCK rule uses": len(REGIONS),
+    "SNS topic a GuardDuty rule targets": len(REGIONS),
+}
+
+
+
+
+@pytest.fixture(scope="module")
+def requests(new_account, _emulator_and_faults):
+    emulator, faults = _emulator_and_faults
+    account_id = new_account()
+    prepare_account(Seeder(emulator, account_id), list(REGIONS), SECURITY_ACCOUNT)
+    faults.clear()
+    faults.faults.extend(firewall(["*"]))  # moto has no DNS Firewall
+    stats = CallStats()
+    try:
+        snapshot = collect_snapshot(audit_config(account_id, regions=REGIONS), caller_session(),
+                                    endpoint_url=emulator.url, max_workers=4, stats=stats,
+                                    progress=Progress(1, enabled=False))
+    finally:
+        faults.clear()
+    assert snapshot["accounts"][account_id]["regions"] == list(REGIONS)
+    return stats.requests
+
+
+def test_every_call_is_in_the_table_and_made_as_often_as_it_says(requests):
+    table = floor_table()
+    assert set(requests) <= set(table), f"calls the table does not list: {sorted(set(requests) - set(table))}"
+    assert {call: requests.get(call, 0) for call in table} == {call: SCOPES[scope_of(call, table)] for call in table}
+
+
+def test_calls_per_account_region_are_the_stated_floor(requests):
+    table = floor_table()
+    regional = sum(n for call, n in requests.items() if scope_of(call, table) == "region")
+    assert regional / len(REGIONS) == PER_REGION
+    assert f"**{PER_REGION} calls per region**" in DOCS.read_text()
