@@ -17,12 +17,11 @@ from irready.audit.errors import IrreadyError, UnreachableError, UsageError
 from irready.audit.evaluate import exceeds, report
 from irready.audit.files import write_atomically
 from irready.audit.model import Severity
-from irready.audit.report import html, json_report, markdown, table
+from irready.audit.report import markdown
+from irready.audit.report.formats import RENDERERS
 from irready.audit.snapshot import load as load_snapshot
 from irready.audit.snapshot import save as save_snapshot
 from irready.policies import names
-
-RENDERERS = {"table": table.render, "json": json_report.render, "markdown": markdown.render, "html": html.render}
 
 EXIT_OK, EXIT_GAPS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
