@@ -4,8 +4,10 @@ A finding is identified by (check, account, region, resource). Comparing two run
 
 - ``new``: FAIL now; absent before, or UNKNOWN before (a gap seen for the first time);
 - ``regressed``: FAIL now, PASS before (something that was ready no longer is);
-- ``resolved``: FAIL before; PASS now, or gone (the resource no longer exists);
-- ``unreadable``: UNKNOWN now, PASS or FAIL before (the audit lost sight of it).
+- ``resolved``: FAIL before; PASS now, or gone (the resource no longer exists) while the check could
+  read its account and region;
+- ``unreadable``: UNKNOWN now, PASS or FAIL before (the audit lost sight of it); and a FAIL that is gone
+  because its account or region could not be read this time (never counted as resolved).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from irready.audit.model import Finding, Status
+from irready.audit.model import GLOBAL, Finding, Status
 
 Key = tuple[str, str, str, str]
 
@@ -65,7 +67,16 @@ def compare(previous: Iterable[Finding] | None, current: Iterable[Finding], prev
                 new.append(finding)
         elif finding.status is Status.UNKNOWN and was is not None and was.status is not Status.UNKNOWN:
             unreadable.append(finding)
-    resolved = [was for k, was in before.items()
-                if was.status is Status.FAIL and (k not in now or now[k].status is Status.PASS)]
+    # Where the check could not look this time: its account (global) or the finding's region.
+    blind = {(f.check_id, f.account_id, f.region) for f in now.values() if f.status is Status.UNKNOWN}
+    resolved = []
+    for k, was in before.items():
+        if was.status is not Status.FAIL or (k in now and now[k].status is not Status.PASS):
+            continue
+        if k not in now and ({(was.check_id, was.account_id, was.region),
+                              (was.check_id, was.account_id, GLOBAL)} & blind):
+            unreadable.append(was)
+        else:
+            resolved.append(was)
     return Changes(previous_run, sorted(new, key=key), sorted(regressed, key=key), sorted(resolved, key=key),
                    sorted(unreadable, key=key))
