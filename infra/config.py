@@ -370,7 +370,8 @@ def _scheduled_audit(value, where: str) -> ScheduledAuditConfig:
         organization_role_arn=role, report_formats=tuple(formats),
         retention_days=_days(value.get("retentionDays", 400), f"{where}.retentionDays"),
         alert_topic_arn=topic, security_hub=_flag(value.get("securityHub", False), f"{where}.securityHub"),
-        max_concurrency=_bounded(value.get("maxConcurrency", 40), 1, 10000, f"{where}.maxConcurrency",
+        # Reserved for the per-account function: Lambda keeps 100 of an account's default 1,000 unreserved.
+        max_concurrency=_bounded(value.get("maxConcurrency", 40), 1, 900, f"{where}.maxConcurrency",
                                  "accounts audited at once"),
         tolerated_failure_percentage=_bounded(value.get("toleratedFailurePercentage", 10), 0, 100,
                                               f"{where}.toleratedFailurePercentage", "percent"))

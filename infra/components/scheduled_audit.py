@@ -167,7 +167,9 @@ def state_machine_policy(where: Where) -> dict:
     """Invoke the three functions and run the Distributed Map, as the Step Functions guide lists:
     https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html"""
     functions = [where.function_arn(f) for f in names.FUNCTIONS]
-    executions = where.arn("states", f"execution:{names.STATE_MACHINE}/*")
+    # The map's child workflows are execution:<machine>/<map run label>:<id>; the run itself execution:<machine>:<id>.
+    executions = [where.arn("states", f"execution:{names.STATE_MACHINE}/*"),
+                  where.arn("states", f"execution:{names.STATE_MACHINE}:*")]
     return _doc(
         _allow("InvokeFunctions", ["lambda:InvokeFunction"], functions + [f"{arn}:*" for arn in functions]),
         _allow("StartMapRuns", ["states:StartExecution"], where.state_machine_arn),
@@ -309,6 +311,8 @@ class ScheduledAudit(pulumi.ComponentResource):
             self.functions[function] = aws.lambda_.Function(
                 f"{name}-{function}", name=function, role=role.arn, runtime=RUNTIME, architectures=[ARCHITECTURE],
                 handler=names.HANDLERS[function], code=code, memory_size=memory, timeout=timeout, region=region,
+                # One list and one merge at a time; the accounts' step as wide as the map runs it, no wider.
+                reserved_concurrent_executions=args.max_concurrency if function == names.ACCOUNT_FUNCTION else 1,
                 environment={"variables": environment}, logging_config={"log_format": "JSON", "log_group": logs.name},
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[logs]))
 
@@ -317,15 +321,17 @@ class ScheduledAudit(pulumi.ComponentResource):
                                     "states.amazonaws.com", w.account, w.state_machine_arn))))
         sfn_policy = aws.iam.RolePolicy(f"{name}-states-policy", role=sfn_role.id, name=names.STATE_MACHINE_ROLE,
                                         opts=child, policy=where.apply(lambda w: json.dumps(state_machine_policy(w))))
-        arns = (self.functions[f].arn for f in names.FUNCTIONS)
-        self.definition = pulumi.Output.all(self.bucket.bucket, *arns).apply(
-            lambda v: names.definition(bucket=v[0], list_function=v[1], account_function=v[2], merge_function=v[3],
-                                       max_concurrency=args.max_concurrency,
-                                       tolerated_failure_percentage=args.tolerated_failure_percentage))
+        # The functions' ARNs from their names, as the role's policy names them: one source for both.
+        self.definition = where.apply(lambda w: names.definition(
+            bucket=w.bucket, list_function=w.function_arn(names.LIST_FUNCTION),
+            account_function=w.function_arn(names.ACCOUNT_FUNCTION),
+            merge_function=w.function_arn(names.MERGE_FUNCTION),
+            max_concurrency=args.max_concurrency, tolerated_failure_percentage=args.tolerated_failure_percentage))
         self.state_machine = aws.sfn.StateMachine(
             f"{name}-state-machine", name=names.STATE_MACHINE, role_arn=sfn_role.arn, type="STANDARD",
             definition=self.definition.apply(json.dumps), region=region,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[sfn_policy]))
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                        depends_on=[sfn_policy, *self.functions.values()]))
 
         scheduler_role = aws.iam.Role(f"{name}-scheduler-role", name=names.SCHEDULER_ROLE, opts=child,
                                       assume_role_policy=account.apply(lambda a: json.dumps(service_trust(
