@@ -90,7 +90,7 @@ class Settings:
 # --- the three steps -------------------------------------------------------------------------------------
 
 def start_run(settings: Settings, session: boto3.Session, started: datetime) -> dict:
-    """Step 1. Returns the run: ``{run_id, accounts_key, map_results_prefix, accounts, skipped}``
+    """Step 1. Returns the run: ``{run_id, started_at, accounts_key, accounts, skipped}``
     (counts), the input of the map and of the merge. Raises UsageError when the organization cannot
     be listed."""
     run = layout.run_id(started)
@@ -105,7 +105,7 @@ def start_run(settings: Settings, session: boto3.Session, started: datetime) -> 
     _put_json(s3, settings.bucket, layout.skipped_key(run), skipped)
     log.info("run %s: %d accounts to audit, %d left out", run, len(targets), len(skipped))
     return {"run_id": run, "started_at": started.astimezone(UTC).isoformat(timespec="seconds"),
-            "accounts_key": layout.accounts_key(run), "map_results_prefix": layout.map_results_prefix(run),
+            "accounts_key": layout.accounts_key(run),
             "accounts": len(targets), "skipped": len(skipped)}
 
 

@@ -11,7 +11,8 @@ listing sorts by time)::
     runs/<run_id>/accounts.json            the accounts to audit: the Distributed Map's item reader
     runs/<run_id>/skipped.json             accounts left out (suspended, excluded, not members) and why
     runs/<run_id>/parts/<account>.json     one account's part of the snapshot (per-account function)
-    runs/<run_id>/map/...                  the Distributed Map's result writer (manifest.json, FAILED_*.json)
+    runs/map/<map run id>/...              the Distributed Map's result writer (manifest.json, FAILED_*.json);
+                                           the map run's output names its manifest
     reports/<run_id>/snapshot.json         the merged snapshot: the evidence, re-evaluable offline
     reports/<run_id>/audit.<format>        one report per format of the report stack
     reports/<run_id>/changes.json          what is new, regressed and resolved since the previous run
@@ -73,8 +74,10 @@ def part_key(run: str, account_id: str) -> str:
     return f"{RUNS}{run}/parts/{account_id}.json"
 
 
-def map_results_prefix(run: str) -> str:
-    return f"{RUNS}{run}/map"
+# The result writer's prefix is fixed: Step Functions adds the map run's id below it, and the map's
+# output names the manifest (ResultWriterDetails.Key). A prefix taken from the state input would be
+# read from the map's results instead by moto's interpreter.
+MAP_RESULTS_PREFIX = f"{RUNS}map"
 
 
 def report_key(run: str, name: str) -> str:
@@ -99,7 +102,7 @@ def definition(*, bucket: str, list_function: str, account_function: str, merge_
 
     ListAccounts (a Lambda writes ``accounts.json``) -> AuditAccounts (a Distributed Map reading that
     file with its ItemReader; one child execution per account runs the per-account Lambda; results go
-    to ``map_results_prefix`` through the ResultWriter) -> MergeAndReport (a Lambda). The map's failure
+    under ``MAP_RESULTS_PREFIX`` through the ResultWriter) -> MergeAndReport (a Lambda). The map's failure
     (more failed accounts than tolerated) is caught, so the merge still reports what was read and names
     the accounts that were not. ``*_function``: function ARNs; ``bucket``: the reports bucket's name.
     Follows https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
@@ -127,9 +130,11 @@ def definition(*, bucket: str, list_function: str, account_function: str, merge_
                     "States": {"AuditAccount": {**invoke(account_function), "OutputPath": "$.result", "End": True}},
                 },
                 "MaxConcurrency": max_concurrency,
-                "ToleratedFailurePercentage": tolerated_failure_percentage,
+                # A number from 0 to 100, decimals allowed; written as one (10.0): moto's ASL grammar
+                # reads an integer literal here as a syntax error.
+                "ToleratedFailurePercentage": float(tolerated_failure_percentage),
                 "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
-                                 "Parameters": {"Bucket": bucket, "Prefix.$": "$.map_results_prefix"}},
+                                 "Parameters": {"Bucket": bucket, "Prefix": MAP_RESULTS_PREFIX}},
                 "ResultPath": "$.map",
                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.map_error", "Next": "MergeAndReport"}],
                 "Next": "MergeAndReport",

@@ -176,7 +176,7 @@ def state_machine_policy(where: Where) -> dict:
         _allow("ManageMapRuns", ["states:DescribeExecution", "states:StopExecution"], executions),
         _allow("ReadItems", ["s3:GetObject"], f"{where.bucket_arn}/{names.RUNS}*/accounts.json"),
         _allow("WriteMapResults", ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts",
-                                   "s3:AbortMultipartUpload"], f"{where.bucket_arn}/{names.RUNS}*/map/*"),
+                                   "s3:AbortMultipartUpload"], f"{where.bucket_arn}/{names.MAP_RESULTS_PREFIX}/*"),
         _allow("UseReportsKey", ["kms:Decrypt", "kms:GenerateDataKey"], where.key_arn))
 
 

@@ -88,7 +88,6 @@ def first_run(org, _emulator_and_faults):
 def test_the_list_step_writes_the_item_reader_file_the_map_reads(org, first_run):
     run = first_run["run"]
     assert run["run_id"] == "2026-01-01T06-00-00Z" and run["accounts_key"] == layout.accounts_key(run["run_id"])
-    assert run["map_results_prefix"] == layout.map_results_prefix(run["run_id"])
     # A JSON array of objects: what ItemReader (InputType JSON) iterates and ItemSelector reads account_id from.
     assert first_run["items"] == [{"account_id": a} for a in (org["prepared"], org["incident"], org["locked"])]
 
@@ -177,7 +176,7 @@ def test_an_account_whose_step_failed_is_named_by_the_merge_from_the_map_results
     run = scheduled.start_run(settings, session, datetime(2026, 1, 3, 6, tzinfo=UTC))
     for account in (org["prepared"], org["incident"]):  # the locked account's step "timed out"
         scheduled.audit_account(settings, session, run["run_id"], account)
-    prefix = f"{run['map_results_prefix']}/run-1"
+    prefix = f"{layout.MAP_RESULTS_PREFIX}/run-1"
     failed = [{"Input": json.dumps({"account_id": org["locked"], "run_id": run["run_id"]}),
                "Error": "States.Timeout", "Cause": "the task timed out after 900 seconds"}]
     s3.put_object(Bucket=settings.bucket, Key=f"{prefix}/FAILED_0.json", Body=json.dumps(failed))

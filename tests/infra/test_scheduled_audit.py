@@ -180,7 +180,7 @@ def test_the_reports_bucket_is_versioned_encrypted_private_and_expires_reports(p
 PART = f"{BUCKET_ARN}/runs/{RUN}/parts/111111111111.json"
 ITEMS = f"{BUCKET_ARN}/runs/{RUN}/accounts.json"
 REPORT = f"{BUCKET_ARN}/reports/{RUN}/audit.json"
-MAP_RESULT = f"{BUCKET_ARN}/runs/{RUN}/map/abc/manifest.json"
+MAP_RESULT = f"{BUCKET_ARN}/runs/map/0a1b2c3d-map-run/manifest.json"
 OTHER_BUCKET = "arn:aws:s3:::someone-elses-bucket"
 
 ROLES = {
