@@ -273,9 +273,9 @@ def alert_text(summary: dict, shown: int = 20) -> str:
     lines = [_subject(summary), "",
              f"{summary['accounts']} account(s): {counts['FAIL']} FAIL, {counts['UNKNOWN']} UNKNOWN, "
              f"{counts['PASS']} PASS.",
-             f"Compared with {summary['previous_run']}: " if summary["previous_run"] else "First run: nothing to "
-             "compare with; every FAIL counts as new.",
-             f"{len(summary['new'])} new, {len(summary['regressed'])} regressed, {summary['resolved']} resolved, "
+             (f"Since {summary['previous_run']}: " if summary["previous_run"] else
+              "First run, nothing to compare with (every FAIL counts as new): ")
+             + f"{len(summary['new'])} new, {len(summary['regressed'])} regressed, {summary['resolved']} resolved, "
              f"{summary['newly_unreadable']} no longer readable."]
     for title in ("regressed", "new"):
         for f in summary[title][:shown]:
