@@ -215,3 +215,22 @@ def test_the_environment_the_component_sets_is_read_back():
         "IRREADY_ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t", "AWS_REGION": "eu-west-1"})
     assert (settings.bucket, settings.formats, settings.security_hub, settings.config.org, settings.region) == (
         "reports", ("json", "html"), True, True, "eu-west-1")
+
+
+def test_the_cli_runs_the_steps_locally_into_a_bucket(emulator, account_id, tmp_path, capsys, monkeypatch):
+    from irready.cli import main
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    bucket = f"irready-cli-{uuid.uuid4().hex[:12]}"
+    emulator.client(caller_session(), "s3").create_bucket(Bucket=bucket)
+    config = tmp_path / "audit.toml"
+    config.write_text(f'[audit]\nregions = ["{REGION}"]\naccounts = ["{account_id}"]\n')
+    code = main(["schedule", "run-local", "--bucket", bucket, "--endpoint-url", emulator.url, "--config", str(config),
+                 "--formats", "json,markdown"])
+    out = capsys.readouterr().out
+    assert code == 1 and out.startswith("irready audit ") and f"s3://{bucket}/reports/" in out  # an untouched account
+    keys = {o["Key"] for o in emulator.client(caller_session(), "s3").list_objects_v2(Bucket=bucket)["Contents"]}
+    assert {k.rsplit("/", 1)[-1] for k in keys if k.startswith("reports/")} == {
+        "audit.json", "audit.md", "snapshot.json", "changes.json"}
