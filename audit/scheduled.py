@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -159,8 +159,7 @@ def merge_run(settings: Settings, session: boto3.Session, run: dict, map_output:
 
 
 def run_local(settings: Settings, session: boto3.Session, started: datetime | None = None,
-              max_concurrency: int = layout.MAX_CONCURRENCY,
-              account_session: Callable[[], boto3.Session] | None = None) -> dict:
+              max_concurrency: int = layout.MAX_CONCURRENCY) -> dict:
     """The state machine's steps in order, in this process: the list, every account (``max_concurrency``
     at once; an account whose step raises is reported, as the map would), the merge. The summary."""
     run = start_run(settings, session, started or datetime.now(UTC))
@@ -170,7 +169,7 @@ def run_local(settings: Settings, session: boto3.Session, started: datetime | No
 
     def one(account_id: str) -> None:
         try:
-            audit_account(settings, account_session() if account_session else session, run["run_id"], account_id)
+            audit_account(settings, session, run["run_id"], account_id)
         except Exception as exc:  # the map records a failed item and goes on; so does the driver
             log.warning("account %s: the per-account step failed: %s", account_id, exc)
             failures[account_id] = f"{type(exc).__name__}: {exc}"

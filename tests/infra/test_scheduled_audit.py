@@ -307,3 +307,43 @@ def test_the_account_function_role_arn_is_exported_for_the_audit_roles_trust(pro
     role = named(program, "aws:iam/role:Role", names.role_name(names.ACCOUNT_FUNCTION))
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
         "Service": "lambda.amazonaws.com"}
+
+
+# --- irready:scheduledAudit: each bad value is one line naming the key and the fix -------------------------
+
+def scheduled(**changes):
+    from irready.infra.config import load
+
+    from tests.infra.mocks import example_values
+    values = example_values()
+    values["scheduledAudit"] = {**values["scheduledAudit"], **changes}
+    return load(values.get).scheduled_audit
+
+
+def test_the_example_schedules_its_listed_accounts_daily():
+    config = scheduled()
+    assert (config.schedule, config.timezone, config.flexible_window_minutes, config.accounts) == (
+        "cron(0 6 * * ? *)", "Europe/Paris", 15, "listed")
+    assert scheduled(accounts="organization").accounts == "organization"
+    assert scheduled(accounts=["111111111111"]).accounts == ("111111111111",)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"schedule": "every day"}, "irready:scheduledAudit.schedule: 'every day' is not a schedule; use cron("),
+    ({"timezone": "Paris"}, "irready:scheduledAudit.timezone: 'Paris' is not a time zone; use an IANA name"),
+    ({"flexibleWindowMinutes": 2000}, "irready:scheduledAudit.flexibleWindowMinutes: 2000 is out of range"),
+    ({"maxConcurrency": 5000}, "irready:scheduledAudit.maxConcurrency: 5000 is out of range"),
+    ({"toleratedFailurePercentage": 101}, "irready:scheduledAudit.toleratedFailurePercentage: 101 is out of range"),
+    ({"accounts": "everyone"}, "irready:scheduledAudit.accounts: expected listed, organization, or a list"),
+    ({"accounts": ["1234"]}, "irready:scheduledAudit.accounts: '1234' is not a 12-digit AWS account id"),
+    ({"alertTopicArn": "my-topic"}, "irready:scheduledAudit.alertTopicArn: expected an SNS topic ARN"),
+    ({"organizationRoleArn": "admin"}, "irready:scheduledAudit.organizationRoleArn: expected a role ARN"),
+    ({"reportFormats": ["PDF!"]}, "irready:scheduledAudit.reportFormats: expected format names"),
+    ({"retentionDays": 0}, "irready:scheduledAudit.retentionDays: 0 is not a number of days"),
+    ({"shedule": "rate(1 day)"}, "irready:scheduledAudit: unknown key shedule; known keys:"),
+])
+def test_a_bad_scheduled_audit_value_is_one_line(changes, message):
+    from irready.infra.config import StackConfigError
+    with pytest.raises(StackConfigError) as raised:
+        scheduled(**changes)
+    assert str(raised.value).startswith(message) and "\n" not in str(raised.value)
