@@ -29,7 +29,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from irready.audit import config as config_module
-from irready.audit.aws import CallStats, assumed_session, marker_for
+from irready.audit.aws import CallStats, Clients, assumed_session, marker_for
 from irready.audit.collect.run import collect_account, list_targets, new_snapshot
 from irready.audit.config import AuditConfig
 from irready.audit.errors import UsageError
@@ -96,7 +96,6 @@ def start_run(settings: Settings, session: boto3.Session, started: datetime) -> 
     run = layout.run_id(started)
     lister = session
     if settings.organization_role_arn:
-        from irready.audit.aws import Clients
         lister = assumed_session(Clients(session, settings.endpoint_url), settings.organization_role_arn, None,
                                  settings.region)
     _, targets, skipped = list_targets(settings.config, lister, settings.endpoint_url)

@@ -234,3 +234,26 @@ def test_the_cli_runs_the_steps_locally_into_a_bucket(emulator, account_id, tmp_
     keys = {o["Key"] for o in emulator.client(caller_session(), "s3").list_objects_v2(Bucket=bucket)["Contents"]}
     assert {k.rsplit("/", 1)[-1] for k in keys if k.startswith("reports/")} == {
         "audit.json", "audit.md", "snapshot.json", "changes.json"}
+
+
+def test_the_organization_is_listed_through_the_named_role_in_its_management_account(emulator, new_account):
+    """accounts: organization with organizationRoleArn: the list step assumes that role to list the accounts;
+    suspended and closed ones are skipped and named."""
+    management = new_account()
+    org = emulator.client(emulator.session(management), "organizations")
+    org.create_organization(FeatureSet="ALL")
+    active, closed = (org.create_account(AccountName=f"m{n}", Email=f"m{n}-{management}@example.com")[
+        "CreateAccountStatus"]["AccountId"] for n in range(2))
+    org.close_account(AccountId=closed)
+    bucket = f"irready-org-{uuid.uuid4().hex[:12]}"
+    emulator.client(caller_session(), "s3").create_bucket(Bucket=bucket)
+    settings = scheduled.Settings(
+        bucket=bucket, config=AuditConfig(regions=(REGION,), org=True, security_account_id=SECURITY_ACCOUNT),
+        organization_role_arn=f"arn:aws:iam::{management}:role/irready-organization-read",
+        endpoint_url=emulator.url, region=REGION)
+    run = scheduled.start_run(settings, caller_session(), FIRST)
+    s3 = emulator.client(caller_session(), "s3")
+    items = json.loads(s3.get_object(Bucket=bucket, Key=run["accounts_key"])["Body"].read())
+    skipped = json.loads(s3.get_object(Bucket=bucket, Key=layout.skipped_key(run["run_id"]))["Body"].read())
+    assert sorted(i["account_id"] for i in items) == sorted([management, active])
+    assert list(skipped) == [closed] and skipped[closed].startswith("account is ")
