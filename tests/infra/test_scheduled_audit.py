@@ -347,3 +347,15 @@ def test_a_bad_scheduled_audit_value_is_one_line(changes, message):
     with pytest.raises(StackConfigError) as raised:
         scheduled(**changes)
     assert str(raised.value).startswith(message) and "\n" not in str(raised.value)
+
+
+def test_the_component_archives_the_audit_half_without_importing_it():
+    """Layering: infra never imports irready.audit; the code archive locates it with find_spec only."""
+    import subprocess
+    import sys
+    code = ("import sys; import irready.infra.components.scheduled_audit as c; files = c.code_files(); "
+            "assert 'irready/audit/scheduled.py' in files; "
+            "print(sorted(m for m in sys.modules if m.startswith('irready.audit')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
