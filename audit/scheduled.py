@@ -134,8 +134,9 @@ def merge_run(settings: Settings, session: boto3.Session, run: dict, map_output:
                             config=_WRITER).get_caller_identity()["Account"]
     started = datetime.fromisoformat(run["started_at"])
     snapshot = new_snapshot(settings.config, caller, skipped, collected_at=started)
-    for account_id in targets:
-        snapshot["accounts"][account_id] = _part(s3, settings.bucket, run_id, account_id, failed, map_error)
+    with ThreadPoolExecutor(settings.max_workers) as pool:  # one GET per account: in flight together
+        parts = pool.map(lambda a: _part(s3, settings.bucket, run_id, a, failed, map_error), targets)
+        snapshot["accounts"] = dict(zip(targets, parts, strict=True))
     current = report(snapshot, settings.config)
     previous_run, previous = _previous(s3, settings, run_id)
     changes = compare(previous.findings if previous else None, current.findings, previous_run)
