@@ -4,7 +4,8 @@ This version provisions, in every listed account: the SECURITY alternate contact
 (IncidentResponder, irready-audit), the ready-to-attach containment policies; and in every listed
 region: quarantine and isolation security groups and flow logs for every VPC, DNS containment and
 query logging, GuardDuty with findings routed to the IR e-mail; and, from the management account,
-the organization trail, and the security account as GuardDuty's delegated administrator.
+the organization trail, and the security account as GuardDuty's delegated administrator; and, when
+irready:scheduledAudit is set, the scheduled readiness audit in the security account.
 """
 
 import pulumi
