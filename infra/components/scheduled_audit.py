@@ -30,9 +30,10 @@ from irready import __version__
 
 RUNTIME = "python3.12"  # pinned: boto3 comes with it (https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html)
 ARCHITECTURE = "arm64"
-# (memory MB, timeout s) per function: the per-account step collects 17 regions, the merge holds the
-# whole snapshot (see BENCHMARKS.md for the measured figures behind these).
-SIZES = {names.LIST_FUNCTION: (256, 120), names.ACCOUNT_FUNCTION: (512, 900), names.MERGE_FUNCTION: (2048, 900)}
+# (memory MB, timeout s) per function (BENCHMARKS.md, "Scheduled audits"): the per-account step is
+# CPU-bound, so it gets one full vCPU (1,769 MB), which costs the same GB-seconds as less memory for
+# longer; the merge holds the whole snapshot (about 700 MiB at 1,000 accounts).
+SIZES = {names.LIST_FUNCTION: (256, 120), names.ACCOUNT_FUNCTION: (1769, 900), names.MERGE_FUNCTION: (2048, 900)}
 _VENDORED = ("tabulate",)  # runtime dependencies the Lambda runtime lacks
 _PACKAGES = ("irready.audit", "irready.policies")
 _SKIPPED_DIRS = {"__pycache__", "checkov"}  # checkov's custom checks run in checkov, never in Lambda
