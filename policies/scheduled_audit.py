@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from irready.policies.names import NAME_PREFIX
+
 # --- names ---------------------------------------------------------------------------------------------
-PREFIX = "irready-scheduled-audit"
+PREFIX = f"{NAME_PREFIX}scheduled-audit"
 STATE_MACHINE = PREFIX
 LIST_FUNCTION = f"{PREFIX}-list"
 ACCOUNT_FUNCTION = f"{PREFIX}-account"

@@ -25,6 +25,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 from irready.policies import scheduled_audit as names
+from irready.policies.names import AUDIT_ROLE_NAME
 
 from irready import __version__
 
@@ -53,7 +54,7 @@ class ScheduledAuditArgs:
     accounts: tuple[str, ...] = ()  # ...or these (with organization: a filter)
     exclude_accounts: tuple[str, ...] = ()
     organization_role_arn: str | None = None  # list the organization through this role
-    audit_role_name: str = "irready-audit"
+    audit_role_name: str = AUDIT_ROLE_NAME
     report_formats: tuple[str, ...] = ()  # empty: every format of the report stack
     retention_days: int = 400
     alert_topic_arn: pulumi.Input[str] | None = None  # None: a topic of its own, to alert_email
