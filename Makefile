@@ -10,12 +10,15 @@ INSTALLED := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CHECKOV_VENV ?= .checkov-venv
 CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed-$(shell cksum policies/checkov-requirements.txt | cut -d' ' -f1)
 
-.PHONY: demo test lint import-contracts bench venv checkov clean
+# The ASL validator (npm asl-validator) for the scheduled audit's state machine, pinned by its lock file.
+ASL_INSTALLED := tools/asl/node_modules/.installed-$(shell cksum tools/asl/package-lock.json | cut -d' ' -f1)
+
+.PHONY: demo test lint import-contracts bench venv checkov asl clean
 
 demo: $(INSTALLED)
 	$(BIN)/irready demo --output-dir reports
 
-test: $(INSTALLED) $(CHECKOV_INSTALLED)
+test: $(INSTALLED) $(CHECKOV_INSTALLED) $(ASL_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/python -m tests.support.wheel
 	$(BIN)/python -m pytest
@@ -39,6 +42,8 @@ venv: $(INSTALLED)
 
 checkov: $(CHECKOV_INSTALLED)
 
+asl: $(ASL_INSTALLED)
+
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "irready needs Python 3.11 or newer; set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,5 +59,9 @@ $(CHECKOV_INSTALLED): policies/checkov-requirements.txt
 	rm -f $(CHECKOV_VENV)/.installed-*
 	touch $@
 
+$(ASL_INSTALLED): tools/asl/package-lock.json
+	cd tools/asl && npm ci --no-audit --no-fund --silent
+	touch $@
+
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) reports build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) tools/asl/node_modules reports build .pytest_cache .ruff_cache

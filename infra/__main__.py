@@ -4,7 +4,8 @@ This version provisions, in every listed account: the SECURITY alternate contact
 (IncidentResponder, irready-audit), the ready-to-attach containment policies; and in every listed
 region: quarantine and isolation security groups and flow logs for every VPC, DNS containment and
 query logging, GuardDuty with findings routed to the IR e-mail; and, from the management account,
-the organization trail, and the security account as GuardDuty's delegated administrator.
+the organization trail, and the security account as GuardDuty's delegated administrator; and, when
+irready:scheduledAudit is set, the scheduled readiness audit in the security account.
 """
 
 import pulumi
@@ -17,9 +18,10 @@ from irready.infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
 from irready.infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
 from irready.infra.components.org_trail import OrganizationTrail, OrganizationTrailArgs
 from irready.infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
+from irready.infra.components.scheduled_audit import ScheduledAudit, ScheduledAuditArgs
 from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
-from irready.infra.config import StackConfigError, load, reader
-from irready.infra.providers import account_providers, management_account
+from irready.infra.config import LISTED, ORGANIZATION, StackConfigError, load, reader
+from irready.infra.providers import account_providers, management_account, member_provider
 
 try:
     config = load(reader(pulumi.Config("irready")))
@@ -76,5 +78,30 @@ SecurityAccount("security-account", SecurityAccountArgs(
     security_provider=providers.get(adopted),
     security_detectors=detection[adopted].detectors if adopted in detection else None,
     security_hub=config.security_hub))
+
+scheduled = config.scheduled_audit
+if scheduled:
+    home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
+    audit = ScheduledAudit(f"scheduled-audit-{security}" if isinstance(security, str) else "scheduled-audit",
+                           ScheduledAuditArgs(
+        provider=providers.get(security) or member_provider(config, security), security_account_id=security,
+        region=home, schedule=scheduled.schedule, timezone=scheduled.timezone,
+        flexible_window_minutes=scheduled.flexible_window_minutes, regions=scheduled.regions,
+        organization=scheduled.accounts == ORGANIZATION, organization_id=organization.id,
+        accounts=tuple(a.id for a in config.accounts) if scheduled.accounts == LISTED
+        else () if scheduled.accounts == ORGANIZATION else scheduled.accounts,
+        exclude_accounts=scheduled.exclude_accounts, organization_role_arn=scheduled.organization_role_arn,
+        report_formats=scheduled.report_formats, retention_days=scheduled.retention_days,
+        # The routing the program already has: the security account's IR alerts topic, when it is listed.
+        alert_topic_arn=scheduled.alert_topic_arn or (detection[security].topics[home].arn
+                                                      if security in detection else None),
+        alert_email=config.security_contact.email, security_hub=scheduled.security_hub,
+        max_concurrency=scheduled.max_concurrency,
+        tolerated_failure_percentage=scheduled.tolerated_failure_percentage,
+        log_retention_days=config.log_retention_days))
+    pulumi.export("scheduledAuditBucket", audit.bucket.bucket)
+    pulumi.export("scheduledAuditStateMachineArn", audit.state_machine.arn)
+    # Member accounts' irready-audit role must trust this principal (it does while it trusts the security account).
+    pulumi.export("scheduledAuditRoleArn", audit.account_role_arn)
 
 pulumi.export("accounts", [a.id for a in config.accounts])

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from irready.policies import names
 
@@ -64,6 +65,28 @@ class StackConfig:
     s3_data_events: str | tuple[str, ...] = "all"  # "all", "none", or bucket ARNs
     lambda_data_events: str | tuple[str, ...] = "all"  # "all", "none", or function ARNs
     security_hub: bool = False  # also make the security account Security Hub's delegated administrator
+    scheduled_audit: ScheduledAuditConfig | None = None  # None: no scheduled audit is deployed
+
+
+LISTED, ORGANIZATION = "listed", "organization"
+
+
+@dataclass(frozen=True)
+class ScheduledAuditConfig:
+    """irready:scheduledAudit: the audit run on a schedule in the security account (docs/scheduled-audits.md)."""
+    schedule: str  # EventBridge Scheduler: cron(...), rate(...)
+    timezone: str = "UTC"
+    flexible_window_minutes: int = 0
+    regions: str | tuple[str, ...] = "all"
+    accounts: str | tuple[str, ...] = LISTED  # the stack's accounts, the whole organization, or these
+    exclude_accounts: tuple[str, ...] = ()
+    organization_role_arn: str | None = None
+    report_formats: tuple[str, ...] = ()  # empty: every format
+    retention_days: int = 400
+    alert_topic_arn: str | None = None
+    security_hub: bool = False
+    max_concurrency: int = 40
+    tolerated_failure_percentage: int = 10
 
 
 # The only values CloudWatch Logs accepts for retention.
@@ -73,7 +96,7 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 
 _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trustedCidrs", "denyExceptActions",
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
-                "trailObjectLock", "dataEvents", "securityHub"}
+                "trailObjectLock", "dataEvents", "securityHub", "scheduledAudit"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -125,6 +148,8 @@ def load(get: Callable[[str], object]) -> StackConfig:
         trail_object_lock=_flag(_given(get, "trailObjectLock", False), "irready:trailObjectLock"),
         security_hub=_flag(_given(get, "securityHub", False), "irready:securityHub"),
         **_data_events(_given(get, "dataEvents", {}), "irready:dataEvents"),
+        scheduled_audit=_scheduled_audit(get("scheduledAudit"), "irready:scheduledAudit")
+        if get("scheduledAudit") is not None else None,
     )
 
 
@@ -291,6 +316,71 @@ def _data_events(value, where: str) -> dict:
                        else "arn:aws:lambda:us-east-1:111111111111:function:api")
             raise StackConfigError(f"{where}.{kind}: {scope!r} is not all, none or a list of ARNs like {example}")
     return scopes
+
+
+_SCHEDULE = re.compile(r"^(cron\([^)]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
+_SCHEDULED_KEYS = {"schedule", "timezone", "flexibleWindowMinutes", "regions", "accounts", "excludeAccounts",
+                   "organizationRoleArn", "reportFormats", "retentionDays", "alertTopicArn", "securityHub",
+                   "maxConcurrency", "toleratedFailurePercentage"}
+
+
+def _scheduled_audit(value, where: str) -> ScheduledAuditConfig:
+    """{schedule, timezone?, flexibleWindowMinutes?, regions?, accounts?, ...}; see ScheduledAuditConfig."""
+    if not isinstance(value, dict):
+        raise StackConfigError(f"{where}: expected an object, e.g. {{schedule: \"cron(0 6 * * ? *)\"}}")
+    unknown = sorted(set(value) - _SCHEDULED_KEYS)
+    if unknown:
+        raise StackConfigError(f"{where}: unknown key {unknown[0]}; known keys: {', '.join(sorted(_SCHEDULED_KEYS))}")
+    schedule = value.get("schedule")
+    if not isinstance(schedule, str) or not _SCHEDULE.match(schedule):
+        raise StackConfigError(f"{where}.schedule: {schedule!r} is not a schedule; use cron(0 6 * * ? *) or "
+                               "rate(1 day) (EventBridge Scheduler syntax)")
+    timezone = value.get("timezone", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, TypeError, ZoneInfoNotFoundError):
+        raise StackConfigError(f"{where}.timezone: {timezone!r} is not a time zone; use an IANA name like "
+                               "Europe/Paris or UTC")
+    regions = value.get("regions", "all")
+    accounts = value.get("accounts", LISTED)
+    if accounts not in (LISTED, ORGANIZATION):
+        if not isinstance(accounts, list) or not accounts:
+            raise StackConfigError(f"{where}.accounts: expected listed, organization, or a list of account ids")
+        accounts = tuple(_account_id(a, f"{where}.accounts") for a in accounts)
+    role = value.get("organizationRoleArn")
+    if role is not None and not (isinstance(role, str) and re.match(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
+                                                                     role)):
+        raise StackConfigError(f"{where}.organizationRoleArn: expected a role ARN like "
+                               "arn:aws:iam::123456789012:role/irready-organization-read")
+    topic = value.get("alertTopicArn")
+    if topic is not None and not (isinstance(topic, str) and re.match(r"^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$",
+                                                                       topic)):
+        raise StackConfigError(f"{where}.alertTopicArn: expected an SNS topic ARN like "
+                               "arn:aws:sns:us-east-1:123456789012:irready-ir-alerts")
+    formats = value.get("reportFormats", [])
+    if not isinstance(formats, list) or not all(isinstance(f, str) and re.match(r"^[a-z]+$", f) for f in formats):
+        raise StackConfigError(f"{where}.reportFormats: expected format names like [json, markdown, html]")
+    return ScheduledAuditConfig(
+        schedule=schedule, timezone=timezone,
+        flexible_window_minutes=_bounded(value.get("flexibleWindowMinutes", 0), 0, 1440,
+                                         f"{where}.flexibleWindowMinutes", "minutes (0: no window)"),
+        regions="all" if regions == "all" else _regions(regions, f"{where}.regions"),
+        accounts=accounts,
+        exclude_accounts=tuple(_account_id(a, f"{where}.excludeAccounts") for a in value.get("excludeAccounts", [])),
+        organization_role_arn=role, report_formats=tuple(formats),
+        retention_days=_days(value.get("retentionDays", 400), f"{where}.retentionDays"),
+        alert_topic_arn=topic, security_hub=_flag(value.get("securityHub", False), f"{where}.securityHub"),
+        # Reserved for the per-account function: Lambda keeps 100 of an account's default 1,000 unreserved.
+        max_concurrency=_bounded(value.get("maxConcurrency", 40), 1, 900, f"{where}.maxConcurrency",
+                                 "accounts audited at once"),
+        tolerated_failure_percentage=_bounded(value.get("toleratedFailurePercentage", 10), 0, 100,
+                                              f"{where}.toleratedFailurePercentage", "percent"))
+
+
+def _bounded(value, low: int, high: int, where: str, unit: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise StackConfigError(f"{where}: {value!r} is out of range; use a whole number of {unit} from {low} to {high}")
+    return value
 
 
 def _name(value, where: str) -> str:

@@ -19,6 +19,17 @@ def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
     return providers
 
 
+def member_provider(config: StackConfig, account_id: pulumi.Input[str]) -> aws.Provider:
+    """A provider for an account that is not listed (the security account, when only adopted or created),
+    reached through the member role like the others."""
+    account = pulumi.Output.from_input(account_id)
+    return aws.Provider(
+        "account-security", region=config.accounts[0].regions[0], allowed_account_ids=[account],
+        assume_roles=[aws.ProviderAssumeRoleArgs(
+            role_arn=account.apply(lambda a: f"arn:aws:iam::{a}:role/{config.member_role_name}"),
+            session_name="irready-provision")])
+
+
 def options(provider: aws.Provider, parent: pulumi.Resource, **more) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(provider=provider, parent=parent, **more)
 

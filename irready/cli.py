@@ -133,6 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--output", type=Path, help="write the comparison to FILE instead of standard output")
     diff.add_argument("--expiring-within", type=int, default=30, metavar="DAYS",
                       help="list waivers that expire within DAYS days of the new run (default: 30)")
+    schedule = commands.add_parser(
+        "schedule", help="the scheduled audit (docs/scheduled-audits.md): run-local runs its steps here")
+    schedule_commands = schedule.add_subparsers(dest="schedule_command", required=True)
+    local = schedule_commands.add_parser(
+        "run-local", help="run the state machine's steps in order in this process: list the accounts, audit each "
+                          "into a part, merge, report to the bucket and compare with the previous run")
+    local.add_argument("--bucket", required=True, help="the reports bucket (it must exist)")
+    local.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
+    local.add_argument("--endpoint-url", help="send every AWS call here (moto, LocalStack) instead of AWS")
+    local.add_argument("--region", default="us-east-1", help="the bucket's and topic's region (default: us-east-1)")
+    local.add_argument("--config", type=Path, help="TOML file with an [audit] table (see docs/configuration.md)")
+    local.add_argument("--topic-arn", help="publish the run's summary to this SNS topic")
+    local.add_argument("--security-hub", action="store_true", help="import the findings into Security Hub")
+    local.add_argument("--formats", help="comma-separated report formats (default: every format)")
+    local.add_argument("--max-concurrency", type=int, default=8, help="accounts audited at once (default: 8)")
 
     demo = commands.add_parser("demo", help="audit an untouched emulated organization, prepare it with the Pulumi "
                                             "program, audit again (moto, in-process; no credentials)")
@@ -194,10 +209,29 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "diff":
             from irready.audit import diff
             return diff.main(args.old, args.new, args.format, args.output, args.expiring_within)
+        if args.command == "schedule":
+            return _schedule_run_local(args)
         from irready.emulated.demo import run_demo  # the emulator is only needed here
         return run_demo(args.output_dir)
     except RecursionError as exc:  # a hostile input nested beyond what Python can walk
         raise UsageError(f"input nested too deeply to read ({exc})") from None
+
+
+def _schedule_run_local(args: argparse.Namespace) -> int:
+    from irready.audit import scheduled
+    from irready.audit.aws import base_session
+
+    if args.max_concurrency < 1:
+        raise UsageError(f"--max-concurrency must be at least 1, got {args.max_concurrency}")
+    config = config_module.merge(config_module.AuditConfig(), config_module.load_file(args.config),
+                                 f"config {args.config}") if args.config else config_module.AuditConfig()
+    settings = scheduled.Settings(
+        bucket=args.bucket, config=config, topic_arn=args.topic_arn, security_hub=args.security_hub,
+        formats=tuple(f for f in (args.formats or "").split(",") if f) or tuple(FORMATS),
+        endpoint_url=args.endpoint_url, region=args.region)
+    summary = scheduled.run_local(settings, base_session(args.profile), max_concurrency=args.max_concurrency)
+    sys.stdout.write(scheduled.alert_text(summary))
+    return EXIT_GAPS if summary["findings"]["FAIL"] else EXIT_OK
 
 
 def _iac_scan(args: argparse.Namespace) -> int:

@@ -6,7 +6,8 @@ this implements just what our documents use, with AWS's documented semantics:
 - decision: an explicit Deny wins, then an Allow, else the implicit deny;
 - Action/NotAction and Resource/NotResource with ``*`` and ``?`` wildcards (actions case-insensitive);
 - Principal/NotPrincipal for trust policies: ``*``, an account id or ``arn:aws:iam::<id>:root``
-  (any principal of that account), or an exact ARN;
+  (any principal of that account), an exact ARN, or a service principal (``{"Service": ...}``, matched
+  by its name, e.g. ``states.amazonaws.com``);
 - condition operators String(Not)Equals, String(Not)Like, Bool, (Not)IpAddress, DateLessThan,
   DateGreaterThan, Arn(Not)Equals, Arn(Not)Like, Null, and the ``...IfExists`` suffix. Within a
   block every operator and key must hold; a key's values are OR-ed (NOR for the negated operators).
@@ -76,7 +77,9 @@ def _principal_matches(statement: dict, caller: str | None) -> bool:
     key = "Principal" if "Principal" in statement else "NotPrincipal"
     value = statement[key]
     patterns = ["*"] if value == "*" else _as_list(value.get("AWS")) if isinstance(value, dict) else []
-    matched = caller is not None and any(_principal_pattern_matches(p, caller) for p in patterns)
+    services = _as_list(value.get("Service")) if isinstance(value, dict) else []  # e.g. states.amazonaws.com
+    matched = caller is not None and (any(_principal_pattern_matches(p, caller) for p in patterns)
+                                      or caller in services)
     return matched if key == "Principal" else not matched
 
 

@@ -51,6 +51,8 @@ class CheckResult:
 
 _OPEN_BY_DESIGN = r"_isolation$"
 _RESPONDER_PERMISSIONS = r"_responder_permissions$"
+_IRREADY_BUCKETS = r"aws_s3_bucket\.(organization_trail|scheduled_audit(_\d{12})?)_bucket$"
+_SCHEDULED_FUNCTIONS = r"aws_lambda_function\.scheduled_audit(_\d{12})?_irready_scheduled_audit_(list|account|merge)$"
 BASELINE_SKIPS = (
     Skip("CKV_AWS_24", _OPEN_BY_DESIGN, "the isolation group allows all traffic on purpose: step 1 of the two-step "
          "swap makes tracked connections untracked (docs/containment.md); it is attached only during containment"),
@@ -84,13 +86,35 @@ BASELINE_SKIPS = (
          "SNS key; a customer key per account and region is future work; the topic carries finding summaries"),
     Skip("CKV_AWS_252", r"aws_cloudtrail\.", "log-delivery notifications are not needed: findings reach responders "
          "through EventBridge rules (DetectionRouting)"),
-    Skip("CKV_AWS_18", r"aws_s3_bucket\.organization_trail_bucket$", "server access logs for the trail bucket "
+    Skip("CKV_AWS_18", _IRREADY_BUCKETS, "server access logs for the trail and reports buckets "
          "need a second bucket (not built yet); with S3 data events on all buckets the trail records object reads "
-         "of its own bucket"),
-    Skip("CKV_AWS_144", r"aws_s3_bucket\.organization_trail_bucket$", "cross-region replication doubles the cost "
-         "of every log; versioning, retention and optional Object Lock protect the logs in one region"),
-    Skip("CKV2_AWS_62", r"aws_s3_bucket\.organization_trail_bucket$", "nothing consumes object notifications of "
-         "the trail bucket"),
+         "of both"),
+    Skip("CKV_AWS_144", _IRREADY_BUCKETS, "cross-region replication doubles the cost "
+         "of every log and report; versioning, retention and optional Object Lock protect them in one region"),
+    Skip("CKV2_AWS_62", _IRREADY_BUCKETS, "nothing consumes object notifications of "
+         "the trail or reports buckets"),
+    # The scheduled audit (docs/scheduled-audits.md).
+    Skip("CKV_AWS_116", _SCHEDULED_FUNCTIONS, "a dead-letter queue catches failed asynchronous invocations; "
+         "Step Functions invokes these functions synchronously, and its Distributed Map records each failed item "
+         "(the merge reports the account)"),
+    Skip("CKV_AWS_117", _SCHEDULED_FUNCTIONS, "the functions only call AWS APIs of every region and account; a VPC "
+         "would need NAT or an interface endpoint per service and region in the security account, and no inbound "
+         "path exists either way"),
+    Skip("CKV_AWS_272", _SCHEDULED_FUNCTIONS, "the code is irready's own package archived by the program at deploy "
+         "time; signing it needs an AWS Signer profile (future work)"),
+    Skip("CKV_AWS_173", _SCHEDULED_FUNCTIONS, "the environment holds names only (bucket, topic, the [audit] "
+         "config without external_id; a test holds it to that); Lambda encrypts it at rest with an AWS-managed key"),
+    Skip("CKV_AWS_45", _SCHEDULED_FUNCTIONS, "checkov reads the security account id in the [audit] config as a "
+         "secret; the environment holds no secret (tests/infra/test_scheduled_audit.py holds its keys)"),
+    Skip("CKV_AWS_50", _SCHEDULED_FUNCTIONS, "X-Ray tracing adds a write permission and cost to every role; each "
+         "run is traced by its Step Functions execution history and the functions' JSON logs"),
+    Skip("CKV_AWS_284", r"aws_sfn_state_machine\.scheduled_audit", "as CKV_AWS_50 (X-Ray tracing)"),
+    Skip("CKV_AWS_285", r"aws_sfn_state_machine\.scheduled_audit", "a Standard workflow keeps 90 days of "
+         "execution history itself; CloudWatch delivery would give its role log-delivery actions on *; every run's "
+         "outcome is kept in the reports bucket"),
+    Skip("CKV_AWS_297", r"aws_scheduler_schedule\.scheduled_audit", "the schedule's target input is empty (the "
+         "run's time comes from the execution); a customer key would only add kms:Decrypt to a role that may "
+         "otherwise only start the state machine"),
 )
 
 

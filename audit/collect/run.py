@@ -23,6 +23,7 @@ from irready.audit.aws import (
     Clients,
     Patience,
     assumed_session,
+    caller_account,
     caller_identity,
     guarded,
     marker_for,
@@ -56,17 +57,7 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
                                "and --endpoint-url") from exc
     caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers, stats=stats, patience=patience)
     targets, skipped = _targets(config, caller_clients, caller, home)
-    snapshot = {
-        "schema": SCHEMA,
-        "tool_version": __version__,
-        "collected_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "caller_account_id": caller,
-        "caller_arn": identity.get("Arn"),
-        "collection": {"started_at": started_at, "finished_at": None},
-        "config": config.to_dict(),
-        "skipped_accounts": skipped,
-        "accounts": {},
-    }
+    snapshot = new_snapshot(config, caller, skipped, caller_arn=identity.get("Arn"), started_at=started_at)
     progress = progress or Progress(len(targets))
     # Enough accounts in flight to keep the API pool busy while each waits for its slowest call.
     account_threads = max(1, min(len(targets), max(2, max_workers // 4)))
@@ -110,6 +101,61 @@ def _read_topics_for_other_accounts(accounts: dict, collector: _AccountCollector
                 section.setdefault("topics", {})[arn] = read if is_unavailable(read) else read[arn]
 
 
+def new_snapshot(config: AuditConfig, caller: str, skipped: dict[str, str],
+                 collected_at: datetime | None = None, *, caller_arn: str | None = None,
+                 started_at: str | None = None) -> dict:
+    """A snapshot with no accounts yet: the header every snapshot carries (see ``snapshot`` for the layout)."""
+    return {
+        "schema": SCHEMA,
+        "tool_version": __version__,
+        "collected_at": (collected_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "caller_account_id": caller,
+        "caller_arn": caller_arn,
+        "collection": {"started_at": started_at, "finished_at": None},
+        "config": config.to_dict(),
+        "skipped_accounts": skipped,
+        "accounts": {},
+    }
+
+
+# --- one step at a time: the scheduled audit's functions (audit/scheduled.py) run these separately ----------
+
+def list_targets(config: AuditConfig, session: boto3.Session, endpoint_url: str | None = None,
+                 patience: Patience = DEFAULT_PATIENCE) -> tuple[str, list[str], dict[str, str]]:
+    """(the caller's account, the accounts ``collect_snapshot`` would audit, those it would leave out
+    with the reason): the same selection, for a caller that collects each account elsewhere.
+
+    Raises UnreachableError when the credentials cannot reach AWS, UsageError when ``config.org`` is
+    set and the caller may not call organizations:ListAccounts.
+    """
+    home = _home_region(config, session)
+    try:
+        caller = caller_account(session, endpoint_url, home)
+    except AWS_ERRORS as exc:
+        raise UnreachableError(f"cannot reach AWS: {exc}") from exc
+    targets, skipped = _targets(config, Clients(session, endpoint_url, patience=patience), caller, home)
+    return caller, targets, skipped
+
+
+def collect_account(config: AuditConfig, session: boto3.Session, account_id: str, endpoint_url: str | None = None,
+                    max_workers: int = 16, stats: CallStats | None = None,
+                    patience: Patience = DEFAULT_PATIENCE, *, assume_own_account: bool = False) -> dict:
+    """One account's entry of ``snapshot["accounts"]``, collected exactly as ``collect_snapshot`` collects
+    it: from ``session``'s own account directly (or, with ``assume_own_account``, through
+    ``config.role_name`` there too: a caller whose own role may not read), from any other by assuming
+    ``config.role_name``. A failure is recorded in the entry (an unavailable marker), never raised;
+    ``max_workers`` API calls are in flight at once.
+    """
+    home = _home_region(config, session)
+    caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers, stats=stats, patience=patience)
+    caller = guarded("GetCallerIdentity", lambda: caller_account(session, endpoint_url, home))
+    if is_unavailable(caller):
+        return {"account_id": account_id, "regions": [], **caller, "services": {}}
+    with ThreadPoolExecutor(max_workers, thread_name_prefix="api") as pool:
+        return _AccountCollector(config, caller_clients, caller, home, pool,
+                                 assume_own_account=assume_own_account).collect(account_id)
+
+
 class Interrupted(Exception):  # noqa: N818 - named for what happened, like KeyboardInterrupt
     """Collection was stopped; ``snapshot`` holds the accounts that finished."""
 
@@ -148,14 +194,14 @@ def _targets(config: AuditConfig, clients: Clients, caller: str, home: str) -> t
 
 class _AccountCollector:
     def __init__(self, config: AuditConfig, caller_clients: Clients, caller: str, home: str, pool: Executor,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, assume_own_account: bool = False):
         self.config, self.caller_clients, self.caller, self.home = config, caller_clients, caller, home
-        self.pool, self.progress = pool, progress
+        self.pool, self.progress, self.assume_own_account = pool, progress, assume_own_account
         self.clients: dict[str, Clients] = {}  # each reached account's, for reads after collection
 
     def collect(self, account_id: str) -> dict:
         log.info("collecting account %s", account_id)
-        if account_id == self.caller:
+        if account_id == self.caller and not self.assume_own_account:
             clients = self.caller_clients
             self.clients[account_id] = clients
         else:

@@ -22,3 +22,10 @@ FORMATS: dict[str, Callable[[Report], str]] = {
     "ocsf": ocsf.render,
     "asff": asff.render,
 }
+
+# The file extension a saved report of each format gets (the scheduled audit's bucket), and the one
+# `--output FILE` recognises to pick the format when `--format` is not given.
+EXTENSIONS: dict[str, str] = {
+    "table": "txt", "json": "json", "markdown": "md", "html": "html", "sarif": "sarif", "junit": "xml",
+    "csv": "csv", "ocsf": "ocsf.json", "asff": "asff.json",
+}

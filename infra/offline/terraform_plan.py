@@ -18,6 +18,7 @@ import re
 import sys
 from pathlib import Path
 
+import pulumi
 from irready.infra.offline.program import Declared, record, stack_config_file
 from pulumi import RunError
 
@@ -37,8 +38,9 @@ _BLOCK_NAMES = {
                                               "noncurrentVersionTransitions": "noncurrent_version_transition"},
     "aws_s3_bucket_server_side_encryption_configuration": {"rules": "rule"},
     "aws_provider": {"assumeRoles": "assume_role"},
+    "aws_lambda_function": {"code": "filename"},  # the archive Pulumi builds; Terraform names a local zip
 }
-_MAPS = {"tags", "tagsAll", "defaultTags"}  # Terraform maps, not blocks
+_MAPS = {"tags", "tagsAll", "defaultTags", "variables"}  # Terraform maps, not blocks (variables: Lambda's)
 PREVIEW_UNKNOWN = "04da6b54-80a4-46f7-96ec-b56ff0331ba9"  # how Pulumi writes a value not known until apply
 _PROVIDER = "pulumi:providers:aws"
 
@@ -64,6 +66,8 @@ def _address(resource: Declared) -> str:
 
 
 def _values(value, blocks: dict[str, str]):
+    if isinstance(value, pulumi.Archive | pulumi.Asset):
+        return "pulumi-asset-archive.zip"  # built by the program at deploy time
     if isinstance(value, dict):
         return {blocks.get(key, _snake(key)): _block(key, item, blocks) for key, item in value.items()}
     if isinstance(value, list):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tabulate import tabulate
@@ -52,6 +53,9 @@ def run_demo(output_dir: Path) -> int:
         print("\n3. Audit again")
         after_snapshot, after = audit(aws, config)
 
+        print("\n4. Scheduled audits: the state machine's steps in this process (docs/scheduled-audits.md)")
+        sys.stdout.write(scheduled_runs(aws, org, config))
+
     print()
     sys.stdout.write(comparison(before, after))
     sys.stdout.write(remaining(after))
@@ -69,6 +73,29 @@ def run_demo(output_dir: Path) -> int:
           f"{output_dir}/snapshot.json; compare with: irready diff {output_dir}/before/audit.json "
           f"{output_dir}/audit.json).")
     return 0
+
+
+def scheduled_runs(aws: Emulator, org, config) -> str:
+    """Two scheduled runs into a reports bucket of the security account: today's, then tomorrow's after
+    GuardDuty was turned off in a workload account. What the second run's alert says."""
+    from irready.audit import scheduled
+    from irready.policies import scheduled_audit as layout
+
+    session = aws.session(org.security, org.regions[0])
+    bucket = f"{layout.BUCKET_PREFIX}{org.security}"
+    aws.client(session, "s3", org.regions[0]).create_bucket(Bucket=bucket)
+    settings = scheduled.Settings(bucket=bucket, config=config, endpoint_url=aws.url, region=org.regions[0])
+    today = datetime.now(UTC).replace(microsecond=0)
+    first = scheduled.run_local(settings, session, today)
+    guardduty = aws.client(aws.session(org.workloads[0]), "guardduty", org.regions[0])
+    for detector in guardduty.list_detectors()["DetectorIds"]:
+        guardduty.update_detector(DetectorId=detector, Enable=False)
+    second = scheduled.run_local(settings, session, today + timedelta(days=1))
+    lines = [f"   run {first['run_id']}: {first['findings']['FAIL']} FAIL; reports in "
+             f"s3://{bucket}/{layout.REPORTS}{first['run_id']}/",
+             f"   GuardDuty turned off in {org.workloads[0]}; the next day's run alerts:"]
+    lines += [f"   | {line}" for line in scheduled.alert_text(second).splitlines()[:8]]
+    return "\n".join(lines) + "\n"
 
 
 def comparison(before: Report, after: Report) -> str:

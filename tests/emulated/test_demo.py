@@ -20,6 +20,9 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout
     assert "before" in out and "after" in out and "moto has no Route 53 Resolver DNS Firewall" in out
+    # A scheduled run, then one after a regression that the alert names.
+    assert f"GuardDuty turned off in {ORGANIZATION.workloads[0]}" in out
+    assert f"REGRESSED high guardduty.enabled {ORGANIZATION.workloads[0]}/us-east-1/" in out
 
     before = json.loads((tmp_path / "before" / "audit.json").read_text())
     failed_before = {(f["account_id"], f["check_id"]) for f in before["findings"] if f["status"] == "FAIL"}

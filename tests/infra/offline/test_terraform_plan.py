@@ -41,6 +41,11 @@ TERRAFORM_TYPES = {
         "aws_s3_bucket_server_side_encryption_configuration",
     "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
     "aws:sns/topic:Topic": "aws_sns_topic",
+    # The scheduled audit (Pulumi.example.yaml enables it).
+    "aws:lambda/function:Function": "aws_lambda_function",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "aws_s3_bucket_ownership_controls",
+    "aws:scheduler/schedule:Schedule": "aws_scheduler_schedule",
+    "aws:sfn/stateMachine:StateMachine": "aws_sfn_state_machine",
     "aws:sns/topicPolicy:TopicPolicy": "aws_sns_topic_policy",
     "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
 }
