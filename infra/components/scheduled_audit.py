@@ -8,8 +8,8 @@ KMS-encrypted, private bucket keyed by run time, compares with the previous run 
 (and optionally imports the findings into Security Hub).
 
 The functions' code is irready's own audit package (``irready.audit`` and ``irready.policies``, with
-``tabulate``, ``jinja2`` and ``markupsafe`` vendored; boto3 comes with the runtime), archived by the program from the installed
-package: located with ``importlib.util.find_spec``, never imported here.
+``tabulate``, ``jinja2`` and ``markupsafe`` vendored; boto3 comes with the runtime), archived by the
+program from the installed package: located with ``importlib.util.find_spec``, never imported here.
 
 Every role is scoped to the named resources; ``*_policy`` below are the documents, pure functions of
 ``Where`` so tests can hold each role to exactly its job.
