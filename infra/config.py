@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from irready.policies import names
+from irready.policies.investigation import DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,}$")
@@ -45,6 +46,16 @@ class NewAccount:
 
 
 @dataclass(frozen=True)
+class Investigation:
+    """The investigation workspace (infra/components/investigation.py) in the security account."""
+    bytes_scanned_cutoff: int  # per query, in bytes; Athena cancels a query that would read more
+    first_day: str  # yyyy/MM/dd: the oldest day the tables' partition projection reaches
+
+
+NETWORK_LOG_DESTINATIONS = ("cloudwatch", "s3")
+
+
+@dataclass(frozen=True)
 class StackConfig:
     security_account_id: str | None  # adopt this account, or
     accounts: tuple[Account, ...]
@@ -64,6 +75,10 @@ class StackConfig:
     s3_data_events: str | tuple[str, ...] = "all"  # "all", "none", or bucket ARNs
     lambda_data_events: str | tuple[str, ...] = "all"  # "all", "none", or function ARNs
     security_hub: bool = False  # also make the security account Security Hub's delegated administrator
+    # Where flow logs and DNS query logs go: CloudWatch Logs (per account and region), the S3 log
+    # archive (Parquet flow logs, queryable from the investigation workspace), or both.
+    network_log_destinations: tuple[str, ...] = ("cloudwatch",)
+    investigation: Investigation | None = None
 
 
 # The only values CloudWatch Logs accepts for retention.
@@ -73,7 +88,8 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 
 _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trustedCidrs", "denyExceptActions",
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
-                "trailObjectLock", "dataEvents", "securityHub"}
+                "trailObjectLock", "dataEvents", "securityHub", "networkLogDestinations",
+                "investigation"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -125,6 +141,9 @@ def load(get: Callable[[str], object]) -> StackConfig:
         trail_object_lock=_flag(_given(get, "trailObjectLock", False), "irready:trailObjectLock"),
         security_hub=_flag(_given(get, "securityHub", False), "irready:securityHub"),
         **_data_events(_given(get, "dataEvents", {}), "irready:dataEvents"),
+        network_log_destinations=_destinations(_given(get, "networkLogDestinations", ["cloudwatch"]),
+                                               "irready:networkLogDestinations"),
+        investigation=_investigation(get("investigation"), "irready:investigation"),
     )
 
 
@@ -291,6 +310,35 @@ def _data_events(value, where: str) -> dict:
                        else "arn:aws:lambda:us-east-1:111111111111:function:api")
             raise StackConfigError(f"{where}.{kind}: {scope!r} is not all, none or a list of ARNs like {example}")
     return scopes
+
+
+def _destinations(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not set(value) <= set(NETWORK_LOG_DESTINATIONS):
+        raise StackConfigError(f"{where}: {value!r}: expected a list of cloudwatch and/or s3, e.g. [cloudwatch, s3]")
+    return tuple(dict.fromkeys(value))
+
+
+_DAY = re.compile(r"^(19|20)\d\d/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])$")
+
+
+def _investigation(value, where: str) -> Investigation | None:
+    """{enabled, bytesScannedCutoffPerQuery, firstDay}; None when absent or not enabled."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"enabled", "bytesScannedCutoffPerQuery", "firstDay"}:
+        raise StackConfigError(f"{where}: expected {{enabled: true, bytesScannedCutoffPerQuery: 10737418240, "
+                               "firstDay: \"2025/01/01\"}")
+    if not _flag(value.get("enabled", True), f"{where}.enabled"):
+        return None
+    cutoff = value.get("bytesScannedCutoffPerQuery", DEFAULT_BYTES_SCANNED_CUTOFF)
+    if isinstance(cutoff, bool) or not isinstance(cutoff, int) or cutoff < MIN_BYTES_SCANNED_CUTOFF:
+        raise StackConfigError(f"{where}.bytesScannedCutoffPerQuery: {cutoff!r} is not a number of bytes Athena "
+                               f"accepts; use a whole number, at least {MIN_BYTES_SCANNED_CUTOFF} (10 MB)")
+    first_day = value.get("firstDay", "2025/01/01")
+    if not isinstance(first_day, str) or not _DAY.match(first_day):
+        raise StackConfigError(f"{where}.firstDay: {first_day!r} is not a day; use yyyy/MM/dd, e.g. \"2025/01/01\" "
+                               "(the oldest logs the tables should reach)")
+    return Investigation(cutoff, first_day)
 
 
 def _name(value, where: str) -> str:

@@ -51,6 +51,7 @@ class CheckResult:
 
 _OPEN_BY_DESIGN = r"_isolation$"
 _RESPONDER_PERMISSIONS = r"_responder_permissions$"
+_LOG_BUCKETS = r"aws_s3_bucket\.(organization_trail_bucket|network_log_archive_bucket|investigation_results)$"
 BASELINE_SKIPS = (
     Skip("CKV_AWS_24", _OPEN_BY_DESIGN, "the isolation group allows all traffic on purpose: step 1 of the two-step "
          "swap makes tracked connections untracked (docs/containment.md); it is attached only during containment"),
@@ -71,9 +72,9 @@ BASELINE_SKIPS = (
          "in advance)"),
     Skip("CKV_AWS_355", r"_(responder_permissions|audit_reads)$", "the resources an incident touches are not known "
          "in advance; the audit's reads are Describe/List/Get calls, most of which take no resource ARN"),
-    Skip("CKV_AWS_61", r"_(responder|audit)$", "the IR roles trust the security account's root (any of its "
-         "principals that its own IAM allows), with MFA or an ExternalId for the responder; that account's admins "
-         "decide who may step in"),
+    Skip("CKV_AWS_61", r"_(responder|audit|investigator)$", "the IR roles trust the security account's root (any of "
+         "its principals that its own IAM allows), with MFA or an ExternalId for the responder and MFA for the "
+         "investigator; that account's admins decide who may step in"),
     Skip("CKV2_AWS_3", r"aws_guardduty_detector\.", "auto-enable for members is set from the delegated "
          "administrator's detector (GuardDuty OrganizationConfiguration) only when the security account is one of "
          "the stack's accounts; a detector is created in every listed account and region either way"),
@@ -84,13 +85,11 @@ BASELINE_SKIPS = (
          "SNS key; a customer key per account and region is future work; the topic carries finding summaries"),
     Skip("CKV_AWS_252", r"aws_cloudtrail\.", "log-delivery notifications are not needed: findings reach responders "
          "through EventBridge rules (DetectionRouting)"),
-    Skip("CKV_AWS_18", r"aws_s3_bucket\.organization_trail_bucket$", "server access logs for the trail bucket "
-         "need a second bucket (not built yet); with S3 data events on all buckets the trail records object reads "
-         "of its own bucket"),
-    Skip("CKV_AWS_144", r"aws_s3_bucket\.organization_trail_bucket$", "cross-region replication doubles the cost "
-         "of every log; versioning, retention and optional Object Lock protect the logs in one region"),
-    Skip("CKV2_AWS_62", r"aws_s3_bucket\.organization_trail_bucket$", "nothing consumes object notifications of "
-         "the trail bucket"),
+    Skip("CKV_AWS_18", _LOG_BUCKETS, "server access logs for the log buckets need a second bucket (not built "
+         "yet); with S3 data events on all buckets the trail records object reads of these buckets"),
+    Skip("CKV_AWS_144", _LOG_BUCKETS, "cross-region replication doubles the cost of every log; versioning, "
+         "retention and optional Object Lock protect the logs in one region; query results expire in 30 days"),
+    Skip("CKV2_AWS_62", _LOG_BUCKETS, "nothing consumes object notifications of the log and query-result buckets"),
 )
 
 

@@ -134,7 +134,8 @@ def scanned_bytes(files: list[LogFile], query: Query, first_day: str, last_day: 
     connection = duckdb.connect()
     total = 0
     for file in selected:
-        chunks = connection.execute(f"SELECT path_in_schema, total_compressed_size FROM parquet_metadata('{file.path}')")
+        chunks = connection.execute("SELECT path_in_schema, total_compressed_size FROM parquet_metadata(?)",
+                                    [str(file.path)])
         total += sum(size for column, size in chunks.fetchall() if column in referenced)
     return total
 

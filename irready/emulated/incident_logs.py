@@ -230,7 +230,8 @@ class _Flows:
             folder.mkdir(parents=True, exist_ok=True)
             staging = folder / "rows.json"
             staging.write_text("\n".join(json.dumps(r) for r in sorted(rows, key=lambda r: r["start"])))
-            target = folder / f"{account}_vpcflowlogs_{region}_fl-0123456789abcdef0_{when:%Y%m%dT%H%MZ}_{hour:x}.log.parquet"
+            name = f"{account}_vpcflowlogs_{region}_fl-0123456789abcdef0_{when:%Y%m%dT%H%MZ}_{hour:x}.log.parquet"
+            target = folder / name
             connection.execute(f"""COPY (SELECT * FROM read_json('{staging}', format='newline_delimited',
                 columns={_FLOW_COLUMNS})) TO '{target}' (FORMAT parquet, COMPRESSION gzip)""")
             staging.unlink()
@@ -423,7 +424,8 @@ def _background(trail: _CloudTrail, flows: _Flows, dns: _Dns, truth: Incident, r
     names = [("api.github.com", "140.82.112.6"), ("s3.amazonaws.com", "52.216.8.35"),
              ("ssm.us-east-1.amazonaws.com", "52.46.141.18"), ("www.google.com", "142.250.72.196"),
              ("db.internal.example", "10.20.2.30"), ("nonexistent.example", None)]
-    sources = [(WEB_INSTANCE, WEB_PRIVATE_IP, WEB_VPC, DATA), (BACKUP_INSTANCE, BACKUP_PRIVATE_IP, VICTIM_VPC, WORKLOAD)]
+    sources = [(WEB_INSTANCE, WEB_PRIVATE_IP, WEB_VPC, DATA),
+               (BACKUP_INSTANCE, BACKUP_PRIVATE_IP, VICTIM_VPC, WORKLOAD)]
     for _ in range(3000 * scale):
         instance, address, vpc, account = rng.choice(sources)
         name, answer = rng.choice(names)

@@ -11,6 +11,7 @@ irready/emulated/athena_local.py): Athena's reading of S3 and KMS, and the workg
 from __future__ import annotations
 
 import pytest
+from irready.policies import investigation
 from sqlglot import exp
 
 from irready.emulated import athena_local
@@ -29,7 +30,6 @@ from irready.emulated.incident_logs import (
     VICTIM_ROLE_ARN,
     write_day,
 )
-from irready.policies import investigation
 
 QUERIES = {query.name: query for query in investigation.queries()}
 BUCKETS = {"cloudtrail": TRAIL_BUCKET, "vpc_flow_logs": NETWORK_BUCKET, "resolver_query_logs": NETWORK_BUCKET}
