@@ -115,7 +115,7 @@ class InvestigationWorkspace(pulumi.ComponentResource):
                 "bytes_scanned_cutoff_per_query": args.bytes_scanned_cutoff,
                 "engine_version": {"selected_engine_version": ENGINE_VERSION},
                 "result_configuration": {
-                    "output_location": self.results_bucket.id.apply(lambda bucket: f"s3://{bucket}/results/"),
+                    "output_location": self.results_bucket.bucket.apply(lambda bucket: f"s3://{bucket}/results/"),
                     "encryption_configuration": {"encryption_option": "SSE_KMS",
                                                  "kms_key_arn": self.results_key.arn}}})
         self.database = aws.glue.CatalogDatabase(
@@ -142,7 +142,7 @@ class InvestigationWorkspace(pulumi.ComponentResource):
         keys = [args.trail_key_arn] + ([args.network_key_arn] if args.network_key_arn else [])
         aws.iam.RolePolicy(
             f"{name}-investigator-permissions", role=self.investigator.id, name="investigate", opts=child,
-            policy=pulumi.Output.all(security, self.results_bucket.id, self.results_key.arn, *keys).apply(
+            policy=pulumi.Output.all(security, self.results_bucket.bucket, self.results_key.arn, *keys).apply(
                 lambda values: json.dumps(investigation.investigator_policy(
                     region=region, account_id=values[0], results_bucket=values[1], results_key_arn=values[2],
                     log_buckets=log_buckets, log_key_arns=list(values[3:])))))
