@@ -91,7 +91,7 @@ def _problems(ctx: AccountContext, region: str, workgroup: dict, data: dict) -> 
     if missing:
         problems.append(f"no table {', '.join(missing)}" + (" (send flow and DNS query logs to S3)"
                                                              if set(missing) - {"cloudtrail"} else ""))
-    audited = set(ctx.snapshot["accounts"])
+    audited, unreachable = set(ctx.snapshot["accounts"]), set()
     for name, table in sorted(tables.items()):
         if name not in workspace.TABLES_BY_NAME:
             continue
@@ -99,11 +99,11 @@ def _problems(ctx: AccountContext, region: str, workgroup: dict, data: dict) -> 
         if parameters.get("projection.enabled") != "true":
             problems.append(f"table {name} has no partition projection (a crawler or MSCK REPAIR would be needed)")
             continue
-        projected = set((parameters.get("projection.account.values") or "").split(","))
-        left_out = sorted(audited - projected)
-        if left_out:
-            problems.append(f"table {name} cannot reach the logs of {', '.join(left_out)} (joined after the last "
-                            "`pulumi up`, which re-reads the organization's accounts)")
+        unreachable |= audited - set((parameters.get("projection.account.values") or "").split(","))
+    if unreachable:
+        problems.append(f"the tables cannot reach the logs of {', '.join(sorted(unreachable))}: not in their "
+                        "partition projection (joined after the last `pulumi up`, which re-reads the organization's "
+                        "accounts)")
     saved = {q["name"]: q for q in require(data["named_queries"], f"saved queries in {region}")}
     absent = [q.named_query_name for q in workspace.queries() if q.named_query_name not in saved]
     changed = [q.named_query_name for q in workspace.queries()

@@ -38,7 +38,7 @@ def test_a_workspace_with_gaps_fails_naming_each(emulator, account_id, new_accou
     assert status is Status.FAIL
     assert "does not enforce its settings" in reason
     assert "no table vpc_flow_logs, resolver_query_logs (send flow and DNS query logs to S3)" in reason
-    assert f"table cloudtrail cannot reach the logs of {later}" in reason
+    assert f"the tables cannot reach the logs of {later}: not in their partition projection" in reason
     assert "saved queries missing: irready-lateral-movement" in reason
 
 
