@@ -93,22 +93,26 @@ def load(files: list[LogFile]) -> duckdb.DuckDBPyConnection:
         columns = ", ".join(f'"{name}" {kind}' for name, kind in types[table.name].items())
         connection.execute(f'CREATE TABLE "{table.name}" ({columns})')
     with tempfile.TemporaryDirectory() as staging:
-        for n, file in enumerate(files):
-            partitions = ", ".join(f"'{value}' AS \"{name}\"" for name, value in file.partitions.items())
-            if file.table is FLOW_LOGS:
-                source = f"read_parquet('{file.path}')"  # its own columns only, below: not DuckDB's Hive guess
-            else:
-                rows = Path(staging) / f"{n}.json"
-                records = _records(file)
-                if not records:
-                    continue
-                data_types = {name: _parsed(hive) for name, hive in file.table.columns}
-                rows.write_text("\n".join(json.dumps({name: _serde(_field(record, name), data_types[name])
-                                                      for name in data_types}) for record in records))
-                spec = "{" + ", ".join(f"'{name}': '{types[file.table.name][name]}'" for name in data_types) + "}"
-                source = f"read_json('{rows}', format='newline_delimited', columns={spec})"
-            data = ", ".join(f'"{name}"' for name, _ in file.table.columns)
-            connection.execute(f'INSERT INTO "{file.table.name}" BY NAME SELECT {data}, {partitions} FROM {source}')
+        for table in TABLES:
+            mine = [file for file in files if file.table is table]
+            if table is FLOW_LOGS:
+                data = ", ".join(f'"{name}"' for name, _ in table.columns)
+                for file in mine:  # its own columns only: not DuckDB's guess at Hive partitions from the path
+                    partitions = ", ".join(f"'{value}' AS \"{name}\"" for name, value in file.partitions.items())
+                    connection.execute(f'INSERT INTO "{table.name}" BY NAME SELECT {data}, {partitions} '
+                                       f"FROM read_parquet('{file.path}')")
+                continue
+            data_types = {name: _parsed(hive) for name, hive in table.columns}
+            rows = Path(staging) / f"{table.name}.json"
+            with rows.open("w") as out:
+                for file in mine:
+                    for record in _records(file):
+                        row = {name: _serde(_field(record, name), data_types[name]) for name in data_types}
+                        out.write(json.dumps({**row, **file.partitions}) + "\n")
+            if rows.stat().st_size:
+                spec = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in types[table.name].items()) + "}"
+                connection.execute(f'INSERT INTO "{table.name}" BY NAME SELECT * FROM '
+                                   f"read_json('{rows}', format='newline_delimited', columns={spec})")
     return connection
 
 

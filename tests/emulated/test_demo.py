@@ -20,6 +20,8 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout
     assert "before" in out and "after" in out and "moto has no Route 53 Resolver DNS Firewall" in out
+    # The last step: the walk-through's question answered by its saved query on the synthetic incident.
+    assert "irready-run-instances-by-instance-roles" in out and "launched i-0deadbeef0000cafe" in out
 
     before = json.loads((tmp_path / "before" / "audit.json").read_text())
     failed_before = {(f["account_id"], f["check_id"]) for f in before["findings"] if f["status"] == "FAIL"}
