@@ -273,3 +273,34 @@ def test_the_example_enables_the_workspace_and_both_destinations():
 def test_bad_workspace_config_names_the_key_and_the_fix(values, message):
     with pytest.raises(StackConfigError, match=message):
         config_with(**values)
+
+
+def test_s3_alone_sends_network_logs_only_to_the_archive():
+    recorder = run_program({**example_config(), "irready:networkLogDestinations": json.dumps(["s3"])})
+    flow_logs = recorder.of_type("aws:ec2/flowLog:FlowLog")
+    assert {f.inputs["logDestinationType"] for f in flow_logs} == {"s3"} and len(flow_logs) == 6
+    assert {g.inputs["name"] for g in recorder.of_type("aws:cloudwatch/logGroup:LogGroup")} == {
+        "/irready/irready-organization-trail"}  # the trail's only
+    configs = recorder.of_type("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig")
+    assert {c.inputs["destinationArn"] for c in configs} == {"arn:aws:mock:::network-log-archive-bucket"}
+    assert len(recorder.of_type("aws:route53/resolverQueryLogConfigAssociation:"
+                                "ResolverQueryLogConfigAssociation")) == 6
+
+
+def test_without_the_workspace_nothing_of_it_is_declared_and_nobody_new_reads_the_trail():
+    values = {**example_config(), "irready:investigation": json.dumps({"enabled": False}),
+              "irready:networkLogDestinations": json.dumps(["cloudwatch"])}
+    recorder = run_program(values)
+    assert not [r for r in recorder.resources if r.type.startswith(("aws:athena/", "aws:glue/"))]
+    assert not [r for r in recorder.resources if "investigation" in r.name or "network-log-archive" in r.name]
+    (policy,) = [p for p in recorder.of_type("aws:s3/bucketPolicy:BucketPolicy")
+                 if p.name == "organization-trail-bucket-policy"]
+    assert "InvestigatorReadsLogs" not in policy.inputs["policy"]
+
+
+def test_a_workspace_over_the_trail_alone_has_one_table_and_its_queries():
+    values = {**example_config(), "irready:networkLogDestinations": json.dumps(["cloudwatch"])}
+    recorder = run_program(values)
+    assert set(tables(recorder)) == {"cloudtrail"}
+    saved = {q.inputs["name"] for q in recorder.of_type("aws:athena/namedQuery:NamedQuery")}
+    assert saved == {q.named_query_name for q in investigation.queries() if q.table == "cloudtrail"}
