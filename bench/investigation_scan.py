@@ -15,10 +15,10 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from irready.policies import investigation
 from tabulate import tabulate
 
 from irready.emulated import athena_local, incident_logs
-from irready.policies import investigation
 
 BUCKETS = {"cloudtrail": incident_logs.TRAIL_BUCKET, "vpc_flow_logs": incident_logs.NETWORK_BUCKET,
            "resolver_query_logs": incident_logs.NETWORK_BUCKET}
