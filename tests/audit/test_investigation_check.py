@@ -1,6 +1,6 @@
-"""investigation.queries_ready and its collector against the emulator over HTTP: the workspace seeded as
-InvestigationWorkspace builds it passes; a weaker one fails and says what is missing; a read the
-caller may not make is UNKNOWN, never PASS."""
+"""investigation.queries_ready and its collector against the emulator over HTTP, beyond its PASS, FAIL
+and UNKNOWN cases in test_checks_emulated.py: a weaker workspace fails naming every gap, and the
+workspace is looked for in the security account only."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from irready.audit.model import Status
 
 from irready.emulated.seed import Seeder
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit, collect, of_check
-from tests.support.faults import Fault
 
 CHECK = "investigation.queries_ready"
 
@@ -16,17 +15,6 @@ CHECK = "investigation.queries_ready"
 def verdict(findings) -> tuple[Status, str]:
     (finding,) = of_check(findings, CHECK)
     return finding.status, finding.reason
-
-
-def test_a_workspace_as_provisioned_passes(emulator, account_id):
-    Seeder(emulator, account_id).investigation_workspace(REGION, [account_id])
-    status, reason = verdict(audit(emulator, account_id, security_account_id=account_id))
-    assert status is Status.PASS and "12 saved queries" in reason
-
-
-def test_no_workspace_fails(emulator, account_id):
-    status, reason = verdict(audit(emulator, account_id, security_account_id=account_id))
-    assert status is Status.FAIL and "no Athena workgroup irready-investigation" in reason, reason
 
 
 def test_a_workspace_with_gaps_fails_naming_each(emulator, account_id, new_account):
@@ -40,13 +28,6 @@ def test_a_workspace_with_gaps_fails_naming_each(emulator, account_id, new_accou
     assert "no table vpc_flow_logs, resolver_query_logs (send flow and DNS query logs to S3)" in reason
     assert f"the tables cannot reach the logs of {later}: not in their partition projection" in reason
     assert "saved queries missing: irready-lateral-movement" in reason
-
-
-def test_reads_the_caller_may_not_make_are_unknown(emulator, account_id, faults):
-    Seeder(emulator, account_id).investigation_workspace(REGION, [account_id])
-    faults.faults.append(Fault("athena", "GetWorkGroup"))
-    status, reason = verdict(audit(emulator, account_id, security_account_id=account_id))
-    assert status is Status.UNKNOWN and "AccessDenied" in reason
 
 
 def test_the_workspace_is_looked_for_only_in_the_security_account(emulator, account_id, faults):
