@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.policies import names
 from irready.policies.investigation import INVESTIGATOR_ROLE
 
 DELIVERY = "delivery.logs.amazonaws.com"
@@ -59,7 +60,7 @@ class NetworkLogArchive(pulumi.ComponentResource):
                 "bucket_key_enabled": True}])
         aws.s3.BucketLifecycleConfiguration(f"{name}-retention", bucket=self.bucket.id, region=region, opts=child,
                                             rules=[{"id": "keep-then-expire", "status": "Enabled",
-                                                    "filter": {"prefix": "AWSLogs/"},
+                                                    "filter": {"prefix": names.CLOUDTRAIL_PREFIX},
                                                     "expiration": {"days": args.retention_days},
                                                     "noncurrent_version_expiration": {
                                                         "noncurrent_days": args.retention_days}},
