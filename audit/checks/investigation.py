@@ -128,6 +128,7 @@ CHECKS = (
         references=("https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html",
                     "https://docs.aws.amazon.com/athena/latest/ug/cloudtrail-logs.html"),
         evaluate=_queries_ready,
+        categories=("logging", "forensics-ready"),
     ),
 )
 
