@@ -16,8 +16,14 @@ def bucket_readers(snapshot: dict) -> dict[str, list[str]]:
     order. Built once per evaluation, so finding a bucket costs the same in any size of organization."""
     readers: dict[str, list[str]] = {}
     for account_id, account in snapshot["accounts"].items():
-        buckets = (account.get("services", {}).get("s3") or {}).get("buckets") or {}
-        for name in buckets if isinstance(buckets, dict) else ():
+        # A damaged snapshot may hold anything here: what is not a mapping reads no bucket (the checks that
+        # need the section say UNKNOWN for it).
+        services = account.get("services") if isinstance(account, dict) else None
+        s3 = services.get("s3") if isinstance(services, dict) else None
+        buckets = s3.get("buckets") if isinstance(s3, dict) else None
+        if not isinstance(buckets, dict):
+            continue
+        for name in buckets:
             readers.setdefault(name, []).append(account_id)
     return readers
 

@@ -43,7 +43,8 @@ _THROTTLED = {"json": "ThrottlingException", "rest-json": "TooManyRequestsExcept
               "ec2": "RequestLimitExceeded", "rest-xml": "SlowDown"}
 _PROTOCOL = {"sts": "query", "iam": "query", "ec2": "ec2", "organizations": "json", "cloudtrail": "json",
              "logs": "json", "events": "json", "route53resolver": "json", "account": "rest-json",
-             "guardduty": "rest-json", "eks": "rest-json", "s3": "rest-xml", "s3control": "rest-xml"}
+             "guardduty": "rest-json", "eks": "rest-json", "s3": "rest-xml", "s3control": "rest-xml",
+             "sns": "query"}
 _FULL_BLOCK = ("<BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
                "<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets>")
 _SELECTORS = [
@@ -193,6 +194,9 @@ class Answers:
     def guardduty_GetDetector(self, account, region, params):  # noqa: N802
         return 200, json.dumps({"status": "ENABLED", "serviceRole": "canned", "createdAt": "2026-01-01"})
 
+    def guardduty_GetAdministratorAccount(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({})  # no delegated administrator: the account routes its own findings
+
     def events_ListRules(self, account, region, params):  # noqa: N802
         return 200, json.dumps({"Rules": [{"Name": "guardduty-findings-to-ir", "State": "ENABLED",
                                            "EventPattern": _GUARDDUTY_PATTERN,
@@ -205,6 +209,13 @@ class Answers:
         return 200, json.dumps({"ResolverQueryLogConfigAssociations": [
             {"Id": "rqlca-canned", "ResolverQueryLogConfigId": "rqlc-canned", "ResourceId": "vpc-0canned",
              "Status": "ACTIVE"}]})
+
+    def route53resolver_ListResolverQueryLogConfigs(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"ResolverQueryLogConfigs": [
+            {"Id": "rqlc-canned", "OwnerId": account, "Status": "CREATED", "ShareStatus": "NOT_SHARED",
+             "Name": "irready-dns-query-log", "Arn": f"arn:aws:route53resolver:{region}:{account}:"
+                                                   "resolver-query-log-config/rqlc-canned",
+             "DestinationArn": f"arn:aws:logs:{region}:{account}:log-group:/aws/route53resolver/irready"}]})
 
     def route53resolver_ListFirewallRuleGroups(self, account, region, params):  # noqa: N802
         return 200, json.dumps({"FirewallRuleGroups": [{"Id": "rslvr-frg-canned", "Name": "irready-block-all-dns"}]})
@@ -220,7 +231,49 @@ class Answers:
     def eks_ListClusters(self, account, region, params):  # noqa: N802
         return 200, json.dumps({"clusters": []})
 
+    # --- the investigation workspace, in the security account (the management account here) -----------
+
+    def athena_GetWorkGroup(self, account, region, params):  # noqa: N802
+        from irready.policies import investigation as workspace
+
+        return 200, json.dumps({"WorkGroup": {"Name": workspace.WORKGROUP, "State": "ENABLED", "Configuration": {
+            "EnforceWorkGroupConfiguration": True, "BytesScannedCutoffPerQuery": 10 * 2**30,
+            "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
+            "ResultConfiguration": {"OutputLocation": f"s3://irready-athena-results-{account}/",
+                                    "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS"}}}}})
+
+    def athena_ListNamedQueries(self, account, region, params):  # noqa: N802
+        from irready.policies import investigation as workspace
+
+        return 200, json.dumps({"NamedQueryIds": [q.name for q in workspace.queries()]})
+
+    def athena_GetNamedQuery(self, account, region, params):  # noqa: N802
+        from irready.policies import investigation as workspace
+
+        query = next(q for q in workspace.queries() if q.name == params["NamedQueryId"])
+        return 200, json.dumps({"NamedQuery": {"Name": query.named_query_name, "Database": workspace.DATABASE,
+                                               "QueryString": query.sql, "NamedQueryId": query.name}})
+
+    def glue_GetDatabase(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"Database": {"Name": params["Name"]}})
+
+    def glue_GetTables(self, account, region, params):  # noqa: N802
+        from irready.policies import investigation as workspace
+
+        return 200, json.dumps({"TableList": [
+            {"Name": table.name, "PartitionKeys": [{"Name": name, "Type": kind} for name, kind in table.partition_keys],
+             "Parameters": workspace.projection(table, accounts=self.members, regions=REGIONS, vpcs=["vpc-0canned"],
+                                                first_day="2025/01/01")}
+            for table in workspace.TABLES]})
+
     # --- per resource -----------------------------------------------------------------------------
+
+    def sns_ListSubscriptionsByTopic(self, account, region, params):  # noqa: N802
+        topic = params.get("TopicArn", f"arn:aws:sns:{region}:{account}:ir-alerts")
+        return 200, _query("ListSubscriptionsByTopic", "http://sns.amazonaws.com/doc/2010-03-31/",
+                           f"<Subscriptions><member><SubscriptionArn>{topic}:0canned</SubscriptionArn>"
+                           f"<Owner>{account}</Owner><Protocol>email</Protocol><Endpoint>ir@example.com</Endpoint>"
+                           f"<TopicArn>{topic}</TopicArn></member></Subscriptions>")
 
     def cloudtrail_GetTrailStatus(self, account, region, params):  # noqa: N802
         return 200, json.dumps({"IsLogging": True})
@@ -252,6 +305,7 @@ _REST = [
     ("account", "POST", re.compile(r"^/getAlternateContact$"), None, "GetAlternateContact"),
     ("guardduty", "GET", re.compile(r"^/detector$"), None, "ListDetectors"),
     ("guardduty", "GET", re.compile(r"^/detector/[^/]+$"), None, "GetDetector"),
+    ("guardduty", "GET", re.compile(r"^/detector/[^/]+/administrator$"), None, "GetAdministratorAccount"),
     ("eks", "GET", re.compile(r"^/clusters$"), None, "ListClusters"),
     ("s3control", "GET", re.compile(r"^/v20180820/configuration/publicAccessBlock$"), None, "GetPublicAccessBlock"),
     ("s3", "GET", re.compile(r"^/[^/]+/?$"), "versioning", "GetBucketVersioning"),

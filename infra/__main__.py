@@ -4,8 +4,9 @@ This version provisions, in every listed account: the SECURITY alternate contact
 (IncidentResponder, irready-audit), the ready-to-attach containment policies; and in every listed
 region: quarantine and isolation security groups and flow logs for every VPC, DNS containment and
 query logging, GuardDuty with findings routed to the IR e-mail; and, from the management account,
-the organization trail, and the security account as GuardDuty's delegated administrator; and, when
-irready:scheduledAudit is set, the scheduled readiness audit in the security account.
+the organization trail, and the security account as GuardDuty's delegated administrator; optionally
+flow logs and DNS query logs also to an S3 archive; and, when set in stack config, the scheduled
+readiness audit and the investigation workspace (Athena) in the security account.
 """
 
 import pulumi
@@ -15,13 +16,15 @@ from irready.infra.components.containment_policies import ContainmentPolicies, C
 from irready.infra.components.detection import DetectionRouting, DetectionRoutingArgs
 from irready.infra.components.dns_containment import DnsContainment, DnsContainmentArgs
 from irready.infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
+from irready.infra.components.investigation import InvestigationWorkspace, InvestigationWorkspaceArgs
 from irready.infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
+from irready.infra.components.log_archive import NetworkLogArchive, NetworkLogArchiveArgs
 from irready.infra.components.org_trail import OrganizationTrail, OrganizationTrailArgs
 from irready.infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
 from irready.infra.components.scheduled_audit import ScheduledAudit, ScheduledAuditArgs
 from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
 from irready.infra.config import LISTED, ORGANIZATION, StackConfigError, load, reader
-from irready.infra.providers import account_providers, management_account, member_provider
+from irready.infra.providers import account_providers, management_account, security_provider
 
 try:
     config = load(reader(pulumi.Config("irready")))
@@ -42,12 +45,23 @@ else:
     security = config.security_account_id
 
 organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=providers[management.id]))
-OrganizationTrail("organization-trail", OrganizationTrailArgs(
+home = management.regions[0]
+investigator = security if config.investigation else None
+trail = OrganizationTrail("organization-trail", OrganizationTrailArgs(
     provider=providers[management.id], management_account_id=management.id, organization_id=organization.id,
     home_region=management.regions[0], security_account_id=security,
     retention_days=config.trail_retention_days, cloudwatch_retention_days=config.log_retention_days,
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
-    object_lock=config.trail_object_lock))
+    object_lock=config.trail_object_lock, investigator_account_id=investigator))
+
+archive = None
+if "s3" in config.network_log_destinations:
+    archive = NetworkLogArchive("network-log-archive", NetworkLogArchiveArgs(
+        provider=providers[management.id], management_account_id=management.id, region=home,
+        account_ids=tuple(a.id for a in config.accounts), security_account_id=security,
+        retention_days=config.trail_retention_days))
+to_cloudwatch = "cloudwatch" in config.network_log_destinations
+all_vpcs: list[str] = []
 
 detection = {}
 for account in config.accounts:
@@ -63,10 +77,13 @@ for account in config.accounts:
         region=region, opts=pulumi.InvokeOptions(provider=provider)).ids) for region in account.regions}
     QuarantineSecurityGroups(f"quarantine-{account.id}", QuarantineSecurityGroupsArgs(
         provider=provider, vpcs=vpcs, group_name=config.quarantine_group_name))
+    all_vpcs += [vpc for ids in vpcs.values() for vpc in ids]
     VpcFlowLogs(f"flow-logs-{account.id}", VpcFlowLogsArgs(
-        provider=provider, vpcs=vpcs, retention_days=config.log_retention_days))
+        provider=provider, vpcs=vpcs, retention_days=config.log_retention_days, cloudwatch=to_cloudwatch,
+        s3_bucket_arn=archive.bucket.arn if archive else None))
     DnsContainment(f"dns-{account.id}", DnsContainmentArgs(
-        provider=provider, vpcs=vpcs, retention_days=config.log_retention_days))
+        provider=provider, vpcs=vpcs, retention_days=config.log_retention_days, cloudwatch=to_cloudwatch,
+        s3_bucket_arn=archive.bucket.arn if archive else None))
     detection[account.id] = DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
         provider=provider, account_id=account.id, regions=account.regions, email=config.security_contact.email,
         min_severity=config.findings_min_severity, run_instances_allowed=config.run_instances_allowed))
@@ -79,12 +96,22 @@ SecurityAccount("security-account", SecurityAccountArgs(
     security_detectors=detection[adopted].detectors if adopted in detection else None,
     security_hub=config.security_hub))
 
+_security_side: list[aws.Provider] = []
+
+
+def security_side() -> aws.Provider:
+    """The security account's provider, made once and only when something is deployed there."""
+    if not _security_side:
+        _security_side.append(security_provider(config, security, providers))
+    return _security_side[0]
+
+
 scheduled = config.scheduled_audit
 if scheduled:
     home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
     audit = ScheduledAudit(f"scheduled-audit-{security}" if isinstance(security, str) else "scheduled-audit",
                            ScheduledAuditArgs(
-        provider=providers.get(security) or member_provider(config, security), security_account_id=security,
+        provider=security_side(), security_account_id=security,
         region=home, schedule=scheduled.schedule, timezone=scheduled.timezone,
         flexible_window_minutes=scheduled.flexible_window_minutes, regions=scheduled.regions,
         organization=scheduled.accounts == ORGANIZATION, organization_id=organization.id,
@@ -103,5 +130,18 @@ if scheduled:
     pulumi.export("scheduledAuditStateMachineArn", audit.state_machine.arn)
     # Member accounts' irready-audit role must trust this principal (it does while it trusts the security account).
     pulumi.export("scheduledAuditRoleArn", audit.account_role_arn)
+if config.investigation:
+    # Partition projection covers the organization's accounts as Organizations lists them at deploy
+    # time, and the stack's own; a later account needs `pulumi up` (investigation.queries_ready says so).
+    organization_accounts = [member.id for member in (organization.accounts or [])]
+    InvestigationWorkspace("investigation", InvestigationWorkspaceArgs(
+        provider=security_side(), region=home, security_account_id=security,
+        organization_id=organization.id,
+        account_ids=tuple(sorted({*organization_accounts, *(a.id for a in config.accounts)})),
+        regions=tuple(dict.fromkeys(region for account in config.accounts for region in account.regions)),
+        trail_bucket=trail.bucket_name, trail_key_arn=trail.key.arn,
+        network_bucket=archive.bucket_name if archive else None, network_key_arn=archive.key.arn if archive else None,
+        vpc_ids=tuple(sorted(set(all_vpcs))), bytes_scanned_cutoff=config.investigation.bytes_scanned_cutoff,
+        first_day=config.investigation.first_day))
 
 pulumi.export("accounts", [a.id for a in config.accounts])

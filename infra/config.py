@@ -14,6 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from irready.policies import names
+from irready.policies.investigation import DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,}$")
@@ -46,6 +47,16 @@ class NewAccount:
 
 
 @dataclass(frozen=True)
+class Investigation:
+    """The investigation workspace (infra/components/investigation.py) in the security account."""
+    bytes_scanned_cutoff: int  # per query, in bytes; Athena cancels a query that would read more
+    first_day: str  # yyyy/MM/dd: the oldest day the tables' partition projection reaches
+
+
+NETWORK_LOG_DESTINATIONS = ("cloudwatch", "s3")
+
+
+@dataclass(frozen=True)
 class StackConfig:
     security_account_id: str | None  # adopt this account, or
     accounts: tuple[Account, ...]
@@ -65,6 +76,10 @@ class StackConfig:
     s3_data_events: str | tuple[str, ...] = "all"  # "all", "none", or bucket ARNs
     lambda_data_events: str | tuple[str, ...] = "all"  # "all", "none", or function ARNs
     security_hub: bool = False  # also make the security account Security Hub's delegated administrator
+    # Where flow logs and DNS query logs go: CloudWatch Logs (per account and region), the S3 log
+    # archive (Parquet flow logs, queryable from the investigation workspace), or both.
+    network_log_destinations: tuple[str, ...] = ("cloudwatch",)
+    investigation: Investigation | None = None
     scheduled_audit: ScheduledAuditConfig | None = None  # None: no scheduled audit is deployed
 
 
@@ -96,7 +111,8 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 
 _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trustedCidrs", "denyExceptActions",
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
-                "trailObjectLock", "dataEvents", "securityHub", "scheduledAudit"}
+                "trailObjectLock", "dataEvents", "securityHub", "scheduledAudit", "networkLogDestinations",
+                "investigation"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -150,6 +166,9 @@ def load(get: Callable[[str], object]) -> StackConfig:
         **_data_events(_given(get, "dataEvents", {}), "irready:dataEvents"),
         scheduled_audit=_scheduled_audit(get("scheduledAudit"), "irready:scheduledAudit")
         if get("scheduledAudit") is not None else None,
+        network_log_destinations=_destinations(_given(get, "networkLogDestinations", ["cloudwatch"]),
+                                               "irready:networkLogDestinations"),
+        investigation=_investigation(get("investigation"), "irready:investigation"),
     )
 
 
@@ -381,6 +400,35 @@ def _bounded(value, low: int, high: int, where: str, unit: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise StackConfigError(f"{where}: {value!r} is out of range; use a whole number of {unit} from {low} to {high}")
     return value
+
+
+def _destinations(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not set(value) <= set(NETWORK_LOG_DESTINATIONS):
+        raise StackConfigError(f"{where}: {value!r}: expected a list of cloudwatch and/or s3, e.g. [cloudwatch, s3]")
+    return tuple(dict.fromkeys(value))
+
+
+_DAY = re.compile(r"^(19|20)\d\d/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])$")
+
+
+def _investigation(value, where: str) -> Investigation | None:
+    """{enabled, bytesScannedCutoffPerQuery, firstDay}; None when absent or not enabled."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"enabled", "bytesScannedCutoffPerQuery", "firstDay"}:
+        raise StackConfigError(f"{where}: expected {{enabled: true, bytesScannedCutoffPerQuery: 10737418240, "
+                               "firstDay: \"2025/01/01\"}")
+    if not _flag(value.get("enabled", True), f"{where}.enabled"):
+        return None
+    cutoff = value.get("bytesScannedCutoffPerQuery", DEFAULT_BYTES_SCANNED_CUTOFF)
+    if isinstance(cutoff, bool) or not isinstance(cutoff, int) or cutoff < MIN_BYTES_SCANNED_CUTOFF:
+        raise StackConfigError(f"{where}.bytesScannedCutoffPerQuery: {cutoff!r} is not a number of bytes Athena "
+                               f"accepts; use a whole number, at least {MIN_BYTES_SCANNED_CUTOFF} (10 MB)")
+    first_day = value.get("firstDay", "2025/01/01")
+    if not isinstance(first_day, str) or not _DAY.match(first_day):
+        raise StackConfigError(f"{where}.firstDay: {first_day!r} is not a day; use yyyy/MM/dd, e.g. \"2025/01/01\" "
+                               "(the oldest logs the tables should reach)")
+    return Investigation(cutoff, first_day)
 
 
 def _name(value, where: str) -> str:

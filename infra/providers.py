@@ -19,15 +19,17 @@ def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
     return providers
 
 
-def member_provider(config: StackConfig, account_id: pulumi.Input[str]) -> aws.Provider:
-    """A provider for an account that is not listed (the security account, when only adopted or created),
-    reached through the member role like the others."""
-    account = pulumi.Output.from_input(account_id)
-    return aws.Provider(
-        "account-security", region=config.accounts[0].regions[0], allowed_account_ids=[account],
-        assume_roles=[aws.ProviderAssumeRoleArgs(
-            role_arn=account.apply(lambda a: f"arn:aws:iam::{a}:role/{config.member_role_name}"),
-            session_name="irready-provision")])
+def security_provider(config: StackConfig, security_account_id: pulumi.Input[str],
+                      providers: dict[str, aws.Provider]) -> aws.Provider:
+    """The security account's provider: the listed account's, or one reaching it through the member
+    role (an adopted account not listed under irready:accounts, or one this stack creates)."""
+    if isinstance(security_account_id, str) and security_account_id in providers:
+        return providers[security_account_id]
+    account = pulumi.Output.from_input(security_account_id)
+    return aws.Provider("account-security", region=config.accounts[0].regions[0], allowed_account_ids=[account],
+                        assume_roles=[aws.ProviderAssumeRoleArgs(
+                            role_arn=account.apply(lambda a: f"arn:aws:iam::{a}:role/{config.member_role_name}"),
+                            session_name="irready-provision")])
 
 
 def options(provider: aws.Provider, parent: pulumi.Resource, **more) -> pulumi.ResourceOptions:

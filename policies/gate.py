@@ -51,7 +51,8 @@ class CheckResult:
 
 _OPEN_BY_DESIGN = r"_isolation$"
 _RESPONDER_PERMISSIONS = r"_responder_permissions$"
-_IRREADY_BUCKETS = r"aws_s3_bucket\.(organization_trail|scheduled_audit(_\d{12})?)_bucket$"
+_LOG_BUCKETS = (r"aws_s3_bucket\.(organization_trail_bucket|network_log_archive_bucket|investigation_results|"
+                r"scheduled_audit(_\d{12})?_bucket)$")
 _SCHEDULED_FUNCTIONS = r"aws_lambda_function\.scheduled_audit(_\d{12})?_irready_scheduled_audit_(list|account|merge)$"
 BASELINE_SKIPS = (
     Skip("CKV_AWS_24", _OPEN_BY_DESIGN, "the isolation group allows all traffic on purpose: step 1 of the two-step "
@@ -73,9 +74,9 @@ BASELINE_SKIPS = (
          "in advance)"),
     Skip("CKV_AWS_355", r"_(responder_permissions|audit_reads)$", "the resources an incident touches are not known "
          "in advance; the audit's reads are Describe/List/Get calls, most of which take no resource ARN"),
-    Skip("CKV_AWS_61", r"_(responder|audit)$", "the IR roles trust the security account's root (any of its "
-         "principals that its own IAM allows), with MFA or an ExternalId for the responder; that account's admins "
-         "decide who may step in"),
+    Skip("CKV_AWS_61", r"_(responder|audit|investigator)$", "the IR roles trust the security account's root (any of "
+         "its principals that its own IAM allows), with MFA or an ExternalId for the responder and MFA for the "
+         "investigator; that account's admins decide who may step in"),
     Skip("CKV2_AWS_3", r"aws_guardduty_detector\.", "auto-enable for members is set from the delegated "
          "administrator's detector (GuardDuty OrganizationConfiguration) only when the security account is one of "
          "the stack's accounts; a detector is created in every listed account and region either way"),
@@ -86,13 +87,13 @@ BASELINE_SKIPS = (
          "SNS key; a customer key per account and region is future work; the topic carries finding summaries"),
     Skip("CKV_AWS_252", r"aws_cloudtrail\.", "log-delivery notifications are not needed: findings reach responders "
          "through EventBridge rules (DetectionRouting)"),
-    Skip("CKV_AWS_18", _IRREADY_BUCKETS, "server access logs for the trail and reports buckets "
-         "need a second bucket (not built yet); with S3 data events on all buckets the trail records object reads "
-         "of both"),
-    Skip("CKV_AWS_144", _IRREADY_BUCKETS, "cross-region replication doubles the cost "
-         "of every log and report; versioning, retention and optional Object Lock protect them in one region"),
-    Skip("CKV2_AWS_62", _IRREADY_BUCKETS, "nothing consumes object notifications of "
-         "the trail or reports buckets"),
+    Skip("CKV_AWS_18", _LOG_BUCKETS, "server access logs for the log, query-result and reports buckets need a "
+         "second bucket (not built yet); with S3 data events on all buckets the trail records object reads of these "
+         "buckets"),
+    Skip("CKV_AWS_144", _LOG_BUCKETS, "cross-region replication doubles the cost of every log and report; "
+         "versioning, retention and optional Object Lock protect them in one region; query results expire in 30 days"),
+    Skip("CKV2_AWS_62", _LOG_BUCKETS, "nothing consumes object notifications of the log, query-result and reports "
+         "buckets"),
     # The scheduled audit (docs/scheduled-audits.md).
     Skip("CKV_AWS_116", _SCHEDULED_FUNCTIONS, "a dead-letter queue catches failed asynchronous invocations; "
          "Step Functions invokes these functions synchronously, and its Distributed Map records each failed item "

@@ -4,7 +4,7 @@ id prefix (``vpc.flow_logs`` lives in ``vpc.py``).
 ALL_CHECKS is the plain, explicit list of what runs; nothing registers itself on import.
 """
 
-from irready.audit.checks import account, cloudtrail, dns, ec2, eks, guardduty, iam, ir, logs, vpc
+from irready.audit.checks import account, cloudtrail, dns, ec2, eks, guardduty, iam, investigation, ir, logs, vpc
 
 ALL_CHECKS = (
     *account.CHECKS,
@@ -17,6 +17,7 @@ ALL_CHECKS = (
     *ec2.CHECKS,
     *iam.CHECKS,
     *eks.CHECKS,
+    *investigation.CHECKS,
 )
 
 CHECKS_BY_ID = {check.id: check for check in ALL_CHECKS}

@@ -31,6 +31,7 @@ from irready.audit.aws import (
     redact,
 )
 from irready.audit.collect import COLLECTORS, Scope, cloudtrail, events, s3
+from irready.audit.collect import investigation as workspace
 from irready.audit.config import ALL_REGIONS, AuditConfig
 from irready.audit.errors import UnreachableError, UsageError
 from irready.audit.progress import Progress
@@ -231,6 +232,10 @@ class _AccountCollector:
         }
         regional = {c.name for c in COLLECTORS if c.scope is not Scope.GLOBAL}
         self._track_regions(account_id, {key: f for key, f in futures.items() if key[0] in regional})
+        # The investigation workspace is looked for in the security account only.
+        workspace_futures = {region: submit(_safely, "GetWorkGroup", workspace.collect_region, clients, region)
+                             for region in regions if region not in disabled
+                             and workspace.workspace_account(self.config, account_id)}
         services: dict = {}
         for collector in COLLECTORS:
             if collector.scope is Scope.GLOBAL:
@@ -249,6 +254,8 @@ class _AccountCollector:
                 else:
                     services[collector.name][region] = futures[(collector.name, region)].result()
 
+        if workspace_futures:
+            services["investigation"] = {region: future.result() for region, future in workspace_futures.items()}
         trails = _unique_trails(services["cloudtrail"])
         detail_futures = {arn: submit(_safely, "GetTrailStatus", cloudtrail.collect_details, clients, trail)
                           for arn, trail in trails.items()}

@@ -17,6 +17,8 @@ class DnsContainmentArgs:
     provider: aws.Provider
     vpcs: dict[str, tuple[str, ...]]  # region -> VPC ids
     retention_days: int
+    cloudwatch: bool = True
+    s3_bucket_arn: pulumi.Input[str] | None = None  # also log queries to this bucket (the network log archive)
 
 
 class DnsContainment(pulumi.ComponentResource):
@@ -36,12 +38,19 @@ class DnsContainment(pulumi.ComponentResource):
             # Not associated: a responder associates it with the compromised VPC at incident time.
             self.block_all_rule_groups[region] = rule_group
 
-            group = aws.cloudwatch.LogGroup(f"{name}-{region}-queries", name=QUERY_LOG_GROUP, region=region,
-                                            retention_in_days=args.retention_days, opts=child)
-            config = aws.route53.ResolverQueryLogConfig(f"{name}-{region}-query-log", name="irready-queries",
-                                                        destination_arn=group.arn, region=region, opts=child)
-            for vpc_id in vpc_ids:
-                self.query_log_associations[vpc_id] = aws.route53.ResolverQueryLogConfigAssociation(
-                    f"{name}-{vpc_id}-query-log", resolver_query_log_config_id=config.id, resource_id=vpc_id,
-                    region=region, opts=child)
+            destinations = []
+            if args.cloudwatch:
+                group = aws.cloudwatch.LogGroup(f"{name}-{region}-queries", name=QUERY_LOG_GROUP, region=region,
+                                                retention_in_days=args.retention_days, opts=child)
+                destinations.append(("query-log", "irready-queries", group.arn))
+            if args.s3_bucket_arn is not None:
+                destinations.append(("query-log-s3", "irready-queries-s3", args.s3_bucket_arn))
+            for suffix, config_name, destination in destinations:
+                config = aws.route53.ResolverQueryLogConfig(f"{name}-{region}-{suffix}", name=config_name,
+                                                            destination_arn=destination, region=region, opts=child)
+                for vpc_id in vpc_ids:
+                    key = vpc_id if suffix == "query-log" else f"{vpc_id}-s3"
+                    self.query_log_associations[key] = aws.route53.ResolverQueryLogConfigAssociation(
+                        f"{name}-{vpc_id}-{suffix}", resolver_query_log_config_id=config.id, resource_id=vpc_id,
+                        region=region, opts=child)
         self.register_outputs({"block_all_rule_groups": {r: g.id for r, g in self.block_all_rule_groups.items()}})

@@ -1,4 +1,5 @@
-"""VPC flow logs capturing ALL traffic, for every VPC, to CloudWatch Logs with retention."""
+"""VPC flow logs capturing ALL traffic, for every VPC, to CloudWatch Logs with retention, and/or to the S3
+network log archive in Parquet with Hive-compatible prefixes (the investigation workspace's table)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.policies.investigation import FLOW_LOG_DESTINATION_OPTIONS, FLOW_LOG_FORMAT
 
 LOG_GROUP = "/irready/vpc-flow-logs"
 _TRUST_FLOW_LOGS = {"Version": "2012-10-17", "Statement": [
@@ -18,15 +20,30 @@ class VpcFlowLogsArgs:
     provider: aws.Provider
     vpcs: dict[str, tuple[str, ...]]  # region -> VPC ids
     retention_days: int
+    cloudwatch: bool = True
+    s3_bucket_arn: pulumi.Input[str] | None = None  # also deliver to this bucket (the network log archive)
 
 
 class VpcFlowLogs(pulumi.ComponentResource):
     def __init__(self, name: str, args: VpcFlowLogsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("irready:index:VpcFlowLogs", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.flow_logs, self.s3_flow_logs = {}, {}
+        if args.s3_bucket_arn is not None:
+            for region, vpc_ids in sorted(args.vpcs.items()):
+                for vpc_id in vpc_ids:
+                    # The log delivery service writes to the bucket: no role, the bucket policy allows it.
+                    self.s3_flow_logs[vpc_id] = aws.ec2.FlowLog(
+                        f"{name}-{vpc_id}-s3", vpc_id=vpc_id, region=region, traffic_type="ALL",
+                        log_destination_type="s3", log_destination=args.s3_bucket_arn, log_format=FLOW_LOG_FORMAT,
+                        destination_options=FLOW_LOG_DESTINATION_OPTIONS, max_aggregation_interval=60, opts=child)
+        if args.cloudwatch:
+            self._to_cloudwatch(name, args, child)
+        self.register_outputs({"flow_log_ids": {v: f.id for v, f in {**self.flow_logs, **self.s3_flow_logs}.items()}})
+
+    def _to_cloudwatch(self, name: str, args: VpcFlowLogsArgs, child: pulumi.ResourceOptions) -> None:
         role = aws.iam.Role(f"{name}-delivery", name_prefix="irready-flow-logs-",
                             assume_role_policy=json.dumps(_TRUST_FLOW_LOGS), opts=child)
-        self.flow_logs = {}
         groups = []
         for region, vpc_ids in sorted(args.vpcs.items()):
             group = aws.cloudwatch.LogGroup(f"{name}-{region}", name=LOG_GROUP, region=region,
@@ -43,4 +60,3 @@ class VpcFlowLogs(pulumi.ComponentResource):
                 "Effect": "Allow", "Resource": [f"{arn}:*" for arn in arns] + list(arns),
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
                            "logs:DescribeLogStreams"]}]})))
-        self.register_outputs({"flow_log_ids": {v: f.id for v, f in self.flow_logs.items()}})

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.log_archive import reader_statements
 from irready.policies import names
 
 TRAIL_NAME = "irready-organization-trail"
@@ -28,6 +29,7 @@ class OrganizationTrailArgs:
     s3_data_events: str | tuple[str, ...] = ALL  # "all", "none" or bucket ARNs
     lambda_data_events: str | tuple[str, ...] = ALL  # "all", "none" or function ARNs
     object_lock: bool = False
+    investigator_account_id: pulumi.Input[str] | None = None  # its irready-investigator role may read the logs
 
 
 def event_selectors(s3: str | tuple[str, ...], lambda_: str | tuple[str, ...]) -> list[dict]:
@@ -59,7 +61,7 @@ class OrganizationTrail(pulumi.ComponentResource):
                                policy=pulumi.Output.from_input(args.security_account_id).apply(
                                    lambda security: json.dumps(self._key_policy(args, trail_arn, security))))
 
-        bucket_name = f"irready-trail-{args.management_account_id}-{region}"
+        self.bucket_name = bucket_name = f"irready-trail-{args.management_account_id}-{region}"
         self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, region=region,
                                     object_lock_enabled=args.object_lock, opts=child)
         aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
@@ -89,8 +91,9 @@ class OrganizationTrail(pulumi.ComponentResource):
                                                  opts=child, rule={"default_retention": {
                                                      "mode": "GOVERNANCE", "days": args.retention_days}})
         policy = aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
-                                     policy=self.bucket.arn.apply(lambda arn: json.dumps(
-                                         self._bucket_policy(arn, args, trail_arn))))
+                                     policy=pulumi.Output.all(self.bucket.arn, args.investigator_account_id).apply(
+                                         lambda values: json.dumps(self._bucket_policy(values[0], args, trail_arn,
+                                                                                       values[1]))))
 
         self.log_group = aws.cloudwatch.LogGroup(f"{name}-log-group", name=f"/irready/{TRAIL_NAME}", region=region,
                                                  retention_in_days=args.cloudwatch_retention_days, opts=child)
@@ -135,7 +138,8 @@ class OrganizationTrail(pulumi.ComponentResource):
         ]}
 
     @staticmethod
-    def _bucket_policy(bucket_arn: str, args: OrganizationTrailArgs, trail_arn: str) -> dict:
+    def _bucket_policy(bucket_arn: str, args: OrganizationTrailArgs, trail_arn: str,
+                       investigator_account_id: str | None = None) -> dict:
         writes = [f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.management_account_id}/*",
                   f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.organization_id}/*"]
         return {"Version": "2012-10-17", "Statement": [
@@ -148,4 +152,5 @@ class OrganizationTrail(pulumi.ComponentResource):
              "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": writes,
              "Condition": {"StringEquals": {"aws:SourceArn": trail_arn,
                                             "s3:x-amz-acl": "bucket-owner-full-control"}}},
+            *(reader_statements(bucket_arn, investigator_account_id) if investigator_account_id else []),
         ]}

@@ -18,6 +18,9 @@ PROGRAM = Path(__file__).parents[1] / "__main__.py"
 DISCOVERED_VPC = "vpc-0d15c0e4ed000001"
 ORGANIZATION_ID = "o-exampleorg1"
 CREATED_ACCOUNT = "999888777666"
+# What Organizations lists: the example stack's accounts, its security account, and one that joined
+# the organization without being listed in the stack.
+ORGANIZATION_ACCOUNTS = ("123456789012", "111111111111", "222222222222", "210987654321", "333333333333")
 
 
 def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str]) -> None:
@@ -78,7 +81,8 @@ class Recorder(pulumi.runtime.Mocks):
         if args.token == "aws:ec2/getVpcs:getVpcs":
             return {"id": "vpcs", "ids": [DISCOVERED_VPC], "region": args.args.get("region")}
         if args.token == "aws:organizations/getOrganization:getOrganization":
-            return {"id": ORGANIZATION_ID, "masterAccountId": "123456789012"}
+            return {"id": ORGANIZATION_ID, "masterAccountId": "123456789012",
+                    "accounts": [{"id": account, "status": "ACTIVE"} for account in ORGANIZATION_ACCOUNTS]}
         return {}
 
     def of_type(self, type_: str) -> list[Declared]:

@@ -253,6 +253,10 @@ def flow_log(target: Target, inputs: dict) -> Applied:
         params["DeliverLogsPermissionArn"] = inputs["iamRoleArn"]
     if inputs.get("maxAggregationInterval"):
         params["MaxAggregationInterval"] = number(inputs["maxAggregationInterval"])
+    if inputs.get("logFormat"):
+        params["LogFormat"] = inputs["logFormat"]
+    if inputs.get("destinationOptions"):
+        params["DestinationOptions"] = aws_shape(inputs["destinationOptions"])
     response = target.client("ec2").create_flow_logs(**params)
     if response.get("Unsuccessful"):
         raise RuntimeError(f"flow log for {inputs['vpcId']}: {response['Unsuccessful']}")
@@ -271,6 +275,42 @@ def query_log_association(target: Target, inputs: dict) -> Applied:
         ResolverQueryLogConfigId=inputs["resolverQueryLogConfigId"],
         ResourceId=inputs["resourceId"])["ResolverQueryLogConfigAssociation"]
     return association["Id"], {}
+
+
+# --- the investigation workspace ---------------------------------------------------------------------------
+
+def athena_workgroup(target: Target, inputs: dict) -> Applied:
+    configuration = aws_shape(inputs.get("configuration") or {}, {
+        "kmsKeyArn": "KmsKey", "enforceWorkgroupConfiguration": "EnforceWorkGroupConfiguration",
+        "publishCloudwatchMetricsEnabled": "PublishCloudWatchMetricsEnabled"})
+    target.client("athena").create_work_group(Name=inputs["name"], Configuration=configuration,
+                                              Description=inputs.get("description", ""))
+    arn = f"arn:aws:athena:{target.region}:{target.account_id}:workgroup/{inputs['name']}"
+    return inputs["name"], {"arn": arn}
+
+
+def athena_named_query(target: Target, inputs: dict) -> Applied:
+    query_id = target.client("athena").create_named_query(
+        Name=inputs["name"], Database=inputs["database"], QueryString=inputs["query"],
+        Description=inputs.get("description", ""), WorkGroup=inputs["workgroup"])["NamedQueryId"]
+    return query_id, {}
+
+
+def glue_database(target: Target, inputs: dict) -> Applied:
+    target.client("glue").create_database(DatabaseInput={"Name": inputs["name"],
+                                                         "Description": inputs.get("description", "")})
+    return f"{target.account_id}:{inputs['name']}", {
+        "arn": f"arn:aws:glue:{target.region}:{target.account_id}:database/{inputs['name']}"}
+
+
+def glue_table(target: Target, inputs: dict) -> Applied:
+    table = aws_shape({key: inputs[key] for key in ("name", "description", "tableType", "parameters",
+                                                    "partitionKeys", "storageDescriptor") if key in inputs},
+                      {"serDeInfo": "SerdeInfo"})
+    table["Parameters"] = dict(inputs.get("parameters") or {})  # keys as given, not capitalised
+    target.client("glue").create_table(DatabaseName=inputs["databaseName"], TableInput=table)
+    return f"{target.account_id}:{inputs['databaseName']}:{inputs['name']}", {
+        "arn": f"arn:aws:glue:{target.region}:{target.account_id}:table/{inputs['databaseName']}/{inputs['name']}"}
 
 
 # --- detection ------------------------------------------------------------------------------------------------
@@ -355,4 +395,8 @@ APPLIERS: dict[str, Callable[[Target, dict], Applied]] = {
     "aws:sns/topicSubscription:TopicSubscription": sns_subscription,
     "aws:cloudwatch/eventRule:EventRule": event_rule,
     "aws:cloudwatch/eventTarget:EventTarget": event_target,
+    "aws:athena/workgroup:Workgroup": athena_workgroup,
+    "aws:athena/namedQuery:NamedQuery": athena_named_query,
+    "aws:glue/catalogDatabase:CatalogDatabase": glue_database,
+    "aws:glue/catalogTable:CatalogTable": glue_table,
 }

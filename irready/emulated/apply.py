@@ -76,9 +76,12 @@ class EmulatedApply(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == "aws:organizations/getOrganization:getOrganization":
             target = self._target(args.provider, None)
-            organization = target.client("organizations").describe_organization()["Organization"]
+            client = target.client("organizations")
+            organization = client.describe_organization()["Organization"]
+            accounts = client.list_accounts()["Accounts"]
             return {"id": organization["Id"], "arn": organization["Arn"],
-                    "masterAccountId": organization["MasterAccountId"]}
+                    "masterAccountId": organization["MasterAccountId"],
+                    "accounts": [{"id": a["Id"], "status": a.get("Status", "ACTIVE")} for a in accounts]}
         if args.token == "aws:ec2/getVpcs:getVpcs":
             target = self._target(args.provider, args.args.get("region"))
             vpcs = target.client("ec2").describe_vpcs()["Vpcs"]

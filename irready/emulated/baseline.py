@@ -44,6 +44,8 @@ def stack_values(org: Organization, **overrides) -> dict:
         "logRetentionDays": 400,
         "trailRetentionDays": 400,
         "dataEvents": {"s3": "all", "lambda": "all"},
+        "networkLogDestinations": ["cloudwatch", "s3"],
+        "investigation": {"enabled": True},
     }
     return {**values, **overrides}
 

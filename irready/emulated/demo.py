@@ -72,6 +72,7 @@ def run_demo(output_dir: Path) -> int:
           f"(after), and the same under {output_dir}/before/ (re-evaluate with: irready evaluate "
           f"{output_dir}/snapshot.json; compare with: irready diff {output_dir}/before/audit.json "
           f"{output_dir}/audit.json).")
+    sys.stdout.write(pivot())
     return 0
 
 
@@ -96,6 +97,27 @@ def scheduled_runs(aws: Emulator, org, config) -> str:
              f"   GuardDuty turned off in {org.workloads[0]}; the next day's run alerts:"]
     lines += [f"   | {line}" for line in scheduled.alert_text(second).splitlines()[:8]]
     return "\n".join(lines) + "\n"
+
+
+def pivot() -> str:
+    """One saved query answered on a synthetic day of the notes' incident, run in-process (sqlglot, DuckDB)."""
+    import tempfile
+
+    from irready.emulated import athena_local, incident_logs
+    from irready.policies.investigation import queries
+
+    query = next(q for q in queries() if q.name == "run_instances_by_instance_roles")
+    with tempfile.TemporaryDirectory() as root:
+        truth = incident_logs.write_day(Path(root))
+        buckets = {"cloudtrail": incident_logs.TRAIL_BUCKET, "vpc_flow_logs": incident_logs.NETWORK_BUCKET,
+                   "resolver_query_logs": incident_logs.NETWORK_BUCKET}
+        files = athena_local.log_files(Path(root), buckets, incident_logs.ORGANIZATION_ID)
+        rows = athena_local.run(athena_local.load(files), query, [truth.day, truth.day])
+    table = tabulate([[r["eventtime"], r["from_instance"], r["sourceipaddress"], r["instance_profile"],
+                       r["errorcode"] or f"launched {r['launched_instance']}"] for r in rows],
+                     headers=["eventtime", "instance role of", "source IP", "instance profile", "result"])
+    return (f"\n5. One saved query on a synthetic day of the notes' incident ({len(files)} log files; Athena SQL run "
+            f"locally by DuckDB)\n   {query.named_query_name}: {query.question}\n\n{table}\n")
 
 
 def comparison(before: Report, after: Report) -> str:

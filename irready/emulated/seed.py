@@ -208,6 +208,36 @@ class Seeder:
                 sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ir@example.com")
             events.put_targets(Rule="guardduty-findings-to-ir", Targets=[{"Id": "ir-sns", "Arn": topic}])
 
+    def investigation_workspace(self, region: str, accounts: list[str], *, enforce: bool = True,
+                                tables: tuple[str, ...] | None = None, skip_queries: tuple[str, ...] = ()) -> None:
+        """The Athena workgroup, Glue tables and saved queries of policies/investigation.py, as
+        InvestigationWorkspace builds them, with partition projection over ``accounts``."""
+        from irready.policies import investigation
+
+        athena, glue = self.client("athena", region), self.client("glue", region)
+        athena.create_work_group(Name=investigation.WORKGROUP, Configuration={
+            "EnforceWorkGroupConfiguration": enforce,
+            "BytesScannedCutoffPerQuery": investigation.DEFAULT_BYTES_SCANNED_CUTOFF,
+            "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
+            "ResultConfiguration": {"OutputLocation": f"s3://irready-athena-results-{self.account_id}-{region}/",
+                                    "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS",
+                                                                "KmsKey": "alias/irready-results"}}})
+        glue.create_database(DatabaseInput={"Name": investigation.DATABASE})
+        for table in investigation.TABLES:
+            if tables is not None and table.name not in tables:
+                continue
+            projection = investigation.projection(table, accounts=accounts, regions=[region], vpcs=["vpc-1"],
+                                                  first_day="2025/01/01")
+            glue.create_table(DatabaseName=investigation.DATABASE, TableInput={
+                "Name": table.name, "TableType": "EXTERNAL_TABLE", "Parameters": projection,
+                "PartitionKeys": [{"Name": name, "Type": kind} for name, kind in table.partition_keys],
+                "StorageDescriptor": {"Columns": [{"Name": name, "Type": kind} for name, kind in table.columns],
+                                      "Location": table.location}})
+        for query in investigation.queries():
+            if query.name not in skip_queries:
+                athena.create_named_query(Name=query.named_query_name, Database=investigation.DATABASE,
+                                          QueryString=query.sql, WorkGroup=investigation.WORKGROUP)
+
     def eks_cluster(self, region: str, name: str = "apps", log_types: tuple[str, ...] = ("api", "audit")) -> None:
         self.client("eks", region).create_cluster(
             name=name, roleArn=f"arn:aws:iam::{self.account_id}:role/eks-cluster", resourcesVpcConfig={},
@@ -221,7 +251,6 @@ WEB_SERVER_ROLE = {"Version": "2012-10-17", "Statement": [  # the over-privilege
                                    "iam:PassRole"], "Resource": "*"}]}
 LEAST_PRIVILEGE_WEB_ROLE = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::wordpress-media/*"}]}
-
 
 def prepare_account(seeder: Seeder, regions: list[str], security_account: str) -> None:
     """An account with everything the audit looks for, in every region."""

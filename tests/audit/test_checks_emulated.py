@@ -211,7 +211,19 @@ CASES = [
     ("eks.audit_logging", "api only", lambda s: s.eks_cluster(REGION, log_types=("api",)), None, {FAIL}),
     ("eks.audit_logging", "describe denied", lambda s: s.eks_cluster(REGION), deny("eks", "DescribeCluster"),
      {UNKNOWN}),
+
+    ("investigation.queries_ready", "as provisioned", lambda s: s.investigation_workspace(REGION, [s.account_id]),
+     None, {PASS}),
+    ("investigation.queries_ready", "no workspace", nothing, None, {FAIL}),
+    ("investigation.queries_ready", "limits not enforced",
+     lambda s: s.investigation_workspace(REGION, [s.account_id], enforce=False), None, {FAIL}),
+    ("investigation.queries_ready", "workgroup denied", lambda s: s.investigation_workspace(REGION, [s.account_id]),
+     deny("athena", "GetWorkGroup"), {UNKNOWN}),
+    ("investigation.queries_ready", "tables denied", lambda s: s.investigation_workspace(REGION, [s.account_id]),
+     deny("glue", "GetTables"), {UNKNOWN}),
 ]
+# Audit config a check needs beyond the default (the audited account as the security account).
+OVERRIDES = {"investigation.queries_ready": lambda account_id: {"security_account_id": account_id}}
 
 
 @pytest.mark.parametrize(("check_id", "setup", "fault", "expected"),
@@ -221,7 +233,7 @@ def test_check_against_emulator(emulator, faults, account_id, check_id, setup, f
     setup(Seeder(emulator, account_id))
     if fault:
         faults.faults.extend(fault if isinstance(fault, list) else [fault])
-    findings = of_check(audit(emulator, account_id), check_id)
+    findings = of_check(audit(emulator, account_id, **OVERRIDES.get(check_id, lambda _: {})(account_id)), check_id)
     assert {f.status for f in findings} == expected, [(f.status.value, f.resource_id, f.reason) for f in findings]
     if UNKNOWN in expected:
         assert all(f.reason for f in findings)  # an UNKNOWN always says why

@@ -18,7 +18,7 @@ CONTRACT = [
     "cloudtrail.cloudwatch_logs", "vpc.flow_logs", "logs.retention", "guardduty.enabled",
     "guardduty.findings_routed", "ir.responder_role", "ir.quarantine_security_group", "ir.containment_policies",
     "dns.resolver_query_logging", "dns.firewall_block_ready",
-    "ec2.imdsv2_required", "iam.instance_profile_escalation", "eks.audit_logging",
+    "ec2.imdsv2_required", "iam.instance_profile_escalation", "eks.audit_logging", "investigation.queries_ready",
 ]
 
 

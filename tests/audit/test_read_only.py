@@ -30,9 +30,11 @@ def test_an_audit_of_prepared_and_unprepared_accounts_stays_inside_the_audit_pol
     prepared, incident = fresh_account(), fresh_account()
     prepare_account(Seeder(emulator, prepared), [REGION], SECURITY_ACCOUNT)
     incident_account(Seeder(emulator, incident), [REGION], SECURITY_ACCOUNT)
+    Seeder(emulator, prepared).investigation_workspace(REGION, [prepared, incident])
     faults.faults.extend(firewall(["*."]))  # moto has no DNS Firewall: canned answers stand in for its reads
     audit_operations_before = set(faults.audit_operations)
-    collect(emulator, prepared, accounts=(prepared, incident))
+    # `prepared` as the security account, so that the investigation workspace is read there too.
+    collect(emulator, prepared, accounts=(prepared, incident), security_account_id=prepared)
     sent = {(call.service, call.operation) for call in faults.calls if "irready-audit" in call.user_agent}
     assert check_operations(sent) == []
     # The policy holds nothing the audit does not use (ListAccounts is only sent with --org).

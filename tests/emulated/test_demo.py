@@ -23,6 +23,8 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     # A scheduled run, then one after a regression that the alert names.
     assert f"GuardDuty turned off in {ORGANIZATION.workloads[0]}" in out
     assert f"REGRESSED high guardduty.enabled {ORGANIZATION.workloads[0]}/us-east-1/" in out
+    # The last step: the walk-through's question answered by its saved query on the synthetic incident.
+    assert "irready-run-instances-by-instance-roles" in out and "launched i-0deadbeef0000cafe" in out
 
     before = json.loads((tmp_path / "before" / "audit.json").read_text())
     failed_before = {(f["account_id"], f["check_id"]) for f in before["findings"] if f["status"] == "FAIL"}

@@ -24,27 +24,30 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
     # One VPC listed for 111111111111 in us-east-1; one discovered in each of the other five account-regions.
     vpcs = 6
     assert counts == {
+        # One per listed account; the security account's (reached through the member role) is made once,
+        # shared by the scheduled audit (counted in SCHEDULED_AUDIT) and the investigation workspace.
         "pulumi:providers:aws": 3,
         "irready:index:SecurityContacts": 1,
         "aws:account/alternativeContact:AlternativeContact": 3,
         "irready:index:IncidentResponseRoles": 3,
-        # Responder and audit roles and a flow-log delivery role per account; the trail's delivery role.
-        "aws:iam/role:Role": 6 + 3 + 1,
-        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 1,
+        # Responder and audit roles and a flow-log delivery role per account; the trail's delivery role;
+        # the investigator.
+        "aws:iam/role:Role": 6 + 3 + 1 + 1,
+        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 1 + 1,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
         "irready:index:ContainmentPolicies": 3,
         "aws:iam/policy:Policy": 12,
         "irready:index:QuarantineSecurityGroups": 3,
         "aws:ec2/securityGroup:SecurityGroup": 2 * vpcs,
         "irready:index:VpcFlowLogs": 3,
-        "aws:ec2/flowLog:FlowLog": vpcs,
+        "aws:ec2/flowLog:FlowLog": 2 * vpcs,  # to CloudWatch Logs and to the S3 archive
         "aws:cloudwatch/logGroup:LogGroup": 6 + 6 + 1,  # flow logs and DNS query logs per account-region; trail
         "irready:index:DnsContainment": 3,
         "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": 6,
         "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": 6,
         "aws:route53/resolverFirewallRule:ResolverFirewallRule": 6,
-        "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": 6,
-        "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": vpcs,
+        "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": 2 * 6,  # CloudWatch Logs and S3
+        "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": 2 * vpcs,
         "irready:index:DetectionRouting": 3,
         "aws:guardduty/detector:Detector": 6,
         "aws:sns/topic:Topic": 6,
@@ -53,13 +56,20 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:cloudwatch/eventRule:EventRule": 12,
         "aws:cloudwatch/eventTarget:EventTarget": 12,
         "irready:index:OrganizationTrail": 1,
-        "aws:kms/key:Key": 1,
-        "aws:s3/bucket:Bucket": 1,
-        "aws:s3/bucketVersioning:BucketVersioning": 1,
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-        "aws:s3/bucketPolicy:BucketPolicy": 1,
+        "irready:index:NetworkLogArchive": 1,
+        "irready:index:InvestigationWorkspace": 1,
+        # The trail's, the network log archive's and the query results' keys and buckets.
+        "aws:kms/key:Key": 3,
+        "aws:s3/bucket:Bucket": 3,
+        "aws:s3/bucketVersioning:BucketVersioning": 3,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
+        "aws:s3/bucketPolicy:BucketPolicy": 3,
+        "aws:athena/workgroup:Workgroup": 1,
+        "aws:athena/namedQuery:NamedQuery": 12,
+        "aws:glue/catalogDatabase:CatalogDatabase": 1,
+        "aws:glue/catalogTable:CatalogTable": 3,
         "aws:cloudtrail/trail:Trail": 1,
         "irready:index:SecurityAccount": 1,
         "aws:organizations/policy:Policy": 1,
@@ -102,6 +112,8 @@ def test_every_account_gets_its_resources_through_its_own_provider(program):
         if declared.type.startswith("aws:") and "alternativeContact" not in declared.type:
             account = next((part for part in declared.name.split("-") if part.isdigit() and len(part) == 12),
                            "123456789012")  # the trail and the delegations are the management account's
+            if declared.name.startswith("investigation-"):
+                account = SECURITY  # the workspace is the security account's
             assert account == provider_account(program, declared), declared.name
 
 
@@ -171,7 +183,7 @@ def test_dns_containment_blocks_every_domain_and_logs_every_vpc(program):
     rules = program.of_type("aws:route53/resolverFirewallRule:ResolverFirewallRule")
     assert {(r.inputs["action"], r.inputs["blockResponse"]) for r in rules} == {("BLOCK", "NXDOMAIN")}
     associations = program.of_type("aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation")
-    assert len(associations) == 6  # one per VPC
+    assert len(associations) == 2 * 6  # one per VPC to CloudWatch Logs, one to the S3 archive
 
 
 def test_guardduty_findings_and_unexpected_launches_reach_the_ir_email(program):
@@ -188,9 +200,8 @@ def test_guardduty_findings_and_unexpected_launches_reach_the_ir_email(program):
         ("email", "cloud-security-alerts@example.com")}
 
 
-def one(program, type_: str):
-    """The one resource of this type outside the scheduled audit (tested in test_scheduled_audit.py)."""
-    (declared,) = [d for d in program.of_type(type_) if not d.name.startswith("scheduled-audit")]
+def one(program, type_: str, name_prefix: str = "organization-trail"):
+    (declared,) = [r for r in program.of_type(type_) if r.name.startswith(name_prefix)]
     return declared
 
 

@@ -17,7 +17,7 @@ def test_a_created_security_account_is_the_one_every_role_and_key_trusts():
     responders = [r for r in recorder.of_type("aws:iam/role:Role") if r.inputs.get("name") == "IncidentResponder"]
     assert responders and all(json.loads(r.inputs["assumeRolePolicy"]) == policies.responder_trust_policy(
         CREATED_ACCOUNT) for r in responders)
-    (key,) = [k for k in recorder.of_type("aws:kms/key:Key") if not k.name.startswith("scheduled-audit")]
+    (key,) = [k for k in recorder.of_type("aws:kms/key:Key") if k.name == "organization-trail-key"]
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     decrypt = statements["SecurityAccountReadsTrailLogs"]
     assert decrypt["Principal"] == {"AWS": f"arn:aws:iam::{CREATED_ACCOUNT}:root"}

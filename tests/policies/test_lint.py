@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from irready.policies import investigation
 from irready.policies.lint import problems
 
 from irready import policies
@@ -17,6 +18,11 @@ DOCUMENTS = {
     "responder_trust_mfa": policies.responder_trust_policy("210987654321"),
     "responder_trust_external_id": policies.responder_trust_policy("210987654321", "x"),
     "audit_read": policies.audit_read_policy(),
+    "investigator": investigation.investigator_policy(
+        region="us-east-1", account_id="210987654321", results_bucket="results",
+        results_key_arn="arn:aws:kms:us-east-1:210987654321:key/1", log_buckets=["trail", "network"],
+        log_key_arns=["arn:aws:kms:us-east-1:123456789012:key/2"]),
+    "investigator_trust": investigation.investigator_trust_policy("210987654321"),
 }
 
 

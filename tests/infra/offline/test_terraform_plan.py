@@ -13,6 +13,10 @@ from tests.infra.mocks import ROOT, example_config
 # Every type the program declares, and the Terraform resource it was bridged from.
 TERRAFORM_TYPES = {
     "aws:account/alternativeContact:AlternativeContact": "aws_account_alternate_contact",
+    "aws:athena/namedQuery:NamedQuery": "aws_athena_named_query",
+    "aws:athena/workgroup:Workgroup": "aws_athena_workgroup",
+    "aws:glue/catalogDatabase:CatalogDatabase": "aws_glue_catalog_database",
+    "aws:glue/catalogTable:CatalogTable": "aws_glue_catalog_table",
     "aws:cloudtrail/trail:Trail": "aws_cloudtrail",
     "aws:cloudwatch/eventRule:EventRule": "aws_cloudwatch_event_rule",
     "aws:cloudwatch/eventTarget:EventTarget": "aws_cloudwatch_event_target",
