@@ -2,9 +2,12 @@
 
 This version provisions, in every listed account: the SECURITY alternate contact, the IR roles
 (IncidentResponder, irready-audit), the ready-to-attach containment policies; and in every listed
-region: quarantine and isolation security groups and flow logs for every VPC, DNS containment and
-query logging, GuardDuty with findings routed to the IR e-mail; and, from the management account,
-the organization trail, and the security account as GuardDuty's delegated administrator.
+region: quarantine and isolation security groups and flow logs for every VPC the account owns, DNS
+containment and query logging, the unexpected-RunInstances alert forwarded to the security account;
+and, from the management account, the organization trail, and the security account as GuardDuty's
+delegated administrator with every member enrolled and findings routed to the IR e-mail.
+
+Before any resource is declared, the organization's trusted access is checked (one line names the fix).
 """
 
 import pulumi
@@ -19,7 +22,8 @@ from irready.infra.components.org_trail import OrganizationTrail, OrganizationTr
 from irready.infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
 from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
 from irready.infra.config import StackConfigError, load, reader
-from irready.infra.providers import account_providers, management_account
+from irready.infra.organization import missing_trusted_access, trusted_access_error
+from irready.infra.providers import account_providers, management_account, security_provider
 
 try:
     config = load(reader(pulumi.Config("irready")))
@@ -28,6 +32,10 @@ except StackConfigError as error:
 
 providers = account_providers(config)
 management = management_account(config)
+organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=providers[management.id]))
+missing = missing_trusted_access(config, organization.aws_service_access_principals or [])
+if missing:
+    raise pulumi.RunError(trusted_access_error(missing))
 
 SecurityContacts("security-contacts", SecurityContactsArgs(
     contact=config.security_contact, management_provider=providers[management.id],
@@ -39,15 +47,30 @@ if config.create_security_account:
 else:
     security = config.security_account_id
 
-organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=providers[management.id]))
 OrganizationTrail("organization-trail", OrganizationTrailArgs(
     provider=providers[management.id], management_account_id=management.id, organization_id=organization.id,
     home_region=management.regions[0], security_account_id=security,
     retention_days=config.trail_retention_days, cloudwatch_retention_days=config.log_retention_days,
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
-    object_lock=config.trail_object_lock))
+    object_lock=config.trail_object_lock, management_events=config.trail_management_events))
 
-detection = {}
+security_account = SecurityAccount("security-account", SecurityAccountArgs(
+    management_provider=providers[management.id], security_provider=security_provider(config, providers, security),
+    security_account_id=security, organization_id=organization.id, home_region=management.regions[0],
+    regions=tuple(dict.fromkeys(region for account in config.accounts for region in account.regions)),
+    email=config.security_contact.email, min_severity=config.findings_min_severity,
+    security_hub=config.security_hub))
+
+
+def owned_vpcs(account, provider) -> dict[str, tuple[str, ...]]:
+    """The VPCs to log and contain, per region: as listed, else those the account owns. A VPC shared
+    with the account through RAM is the owner's to log: participants cannot create flow logs or
+    query-log associations for it (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html)."""
+    return {region: account.vpcs.get(region) or tuple(aws.ec2.get_vpcs(
+        region=region, filters=[{"name": "owner-id", "values": [account.id]}],
+        opts=pulumi.InvokeOptions(provider=provider)).ids) for region in account.regions}
+
+
 for account in config.accounts:
     provider = providers[account.id]
     IncidentResponseRoles(f"ir-roles-{account.id}", IncidentResponseRolesArgs(
@@ -57,24 +80,16 @@ for account in config.accounts:
         provider=provider, trusted_cidrs=config.trusted_cidrs,
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
         organization_quarantine_scp=account.management))
-    vpcs = {region: account.vpcs.get(region) or tuple(aws.ec2.get_vpcs(
-        region=region, opts=pulumi.InvokeOptions(provider=provider)).ids) for region in account.regions}
+    vpcs = owned_vpcs(account, provider)
     QuarantineSecurityGroups(f"quarantine-{account.id}", QuarantineSecurityGroupsArgs(
         provider=provider, vpcs=vpcs, group_name=config.quarantine_group_name))
     VpcFlowLogs(f"flow-logs-{account.id}", VpcFlowLogsArgs(
-        provider=provider, vpcs=vpcs, retention_days=config.log_retention_days))
+        provider=provider, account_id=account.id, vpcs=vpcs, retention_days=config.log_retention_days))
     DnsContainment(f"dns-{account.id}", DnsContainmentArgs(
         provider=provider, vpcs=vpcs, retention_days=config.log_retention_days))
-    detection[account.id] = DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
-        provider=provider, account_id=account.id, regions=account.regions, email=config.security_contact.email,
-        min_severity=config.findings_min_severity, run_instances_allowed=config.run_instances_allowed))
-
-adopted = config.security_account_id  # a listed security account sets GuardDuty auto-enable itself
-SecurityAccount("security-account", SecurityAccountArgs(
-    management_provider=providers[management.id], security_account_id=security,
-    regions=tuple(dict.fromkeys(region for account in config.accounts for region in account.regions)),
-    security_provider=providers.get(adopted),
-    security_detectors=detection[adopted].detectors if adopted in detection else None,
-    security_hub=config.security_hub))
+    DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
+        provider=provider, account_id=account.id, regions=account.regions,
+        security_topics={region: security_account.topics[region].arn for region in account.regions},
+        run_instances_allowed=config.run_instances_allowed))
 
 pulumi.export("accounts", [a.id for a in config.accounts])

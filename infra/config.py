@@ -64,6 +64,9 @@ class StackConfig:
     s3_data_events: str | tuple[str, ...] = "all"  # "all", "none", or bucket ARNs
     lambda_data_events: str | tuple[str, ...] = "all"  # "all", "none", or function ARNs
     security_hub: bool = False  # also make the security account Security Hub's delegated administrator
+    # False: a data-events-only trail, where a landing zone's organization trail already records
+    # management events (a second copy is billed); `irready preflight` reports such a trail.
+    trail_management_events: bool = True
 
 
 # The only values CloudWatch Logs accepts for retention.
@@ -73,7 +76,7 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 
 _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trustedCidrs", "denyExceptActions",
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
-                "trailObjectLock", "dataEvents", "securityHub"}
+                "trailObjectLock", "dataEvents", "securityHub", "trailManagementEvents"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -100,6 +103,12 @@ def load(get: Callable[[str], object]) -> StackConfig:
     if sum(a.management for a in accounts) != 1:
         raise StackConfigError("irready:accounts: mark exactly one account, the organization's management account, "
                                "with management: true (the program runs there and reaches the others from it)")
+    management_events = _flag(_given(get, "trailManagementEvents", True), "irready:trailManagementEvents")
+    data_events = _data_events(_given(get, "dataEvents", {}), "irready:dataEvents")
+    if not management_events and set(data_events.values()) == {"none"}:
+        raise StackConfigError("irready:trailManagementEvents: false leaves the trail nothing to record with "
+                               "irready:dataEvents s3 and lambda both none; set one of them, or leave "
+                               "trailManagementEvents true")
     return StackConfig(
         security_account_id=security,
         create_security_account=_new_account(create, "irready:createSecurityAccount") if create is not None else None,
@@ -124,7 +133,8 @@ def load(get: Callable[[str], object]) -> StackConfig:
                                    "irready:trailRetentionDays"),
         trail_object_lock=_flag(_given(get, "trailObjectLock", False), "irready:trailObjectLock"),
         security_hub=_flag(_given(get, "securityHub", False), "irready:securityHub"),
-        **_data_events(_given(get, "dataEvents", {}), "irready:dataEvents"),
+        trail_management_events=management_events,
+        **data_events,
     )
 
 

@@ -37,7 +37,9 @@ class DnsContainment(pulumi.ComponentResource):
             self.block_all_rule_groups[region] = rule_group
 
             group = aws.cloudwatch.LogGroup(f"{name}-{region}-queries", name=QUERY_LOG_GROUP, region=region,
-                                            retention_in_days=args.retention_days, opts=child)
+                                            retention_in_days=args.retention_days,
+                                            opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                                                        protect=True, retain_on_delete=True))
             config = aws.route53.ResolverQueryLogConfig(f"{name}-{region}-query-log", name="irready-queries",
                                                         destination_arn=group.arn, region=region, opts=child)
             for vpc_id in vpc_ids:

@@ -18,6 +18,9 @@ PROGRAM = Path(__file__).parents[1] / "__main__.py"
 DISCOVERED_VPC = "vpc-0d15c0e4ed000001"
 ORGANIZATION_ID = "o-exampleorg1"
 CREATED_ACCOUNT = "999888777666"
+ADMIN_DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
+# An organization ready for the program: the trusted access `irready preflight` asks for.
+TRUSTED_SERVICES = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com"]
 
 
 def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str]) -> None:
@@ -62,9 +65,10 @@ class Declared:
 class Recorder(pulumi.runtime.Mocks):
     """Writes down every resource the program declares, with stand-in ids and ARNs."""
 
-    def __init__(self):
+    def __init__(self, trusted_services: list[str] | None = None):
         self.resources: list[Declared] = []
         self.calls: list[tuple[str, dict]] = []
+        self.trusted_services = TRUSTED_SERVICES if trusted_services is None else trusted_services
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         resource_id = CREATED_ACCOUNT if args.typ == "aws:organizations/account:Account" else f"{args.name}-id"
@@ -78,14 +82,17 @@ class Recorder(pulumi.runtime.Mocks):
         if args.token == "aws:ec2/getVpcs:getVpcs":
             return {"id": "vpcs", "ids": [DISCOVERED_VPC], "region": args.args.get("region")}
         if args.token == "aws:organizations/getOrganization:getOrganization":
-            return {"id": ORGANIZATION_ID, "masterAccountId": "123456789012"}
+            return {"id": ORGANIZATION_ID, "masterAccountId": "123456789012",
+                    "awsServiceAccessPrincipals": self.trusted_services}
+        if args.token == "aws:guardduty/getDetector:getDetector":
+            return {"id": ADMIN_DETECTOR, "status": "ENABLED", "region": args.args.get("region")}
         return {}
 
     def of_type(self, type_: str) -> list[Declared]:
         return [r for r in self.resources if r.type == type_]
 
 
-def record(config: dict[str, str]) -> Recorder:
-    recorder = Recorder()
+def record(config: dict[str, str], trusted_services: list[str] | None = None) -> Recorder:
+    recorder = Recorder(trusted_services)
     run_program(recorder, config)
     return recorder
