@@ -30,11 +30,19 @@ def round_trip(_emulator_and_faults, new_account):
     return org, untouched, provisioned, report.findings
 
 
+def routed_by_the_administrator(org, findings) -> set:
+    """Members' GuardDuty findings reach the delegated administrator's EventBridge, where the program
+    routes them once per region; the audit does not credit the administrator's rule yet (issue #14,
+    item 3), so members FAIL guardduty.findings_routed, and only that, until it does."""
+    return {(account, "guardduty.findings_routed", region)
+            for account in org.accounts if account != org.security for region in org.regions}
+
+
 def test_provisioned_accounts_have_no_fail(round_trip):
     org, _, _, findings = round_trip
-    failed = [(f.account_id, f.check_id, f.region, f.reason) for f in findings
-              if f.account_id in org.accounts and f.status is Status.FAIL]
-    assert failed == []
+    failed = {(f.account_id, f.check_id, f.region) for f in findings
+              if f.account_id in org.accounts and f.status is Status.FAIL}
+    assert failed == routed_by_the_administrator(org, findings)
 
 
 def test_provisioned_accounts_are_unknown_only_where_moto_lacks_the_api(round_trip):
@@ -56,9 +64,9 @@ def test_every_readiness_check_passes_in_every_provisioned_account_and_region(ro
         for region in org.regions:
             for check_id in ("cloudtrail.management_events_rw", "cloudtrail.s3_data_events",
                              "cloudtrail.lambda_data_events", "cloudtrail.cloudwatch_logs", "vpc.flow_logs",
-                             "dns.resolver_query_logging", "guardduty.enabled", "guardduty.findings_routed",
-                             "ir.quarantine_security_group"):
+                             "dns.resolver_query_logging", "guardduty.enabled", "ir.quarantine_security_group"):
                 assert (account, check_id, region) in passed, (account, check_id, region)
+            assert ((account, "guardduty.findings_routed", region) in passed) == (account == org.security)
 
 
 def test_the_untouched_account_shows_the_gaps(round_trip):
@@ -80,7 +88,8 @@ def test_every_declared_resource_was_created_or_skipped_for_a_stated_gap(round_t
     counts = provisioned.counts()
     regions, accounts = len(org.regions), len(org.accounts)
     assert counts["aws:cloudtrail/trail:Trail"] == 1
-    assert counts["aws:guardduty/detector:Detector"] == accounts * regions
+    assert counts["aws:guardduty/detector:Detector"] == 0  # designation and auto-enable create them, as in AWS
+    assert counts["aws:guardduty/organizationConfiguration:OrganizationConfiguration"] == regions
     assert counts["aws:account/alternativeContact:AlternativeContact"] == accounts
 
 
@@ -90,7 +99,8 @@ def test_a_weaker_program_is_caught_by_the_audit(emulator, new_account):
     values = stack_values(org, dataEvents={"s3": "none", "lambda": "none"})
     provision(emulator, stack_config(values), org.management)
     _, report = audit(emulator, audit_config(org))
-    failed = {(f.account_id, f.check_id) for f in report.findings if f.status is Status.FAIL}
+    failed = {(f.account_id, f.check_id) for f in report.findings if f.status is Status.FAIL
+              and (f.account_id, f.check_id, f.region) not in routed_by_the_administrator(org, report.findings)}
     assert failed == {(account, check) for account in org.accounts
                       for check in ("cloudtrail.s3_data_events", "cloudtrail.lambda_data_events")}
 
@@ -123,7 +133,9 @@ def created_security_account(_emulator_and_faults, new_account):
 
 def test_a_created_security_account_is_trusted_everywhere_and_the_audit_passes(created_security_account):
     _, management, security, provisioned, findings = created_security_account
-    assert [(f.account_id, f.check_id, f.reason) for f in findings if f.status is Status.FAIL] == []
+    members = {f.account_id for f in findings} - {security}
+    assert {(f.account_id, f.check_id) for f in findings if f.status is Status.FAIL} == {
+        (account, "guardduty.findings_routed") for account in members}  # see routed_by_the_administrator
     responders = [f for f in findings if f.check_id == "ir.responder_role"]
     assert {f.status for f in responders} == {Status.PASS} and all(security in f.reason for f in responders)
     retention = [f for f in findings if f.check_id == "cloudtrail.bucket_retention"]
@@ -135,4 +147,5 @@ def test_a_created_security_account_is_trusted_everywhere_and_the_audit_passes(c
 
 def test_between_the_two_stacks_every_applier_runs(round_trip, created_security_account):
     created = {type_ for stack in (round_trip[2], created_security_account[3]) for type_, *_ in stack.created}
-    assert created == set(APPLIERS)
+    # The program declares no detector: its applier only refuses a second one (tests/emulated/test_aws_rules.py).
+    assert created == set(APPLIERS) - {"aws:guardduty/detector:Detector"}
