@@ -85,6 +85,27 @@ def reader(pulumi_config) -> Callable[[str], object]:
     return lambda key: pulumi_config.get_object(key) if key in _OBJECT_KEYS else pulumi_config.get(key)
 
 
+def file_reader(path) -> Callable[[str], object]:
+    """Read the ``irready:`` values of a Pulumi.<stack>.yaml as ``reader`` reads them at `pulumi up`
+    (objects parsed, everything else as text). Raises StackConfigError if the file cannot be read."""
+    import yaml  # pulumi depends on PyYAML
+
+    try:
+        document = yaml.safe_load(open(path, encoding="utf-8").read()) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise StackConfigError(f"{path}: cannot read the stack config ({type(exc).__name__}: {exc})") from None
+    values = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(values, dict):
+        raise StackConfigError(f"{path}: no `config:` mapping; expected a Pulumi.<stack>.yaml (see Pulumi.example.yaml)")
+
+    def get(key: str):
+        value = values.get(f"irready:{key}")
+        if value is None or key in _OBJECT_KEYS:
+            return value
+        return value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    return get
+
+
 def load(get: Callable[[str], object]) -> StackConfig:
     """``get(key)`` returns a config value or None (see ``reader``)."""
     security, create = get("securityAccountId"), get("createSecurityAccount")

@@ -133,6 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--output", type=Path, help="write the comparison to FILE instead of standard output")
     diff.add_argument("--expiring-within", type=int, default=30, metavar="DAYS",
                       help="list waivers that expire within DAYS days of the new run (default: 30)")
+    preflight = commands.add_parser(
+        "preflight", help="before `pulumi up`: read the stack config and the organization (read-only, management "
+                          "account credentials) and report what would fail or be wrong, each with the stack-config "
+                          "key or AWS setting that fixes it", epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    preflight.add_argument("--stack-config", type=Path, required=True, metavar="Pulumi.<stack>.yaml",
+                           help="the stack config `pulumi up` will use")
+    preflight.add_argument("--profile", help="AWS named profile of the management account (default: the standard "
+                                             "credential chain)")
+    preflight.add_argument("--endpoint-url", help="send every AWS call here (moto, LocalStack) instead of AWS")
+    preflight.add_argument("--format", choices=list(FORMATS), default="table",
+                           help="report format (default: table)")
+    preflight.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
+    preflight.add_argument("--fail-on", choices=[s.value for s in Severity], default="low",
+                           help="exit 1 when a check of at least this severity FAILs (default: low, i.e. any FAIL)")
 
     demo = commands.add_parser("demo", help="audit an untouched emulated organization, prepare it with the Pulumi "
                                             "program, audit again (moto, in-process; no credentials)")
@@ -194,6 +209,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "diff":
             from irready.audit import diff
             return diff.main(args.old, args.new, args.format, args.output, args.expiring_within)
+        if args.command == "preflight":
+            return _preflight(args)
         from irready.emulated.demo import run_demo  # the emulator is only needed here
         return run_demo(args.output_dir)
     except RecursionError as exc:  # a hostile input nested beyond what Python can walk
@@ -209,6 +226,25 @@ def _iac_scan(args: argparse.Namespace) -> int:
         raise UsageError(f"checkov could not parse {len(outcome.unparsed)} file(s), which were not scanned: "
                          f"{', '.join(outcome.unparsed)}; fix them or leave them out")
     return EXIT_GAPS if exceeds(outcome.report.findings, Severity(args.fail_on)) else EXIT_OK
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from irready import preflight
+    from irready.audit.aws import base_session
+    from irready.infra.config import StackConfigError
+
+    try:
+        result = preflight.preflight(args.stack_config, base_session(args.profile), args.endpoint_url)
+    except StackConfigError as exc:
+        raise UsageError(str(exc)) from None
+    except (BotoCoreError, ClientError) as exc:
+        raise UnreachableError(f"cannot reach AWS as the management account: {exc}") from None
+    output.write(result, args.format, args.output)
+    if preflight.nothing_reached(result):
+        raise UnreachableError("nothing could be read (see the report for why)")
+    return EXIT_GAPS if exceeds(result.findings, Severity(args.fail_on)) else EXIT_OK
 
 
 def _flag_overrides(args: argparse.Namespace) -> dict:
