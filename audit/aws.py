@@ -151,7 +151,7 @@ class _SharedClients:
     """One client per (service, region) for the whole run, signing for the current account."""
 
     def __init__(self, loader_from: boto3.Session, endpoint_url: str | None, max_pool_connections: int,
-                 stats: CallStats | None, patience: Patience):
+                 stats: CallStats | None, patience: Patience, user_agent: str = _USER_AGENT):
         core = botocore.session.Session()
         core.register_component("data_loader", loader_from._session.get_component("data_loader"))
         core._credentials = _CurrentAccountCredentials()  # boto3 has no public setter for a credentials object
@@ -159,7 +159,7 @@ class _SharedClients:
         self.endpoint_url = endpoint_url
         self.stats = stats
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": patience.max_attempts}, user_agent_extra=_USER_AGENT,
+            retries={"mode": "adaptive", "max_attempts": patience.max_attempts}, user_agent_extra=user_agent,
             connect_timeout=patience.connect_timeout, read_timeout=patience.read_timeout,
             max_pool_connections=max_pool_connections,
             # An emulator on one host name cannot serve virtual-hosted bucket names.
@@ -197,10 +197,12 @@ class Clients:
 
     def __init__(self, session: boto3.Session, endpoint_url: str | None = None, max_pool_connections: int = 10,
                  stats: CallStats | None = None, patience: Patience = DEFAULT_PATIENCE, *,
-                 _shared: _SharedClients | None = None):
+                 user_agent: str = _USER_AGENT, _shared: _SharedClients | None = None):
+        """``user_agent``: what the calls say they come from (irready-audit; `irready preflight` says its name)."""
         self.session = session
         self.credentials = session.get_credentials()
-        self._shared = _shared or _SharedClients(session, endpoint_url, max_pool_connections, stats, patience)
+        self._shared = _shared or _SharedClients(session, endpoint_url, max_pool_connections, stats, patience,
+                                                 user_agent)
 
     @property
     def endpoint_url(self) -> str | None:

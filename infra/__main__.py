@@ -62,13 +62,15 @@ security_account = SecurityAccount("security-account", SecurityAccountArgs(
     security_hub=config.security_hub))
 
 
-def owned_vpcs(account, provider) -> dict[str, tuple[str, ...]]:
-    """The VPCs to log and contain, per region: as listed, else those the account owns. A VPC shared
-    with the account through RAM is the owner's to log: participants cannot create flow logs or
-    query-log associations for it (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html)."""
+def discovered_vpcs(account, provider, owned: bool) -> dict[str, tuple[str, ...]]:
+    """The VPCs of each region: as listed, else discovered; ``owned``: only those the account owns.
+    A VPC shared with the account through RAM is the owner's to log: participants cannot create flow
+    logs or query-log associations for it, though they create security groups in it for their own
+    instances (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html)."""
+    filters = [{"name": "owner-id", "values": [account.id]}] if owned else None
     return {region: account.vpcs.get(region) or tuple(aws.ec2.get_vpcs(
-        region=region, filters=[{"name": "owner-id", "values": [account.id]}],
-        opts=pulumi.InvokeOptions(provider=provider)).ids) for region in account.regions}
+        region=region, filters=filters, opts=pulumi.InvokeOptions(provider=provider)).ids)
+        for region in account.regions}
 
 
 for account in config.accounts:
@@ -80,9 +82,10 @@ for account in config.accounts:
         provider=provider, trusted_cidrs=config.trusted_cidrs,
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
         organization_quarantine_scp=account.management))
-    vpcs = owned_vpcs(account, provider)
+    vpcs = discovered_vpcs(account, provider, owned=True)
     QuarantineSecurityGroups(f"quarantine-{account.id}", QuarantineSecurityGroupsArgs(
-        provider=provider, vpcs=vpcs, group_name=config.quarantine_group_name))
+        provider=provider, vpcs=discovered_vpcs(account, provider, owned=False),
+        group_name=config.quarantine_group_name))
     VpcFlowLogs(f"flow-logs-{account.id}", VpcFlowLogsArgs(
         provider=provider, account_id=account.id, vpcs=vpcs, retention_days=config.log_retention_days))
     DnsContainment(f"dns-{account.id}", DnsContainmentArgs(

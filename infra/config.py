@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from irready.policies import names
 
@@ -91,12 +92,13 @@ def file_reader(path) -> Callable[[str], object]:
     import yaml  # pulumi depends on PyYAML
 
     try:
-        document = yaml.safe_load(open(path, encoding="utf-8").read()) or {}
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise StackConfigError(f"{path}: cannot read the stack config ({type(exc).__name__}: {exc})") from None
     values = document.get("config") if isinstance(document, dict) else None
     if not isinstance(values, dict):
-        raise StackConfigError(f"{path}: no `config:` mapping; expected a Pulumi.<stack>.yaml (see Pulumi.example.yaml)")
+        raise StackConfigError(f"{path}: no `config:` mapping; expected a Pulumi.<stack>.yaml "
+                               "(see Pulumi.example.yaml)")
 
     def get(key: str):
         value = values.get(f"irready:{key}")

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+
 from irready.audit.aws import Clients, assumed_session, caller_account, guarded, paginate
 from irready.audit.evaluate import summarize
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, Severity, Status
 from irready.audit.snapshot import Unavailable, is_unavailable
-from irready.infra.config import StackConfig, file_reader, load
 from irready.infra.components.org_trail import TRAIL_NAME
+from irready.infra.config import StackConfig, file_reader, load
 from irready.infra.organization import ENABLED_BY_DESIGNATION, TRUSTED_ACCESS, enable_command
 
 
@@ -51,7 +52,7 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
     account's credentials). Raises botocore errors only for GetCallerIdentity (nothing reachable)."""
     home = stack.accounts[0].regions[0]
     caller = caller_account(session, endpoint_url, home)
-    clients = Clients(session, endpoint_url)
+    clients = Clients(session, endpoint_url, user_agent="irready-preflight")
     regions = sorted({region for account in stack.accounts for region in account.regions})
     with clients.acting():
         organizations = clients.client("organizations", home)
@@ -69,8 +70,9 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
                                               "DelegatedAdministrators", ServicePrincipal=p)])
                 for principal in ("securityhub.amazonaws.com",)},
             "guardduty_administrators": {region: guarded("ListOrganizationAdminAccounts", lambda r=region: [
-                a["AdminAccountId"] for a in paginate(clients.client("guardduty", r), "list_organization_admin_accounts",
-                                                      "AdminAccounts")]) for region in regions},
+                a["AdminAccountId"] for a in paginate(clients.client("guardduty", r),
+                                                      "list_organization_admin_accounts", "AdminAccounts")])
+                for region in regions},
             "organization_trails": guarded("DescribeTrails", lambda: _read_organization_trails(
                 clients.client("cloudtrail", home))),
         }
@@ -383,7 +385,8 @@ PREFLIGHT_CHECKS = (
     _check("preflight.member_role", "irready:memberRoleName can be assumed in every member account", Severity.HIGH,
            "The program reaches member accounts only through this role.",
            "Set irready:memberRoleName to a role the management account can assume in every member account.",
-           "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access-cross-account-role.html",
+           "https://docs.aws.amazon.com/organizations/latest/userguide/"
+           "orgs_manage_accounts_access-cross-account-role.html",
            _member_role),
     _check("preflight.regions", "Every listed region is enabled for its account", Severity.HIGH,
            "Calls to an opt-in region that is not enabled fail.",

@@ -106,7 +106,7 @@ def provision(emulator: Emulator, config: dict[str, str], management_account: st
     """
     result = Provisioned()
     mocks = EmulatedApply(emulator, result, management_account)
-    with _aws_managed_policies():
+    with aws_managed_policies():
         organizations = mocks.client(management_account, "organizations", "us-east-1")
         try:
             organizations.describe_organization()
@@ -120,7 +120,7 @@ def provision(emulator: Emulator, config: dict[str, str], management_account: st
 
 
 @contextmanager
-def _aws_managed_policies():
+def aws_managed_policies():
     """The audit role attaches SecurityAudit and ViewOnlyAccess; moto knows AWS's managed policies
     only in accounts first used while this is set."""
     before = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")

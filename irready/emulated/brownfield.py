@@ -10,8 +10,10 @@ show them (the harness runs moto in this process).
 
 from __future__ import annotations
 
+from irready.emulated.apply import aws_managed_policies
 from irready.emulated.baseline import Organization
 from irready.emulated.emulator import Emulator
+from irready.emulated.seed import Seeder
 from irready.infra.organization import TRUSTED_ACCESS
 
 LANDING_ZONE_TRAIL = "aws-controltower-BaselineCloudTrail"
@@ -56,22 +58,15 @@ def share_vpc(emulator: Emulator, owner: str, participant: str, region: str) -> 
 
 
 def landing_zone_trail(emulator: Emulator, management: str, region: str, members: tuple[str, ...]) -> str:
-    """A Control Tower-style organization trail recording management events, in its own bucket, shown
-    in every member account as AWS shows an organization trail (moto keeps it in the management account)."""
+    """A Control Tower-style organization trail: multi-region, management events, validated, KMS, a
+    retained and private bucket, CloudWatch Logs delivery. Shown in every member account, as AWS shows
+    an organization trail (moto keeps it in the management account)."""
     from moto.cloudtrail.models import cloudtrail_backends
 
-    session = emulator.session(management)
-    bucket = f"aws-controltower-logs-{management}-{region}"
-    s3 = emulator.client(session, "s3", region)
-    params = {"Bucket": bucket} if region == "us-east-1" else {
-        "Bucket": bucket, "CreateBucketConfiguration": {"LocationConstraint": region}}
-    s3.create_bucket(**params)
-    cloudtrail = emulator.client(session, "cloudtrail", region)
-    arn = cloudtrail.create_trail(Name=LANDING_ZONE_TRAIL, S3BucketName=bucket, IsMultiRegionTrail=True,
-                                  IsOrganizationTrail=True, EnableLogFileValidation=True)["TrailARN"]
-    cloudtrail.put_event_selectors(TrailName=arn, EventSelectors=[
+    arn = Seeder(emulator, management).trail(LANDING_ZONE_TRAIL, region, basic_selectors=[
         {"ReadWriteType": "All", "IncludeManagementEvents": True}])
-    cloudtrail.start_logging(Name=arn)
+    emulator.client(emulator.session(management), "cloudtrail", region).update_trail(
+        Name=LANDING_ZONE_TRAIL, IsOrganizationTrail=True)
     created = cloudtrail_backends[management][region].trails[LANDING_ZONE_TRAIL]
     for member in members:
         if member != management:
@@ -95,10 +90,15 @@ def existing_guardduty(emulator: Emulator, org: Organization) -> dict[tuple[str,
 
 def seed_brownfield(emulator: Emulator, org: Organization, vpc_owner: str, vpc_participant: str) -> dict:
     """The whole brownfield organization; what was seeded, for the tests to find again."""
+    with aws_managed_policies():  # these accounts are provisioned later: IAM with AWS's managed policies
+        seeded = {"trail": landing_zone_trail(emulator, org.management, org.regions[0], org.accounts),
+                  "detectors": existing_guardduty(emulator, org),
+                  "shared_vpc": share_vpc(emulator, vpc_owner, vpc_participant, org.regions[0])}
+        for account in org.accounts:
+            emulator.client(emulator.session(account), "iam").list_roles()
+    # Outside: moto gives each account it creates an IAM of its own, which needs no managed policies.
     join_organization(emulator, org.management, org.accounts)
-    return {"trail": landing_zone_trail(emulator, org.management, org.regions[0], org.accounts),
-            "detectors": existing_guardduty(emulator, org),
-            "shared_vpc": share_vpc(emulator, vpc_owner, vpc_participant, org.regions[0])}
+    return seeded
 
 
 def stack_file(path, values: dict) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.offline.program import ADMIN_DETECTOR
 
 from tests.infra.mocks import Recorder
-from irready.infra.offline.program import ADMIN_DETECTOR
 
 
 def declare(**overrides) -> Recorder:
