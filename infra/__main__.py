@@ -5,7 +5,9 @@ This version provisions, in every listed account: the SECURITY alternate contact
 region: quarantine and isolation security groups and flow logs for every VPC the account owns, DNS
 containment and query logging, the unexpected-RunInstances alert forwarded to the security account;
 and, from the management account, the organization trail, and the security account as GuardDuty's
-delegated administrator with every member enrolled and findings routed to the IR e-mail.
+delegated administrator with every member enrolled and findings routed to the IR e-mail. Regions
+nobody listed are monitored (GuardDuty and the RunInstances alert in every enabled region) or denied
+(a region-deny SCP), as irready:unlistedRegions says.
 
 Before any resource is declared, the organization's trusted access is checked (one line names the fix).
 """
@@ -20,6 +22,7 @@ from irready.infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
 from irready.infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
 from irready.infra.components.org_trail import OrganizationTrail, OrganizationTrailArgs
 from irready.infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
+from irready.infra.components.region_guard import UnlistedRegionsDeny, UnlistedRegionsDenyArgs
 from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
 from irready.infra.config import StackConfigError, load, reader
 from irready.infra.organization import missing_trusted_access, trusted_access_error
@@ -54,11 +57,28 @@ OrganizationTrail("organization-trail", OrganizationTrailArgs(
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
     object_lock=config.trail_object_lock, management_events=config.trail_management_events))
 
+listed_regions = tuple(dict.fromkeys(region for account in config.accounts for region in account.regions))
+
+
+def enabled_regions(provider) -> tuple[str, ...]:
+    """The regions enabled for the provider's account (opted in, or not needing it)."""
+    return tuple(sorted(aws.get_regions(opts=pulumi.InvokeOptions(provider=provider)).names))
+
+
+if config.unlisted_regions == "monitor":
+    monitored = listed_regions + tuple(r for r in enabled_regions(providers[management.id]) if r not in listed_regions)
+else:
+    monitored = listed_regions
+    UnlistedRegionsDeny("unlisted-regions", UnlistedRegionsDenyArgs(
+        management_provider=providers[management.id], root_id=organization.roots[0].id,
+        allowed_regions=listed_regions))
+
 security_account = SecurityAccount("security-account", SecurityAccountArgs(
     management_provider=providers[management.id], security_provider=security_provider(config, providers, security),
     security_account_id=security, organization_id=organization.id, home_region=management.regions[0],
-    regions=tuple(dict.fromkeys(region for account in config.accounts for region in account.regions)),
+    regions=monitored,
     email=config.security_contact.email, min_severity=config.findings_min_severity,
+    forwarding_accounts=tuple(account.id for account in config.accounts),
     security_hub=config.security_hub))
 
 
@@ -90,9 +110,11 @@ for account in config.accounts:
         provider=provider, account_id=account.id, vpcs=vpcs, retention_days=config.log_retention_days))
     DnsContainment(f"dns-{account.id}", DnsContainmentArgs(
         provider=provider, vpcs=vpcs, retention_days=config.log_retention_days))
+    alerted = account.regions if config.unlisted_regions == "deny" else account.regions + tuple(
+        r for r in enabled_regions(provider) if r in monitored and r not in account.regions)
     DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
-        provider=provider, account_id=account.id, regions=account.regions,
-        security_topics={region: security_account.topics[region].arn for region in account.regions},
+        provider=provider, account_id=account.id, regions=alerted,
+        security_topics={region: security_account.topics[region].arn for region in alerted},
         run_instances_allowed=config.run_instances_allowed))
 
 pulumi.export("accounts", [a.id for a in config.accounts])

@@ -68,6 +68,9 @@ class StackConfig:
     # False: a data-events-only trail, where a landing zone's organization trail already records
     # management events (a second copy is billed); `irready preflight` reports such a trail.
     trail_management_events: bool = True
+    # Regions nobody listed: "monitor" (GuardDuty and the RunInstances alert in every enabled region)
+    # or "deny" (a region-deny SCP on the organization's root for every other region).
+    unlisted_regions: str = "monitor"
 
 
 # The only values CloudWatch Logs accepts for retention.
@@ -157,6 +160,8 @@ def load(get: Callable[[str], object]) -> StackConfig:
         trail_object_lock=_flag(_given(get, "trailObjectLock", False), "irready:trailObjectLock"),
         security_hub=_flag(_given(get, "securityHub", False), "irready:securityHub"),
         trail_management_events=management_events,
+        unlisted_regions=_choice(_given(get, "unlistedRegions", "monitor"), "irready:unlistedRegions",
+                                 ("monitor", "deny")),
         **data_events,
     )
 
@@ -324,6 +329,12 @@ def _data_events(value, where: str) -> dict:
                        else "arn:aws:lambda:us-east-1:111111111111:function:api")
             raise StackConfigError(f"{where}.{kind}: {scope!r} is not all, none or a list of ARNs like {example}")
     return scopes
+
+
+def _choice(value, where: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise StackConfigError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+    return value
 
 
 def _name(value, where: str) -> str:

@@ -35,6 +35,7 @@ class SecurityAccountArgs:
     home_region: str
     regions: tuple[str, ...]  # every region GuardDuty covers
     email: str  # the one subscription per region, in the security account
+    forwarding_accounts: tuple[str, ...] = ()  # accounts whose alerts are forwarded to the topics
     min_severity: float = 7.0  # GuardDuty: 7-8.9 high, 9-10 critical
     security_hub: bool = False
 
@@ -51,17 +52,23 @@ def new_security_account(name: str, email: str, member_role_name: str,
                                     ignore_changes=["role_name", "iam_user_access_to_billing"]))
 
 
-def alert_topic_policy(topic_arn: str, security_account_id: str, organization_id: str) -> dict:
+def alert_topic_policy(topic_arn: str, security_account_id: str, organization_id: str,
+                       forwarding_accounts: tuple[str, ...]) -> dict:
     """Who may publish to a region's alert topic: EventBridge rules of the security account, and the
-    forwarding roles of the organization's accounts."""
-    return {"Version": "2012-10-17", "Statement": [
+    forwarding roles of the prepared accounts (named accounts, never a public principal)."""
+    statements = [
         {"Sid": "EventBridgeOfTheSecurityAccount", "Effect": "Allow", "Action": "sns:Publish",
          "Principal": {"Service": "events.amazonaws.com"}, "Resource": topic_arn,
-         "Condition": {"StringEquals": {"aws:SourceAccount": security_account_id}}},
-        {"Sid": "ForwardersOfTheOrganization", "Effect": "Allow", "Action": "sns:Publish",
-         "Principal": {"AWS": "*"}, "Resource": topic_arn,
-         "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_id},
-                       "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/irready-alert-forwarder-*"}}}]}
+         "Condition": {"StringEquals": {"aws:SourceAccount": security_account_id}}}]
+    if forwarding_accounts:
+        statements.append({
+            "Sid": "ForwardersOfThePreparedAccounts", "Effect": "Allow", "Action": "sns:Publish",
+            "Principal": {"AWS": [f"arn:aws:iam::{account}:root" for account in sorted(forwarding_accounts)]},
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_id},
+                          "ArnLike": {"aws:PrincipalArn": [f"arn:aws:iam::{account}:role/irready-alert-forwarder-*"
+                                                           for account in sorted(forwarding_accounts)]}}})
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 class SecurityAccount(pulumi.ComponentResource):
@@ -86,7 +93,8 @@ class SecurityAccount(pulumi.ComponentResource):
             topic = aws.sns.Topic(f"{name}-{region}-alerts", name=ALERT_TOPIC, region=region, opts=security)
             aws.sns.TopicPolicy(f"{name}-{region}-alerts-policy", arn=topic.arn, region=region, opts=security,
                                 policy=pulumi.Output.all(topic.arn, args.security_account_id).apply(
-                                    lambda values: json.dumps(alert_topic_policy(*values, args.organization_id))))
+                                    lambda values: json.dumps(alert_topic_policy(*values, args.organization_id,
+                                                                                 args.forwarding_accounts))))
             aws.sns.TopicSubscription(f"{name}-{region}-email", topic=topic.arn, protocol="email",
                                       endpoint=args.email, region=region, opts=security)
             rule = aws.cloudwatch.EventRule(f"{name}-{region}-guardduty-findings", name="irready-guardduty-findings",

@@ -19,6 +19,9 @@ DISCOVERED_VPC = "vpc-0d15c0e4ed000001"
 ORGANIZATION_ID = "o-exampleorg1"
 CREATED_ACCOUNT = "999888777666"
 ADMIN_DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
+ROOT_ID = "r-ex4m"
+# The regions the recording mocks say are enabled: the example's two, and one nobody listed.
+ENABLED_REGIONS = ["ap-southeast-2", "eu-west-1", "us-east-1"]
 # An organization ready for the program: the trusted access `irready preflight` asks for.
 TRUSTED_SERVICES = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com"]
 
@@ -87,7 +90,11 @@ class Recorder(pulumi.runtime.Mocks):
             return {"id": "vpcs", "ids": [DISCOVERED_VPC], "region": args.args.get("region")}
         if args.token == "aws:organizations/getOrganization:getOrganization":
             return {"id": ORGANIZATION_ID, "masterAccountId": "123456789012",
-                    "awsServiceAccessPrincipals": self.trusted_services}
+                    "awsServiceAccessPrincipals": self.trusted_services,
+                    "roots": [{"id": ROOT_ID, "name": "Root", "policyTypes": [],
+                               "arn": f"arn:aws:organizations::123456789012:root/{ORGANIZATION_ID}/{ROOT_ID}"}]}
+        if args.token == "aws:index/getRegions:getRegions":
+            return {"id": "aws", "names": ENABLED_REGIONS}
         if args.token == "aws:guardduty/getDetector:getDetector":
             return {"id": ADMIN_DETECTOR, "status": "ENABLED", "region": args.args.get("region")}
         return {}

@@ -10,7 +10,7 @@ import json
 
 import pulumi
 import pytest
-from irready.infra.offline.program import record, stack_config
+from irready.infra.offline.program import ENABLED_REGIONS, ROOT_ID, record, stack_config
 from moto.events.models import EventPattern
 
 from tests.infra.mocks import example_config, example_values
@@ -53,7 +53,7 @@ def test_2_and_10_no_detector_is_created_anywhere_and_the_administrators_is_look
     program, _ = options
     assert declared(program, "aws:guardduty/detector:Detector") == []
     lookups = [args for token, args in program.calls if token == "aws:guardduty/getDetector:getDetector"]
-    assert sorted(args["region"] for args in lookups) == ["eu-west-1", "us-east-1"]
+    assert sorted(args["region"] for args in lookups) == ENABLED_REGIONS
 
 
 def test_3_members_are_enrolled_although_the_security_account_is_not_listed(options):
@@ -63,7 +63,7 @@ def test_3_members_are_enrolled_although_the_security_account_is_not_listed(opti
     assert SECURITY not in [a["id"] for a in example_values()["accounts"]]
     configs = declared(program, "aws:guardduty/organizationConfiguration:OrganizationConfiguration")
     assert {(c.inputs["region"], c.inputs["autoEnableOrganizationMembers"]) for c in configs} == {
-        ("us-east-1", "ALL"), ("eu-west-1", "ALL")}
+        (region, "ALL") for region in ENABLED_REGIONS}
 
 
 def test_4_missing_trusted_access_stops_before_any_resource_with_the_command_that_fixes_it():
@@ -82,9 +82,13 @@ def test_5_only_vpcs_the_account_owns_are_discovered(options):
     # Participants cannot create flow logs for a shared VPC: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html
     program, _ = options
     lookups = [args for token, args in program.calls if token == "aws:ec2/getVpcs:getVpcs"]
-    assert len(lookups) == 5  # six account-regions, one of which lists its VPCs
-    assert all([f["name"] for f in args["filters"]] == ["owner-id"] for args in lookups)
-    assert {args["filters"][0]["values"][0] for args in lookups} == {"123456789012", "111111111111", "222222222222"}
+    owned = [args for args in lookups if args.get("filters")]
+    assert len(owned) == 5  # six account-regions, one of which lists its VPCs
+    assert all([f["name"] for f in args["filters"]] == ["owner-id"] for args in owned)
+    assert {args["filters"][0]["values"][0] for args in owned} == {"123456789012", "111111111111", "222222222222"}
+    # Quarantine groups also go into shared VPCs: participants create security groups there for their
+    # own instances (same guide); so the other lookups take every VPC.
+    assert len(lookups) == 2 * len(owned)
 
 
 # userIdentity of an assumed role and of an IAM user, as CloudTrail records them
@@ -150,12 +154,43 @@ def test_12_alerts_reach_one_place_the_security_account_with_one_subscription_pe
     # unconfirmed: https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html
     program, _ = options
     subscriptions = declared(program, "aws:sns/topicSubscription:TopicSubscription")
-    assert sorted(s.inputs["region"] for s in subscriptions) == ["eu-west-1", "us-east-1"]
+    assert sorted(s.inputs["region"] for s in subscriptions) == ENABLED_REGIONS
     forwards = [t for t in declared(program, "aws:cloudwatch/eventTarget:EventTarget")
                 if "unexpected-run-instances" in t.name]
-    assert len(forwards) == 6 and all(t.inputs["roleArn"] for t in forwards)  # cross-account: an execution role
+    assert len(forwards) == 3 * 3 and all(t.inputs["roleArn"] for t in forwards)  # cross-account: a role
     topics = {t.name: t.outputs["arn"] for t in declared(program, "aws:sns/topic:Topic")}
     assert {t.inputs["arn"] for t in forwards} == set(topics.values())
+
+
+def test_13_by_default_every_enabled_region_is_watched_though_nobody_listed_it(options):
+    # Attackers launch where nobody looks; GuardDuty is regional
+    # (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html).
+    program, _ = options
+    unlisted = "ap-southeast-2"
+    admins = declared(program, "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount")
+    assert unlisted in {a.inputs["region"] for a in admins}
+    alerts = [r for r in declared(program, "aws:cloudwatch/eventRule:EventRule")
+              if r.inputs["name"] == "irready-unexpected-run-instances"]
+    assert sorted(r.name.split("-")[1] for r in alerts if r.inputs["region"] == unlisted) == [
+        "111111111111", "123456789012", "222222222222"]
+    assert declared(program, "aws:organizations/policyAttachment:PolicyAttachment") == []
+
+
+def test_13_or_every_other_region_is_denied_by_an_scp_on_the_root():
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html
+    from irready import policies
+
+    program = record(stack_config(example_values() | {"unlistedRegions": "deny"}))
+    (attachment,) = program.of_type("aws:organizations/policyAttachment:PolicyAttachment")
+    assert attachment.inputs["targetId"] == ROOT_ID
+    (scp,) = [p for p in program.of_type("aws:organizations/policy:Policy")
+              if p.inputs["name"] == "irready-deny-unlisted-regions"]
+    assert json.loads(scp.inputs["content"]) == policies.region_deny_scp(
+        ["us-east-1", "eu-west-1"], ["arn:aws:iam::*:role/IncidentResponder"])
+    statement = json.loads(scp.inputs["content"])["Statement"][0]
+    assert {"iam:*", "sts:*", "organizations:*"} <= set(statement["NotAction"])  # global services keep working
+    assert {a.inputs["region"] for a in program.of_type(
+        "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount")} == {"us-east-1", "eu-west-1"}
 
 
 def test_14_a_data_events_only_trail_records_no_management_events():

@@ -47,13 +47,13 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": 6,
         "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": vpcs,
         "irready:index:DetectionRouting": 3,
-        # One alert topic, subscription and findings rule per region, in the security account; a
-        # RunInstances forwarding rule per account and region.
-        "aws:sns/topic:Topic": 2,
-        "aws:sns/topicPolicy:TopicPolicy": 2,
-        "aws:sns/topicSubscription:TopicSubscription": 2,
-        "aws:cloudwatch/eventRule:EventRule": 2 + 6,
-        "aws:cloudwatch/eventTarget:EventTarget": 2 + 6,
+        # One alert topic, subscription and findings rule per enabled region (two listed, one not), in the
+        # security account; a RunInstances forwarding rule per account and enabled region.
+        "aws:sns/topic:Topic": 3,
+        "aws:sns/topicPolicy:TopicPolicy": 3,
+        "aws:sns/topicSubscription:TopicSubscription": 3,
+        "aws:cloudwatch/eventRule:EventRule": 3 + 9,
+        "aws:cloudwatch/eventTarget:EventTarget": 3 + 9,
         "irready:index:OrganizationTrail": 1,
         "aws:kms/key:Key": 1,
         "aws:s3/bucket:Bucket": 1,
@@ -65,8 +65,8 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:cloudtrail/trail:Trail": 1,
         "irready:index:SecurityAccount": 1,
         "aws:organizations/policy:Policy": 1,
-        "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 2,  # one per region in use
-        "aws:guardduty/organizationConfiguration:OrganizationConfiguration": 2,  # auto-enable ALL, per region
+        "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 3,  # one per enabled region
+        "aws:guardduty/organizationConfiguration:OrganizationConfiguration": 3,  # auto-enable ALL, per region
     }
 
 
@@ -235,7 +235,7 @@ def test_the_trail_bucket_keeps_logs_and_refuses_public_access_and_plain_http(pr
 def test_the_security_account_administers_guardduty_in_every_region(program):
     admins = program.of_type("aws:guardduty/organizationAdminAccount:OrganizationAdminAccount")
     assert {(a.inputs["adminAccountId"], a.inputs["region"]) for a in admins} == {
-        (SECURITY, "us-east-1"), (SECURITY, "eu-west-1")}
+        (SECURITY, "us-east-1"), (SECURITY, "eu-west-1"), (SECURITY, "ap-southeast-2")}
     assert {provider_account(program, a) for a in admins} == {"123456789012"}  # from the management account
 
 
