@@ -83,6 +83,11 @@ def organizations_policy(target: Target, inputs: dict) -> Applied:
     return policy["Id"], {"arn": policy["Arn"]}
 
 
+def organizations_policy_attachment(target: Target, inputs: dict) -> Applied:
+    target.client("organizations").attach_policy(PolicyId=inputs["policyId"], TargetId=inputs["targetId"])
+    return f"{inputs['targetId']}:{inputs['policyId']}", {}
+
+
 def organizations_account(target: Target, inputs: dict) -> Applied:
     client = target.client("organizations")
     request = client.create_account(Email=inputs["email"], AccountName=inputs["name"])["CreateAccountStatus"]
@@ -408,6 +413,7 @@ APPLIERS: dict[str, Callable[[Target, dict], Applied]] = {
     "aws:account/alternativeContact:AlternativeContact": alternative_contact,
     "aws:organizations/policy:Policy": organizations_policy,
     "aws:organizations/account:Account": organizations_account,
+    "aws:organizations/policyAttachment:PolicyAttachment": organizations_policy_attachment,
     "aws:iam/role:Role": iam_role,
     "aws:iam/rolePolicy:RolePolicy": iam_role_policy,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": iam_role_policy_attachment,

@@ -81,9 +81,19 @@ class EmulatedApply(pulumi.runtime.Mocks):
             target = self._target(args.provider, None)
             organization = target.client("organizations").describe_organization()["Organization"]
             trusted = target.client("organizations").list_aws_service_access_for_organization()
+            roots = target.client("organizations").list_roots()["Roots"]
             return {"id": organization["Id"], "arn": organization["Arn"],
                     "masterAccountId": organization["MasterAccountId"],
-                    "awsServiceAccessPrincipals": [p["ServicePrincipal"] for p in trusted["EnabledServicePrincipals"]]}
+                    "awsServiceAccessPrincipals": [p["ServicePrincipal"] for p in trusted["EnabledServicePrincipals"]],
+                    "roots": [{"id": r["Id"], "arn": r["Arn"], "name": r["Name"], "policyTypes": []} for r in roots]}
+        if args.token == "aws:index/getRegions:getRegions":
+            # Enabled regions only, as the data source without all_regions (DescribeRegions without
+            # AllRegions lists the enabled ones; moto also lists opt-in regions not enabled:
+            # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html).
+            target = self._target(args.provider, None)
+            regions = target.client("ec2").describe_regions()["Regions"]
+            return {"id": "aws", "names": sorted(r["RegionName"] for r in regions
+                                                 if r.get("OptInStatus") in (None, "opt-in-not-required", "opted-in"))}
         if args.token == "aws:ec2/getVpcs:getVpcs":
             target = self._target(args.provider, args.args.get("region"))
             filters = [{"Name": f["name"], "Values": f["values"]} for f in args.args.get("filters") or []]

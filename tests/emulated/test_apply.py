@@ -89,14 +89,16 @@ def test_every_declared_resource_was_created_or_skipped_for_a_stated_gap(round_t
     regions, accounts = len(org.regions), len(org.accounts)
     assert counts["aws:cloudtrail/trail:Trail"] == 1
     assert counts["aws:guardduty/detector:Detector"] == 0  # designation and auto-enable create them, as in AWS
-    assert counts["aws:guardduty/organizationConfiguration:OrganizationConfiguration"] == regions
+    # Every region enabled in the emulator, listed or not (irready:unlistedRegions monitor, the default).
+    assert counts["aws:guardduty/organizationConfiguration:OrganizationConfiguration"] == \
+        counts["aws:guardduty/organizationAdminAccount:OrganizationAdminAccount"] > regions
     assert counts["aws:account/alternativeContact:AlternativeContact"] == accounts
 
 
 def test_a_weaker_program_is_caught_by_the_audit(emulator, new_account):
     """The round trip can fail: with data events switched off, the audit reports exactly that."""
     org = Organization(management=new_account(), security=new_account(), workloads=(), regions=("us-east-1",))
-    values = stack_values(org, dataEvents={"s3": "none", "lambda": "none"})
+    values = stack_values(org, dataEvents={"s3": "none", "lambda": "none"}, unlistedRegions="deny")
     provision(emulator, stack_config(values), org.management)
     _, report = audit(emulator, audit_config(org))
     failed = {(f.account_id, f.check_id) for f in report.findings if f.status is Status.FAIL
@@ -123,7 +125,8 @@ def created_security_account(_emulator_and_faults, new_account):
     values |= {"accounts": [{"id": management, "management": True, "regions": ["us-east-1"]},
                             {"id": workload, "regions": ["us-east-1"]}],
                "createSecurityAccount": {"name": "Security", "email": "aws-security@example.com"},
-               "securityHub": True, "trailObjectLock": True, "responderExternalId": "ir-automation-7f3"}
+               "securityHub": True, "trailObjectLock": True, "responderExternalId": "ir-automation-7f3",
+               "unlistedRegions": "deny"}
     provisioned = provision(emulator, stack_config(values), management)
     (security,) = [id_ for type_, _, _, id_ in provisioned.created if type_ == "aws:organizations/account:Account"]
     config = AuditConfig(regions=("us-east-1",), accounts=(management, workload), security_account_id=security)
