@@ -66,8 +66,8 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="irready", description="Is this AWS organization ready for a security incident? A read-only audit of the "
-                                    "accounts (audit, evaluate), and of Terraform or CloudFormation before deploy "
-                                    "(iac-scan).",
+                                    "accounts (audit, evaluate), of Terraform or CloudFormation before deploy "
+                                    "(iac-scan), and of an organization before the first `pulumi up` (preflight).",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to standard error")
     commands = parser.add_subparsers(dest="command", required=True)
