@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from irready.audit.model import Status
+from irready.infra.config import StackConfigError
 
 from irready import preflight
 from irready.emulated.baseline import Organization, stack_values
 from irready.emulated.brownfield import join_organization, share_vpc, stack_file
-from irready.infra.config import StackConfigError
 from tests.support.faults import Fault
 
 
@@ -101,7 +101,7 @@ def test_a_shared_vpc_listed_under_a_participant_or_owned_by_an_unlisted_account
     accounts = stack_values(org)["accounts"]
     accounts[3] = {**accounts[3], "vpcs": {"us-east-1": [vpc_id]}}
     (listed,) = failures(run(emulator, org, tmp_path, accounts=accounts))["preflight.shared_vpcs"]
-    assert f"remove it from irready:accounts[3].vpcs.us-east-1" in listed
+    assert "remove it from irready:accounts[3].vpcs.us-east-1" in listed
     (unowned,) = failures(run(emulator, org, tmp_path))["preflight.shared_vpcs"]
     assert f"add {outsider} to irready:accounts" in unowned
     from moto.ec2.models import ec2_backends
