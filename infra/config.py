@@ -185,7 +185,7 @@ def _account(raw, where: str) -> Account:
         raise StackConfigError(f"{where}: expected an object with id and regions")
     unknown = sorted(set(raw) - {"id", "regions", "management", "vpcs"})
     if unknown:
-        raise StackConfigError(f"{where}: unknown key {unknown[0]}; known keys: id, regions, management, vpcs")
+        raise StackConfigError(f"{where}: unknown key {unknown[0]!r}; known keys: id, regions, management, vpcs")
     account_id = _account_id(raw.get("id"), f"{where}.id")
     regions = _regions(raw.get("regions"), f"{where}.regions")
     vpcs_raw = raw.get("vpcs") or {}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-from irready.infra.components.ir_roles import RESPONDER_ROLE
+from irready.policies import names
 
 from irready import policies
 
@@ -30,8 +30,8 @@ class UnlistedRegionsDeny(pulumi.ComponentResource):
         self.policy = aws.organizations.Policy(
             f"{name}-scp", name="irready-deny-unlisted-regions", type="SERVICE_CONTROL_POLICY",
             description="Denies regional actions outside the regions irready prepares (responders exempt)",
-            content=json.dumps(policies.region_deny_scp(list(args.allowed_regions),
-                                                        [f"arn:aws:iam::*:role/{RESPONDER_ROLE}"])), opts=child)
+            content=json.dumps(policies.region_deny_scp(
+                list(args.allowed_regions), [f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"])), opts=child)
         aws.organizations.PolicyAttachment(f"{name}-root", policy_id=self.policy.id, target_id=args.root_id,
                                            opts=child)
         self.register_outputs({"policy_id": self.policy.id})
