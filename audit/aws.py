@@ -170,12 +170,12 @@ class _SharedClients:
     SESSIONS = 2
 
     def __init__(self, loader_from: boto3.Session, endpoint_url: str | None, max_pool_connections: int,
-                 stats: CallStats | None, patience: Patience):
+                 stats: CallStats | None, patience: Patience, user_agent: str = _USER_AGENT):
         self._loader = loader_from._session.get_component("data_loader")
         self.endpoint_url = endpoint_url
         self.stats = stats
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": patience.max_attempts}, user_agent_extra=_USER_AGENT,
+            retries={"mode": "adaptive", "max_attempts": patience.max_attempts}, user_agent_extra=user_agent,
             connect_timeout=patience.connect_timeout, read_timeout=patience.read_timeout,
             max_pool_connections=max_pool_connections,
             # An emulator on one host name cannot serve virtual-hosted bucket names.
@@ -237,10 +237,12 @@ class Clients:
 
     def __init__(self, session: boto3.Session, endpoint_url: str | None = None, max_pool_connections: int = 10,
                  stats: CallStats | None = None, patience: Patience = DEFAULT_PATIENCE, *,
-                 _shared: _SharedClients | None = None):
+                 user_agent: str = _USER_AGENT, _shared: _SharedClients | None = None):
+        """``user_agent``: what the calls say they come from (irready-audit; `irready preflight` says its name)."""
         self.session = session
         self.credentials = session.get_credentials()
-        self._shared = _shared or _SharedClients(session, endpoint_url, max_pool_connections, stats, patience)
+        self._shared = _shared or _SharedClients(session, endpoint_url, max_pool_connections, stats, patience,
+                                                 user_agent)
 
     @property
     def endpoint_url(self) -> str | None:

@@ -2,11 +2,17 @@
 
 This version provisions, in every listed account: the SECURITY alternate contact, the IR roles
 (IncidentResponder, irready-audit), the ready-to-attach containment policies; and in every listed
-region: quarantine and isolation security groups and flow logs for every VPC, DNS containment and
-query logging, GuardDuty with findings routed to the IR e-mail; and, from the management account,
-the organization trail, and the security account as GuardDuty's delegated administrator; optionally
-flow logs and DNS query logs also to an S3 archive; and, when set in stack config, the scheduled
-readiness audit and the investigation workspace (Athena) in the security account.
+region: quarantine and isolation security groups and flow logs for every VPC the account owns, DNS
+containment and query logging, the unexpected-RunInstances alert forwarded to the security account;
+and, from the management account, the organization trail, and the security account as GuardDuty's
+delegated administrator with every member enrolled and findings routed to the IR e-mail. Regions
+nobody listed are monitored (GuardDuty and the RunInstances alert in every enabled region) or denied
+(a region-deny SCP), as irready:unlistedRegions says.
+
+Optionally, flow logs and DNS query logs also go to an S3 archive; and, when set in stack config,
+the scheduled readiness audit and the investigation workspace (Athena) run in the security account.
+
+Before any resource is declared, the organization's trusted access is checked (one line names the fix).
 """
 
 import pulumi
@@ -21,9 +27,11 @@ from irready.infra.components.ir_roles import IncidentResponseRoles, IncidentRes
 from irready.infra.components.log_archive import NetworkLogArchive, NetworkLogArchiveArgs
 from irready.infra.components.org_trail import OrganizationTrail, OrganizationTrailArgs
 from irready.infra.components.quarantine import QuarantineSecurityGroups, QuarantineSecurityGroupsArgs
+from irready.infra.components.region_guard import UnlistedRegionsDeny, UnlistedRegionsDenyArgs
 from irready.infra.components.scheduled_audit import ScheduledAudit, ScheduledAuditArgs
 from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
 from irready.infra.config import LISTED, ORGANIZATION, StackConfigError, load, reader
+from irready.infra.organization import missing_trusted_access, trusted_access_error
 from irready.infra.providers import account_providers, management_account, security_provider
 
 try:
@@ -33,6 +41,10 @@ except StackConfigError as error:
 
 providers = account_providers(config)
 management = management_account(config)
+organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=providers[management.id]))
+missing = missing_trusted_access(config, organization.aws_service_access_principals or [])
+if missing:
+    raise pulumi.RunError(trusted_access_error(missing))
 
 SecurityContacts("security-contacts", SecurityContactsArgs(
     contact=config.security_contact, management_provider=providers[management.id],
@@ -44,7 +56,16 @@ if config.create_security_account:
 else:
     security = config.security_account_id
 
-organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=providers[management.id]))
+_security_side: list[aws.Provider] = []
+
+
+def security_side() -> aws.Provider:
+    """The security account's provider, made once and only when something is deployed there."""
+    if not _security_side:
+        _security_side.append(security_provider(config, security, providers))
+    return _security_side[0]
+
+
 home = management.regions[0]
 investigator = security if config.investigation else None
 trail = OrganizationTrail("organization-trail", OrganizationTrailArgs(
@@ -52,7 +73,8 @@ trail = OrganizationTrail("organization-trail", OrganizationTrailArgs(
     home_region=management.regions[0], security_account_id=security,
     retention_days=config.trail_retention_days, cloudwatch_retention_days=config.log_retention_days,
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
-    object_lock=config.trail_object_lock, investigator_account_id=investigator))
+    object_lock=config.trail_object_lock, investigator_account_id=investigator,
+    management_events=config.trail_management_events))
 
 archive = None
 if "s3" in config.network_log_destinations:
@@ -63,7 +85,42 @@ if "s3" in config.network_log_destinations:
 to_cloudwatch = "cloudwatch" in config.network_log_destinations
 all_vpcs: list[str] = []
 
-detection = {}
+listed_regions = tuple(dict.fromkeys(region for account in config.accounts for region in account.regions))
+
+
+def enabled_regions(provider) -> tuple[str, ...]:
+    """The regions enabled for the provider's account (opted in, or not needing it)."""
+    return tuple(sorted(aws.get_regions(opts=pulumi.InvokeOptions(provider=provider)).names))
+
+
+if config.unlisted_regions == "monitor":
+    monitored = listed_regions + tuple(r for r in enabled_regions(providers[management.id]) if r not in listed_regions)
+else:
+    monitored = listed_regions
+    UnlistedRegionsDeny("unlisted-regions", UnlistedRegionsDenyArgs(
+        management_provider=providers[management.id], root_id=organization.roots[0].id,
+        allowed_regions=listed_regions))
+
+security_account = SecurityAccount("security-account", SecurityAccountArgs(
+    management_provider=providers[management.id], security_provider=security_side(),
+    security_account_id=security, organization_id=organization.id, home_region=management.regions[0],
+    regions=monitored,
+    email=config.security_contact.email, min_severity=config.findings_min_severity,
+    forwarding_accounts=tuple(account.id for account in config.accounts),
+    security_hub=config.security_hub))
+
+
+def discovered_vpcs(account, provider, owned: bool) -> dict[str, tuple[str, ...]]:
+    """The VPCs of each region: as listed, else discovered; ``owned``: only those the account owns.
+    A VPC shared with the account through RAM is the owner's to log: participants cannot create flow
+    logs or query-log associations for it, though they create security groups in it for their own
+    instances (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html)."""
+    filters = [{"name": "owner-id", "values": [account.id]}] if owned else None
+    return {region: account.vpcs.get(region) or tuple(aws.ec2.get_vpcs(
+        region=region, filters=filters, opts=pulumi.InvokeOptions(provider=provider)).ids)
+        for region in account.regions}
+
+
 for account in config.accounts:
     provider = providers[account.id]
     IncidentResponseRoles(f"ir-roles-{account.id}", IncidentResponseRolesArgs(
@@ -73,38 +130,23 @@ for account in config.accounts:
         provider=provider, trusted_cidrs=config.trusted_cidrs,
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
         organization_quarantine_scp=account.management))
-    vpcs = {region: account.vpcs.get(region) or tuple(aws.ec2.get_vpcs(
-        region=region, opts=pulumi.InvokeOptions(provider=provider)).ids) for region in account.regions}
+    vpcs = discovered_vpcs(account, provider, owned=True)
     QuarantineSecurityGroups(f"quarantine-{account.id}", QuarantineSecurityGroupsArgs(
-        provider=provider, vpcs=vpcs, group_name=config.quarantine_group_name))
+        provider=provider, vpcs=discovered_vpcs(account, provider, owned=False),
+        group_name=config.quarantine_group_name))
     all_vpcs += [vpc for ids in vpcs.values() for vpc in ids]
     VpcFlowLogs(f"flow-logs-{account.id}", VpcFlowLogsArgs(
-        provider=provider, vpcs=vpcs, retention_days=config.log_retention_days, cloudwatch=to_cloudwatch,
-        s3_bucket_arn=archive.bucket.arn if archive else None))
+        provider=provider, account_id=account.id, vpcs=vpcs, retention_days=config.log_retention_days,
+        cloudwatch=to_cloudwatch, s3_bucket_arn=archive.bucket.arn if archive else None))
     DnsContainment(f"dns-{account.id}", DnsContainmentArgs(
         provider=provider, vpcs=vpcs, retention_days=config.log_retention_days, cloudwatch=to_cloudwatch,
         s3_bucket_arn=archive.bucket.arn if archive else None))
-    detection[account.id] = DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
-        provider=provider, account_id=account.id, regions=account.regions, email=config.security_contact.email,
-        min_severity=config.findings_min_severity, run_instances_allowed=config.run_instances_allowed))
-
-adopted = config.security_account_id  # a listed security account sets GuardDuty auto-enable itself
-SecurityAccount("security-account", SecurityAccountArgs(
-    management_provider=providers[management.id], security_account_id=security,
-    regions=tuple(dict.fromkeys(region for account in config.accounts for region in account.regions)),
-    security_provider=providers.get(adopted),
-    security_detectors=detection[adopted].detectors if adopted in detection else None,
-    security_hub=config.security_hub))
-
-_security_side: list[aws.Provider] = []
-
-
-def security_side() -> aws.Provider:
-    """The security account's provider, made once and only when something is deployed there."""
-    if not _security_side:
-        _security_side.append(security_provider(config, security, providers))
-    return _security_side[0]
-
+    alerted = account.regions if config.unlisted_regions == "deny" else account.regions + tuple(
+        r for r in enabled_regions(provider) if r in monitored and r not in account.regions)
+    DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
+        provider=provider, account_id=account.id, regions=alerted,
+        security_topics={region: security_account.topics[region].arn for region in alerted},
+        run_instances_allowed=config.run_instances_allowed))
 
 scheduled = config.scheduled_audit
 if scheduled:
@@ -119,9 +161,7 @@ if scheduled:
         else () if scheduled.accounts == ORGANIZATION else scheduled.accounts,
         exclude_accounts=scheduled.exclude_accounts, organization_role_arn=scheduled.organization_role_arn,
         report_formats=scheduled.report_formats, retention_days=scheduled.retention_days,
-        # The routing the program already has: the security account's IR alerts topic, when it is listed.
-        alert_topic_arn=scheduled.alert_topic_arn or (detection[security].topics[home].arn
-                                                      if security in detection else None),
+        alert_topic_arn=scheduled.alert_topic_arn,
         alert_email=config.security_contact.email, security_hub=scheduled.security_hub,
         max_concurrency=scheduled.max_concurrency,
         tolerated_failure_percentage=scheduled.tolerated_failure_percentage,

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from irready.policies import names
@@ -76,6 +77,12 @@ class StackConfig:
     s3_data_events: str | tuple[str, ...] = "all"  # "all", "none", or bucket ARNs
     lambda_data_events: str | tuple[str, ...] = "all"  # "all", "none", or function ARNs
     security_hub: bool = False  # also make the security account Security Hub's delegated administrator
+    # False: a data-events-only trail, where a landing zone's organization trail already records
+    # management events (a second copy is billed); `irready preflight` reports such a trail.
+    trail_management_events: bool = True
+    # Regions nobody listed: "monitor" (GuardDuty and the RunInstances alert in every enabled region)
+    # or "deny" (a region-deny SCP on the organization's root for every other region).
+    unlisted_regions: str = "monitor"
     # Where flow logs and DNS query logs go: CloudWatch Logs (per account and region), the S3 log
     # archive (Parquet flow logs, queryable from the investigation workspace), or both.
     network_log_destinations: tuple[str, ...] = ("cloudwatch",)
@@ -111,14 +118,36 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 
 _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trustedCidrs", "denyExceptActions",
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
-                "trailObjectLock", "dataEvents", "securityHub", "scheduledAudit", "networkLogDestinations",
-                "investigation"}
+                "trailObjectLock", "dataEvents", "securityHub", "trailManagementEvents", "scheduledAudit",
+                "networkLogDestinations", "investigation"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
     """Read a ``pulumi.Config("irready")``: lists and objects parsed, everything else as the text it
     is (``get_object`` would turn an account id into a number)."""
     return lambda key: pulumi_config.get_object(key) if key in _OBJECT_KEYS else pulumi_config.get(key)
+
+
+def file_reader(path) -> Callable[[str], object]:
+    """Read the ``irready:`` values of a Pulumi.<stack>.yaml as ``reader`` reads them at `pulumi up`
+    (objects parsed, everything else as text). Raises StackConfigError if the file cannot be read."""
+    import yaml  # pulumi depends on PyYAML
+
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise StackConfigError(f"{path}: cannot read the stack config ({type(exc).__name__}: {exc})") from None
+    values = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(values, dict):
+        raise StackConfigError(f"{path}: no `config:` mapping; expected a Pulumi.<stack>.yaml "
+                               "(see Pulumi.example.yaml)")
+
+    def get(key: str):
+        value = values.get(f"irready:{key}")
+        if value is None or key in _OBJECT_KEYS:
+            return value
+        return value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    return get
 
 
 def load(get: Callable[[str], object]) -> StackConfig:
@@ -139,6 +168,12 @@ def load(get: Callable[[str], object]) -> StackConfig:
     if sum(a.management for a in accounts) != 1:
         raise StackConfigError("irready:accounts: mark exactly one account, the organization's management account, "
                                "with management: true (the program runs there and reaches the others from it)")
+    management_events = _flag(_given(get, "trailManagementEvents", True), "irready:trailManagementEvents")
+    data_events = _data_events(_given(get, "dataEvents", {}), "irready:dataEvents")
+    if not management_events and set(data_events.values()) == {"none"}:
+        raise StackConfigError("irready:trailManagementEvents: false leaves the trail nothing to record with "
+                               "irready:dataEvents s3 and lambda both none; set one of them, or leave "
+                               "trailManagementEvents true")
     return StackConfig(
         security_account_id=security,
         create_security_account=_new_account(create, "irready:createSecurityAccount") if create is not None else None,
@@ -163,7 +198,10 @@ def load(get: Callable[[str], object]) -> StackConfig:
                                    "irready:trailRetentionDays"),
         trail_object_lock=_flag(_given(get, "trailObjectLock", False), "irready:trailObjectLock"),
         security_hub=_flag(_given(get, "securityHub", False), "irready:securityHub"),
-        **_data_events(_given(get, "dataEvents", {}), "irready:dataEvents"),
+        trail_management_events=management_events,
+        unlisted_regions=_choice(_given(get, "unlistedRegions", "monitor"), "irready:unlistedRegions",
+                                 ("monitor", "deny")),
+        **data_events,
         scheduled_audit=_scheduled_audit(get("scheduledAudit"), "irready:scheduledAudit")
         if get("scheduledAudit") is not None else None,
         network_log_destinations=_destinations(_given(get, "networkLogDestinations", ["cloudwatch"]),
@@ -191,7 +229,7 @@ def _account(raw, where: str) -> Account:
         raise StackConfigError(f"{where}: expected an object with id and regions")
     unknown = sorted(set(raw) - {"id", "regions", "management", "vpcs"})
     if unknown:
-        raise StackConfigError(f"{where}: unknown key {unknown[0]}; known keys: id, regions, management, vpcs")
+        raise StackConfigError(f"{where}: unknown key {unknown[0]!r}; known keys: id, regions, management, vpcs")
     account_id = _account_id(raw.get("id"), f"{where}.id")
     regions = _regions(raw.get("regions"), f"{where}.regions")
     vpcs_raw = raw.get("vpcs") or {}
@@ -429,6 +467,12 @@ def _investigation(value, where: str) -> Investigation | None:
         raise StackConfigError(f"{where}.firstDay: {first_day!r} is not a day; use yyyy/MM/dd, e.g. \"2025/01/01\" "
                                "(the oldest logs the tables should reach)")
     return Investigation(cutoff, first_day)
+
+
+def _choice(value, where: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise StackConfigError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+    return value
 
 
 def _name(value, where: str) -> str:

@@ -66,8 +66,8 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="irready", description="Is this AWS organization ready for a security incident? A read-only audit of the "
-                                    "accounts (audit, evaluate), and of Terraform or CloudFormation before deploy "
-                                    "(iac-scan).",
+                                    "accounts (audit, evaluate), of Terraform or CloudFormation before deploy "
+                                    "(iac-scan), and of an organization before the first `pulumi up` (preflight).",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to standard error")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -148,6 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--security-hub", action="store_true", help="import the findings into Security Hub")
     local.add_argument("--formats", help="comma-separated report formats (default: every format)")
     local.add_argument("--max-concurrency", type=int, default=8, help="accounts audited at once (default: 8)")
+    preflight = commands.add_parser(
+        "preflight", help="before `pulumi up`: read the stack config and the organization (read-only, management "
+                          "account credentials) and report what would fail or be wrong, each with the stack-config "
+                          "key or AWS setting that fixes it", epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    preflight.add_argument("--stack-config", type=Path, required=True, metavar="Pulumi.<stack>.yaml",
+                           help="the stack config `pulumi up` will use")
+    preflight.add_argument("--profile", help="AWS named profile of the management account (default: the standard "
+                                             "credential chain)")
+    preflight.add_argument("--endpoint-url", help="send every AWS call here (moto, LocalStack) instead of AWS")
+    preflight.add_argument("--format", choices=list(FORMATS), default="table",
+                           help="report format (default: table)")
+    preflight.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
+    preflight.add_argument("--fail-on", choices=[s.value for s in Severity], default="low",
+                           help="exit 1 when a check of at least this severity FAILs (default: low, i.e. any FAIL)")
 
     demo = commands.add_parser("demo", help="audit an untouched emulated organization, prepare it with the Pulumi "
                                             "program, audit again (moto, in-process; no credentials)")
@@ -211,6 +226,8 @@ def _run(args: argparse.Namespace) -> int:
             return diff.main(args.old, args.new, args.format, args.output, args.expiring_within)
         if args.command == "schedule":
             return _schedule_run_local(args)
+        if args.command == "preflight":
+            return _preflight(args)
         from irready.emulated.demo import run_demo  # the emulator is only needed here
         return run_demo(args.output_dir)
     except RecursionError as exc:  # a hostile input nested beyond what Python can walk
@@ -243,6 +260,25 @@ def _iac_scan(args: argparse.Namespace) -> int:
         raise UsageError(f"checkov could not parse {len(outcome.unparsed)} file(s), which were not scanned: "
                          f"{', '.join(outcome.unparsed)}; fix them or leave them out")
     return EXIT_GAPS if exceeds(outcome.report.findings, Severity(args.fail_on)) else EXIT_OK
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from irready import preflight
+    from irready.audit.aws import base_session
+    from irready.infra.config import StackConfigError
+
+    try:
+        result = preflight.preflight(args.stack_config, base_session(args.profile), args.endpoint_url)
+    except StackConfigError as exc:
+        raise UsageError(str(exc)) from None
+    except (BotoCoreError, ClientError) as exc:
+        raise UnreachableError(f"cannot reach AWS as the management account: {exc}") from None
+    output.write(result, args.format, args.output)
+    if preflight.nothing_reached(result):
+        raise UnreachableError("nothing could be read (see the report for why)")
+    return EXIT_GAPS if exceeds(result.findings, Severity(args.fail_on)) else EXIT_OK
 
 
 def _flag_overrides(args: argparse.Namespace) -> dict:

@@ -96,6 +96,20 @@ def quarantine_scp(exempt_principal_arns: list[str]) -> dict:
     return doc
 
 
+def region_deny_scp(allowed_regions: list[str], exempt_principal_arns: list[str]) -> dict:
+    """Deny every regional action outside ``allowed_regions``, global services excepted, for everyone
+    but the exempt principals (the responders act in every region). Follows the Organizations example
+    "Deny access to AWS based on the requested AWS Region"
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html)."""
+    if not allowed_regions:
+        raise ValueError("region_deny_scp needs at least one allowed region")
+    doc = load("scp/region_deny.json")
+    condition = doc["Statement"][0]["Condition"]
+    condition["StringNotEquals"]["aws:RequestedRegion"] = sorted(allowed_regions)
+    condition["ArnNotLike"]["aws:PrincipalARN"] = list(exempt_principal_arns)
+    return doc
+
+
 # --- The audit role ------------------------------------------------------------------------------------
 
 def audit_read_policy() -> dict:

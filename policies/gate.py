@@ -77,9 +77,6 @@ BASELINE_SKIPS = (
     Skip("CKV_AWS_61", r"_(responder|audit|investigator)$", "the IR roles trust the security account's root (any of "
          "its principals that its own IAM allows), with MFA or an ExternalId for the responder and MFA for the "
          "investigator; that account's admins decide who may step in"),
-    Skip("CKV2_AWS_3", r"aws_guardduty_detector\.", "auto-enable for members is set from the delegated "
-         "administrator's detector (GuardDuty OrganizationConfiguration) only when the security account is one of "
-         "the stack's accounts; a detector is created in every listed account and region either way"),
     Skip("CKV_AWS_158", r"aws_cloudwatch_log_group\.", "CloudWatch Logs encrypts at rest with AWS-owned keys; a "
          "customer key in every account and region adds a key policy to run and can lock responders out of flow, "
          "DNS and trail logs when they need them most"),

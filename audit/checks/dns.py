@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from irready.audit.checks.vpc import owned_vpcs
 from irready.audit.context import AccountContext
 from irready.audit.model import NO_RESOURCE, Check, Result, Severity
 from irready.audit.snapshot import require
@@ -11,7 +12,7 @@ from irready.audit.snapshot import require
 
 def _query_logging(ctx: AccountContext) -> Iterator[Result]:
     def judge(region: str, data: dict) -> Iterator[Result]:
-        vpcs = require(data["vpcs"], f"VPCs in {region}")
+        vpcs = owned_vpcs(require(data["vpcs"], f"VPCs in {region}"), ctx.account_id)
         associations = require(ctx.regional("route53resolver", region)["query_log_associations"],
                                f"DNS query log associations in {region}")
         logged = {a["vpc_id"]: a for a in associations if a.get("status") in ("ACTIVE", "CREATING")}

@@ -9,9 +9,17 @@ from irready.audit.model import Check, Result, Severity
 from irready.audit.snapshot import require
 
 
+def owned_vpcs(vpcs: list[dict], account_id: str) -> list[dict]:
+    """The VPCs the account owns. A VPC shared with it through RAM is logged by its owner (participants
+    cannot create flow logs or query-log associations for it:
+    https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html), so it is judged in the owner's
+    account. A snapshot without owners (older) counts every VPC as owned."""
+    return [vpc for vpc in vpcs if vpc.get("owner_id") in (None, account_id)]
+
+
 def _flow_logs(ctx: AccountContext) -> Iterator[Result]:
     def judge(region: str, data: dict) -> Iterator[Result]:
-        vpcs = require(data["vpcs"], f"VPCs in {region}")
+        vpcs = owned_vpcs(require(data["vpcs"], f"VPCs in {region}"), ctx.account_id)
         flow_logs = require(data["flow_logs"], f"flow logs in {region}")
         for vpc in vpcs:
             own = [f for f in flow_logs if f["resource_id"] == vpc["vpc_id"]]

@@ -9,7 +9,8 @@ def collect_region(clients: Clients, region: str, quarantine_group_name: str) ->
     client = clients.client("ec2", region)
     return {
         "vpcs": guarded("DescribeVpcs", lambda: [
-            {"vpc_id": vpc["VpcId"], "is_default": vpc.get("IsDefault", False), "cidr": vpc.get("CidrBlock")}
+            {"vpc_id": vpc["VpcId"], "is_default": vpc.get("IsDefault", False), "cidr": vpc.get("CidrBlock"),
+             "owner_id": vpc.get("OwnerId")}
             for vpc in paginate(client, "describe_vpcs", "Vpcs", page_size=1000)]),
         "flow_logs": guarded("DescribeFlowLogs", lambda: [
             _flow_log(flow_log) for flow_log in paginate(client, "describe_flow_logs", "FlowLogs", page_size=1000)]),

@@ -24,6 +24,11 @@ class ContainmentPoliciesArgs:
     organization_quarantine_scp: bool = False
 
 
+# Documents responders change at incident time (a new version with a later cutoff): the stack sets
+# them once and never reverts them, so `pulumi up --refresh` keeps the responder's value.
+INCIDENT_TIME = {policies.REVOKE_OLDER_SESSIONS.name: ["policy"]}
+
+
 def documents(args: ContainmentPoliciesArgs) -> dict[str, dict]:
     return {
         policies.DENY_ALL.name: policies.deny_all(),
@@ -40,7 +45,8 @@ class ContainmentPolicies(pulumi.ComponentResource):
         self.policies = {
             policy_name: aws.iam.Policy(f"{name}-{policy_name}", name=policy_name, description=purposes[policy_name],
                                         policy=json.dumps(document),
-                                        opts=pulumi.ResourceOptions(parent=self, provider=args.provider))
+                                        opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                                                    ignore_changes=INCIDENT_TIME.get(policy_name)))
             for policy_name, document in documents(args).items()}
         outputs = {policy_name: policy.arn for policy_name, policy in self.policies.items()}
         if args.organization_quarantine_scp:

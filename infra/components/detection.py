@@ -1,8 +1,12 @@
-"""Detection routing: GuardDuty on in every region, and the findings that matter sent to people.
+"""Detection routing: findings and alerts reach people through one place, the security account.
 
-Two EventBridge rules per region feed one SNS topic with the IR e-mail subscription: GuardDuty
-findings at or above a severity, and RunInstances by any principal not on an allow-list (the alert
-that caught the incident in the source notes; it needs the management events of a trail).
+GuardDuty delivers every member's findings to the delegated administrator's EventBridge in the same
+region, so the findings rule lives there once per region (``SecurityAccount``). What only a member
+account sees — a RunInstances by a principal not on the allow-list, the alert that caught the
+incident in the source notes (it needs the management events of a trail) — is forwarded from each
+account and region by this component to the security account's topic of that region: EventBridge
+delivers to an SNS topic in another account of the same region through an execution role in the
+sending account (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-cross-account.html).
 """
 
 from __future__ import annotations
@@ -19,8 +23,7 @@ class DetectionRoutingArgs:
     provider: aws.Provider
     account_id: str
     regions: tuple[str, ...]
-    email: str
-    min_severity: float = 7.0  # GuardDuty: 7-8.9 high, 9-10 critical
+    security_topics: dict[str, pulumi.Input[str]]  # region -> the security account's alert topic ARN
     run_instances_allowed: tuple[str, ...] = ()  # principal ARNs that may launch without an alert
 
 
@@ -30,9 +33,22 @@ def findings_pattern(min_severity: float) -> dict:
 
 
 def run_instances_pattern(allowed: tuple[str, ...]) -> dict:
+    """RunInstances by anyone not allowed. An allowed role is matched on the role that issued the
+    session (``userIdentity.sessionContext.sessionIssuer.arn``): its ``userIdentity.arn`` is the
+    session's ``arn:aws:sts::…:assumed-role/Role/Session``; an allowed user on ``userIdentity.arn``
+    (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html)."""
     detail: dict = {"eventSource": ["ec2.amazonaws.com"], "eventName": ["RunInstances"]}
+    roles = [arn for arn in allowed if ":role/" in arn]
+    users = [arn for arn in allowed if ":role/" not in arn]
     if allowed:
-        detail["userIdentity"] = {"arn": [{"anything-but": list(allowed)}]}
+        # An event is alerted unless its principal is allowed: a role session whose issuer is not
+        # an allowed role, or any other identity whose ARN is not an allowed user.
+        detail["$or"] = [
+            {"userIdentity": {"type": ["AssumedRole"],
+                              "sessionContext": {"sessionIssuer": {"arn": [{"anything-but": roles}] if roles
+                                                                   else [{"exists": True}]}}}},
+            {"userIdentity": {"type": [{"anything-but": ["AssumedRole"]}],
+                              "arn": [{"anything-but": users}] if users else [{"exists": True}]}}]
     return {"source": ["aws.ec2"], "detail-type": ["AWS API Call via CloudTrail"], "detail": detail}
 
 
@@ -40,23 +56,23 @@ class DetectionRouting(pulumi.ComponentResource):
     def __init__(self, name: str, args: DetectionRoutingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("irready:index:DetectionRouting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
-        self.detectors, self.topics = {}, {}
+        topics = list(args.security_topics.values())
+        forwarder = aws.iam.Role(f"{name}-forwarder", name_prefix="irready-alert-forwarder-", opts=child,
+                                 assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                                     "Effect": "Allow", "Action": "sts:AssumeRole",
+                                     "Principal": {"Service": "events.amazonaws.com"},
+                                     "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]}))
+        aws.iam.RolePolicy(f"{name}-forwarder-policy", role=forwarder.id, opts=child,
+                           policy=pulumi.Output.all(*topics).apply(lambda arns: json.dumps({
+                               "Version": "2012-10-17", "Statement": [{
+                                   "Effect": "Allow", "Action": "sns:Publish", "Resource": sorted(arns)}]})))
+        self.rules = {}
         for region in args.regions:
-            self.detectors[region] = aws.guardduty.Detector(f"{name}-{region}-detector", enable=True, region=region,
-                                                            finding_publishing_frequency="FIFTEEN_MINUTES", opts=child)
-            topic = aws.sns.Topic(f"{name}-{region}-alerts", name="irready-ir-alerts", region=region, opts=child)
-            aws.sns.TopicPolicy(f"{name}-{region}-alerts-policy", arn=topic.arn, region=region, opts=child,
-                                policy=topic.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
-                                    "Sid": "EventBridgeFromThisAccount", "Effect": "Allow", "Action": "sns:Publish",
-                                    "Principal": {"Service": "events.amazonaws.com"}, "Resource": arn,
-                                    "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]})))
-            aws.sns.TopicSubscription(f"{name}-{region}-email", topic=topic.arn, protocol="email",
-                                      endpoint=args.email, region=region, opts=child)
-            for rule_name, pattern in (("guardduty-findings", findings_pattern(args.min_severity)),
-                                       ("unexpected-run-instances", run_instances_pattern(args.run_instances_allowed))):
-                rule = aws.cloudwatch.EventRule(f"{name}-{region}-{rule_name}", name=f"irready-{rule_name}",
-                                                event_pattern=json.dumps(pattern), region=region, opts=child)
-                aws.cloudwatch.EventTarget(f"{name}-{region}-{rule_name}-to-sns", rule=rule.name, arn=topic.arn,
-                                           region=region, opts=child)
-            self.topics[region] = topic
-        self.register_outputs({"topics": {r: t.arn for r, t in self.topics.items()}})
+            rule = aws.cloudwatch.EventRule(f"{name}-{region}-unexpected-run-instances",
+                                            name="irready-unexpected-run-instances", region=region, opts=child,
+                                            event_pattern=json.dumps(run_instances_pattern(args.run_instances_allowed)))
+            aws.cloudwatch.EventTarget(f"{name}-{region}-unexpected-run-instances-to-security", rule=rule.name,
+                                       arn=args.security_topics[region], role_arn=forwarder.arn, region=region,
+                                       opts=child)
+            self.rules[region] = rule
+        self.register_outputs({"run_instances_rules": {r: rule.arn for r, rule in self.rules.items()}})

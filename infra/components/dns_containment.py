@@ -41,7 +41,9 @@ class DnsContainment(pulumi.ComponentResource):
             destinations = []
             if args.cloudwatch:
                 group = aws.cloudwatch.LogGroup(f"{name}-{region}-queries", name=QUERY_LOG_GROUP, region=region,
-                                                retention_in_days=args.retention_days, opts=child)
+                                                retention_in_days=args.retention_days,
+                                                opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                                                            protect=True, retain_on_delete=True))
                 destinations.append(("query-log", "irready-queries", group.arn))
             if args.s3_bucket_arn is not None:
                 destinations.append(("query-log-s3", "irready-queries-s3", args.s3_bucket_arn))

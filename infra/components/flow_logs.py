@@ -11,14 +11,23 @@ import pulumi_aws as aws
 from irready.policies.investigation import FLOW_LOG_DESTINATION_OPTIONS, FLOW_LOG_FORMAT
 
 LOG_GROUP = "/irready/vpc-flow-logs"
-_TRUST_FLOW_LOGS = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def delivery_trust(account_id: str) -> dict:
+    """The delivery role's trust: the flow-logs service, for this account's flow logs only (the
+    confused-deputy conditions the VPC user guide recommends:
+    https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html)."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                      "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:*:{account_id}:vpc-flow-log/*"}}}]}
 
 
 @dataclass(frozen=True)
 class VpcFlowLogsArgs:
     provider: aws.Provider
-    vpcs: dict[str, tuple[str, ...]]  # region -> VPC ids
+    account_id: str
+    vpcs: dict[str, tuple[str, ...]]  # region -> VPC ids the account owns
     retention_days: int
     cloudwatch: bool = True
     s3_bucket_arn: pulumi.Input[str] | None = None  # also deliver to this bucket (the network log archive)
@@ -43,11 +52,13 @@ class VpcFlowLogs(pulumi.ComponentResource):
 
     def _to_cloudwatch(self, name: str, args: VpcFlowLogsArgs, child: pulumi.ResourceOptions) -> None:
         role = aws.iam.Role(f"{name}-delivery", name_prefix="irready-flow-logs-",
-                            assume_role_policy=json.dumps(_TRUST_FLOW_LOGS), opts=child)
+                            assume_role_policy=json.dumps(delivery_trust(args.account_id)), opts=child)
         groups = []
         for region, vpc_ids in sorted(args.vpcs.items()):
             group = aws.cloudwatch.LogGroup(f"{name}-{region}", name=LOG_GROUP, region=region,
-                                            retention_in_days=args.retention_days, opts=child)
+                                            retention_in_days=args.retention_days,
+                                            opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                                                        protect=True, retain_on_delete=True))
             groups.append(group)
             for vpc_id in vpc_ids:
                 self.flow_logs[vpc_id] = aws.ec2.FlowLog(

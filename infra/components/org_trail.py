@@ -12,8 +12,19 @@ import pulumi
 import pulumi_aws as aws
 from irready.infra.components.log_archive import reader_statements
 from irready.policies import names
+from irready.policies.investigation import INVESTIGATOR_ROLE
+
+
+def _log_readers(security_account_id: str) -> dict:
+    """The security account's roles that read the trail logs (aws:PrincipalArn, a global condition key:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn)."""
+    return {"ArnEquals": {"aws:PrincipalArn": [f"arn:aws:iam::{security_account_id}:role/{names.RESPONDER_ROLE_NAME}",
+                                               f"arn:aws:iam::{security_account_id}:role/{INVESTIGATOR_ROLE}"]}}
 
 TRAIL_NAME = "irready-organization-trail"
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html
+CLOUDWATCH_DELIVERY_TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "cloudtrail.amazonaws.com"}}]}
 ALL, NONE = "all", "none"
 
 
@@ -30,13 +41,23 @@ class OrganizationTrailArgs:
     lambda_data_events: str | tuple[str, ...] = ALL  # "all", "none" or function ARNs
     object_lock: bool = False
     investigator_account_id: pulumi.Input[str] | None = None  # its irready-investigator role may read the logs
+    # False: a data-events-only trail, for an organization whose landing zone (Control Tower...)
+    # already records management events in its own organization trail: a second copy is billed.
+    management_events: bool = True
 
 
-def event_selectors(s3: str | tuple[str, ...], lambda_: str | tuple[str, ...]) -> list[dict]:
-    """Advanced selectors: management events always (read and write), data events as configured.
-    No readOnly field anywhere, so both reads and writes are recorded."""
+# Evidence stores outlive the stack: a rename or `pulumi destroy` must not delete the logs, the key
+# that decrypts them or the trail (docs/provisioning.md says how to really remove them).
+EVIDENCE = {"protect": True, "retain_on_delete": True}
+
+
+def event_selectors(s3: str | tuple[str, ...], lambda_: str | tuple[str, ...],
+                    management_events: bool = True) -> list[dict]:
+    """Advanced selectors: management events (read and write) unless turned off, data events as
+    configured. No readOnly field anywhere, so both reads and writes are recorded."""
     selectors = [{"name": "Management events", "field_selectors": [{"field": "eventCategory",
-                                                                     "equals": ["Management"]}]}]
+                                                                     "equals": ["Management"]}]}] \
+        if management_events else []
     for label, resource_type, scope, arn_suffix in (("S3 object-level events", "AWS::S3::Object", s3, "/"),
                                                     ("Lambda invocations", "AWS::Lambda::Function", lambda_, "")):
         if scope == NONE:
@@ -53,17 +74,18 @@ class OrganizationTrail(pulumi.ComponentResource):
     def __init__(self, name: str, args: OrganizationTrailArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("irready:index:OrganizationTrail", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        evidence = pulumi.ResourceOptions(parent=self, provider=args.provider, **EVIDENCE)
         region = args.home_region
         trail_arn = f"arn:aws:cloudtrail:{region}:{args.management_account_id}:trail/{TRAIL_NAME}"
 
         self.key = aws.kms.Key(f"{name}-key", description="irready organization trail", enable_key_rotation=True,
-                               deletion_window_in_days=30, region=region, opts=child,
+                               deletion_window_in_days=30, region=region, opts=evidence,
                                policy=pulumi.Output.from_input(args.security_account_id).apply(
                                    lambda security: json.dumps(self._key_policy(args, trail_arn, security))))
 
         self.bucket_name = bucket_name = f"irready-trail-{args.management_account_id}-{region}"
         self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, region=region,
-                                    object_lock_enabled=args.object_lock, opts=child)
+                                    object_lock_enabled=args.object_lock, opts=evidence)
         aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
                                 versioning_configuration={"status": "Enabled"})
         aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=self.bucket.id, region=region,
@@ -91,18 +113,18 @@ class OrganizationTrail(pulumi.ComponentResource):
                                                  opts=child, rule={"default_retention": {
                                                      "mode": "GOVERNANCE", "days": args.retention_days}})
         policy = aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
-                                     policy=pulumi.Output.all(self.bucket.arn, args.investigator_account_id).apply(
+                                     policy=pulumi.Output.all(self.bucket.arn, args.security_account_id,
+                                                              args.investigator_account_id).apply(
                                          lambda values: json.dumps(self._bucket_policy(values[0], args, trail_arn,
-                                                                                       values[1]))))
+                                                                                       values[1], values[2]))))
 
         self.log_group = aws.cloudwatch.LogGroup(f"{name}-log-group", name=f"/irready/{TRAIL_NAME}", region=region,
-                                                 retention_in_days=args.cloudwatch_retention_days, opts=child)
+                                                 retention_in_days=args.cloudwatch_retention_days, opts=evidence)
+        # A plain service trust: CloudTrail does not support confused-deputy conditions in the trust of
+        # the role it assumes to deliver to CloudWatch Logs, and cannot assume a role that has them.
         delivery = aws.iam.Role(f"{name}-to-cloudwatch", name_prefix="irready-trail-delivery-", opts=child,
-                                assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                                    "Effect": "Allow", "Action": "sts:AssumeRole",
-                                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                                    "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}}]}))
-        aws.iam.RolePolicy(f"{name}-to-cloudwatch-policy", role=delivery.id, opts=child,
+                                assume_role_policy=json.dumps(CLOUDWATCH_DELIVERY_TRUST))
+        delivery_policy = aws.iam.RolePolicy(f"{name}-to-cloudwatch-policy", role=delivery.id, opts=child,
                            policy=self.log_group.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17",
                                                                                     "Statement": [{
                                "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -114,8 +136,11 @@ class OrganizationTrail(pulumi.ComponentResource):
             enable_log_file_validation=True, kms_key_id=self.key.arn,
             cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
             cloud_watch_logs_role_arn=delivery.arn,
-            advanced_event_selectors=event_selectors(args.s3_data_events, args.lambda_data_events),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[policy]))
+            advanced_event_selectors=event_selectors(args.s3_data_events, args.lambda_data_events,
+                                                     args.management_events),
+            # CreateTrail checks that CloudTrail can write to the bucket and assume the delivery role.
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[policy, delivery_policy],
+                                        **EVIDENCE))
         self.register_outputs({"trail_arn": self.trail.arn, "bucket": self.bucket.id, "key_arn": self.key.arn})
 
     @staticmethod
@@ -139,7 +164,7 @@ class OrganizationTrail(pulumi.ComponentResource):
 
     @staticmethod
     def _bucket_policy(bucket_arn: str, args: OrganizationTrailArgs, trail_arn: str,
-                       investigator_account_id: str | None = None) -> dict:
+                       security_account_id: str, investigator_account_id: str | None = None) -> dict:
         writes = [f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.management_account_id}/*",
                   f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.organization_id}/*"]
         return {"Version": "2012-10-17", "Statement": [
@@ -152,5 +177,14 @@ class OrganizationTrail(pulumi.ComponentResource):
              "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": writes,
              "Condition": {"StringEquals": {"aws:SourceArn": trail_arn,
                                             "s3:x-amz-acl": "bucket-owner-full-control"}}},
+            # Responders in the security account read the logs (the key policy lets them decrypt): its
+            # IncidentResponder and irready-investigator roles, not every principal of that account.
+            {"Sid": "SecurityAccountListsTrailLogs", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:aws:iam::{security_account_id}:root"}, "Action": "s3:ListBucket",
+             "Resource": bucket_arn, "Condition": _log_readers(security_account_id)},
+            {"Sid": "SecurityAccountReadsTrailLogs", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:aws:iam::{security_account_id}:root"},
+             "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+             "Resource": f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}*", "Condition": _log_readers(security_account_id)},
             *(reader_statements(bucket_arn, investigator_account_id) if investigator_account_id else []),
         ]}

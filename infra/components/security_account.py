@@ -1,5 +1,14 @@
-"""The security account as the organization's GuardDuty (and optionally Security Hub) delegated
-administrator, with GuardDuty auto-enabled for every member, in every region it is listed for.
+"""The security account: GuardDuty's (and optionally Security Hub's) delegated administrator, with
+every member enrolled, and the one place findings and alerts are routed to people.
+
+Per region, from the management account, the security account is designated GuardDuty's delegated
+administrator; that designation enables GuardDuty in the security account itself
+(https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html), so the program
+never calls CreateDetector: a detector that already exists (a brownfield organization, a landing
+zone) is looked up and configured, never created a second time. Auto-enable ALL then enrols every
+account of the organization, existing and new, and creates the detectors members lack
+(https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html);
+members' findings reach the administrator's EventBridge, where one rule per region routes them.
 
 The account is adopted by id (irready:securityAccountId) or created in the organization
 (irready:createSecurityAccount) by ``new_security_account``.
@@ -7,21 +16,27 @@ The account is adopted by id (irready:securityAccountId) or created in the organ
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.detection import findings_pattern
+
+ALERT_TOPIC = "irready-ir-alerts"
 
 
 @dataclass(frozen=True)
 class SecurityAccountArgs:
     management_provider: aws.Provider
+    security_provider: aws.Provider  # the security account's own (assumed through memberRoleName)
     security_account_id: pulumi.Input[str]
-    regions: tuple[str, ...]
-    # The security account's own provider and detectors, when it is one of the listed accounts:
-    # auto-enable must be set from the delegated administrator's detector.
-    security_provider: aws.Provider | None = None
-    security_detectors: dict[str, aws.guardduty.Detector] | None = None
+    organization_id: str
+    home_region: str
+    regions: tuple[str, ...]  # every region GuardDuty covers
+    email: str  # the one subscription per region, in the security account
+    forwarding_accounts: tuple[str, ...] = ()  # accounts whose alerts are forwarded to the topics
+    min_severity: float = 7.0  # GuardDuty: 7-8.9 high, 9-10 critical
     security_hub: bool = False
 
 
@@ -37,23 +52,79 @@ def new_security_account(name: str, email: str, member_role_name: str,
                                     ignore_changes=["role_name", "iam_user_access_to_billing"]))
 
 
+def alert_topic_policy(topic_arn: str, security_account_id: str, organization_id: str,
+                       forwarding_accounts: tuple[str, ...]) -> dict:
+    """Who may publish to a region's alert topic: EventBridge rules of the security account, and the
+    forwarding roles of the prepared accounts (named accounts, never a public principal)."""
+    statements = [
+        {"Sid": "EventBridgeOfTheSecurityAccount", "Effect": "Allow", "Action": "sns:Publish",
+         "Principal": {"Service": "events.amazonaws.com"}, "Resource": topic_arn,
+         "Condition": {"StringEquals": {"aws:SourceAccount": security_account_id}}}]
+    if forwarding_accounts:
+        statements.append({
+            "Sid": "ForwardersOfThePreparedAccounts", "Effect": "Allow", "Action": "sns:Publish",
+            "Principal": {"AWS": [f"arn:aws:iam::{account}:root" for account in sorted(forwarding_accounts)]},
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_id},
+                          "ArnLike": {"aws:PrincipalArn": [f"arn:aws:iam::{account}:role/irready-alert-forwarder-*"
+                                                           for account in sorted(forwarding_accounts)]}}})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 class SecurityAccount(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecurityAccountArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("irready:index:SecurityAccount", name, None, opts)
         management = pulumi.ResourceOptions(parent=self, provider=args.management_provider)
-        self.guardduty_admins = {}
+        security = pulumi.ResourceOptions(parent=self, provider=args.security_provider)
+        self.guardduty_admins, self.topics = {}, {}
         for region in args.regions:
             admin = aws.guardduty.OrganizationAdminAccount(
                 f"{name}-guardduty-admin-{region}", admin_account_id=args.security_account_id, region=region,
                 opts=management)
             self.guardduty_admins[region] = admin
-            detector = (args.security_detectors or {}).get(region)
-            if args.security_provider and detector:
-                aws.guardduty.OrganizationConfiguration(
-                    f"{name}-guardduty-auto-enable-{region}", detector_id=detector.id, region=region,
-                    auto_enable_organization_members="ALL",
-                    opts=pulumi.ResourceOptions(parent=self, provider=args.security_provider, depends_on=[admin]))
+            # The administrator's detector: enabled by the designation, or there before it.
+            detector = aws.guardduty.get_detector_output(region=region, opts=pulumi.InvokeOutputOptions(
+                provider=args.security_provider, depends_on=[admin]))
+            aws.guardduty.OrganizationConfiguration(
+                f"{name}-guardduty-auto-enable-{region}", detector_id=detector.id, region=region,
+                auto_enable_organization_members="ALL",
+                opts=pulumi.ResourceOptions(parent=self, provider=args.security_provider, depends_on=[admin]))
+
+            topic = aws.sns.Topic(f"{name}-{region}-alerts", name=ALERT_TOPIC, region=region, opts=security)
+            aws.sns.TopicPolicy(f"{name}-{region}-alerts-policy", arn=topic.arn, region=region, opts=security,
+                                policy=pulumi.Output.all(topic.arn, args.security_account_id).apply(
+                                    lambda values: json.dumps(alert_topic_policy(*values, args.organization_id,
+                                                                                 args.forwarding_accounts))))
+            aws.sns.TopicSubscription(f"{name}-{region}-email", topic=topic.arn, protocol="email",
+                                      endpoint=args.email, region=region, opts=security)
+            rule = aws.cloudwatch.EventRule(f"{name}-{region}-guardduty-findings", name="irready-guardduty-findings",
+                                            event_pattern=json.dumps(findings_pattern(args.min_severity)),
+                                            region=region, opts=security)
+            aws.cloudwatch.EventTarget(f"{name}-{region}-guardduty-findings-to-sns", rule=rule.name, arn=topic.arn,
+                                       region=region, opts=security)
+            self.topics[region] = topic
         if args.security_hub:
-            aws.securityhub.OrganizationAdminAccount(f"{name}-security-hub-admin", region=args.regions[0],
-                                                     admin_account_id=args.security_account_id, opts=management)
-        self.register_outputs({"security_account_id": args.security_account_id})
+            self._security_hub(name, args, management)
+        self.register_outputs({"security_account_id": args.security_account_id,
+                               "alert_topics": {region: topic.arn for region, topic in self.topics.items()}})
+
+    def _security_hub(self, name: str, args: SecurityAccountArgs, management: pulumi.ResourceOptions) -> None:
+        """The administrator is designated in every region (the designation is regional), members are
+        auto-enabled, and findings of every region are aggregated to the home region
+        (https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html,
+        https://docs.aws.amazon.com/securityhub/latest/userguide/finding-aggregation.html)."""
+        admins = []
+        for region in args.regions:
+            admin = aws.securityhub.OrganizationAdminAccount(f"{name}-security-hub-admin-{region}", region=region,
+                                                             admin_account_id=args.security_account_id,
+                                                             opts=management)
+            admins.append(admin)
+            aws.securityhub.OrganizationConfiguration(
+                f"{name}-security-hub-auto-enable-{region}", auto_enable=True, region=region,
+                opts=pulumi.ResourceOptions(parent=self, provider=args.security_provider, depends_on=[admin]))
+        others = [region for region in args.regions if region != args.home_region]
+        if others:
+            aws.securityhub.FindingAggregator(
+                f"{name}-security-hub-aggregator", region=args.home_region, linking_mode="SPECIFIED_REGIONS",
+                specified_regions=others,
+                opts=pulumi.ResourceOptions(parent=self, provider=args.security_provider, depends_on=admins))

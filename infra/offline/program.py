@@ -21,15 +21,25 @@ CREATED_ACCOUNT = "999888777666"
 # What Organizations lists: the example stack's accounts, its security account, and one that joined
 # the organization without being listed in the stack.
 ORGANIZATION_ACCOUNTS = ("123456789012", "111111111111", "222222222222", "210987654321", "333333333333")
+ADMIN_DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
+ROOT_ID = "r-ex4m"
+# The regions the recording mocks say are enabled: the example's two, and one nobody listed.
+ENABLED_REGIONS = ["ap-southeast-2", "eu-west-1", "us-east-1"]
+# An organization ready for the program: the trusted access `irready preflight` asks for.
+TRUSTED_SERVICES = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com"]
 
 
-def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str]) -> None:
-    """Run the program once with this stack config (keys like ``irready:accounts``; objects as JSON text)."""
+def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str], transformation=None) -> None:
+    """Run the program once with this stack config (keys like ``irready:accounts``; objects as JSON text).
+    ``transformation``, if given, is registered as a stack transformation first (tests read resource
+    options with it: protect, retain_on_delete, ignore_changes, depends_on)."""
     pulumi.runtime.set_all_config(config)
     pulumi.runtime.set_mocks(mocks, preview=False)
 
     @pulumi.runtime.test
     def run():
+        if transformation is not None:
+            pulumi.runtime.register_stack_transformation(transformation)
         runpy.run_path(str(PROGRAM))
         return pulumi.Output.from_input(None)
 
@@ -65,9 +75,10 @@ class Declared:
 class Recorder(pulumi.runtime.Mocks):
     """Writes down every resource the program declares, with stand-in ids and ARNs."""
 
-    def __init__(self):
+    def __init__(self, trusted_services: list[str] | None = None):
         self.resources: list[Declared] = []
         self.calls: list[tuple[str, dict]] = []
+        self.trusted_services = TRUSTED_SERVICES if trusted_services is None else trusted_services
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         resource_id = CREATED_ACCOUNT if args.typ == "aws:organizations/account:Account" else f"{args.name}-id"
@@ -82,14 +93,21 @@ class Recorder(pulumi.runtime.Mocks):
             return {"id": "vpcs", "ids": [DISCOVERED_VPC], "region": args.args.get("region")}
         if args.token == "aws:organizations/getOrganization:getOrganization":
             return {"id": ORGANIZATION_ID, "masterAccountId": "123456789012",
-                    "accounts": [{"id": account, "status": "ACTIVE"} for account in ORGANIZATION_ACCOUNTS]}
+                    "accounts": [{"id": account, "status": "ACTIVE"} for account in ORGANIZATION_ACCOUNTS],
+                    "awsServiceAccessPrincipals": self.trusted_services,
+                    "roots": [{"id": ROOT_ID, "name": "Root", "policyTypes": [],
+                               "arn": f"arn:aws:organizations::123456789012:root/{ORGANIZATION_ID}/{ROOT_ID}"}]}
+        if args.token == "aws:index/getRegions:getRegions":
+            return {"id": "aws", "names": ENABLED_REGIONS}
+        if args.token == "aws:guardduty/getDetector:getDetector":
+            return {"id": ADMIN_DETECTOR, "status": "ENABLED", "region": args.args.get("region")}
         return {}
 
     def of_type(self, type_: str) -> list[Declared]:
         return [r for r in self.resources if r.type == type_]
 
 
-def record(config: dict[str, str]) -> Recorder:
-    recorder = Recorder()
-    run_program(recorder, config)
+def record(config: dict[str, str], trusted_services: list[str] | None = None, transformation=None) -> Recorder:
+    recorder = Recorder(trusted_services)
+    run_program(recorder, config, transformation)
     return recorder

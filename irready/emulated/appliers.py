@@ -9,18 +9,23 @@ resource in the program needs an applier (or a stated gap) before the round trip
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 NOT_EMULATED = {
     "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": "moto has no Route 53 Resolver DNS Firewall",
     "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": "moto has no Route 53 Resolver DNS Firewall",
     "aws:route53/resolverFirewallRule:ResolverFirewallRule": "moto has no Route 53 Resolver DNS Firewall",
-    "aws:guardduty/organizationConfiguration:OrganizationConfiguration":
-        "moto has no GuardDuty UpdateOrganizationConfiguration (detectors are created in every account instead)",
+    "aws:securityhub/findingAggregator:FindingAggregator": "moto has no Security Hub CreateFindingAggregator",
 }
+
+
+class AwsRuleViolated(RuntimeError):
+    """What AWS would refuse and moto accepts: the round trip stops here, naming the document."""
 
 
 @dataclass
@@ -30,6 +35,7 @@ class Target:
     region: str
     client_for: Callable[[str, str, str], Any]  # (account, service, region) -> boto3 client
     stack_accounts: tuple[str, ...]  # every account the stack has a provider for
+    management_account_id: str = ""
 
     def client(self, service: str, account_id: str | None = None):
         return self.client_for(account_id or self.account_id, service, self.region)
@@ -75,6 +81,11 @@ def organizations_policy(target: Target, inputs: dict) -> Applied:
         Name=inputs["name"], Type=inputs["type"], Content=inputs["content"],
         Description=inputs.get("description", ""))["Policy"]["PolicySummary"]
     return policy["Id"], {"arn": policy["Arn"]}
+
+
+def organizations_policy_attachment(target: Target, inputs: dict) -> Applied:
+    target.client("organizations").attach_policy(PolicyId=inputs["policyId"], TargetId=inputs["targetId"])
+    return f"{inputs['targetId']}:{inputs['policyId']}", {}
 
 
 def organizations_account(target: Target, inputs: dict) -> Applied:
@@ -178,8 +189,24 @@ def log_group(target: Target, inputs: dict) -> Applied:
     return name, {"arn": f"arn:aws:logs:{target.region}:{target.account_id}:log-group:{name}", "name": name}
 
 
+def _refuse_unassumable_delivery_role(target: Target, role_arn: str) -> None:
+    """CloudTrail cannot assume a delivery role whose trust carries confused-deputy conditions
+    (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html);
+    CreateTrail then fails with InvalidCloudWatchLogsRoleArnException. moto does not look."""
+    trust = target.client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]["AssumeRolePolicyDocument"]
+    trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+    for statement in trust["Statement"]:
+        conditions = {key for operator in (statement.get("Condition") or {}).values() for key in operator}
+        if conditions & {"aws:SourceArn", "aws:SourceAccount"}:
+            raise AwsRuleViolated(f"InvalidCloudWatchLogsRoleArnException: CloudTrail cannot assume {role_arn}: its "
+                                  f"trust has {sorted(conditions)}, which CloudTrail does not support for "
+                                  "CloudWatch Logs delivery (cloudtrail-required-policy-for-cloudwatch-logs.html)")
+
+
 def trail(target: Target, inputs: dict) -> Applied:
     client = target.client("cloudtrail")
+    if inputs.get("cloudWatchLogsRoleArn"):
+        _refuse_unassumable_delivery_role(target, inputs["cloudWatchLogsRoleArn"])
     params = {"Name": inputs["name"], "S3BucketName": inputs["s3BucketName"],
               "IncludeGlobalServiceEvents": inputs.get("includeGlobalServiceEvents", True),
               "IsMultiRegionTrail": bool(inputs.get("isMultiRegionTrail")),
@@ -239,7 +266,17 @@ def security_group(target: Target, inputs: dict) -> Applied:
     return group_id, {"arn": f"arn:aws:ec2:{target.region}:{target.account_id}:security-group/{group_id}"}
 
 
+def _refuse_vpc_of_another_account(target: Target, vpc_id: str, what: str) -> None:
+    """A participant of a shared VPC cannot create flow logs or query-log associations for it: the
+    owner does (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html). moto does not look."""
+    (vpc,) = target.client("ec2").describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    if vpc["OwnerId"] != target.account_id:
+        raise AwsRuleViolated(f"UnauthorizedOperation: {what} for {vpc_id} in {target.account_id}: the VPC is owned by "
+                              f"{vpc['OwnerId']} and shared; only its owner can (vpc-sharing.html)")
+
+
 def flow_log(target: Target, inputs: dict) -> Applied:
+    _refuse_vpc_of_another_account(target, inputs["vpcId"], "CreateFlowLogs")
     kind = inputs.get("logDestinationType", "cloud-watch-logs")
     params = {"ResourceIds": [inputs["vpcId"]], "ResourceType": "VPC", "TrafficType": inputs["trafficType"],
               "LogDestinationType": kind}
@@ -271,6 +308,7 @@ def query_log_config(target: Target, inputs: dict) -> Applied:
 
 
 def query_log_association(target: Target, inputs: dict) -> Applied:
+    _refuse_vpc_of_another_account(target, inputs["resourceId"], "AssociateResolverQueryLogConfig")
     association = target.client("route53resolver").associate_resolver_query_log_config(
         ResolverQueryLogConfigId=inputs["resolverQueryLogConfigId"],
         ResourceId=inputs["resourceId"])["ResolverQueryLogConfigAssociation"]
@@ -316,6 +354,13 @@ def glue_table(target: Target, inputs: dict) -> Applied:
 # --- detection ------------------------------------------------------------------------------------------------
 
 def detector(target: Target, inputs: dict) -> Applied:
+    """CreateDetector where the account already has one in the region is refused by AWS
+    (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html: one detector per
+    account and region); moto creates a second."""
+    existing = target.client("guardduty").list_detectors()["DetectorIds"]
+    if existing:
+        raise AwsRuleViolated(f"BadRequestException: a detector already exists for {target.account_id} in "
+                              f"{target.region} ({existing[0]}); adopt it (API_CreateDetector.html)")
     detector_id = target.client("guardduty").create_detector(
         Enable=bool(inputs.get("enable", True)),
         FindingPublishingFrequency=inputs.get("findingPublishingFrequency", "SIX_HOURS"))["DetectorId"]
@@ -323,8 +368,45 @@ def detector(target: Target, inputs: dict) -> Applied:
 
 
 def guardduty_admin(target: Target, inputs: dict) -> Applied:
-    target.client("guardduty").enable_organization_admin_account(AdminAccountId=inputs["adminAccountId"])
-    return inputs["adminAccountId"], {}
+    """As AWS does, the designation also enables GuardDuty in the administrator, in this region
+    (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html); moto does not."""
+    admin = inputs["adminAccountId"]
+    target.client("guardduty").enable_organization_admin_account(AdminAccountId=admin)
+    _enable_guardduty(target, admin)
+    return admin, {}
+
+
+def _enable_guardduty(target: Target, account_id: str) -> None:
+    client = target.client("guardduty", account_id)
+    if not client.list_detectors()["DetectorIds"]:
+        client.create_detector(Enable=True)
+
+
+def guardduty_auto_enable(target: Target, inputs: dict) -> Applied:
+    """moto has no UpdateOrganizationConfiguration: do what auto-enable ALL does in AWS, enable
+    GuardDuty in every active account of the organization in this region, keeping the detectors
+    accounts already have (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html)."""
+    if inputs["autoEnableOrganizationMembers"] != "ALL":
+        raise AwsRuleViolated("the emulated apply knows auto-enable ALL only")
+    detectors = target.client("guardduty").list_detectors()["DetectorIds"]
+    if inputs["detectorId"] not in detectors:
+        raise AwsRuleViolated(f"BadRequestException: {inputs['detectorId']} is not the administrator's detector")
+    for account in _organization_accounts(target):
+        _enable_guardduty(target, account)
+    return f"{inputs['detectorId']}-organization", {}
+
+
+def _organization_accounts(target: Target) -> list[str]:
+    """The organization's active accounts. moto picks the ids of the accounts it creates, so the
+    emulator's accounts are not members of moto's organization: the stack's accounts stand for them."""
+    organizations = target.client("organizations", target.management_account_id)
+    members = [a["Id"] for a in organizations.list_accounts()["Accounts"] if a["Status"] == "ACTIVE"]
+    return list(dict.fromkeys([*target.stack_accounts, *members]))
+
+
+def security_hub_auto_enable(target: Target, inputs: dict) -> Applied:
+    target.client("securityhub").update_organization_configuration(AutoEnable=bool(inputs["autoEnable"]))
+    return f"{target.account_id}-{target.region}", {}
 
 
 def security_hub_admin(target: Target, inputs: dict) -> Applied:
@@ -358,8 +440,10 @@ def event_rule(target: Target, inputs: dict) -> Applied:
 
 def event_target(target: Target, inputs: dict) -> Applied:
     target_id = inputs.get("targetId") or f"irready-{secrets.token_hex(6)}"
-    response = target.client("events").put_targets(Rule=inputs["rule"], Targets=[{"Id": target_id,
-                                                                                  "Arn": inputs["arn"]}])
+    entry = {"Id": target_id, "Arn": inputs["arn"]}
+    if inputs.get("roleArn"):
+        entry["RoleArn"] = inputs["roleArn"]
+    response = target.client("events").put_targets(Rule=inputs["rule"], Targets=[entry])
     if response.get("FailedEntryCount"):
         raise RuntimeError(f"event target for rule {inputs['rule']}: {response['FailedEntries']}")
     return f"{inputs['rule']}-{target_id}", {"targetId": target_id}
@@ -369,6 +453,7 @@ APPLIERS: dict[str, Callable[[Target, dict], Applied]] = {
     "aws:account/alternativeContact:AlternativeContact": alternative_contact,
     "aws:organizations/policy:Policy": organizations_policy,
     "aws:organizations/account:Account": organizations_account,
+    "aws:organizations/policyAttachment:PolicyAttachment": organizations_policy_attachment,
     "aws:iam/role:Role": iam_role,
     "aws:iam/rolePolicy:RolePolicy": iam_role_policy,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": iam_role_policy_attachment,
@@ -389,6 +474,8 @@ APPLIERS: dict[str, Callable[[Target, dict], Applied]] = {
     "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": query_log_association,
     "aws:guardduty/detector:Detector": detector,
     "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": guardduty_admin,
+    "aws:guardduty/organizationConfiguration:OrganizationConfiguration": guardduty_auto_enable,
+    "aws:securityhub/organizationConfiguration:OrganizationConfiguration": security_hub_auto_enable,
     "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount": security_hub_admin,
     "aws:sns/topic:Topic": sns_topic,
     "aws:sns/topicPolicy:TopicPolicy": sns_topic_policy,

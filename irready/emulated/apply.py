@@ -15,6 +15,7 @@ import pulumi
 from irready.emulated.appliers import APPLIERS, NOT_EMULATED, Target
 from irready.emulated.emulator import Emulator
 from irready.infra.offline.program import run_program
+from irready.infra.organization import TRUSTED_ACCESS
 
 _PROVIDER = "pulumi:providers:aws"
 
@@ -33,8 +34,9 @@ class UnknownResourceType(RuntimeError):
 
 
 class EmulatedApply(pulumi.runtime.Mocks):
-    def __init__(self, emulator: Emulator, result: Provisioned):
+    def __init__(self, emulator: Emulator, result: Provisioned, management_account: str = ""):
         self.emulator = emulator
+        self.management_account = management_account
         self.result = result
         self.providers: dict[str, tuple[str, str]] = {}  # provider id -> (account, default region)
         self._sessions: dict[str, object] = {}
@@ -51,13 +53,14 @@ class EmulatedApply(pulumi.runtime.Mocks):
     def _target(self, provider_reference: str, region: str | None) -> Target:
         account_id, default_region = self.providers[provider_reference.rsplit("::", 1)[-1]]
         return Target(account_id, region or default_region, self.client,
-                      tuple(account for account, _ in self.providers.values()))
+                      tuple(account for account, _ in self.providers.values()), self.management_account)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
         if args.typ == _PROVIDER:
             # Every provider of the program is pinned to one account; that is where its resources go.
-            (account_id,) = json.loads(inputs["allowedAccountIds"])
+            allowed = inputs["allowedAccountIds"]
+            (account_id,) = json.loads(allowed) if isinstance(allowed, str) else allowed
             self.providers[f"provider-{account_id}"] = (account_id, inputs["region"])
             return f"provider-{account_id}", inputs
         if not args.typ.startswith("aws:"):
@@ -76,16 +79,35 @@ class EmulatedApply(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == "aws:organizations/getOrganization:getOrganization":
             target = self._target(args.provider, None)
-            client = target.client("organizations")
-            organization = client.describe_organization()["Organization"]
-            accounts = client.list_accounts()["Accounts"]
+            organization = target.client("organizations").describe_organization()["Organization"]
+            accounts = target.client("organizations").list_accounts()["Accounts"]
+            trusted = target.client("organizations").list_aws_service_access_for_organization()
+            roots = target.client("organizations").list_roots()["Roots"]
             return {"id": organization["Id"], "arn": organization["Arn"],
                     "masterAccountId": organization["MasterAccountId"],
+                    "awsServiceAccessPrincipals": [p["ServicePrincipal"] for p in trusted["EnabledServicePrincipals"]],
+                    "roots": [{"id": r["Id"], "arn": r["Arn"], "name": r["Name"], "policyTypes": []} for r in roots],
                     "accounts": [{"id": a["Id"], "status": a.get("Status", "ACTIVE")} for a in accounts]}
+        if args.token == "aws:index/getRegions:getRegions":
+            # Enabled regions only, as the data source without all_regions (DescribeRegions without
+            # AllRegions lists the enabled ones; moto also lists opt-in regions not enabled:
+            # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html).
+            target = self._target(args.provider, None)
+            regions = target.client("ec2").describe_regions()["Regions"]
+            return {"id": "aws", "names": sorted(r["RegionName"] for r in regions
+                                                 if r.get("OptInStatus") in (None, "opt-in-not-required", "opted-in"))}
         if args.token == "aws:ec2/getVpcs:getVpcs":
             target = self._target(args.provider, args.args.get("region"))
-            vpcs = target.client("ec2").describe_vpcs()["Vpcs"]
+            filters = [{"Name": f["name"], "Values": f["values"]} for f in args.args.get("filters") or []]
+            vpcs = target.client("ec2").describe_vpcs(Filters=filters)["Vpcs"]
             return {"id": target.region, "ids": sorted(vpc["VpcId"] for vpc in vpcs), "region": target.region}
+        if args.token == "aws:guardduty/getDetector:getDetector":
+            # As the provider's data source: the region's one detector, an error if there is none.
+            target = self._target(args.provider, args.args.get("region"))
+            detectors = target.client("guardduty").list_detectors()["DetectorIds"]
+            if len(detectors) != 1:
+                raise RuntimeError(f"no GuardDuty detector (or several) in {target.account_id} {target.region}")
+            return {"id": detectors[0], "status": "ENABLED", "region": target.region}
         raise UnknownResourceType(f"{args.token}: the emulated apply does not answer this lookup")
 
 
@@ -95,19 +117,22 @@ def provision(emulator: Emulator, config: dict[str, str], management_account: st
     The management account gets an organization first, as the program expects one.
     """
     result = Provisioned()
-    mocks = EmulatedApply(emulator, result)
-    with _aws_managed_policies():
+    mocks = EmulatedApply(emulator, result, management_account)
+    with aws_managed_policies():
         organizations = mocks.client(management_account, "organizations", "us-east-1")
         try:
             organizations.describe_organization()
         except organizations.exceptions.AWSOrganizationsNotInUseException:
             organizations.create_organization(FeatureSet="ALL")
+            # What `irready preflight` asks of a new organization before the first `pulumi up`.
+            for principal in TRUSTED_ACCESS:
+                organizations.enable_aws_service_access(ServicePrincipal=principal)
         run_program(mocks, config)
     return result
 
 
 @contextmanager
-def _aws_managed_policies():
+def aws_managed_policies():
     """The audit role attaches SecurityAudit and ViewOnlyAccess; moto knows AWS's managed policies
     only in accounts first used while this is set."""
     before = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")

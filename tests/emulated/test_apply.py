@@ -30,14 +30,25 @@ def round_trip(_emulator_and_faults, new_account):
     return org, untouched, provisioned, report.findings
 
 
+def routed_by_the_administrator(org, findings) -> set:
+    """Members' GuardDuty findings reach the delegated administrator's EventBridge, where the program
+    routes them once per region; the audit does not credit the administrator's rule yet (issue #14,
+    item 3), so members FAIL guardduty.findings_routed, and only that, until it does."""
+    return {(account, "guardduty.findings_routed", region)
+            for account in org.accounts if account != org.security for region in org.regions}
+
+
 def test_provisioned_accounts_have_no_fail(round_trip):
     org, untouched, _, findings = round_trip
-    failed = [(f.account_id, f.check_id, f.region, f.reason) for f in findings
-              if f.account_id in org.accounts and f.status is Status.FAIL]
-    # But one: the workspace's tables cannot reach the audited account the stack never knew of.
-    assert failed == [(org.security, "investigation.queries_ready", org.regions[0],
-                       f"the tables cannot reach the logs of {untouched}: not in their partition projection (joined "
-                       "after the last `pulumi up`, which re-reads the organization's accounts)")]
+    failed = {(f.account_id, f.check_id, f.region) for f in findings
+              if f.account_id in org.accounts and f.status is Status.FAIL}
+    # The workspace's tables cannot reach the audited account the stack never knew of.
+    workspace = (org.security, "investigation.queries_ready", org.regions[0])
+    assert failed == routed_by_the_administrator(org, findings) | {workspace}
+    assert next(f.reason for f in findings if (f.account_id, f.check_id, f.region) == workspace
+                and f.status is Status.FAIL) == (
+        f"the tables cannot reach the logs of {untouched}: not in their partition projection (joined "
+        "after the last `pulumi up`, which re-reads the organization's accounts)")
 
 
 def test_provisioned_accounts_are_unknown_only_where_moto_lacks_the_api(round_trip):
@@ -59,9 +70,9 @@ def test_every_readiness_check_passes_in_every_provisioned_account_and_region(ro
         for region in org.regions:
             for check_id in ("cloudtrail.management_events_rw", "cloudtrail.s3_data_events",
                              "cloudtrail.lambda_data_events", "cloudtrail.cloudwatch_logs", "vpc.flow_logs",
-                             "dns.resolver_query_logging", "guardduty.enabled", "guardduty.findings_routed",
-                             "ir.quarantine_security_group"):
+                             "dns.resolver_query_logging", "guardduty.enabled", "ir.quarantine_security_group"):
                 assert (account, check_id, region) in passed, (account, check_id, region)
+            assert ((account, "guardduty.findings_routed", region) in passed) == (account == org.security)
 
 
 def test_the_untouched_account_shows_the_gaps(round_trip):
@@ -83,17 +94,21 @@ def test_every_declared_resource_was_created_or_skipped_for_a_stated_gap(round_t
     counts = provisioned.counts()
     regions, accounts = len(org.regions), len(org.accounts)
     assert counts["aws:cloudtrail/trail:Trail"] == 1
-    assert counts["aws:guardduty/detector:Detector"] == accounts * regions
+    assert counts["aws:guardduty/detector:Detector"] == 0  # designation and auto-enable create them, as in AWS
+    # Every region enabled in the emulator, listed or not (irready:unlistedRegions monitor, the default).
+    assert counts["aws:guardduty/organizationConfiguration:OrganizationConfiguration"] == \
+        counts["aws:guardduty/organizationAdminAccount:OrganizationAdminAccount"] > regions
     assert counts["aws:account/alternativeContact:AlternativeContact"] == accounts
 
 
 def test_a_weaker_program_is_caught_by_the_audit(emulator, new_account):
     """The round trip can fail: with data events switched off, the audit reports exactly that."""
     org = Organization(management=new_account(), security=new_account(), workloads=(), regions=("us-east-1",))
-    values = stack_values(org, dataEvents={"s3": "none", "lambda": "none"})
+    values = stack_values(org, dataEvents={"s3": "none", "lambda": "none"}, unlistedRegions="deny")
     provision(emulator, stack_config(values), org.management)
     _, report = audit(emulator, audit_config(org))
-    failed = {(f.account_id, f.check_id) for f in report.findings if f.status is Status.FAIL}
+    failed = {(f.account_id, f.check_id) for f in report.findings if f.status is Status.FAIL
+              and (f.account_id, f.check_id, f.region) not in routed_by_the_administrator(org, report.findings)}
     assert failed == {(account, check) for account in org.accounts
                       for check in ("cloudtrail.s3_data_events", "cloudtrail.lambda_data_events")}
 
@@ -116,7 +131,8 @@ def created_security_account(_emulator_and_faults, new_account):
     values |= {"accounts": [{"id": management, "management": True, "regions": ["us-east-1"]},
                             {"id": workload, "regions": ["us-east-1"]}],
                "createSecurityAccount": {"name": "Security", "email": "aws-security@example.com"},
-               "securityHub": True, "trailObjectLock": True, "responderExternalId": "ir-automation-7f3"}
+               "securityHub": True, "trailObjectLock": True, "responderExternalId": "ir-automation-7f3",
+               "unlistedRegions": "deny"}
     provisioned = provision(emulator, stack_config(values), management)
     (security,) = [id_ for type_, _, _, id_ in provisioned.created if type_ == "aws:organizations/account:Account"]
     config = AuditConfig(regions=("us-east-1",), accounts=(management, workload), security_account_id=security)
@@ -126,7 +142,9 @@ def created_security_account(_emulator_and_faults, new_account):
 
 def test_a_created_security_account_is_trusted_everywhere_and_the_audit_passes(created_security_account):
     _, management, security, provisioned, findings = created_security_account
-    assert [(f.account_id, f.check_id, f.reason) for f in findings if f.status is Status.FAIL] == []
+    members = {f.account_id for f in findings} - {security}
+    assert {(f.account_id, f.check_id) for f in findings if f.status is Status.FAIL} == {
+        (account, "guardduty.findings_routed") for account in members}  # see routed_by_the_administrator
     responders = [f for f in findings if f.check_id == "ir.responder_role"]
     assert {f.status for f in responders} == {Status.PASS} and all(security in f.reason for f in responders)
     retention = [f for f in findings if f.check_id == "cloudtrail.bucket_retention"]
@@ -138,4 +156,5 @@ def test_a_created_security_account_is_trusted_everywhere_and_the_audit_passes(c
 
 def test_between_the_two_stacks_every_applier_runs(round_trip, created_security_account):
     created = {type_ for stack in (round_trip[2], created_security_account[3]) for type_, *_ in stack.created}
-    assert created == set(APPLIERS)
+    # The program declares no detector: its applier only refuses a second one (tests/emulated/test_aws_rules.py).
+    assert created == set(APPLIERS) - {"aws:guardduty/detector:Detector"}

@@ -32,6 +32,7 @@ def example_config() -> dict:
     return stack_config_file(ROOT / "Pulumi.example.yaml")
 
 
-def run_program(config: dict) -> Recorder:
-    """Run infra/__main__.py under the recording mocks with this stack config; what it declared."""
-    return record(config)
+def run_program(config: dict, trusted_services: list[str] | None = None) -> Recorder:
+    """Run infra/__main__.py under the recording mocks with this stack config; what it declared.
+    ``trusted_services``: the organization's trusted access (default: what the program needs)."""
+    return record(config, trusted_services)

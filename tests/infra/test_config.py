@@ -49,7 +49,7 @@ def test_a_security_account_is_adopted_or_created_never_both_nor_neither():
     ({"accounts": []}, "irready:accounts: expected a list of accounts"),
     ({"accounts": [{"id": 111111111111, "regions": ["us-east-1"]}]}, "irready:accounts[0].id: 111111111111 is not"),
     ({"accounts": [{**ACCOUNT, "regions": ["us-east-7"]}]}, "irready:accounts[0].regions: unknown region 'us-east-7'"),
-    ({"accounts": [{**ACCOUNT, "region": ["us-east-1"]}]}, "irready:accounts[0]: unknown key region"),
+    ({"accounts": [{**ACCOUNT, "region": ["us-east-1"]}]}, "irready:accounts[0]: unknown key 'region'"),
     ({"accounts": [ACCOUNT, ACCOUNT]}, "irready:accounts: account 111111111111 is listed twice"),
     ({"accounts": [ACCOUNT, {**MEMBER, "management": True}]}, "irready:accounts: mark exactly one account"),
     ({"accounts": [MEMBER]}, "irready:accounts: mark exactly one account, the organization's management account"),

@@ -24,16 +24,17 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
     # One VPC listed for 111111111111 in us-east-1; one discovered in each of the other five account-regions.
     vpcs = 6
     assert counts == {
-        # One per listed account; the security account's (reached through the member role) is made once,
-        # shared by the scheduled audit (counted in SCHEDULED_AUDIT) and the investigation workspace.
+        # One per listed account, and the security account's (not listed: reached through memberRoleName),
+        # made once and shared by SecurityAccount, the scheduled audit and the investigation workspace
+        # (SCHEDULED_AUDIT counts it once, and is subtracted above).
         "pulumi:providers:aws": 3,
         "irready:index:SecurityContacts": 1,
         "aws:account/alternativeContact:AlternativeContact": 3,
         "irready:index:IncidentResponseRoles": 3,
-        # Responder and audit roles and a flow-log delivery role per account; the trail's delivery role;
-        # the investigator.
-        "aws:iam/role:Role": 6 + 3 + 1 + 1,
-        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 1 + 1,
+        # Responder and audit roles, a flow-log delivery role and an alert forwarder per account; the
+        # trail's delivery role; the investigator.
+        "aws:iam/role:Role": 6 + 3 + 3 + 1 + 1,
+        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 3 + 1 + 1,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
         "irready:index:ContainmentPolicies": 3,
         "aws:iam/policy:Policy": 12,
@@ -49,12 +50,13 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": 2 * 6,  # CloudWatch Logs and S3
         "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": 2 * vpcs,
         "irready:index:DetectionRouting": 3,
-        "aws:guardduty/detector:Detector": 6,
-        "aws:sns/topic:Topic": 6,
-        "aws:sns/topicPolicy:TopicPolicy": 6,
-        "aws:sns/topicSubscription:TopicSubscription": 6,
-        "aws:cloudwatch/eventRule:EventRule": 12,
-        "aws:cloudwatch/eventTarget:EventTarget": 12,
+        # One alert topic, subscription and findings rule per enabled region (two listed, one not), in the
+        # security account; a RunInstances forwarding rule per account and enabled region.
+        "aws:sns/topic:Topic": 3,
+        "aws:sns/topicPolicy:TopicPolicy": 3,
+        "aws:sns/topicSubscription:TopicSubscription": 3,
+        "aws:cloudwatch/eventRule:EventRule": 3 + 9,
+        "aws:cloudwatch/eventTarget:EventTarget": 3 + 9,
         "irready:index:OrganizationTrail": 1,
         "irready:index:NetworkLogArchive": 1,
         "irready:index:InvestigationWorkspace": 1,
@@ -73,7 +75,8 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:cloudtrail/trail:Trail": 1,
         "irready:index:SecurityAccount": 1,
         "aws:organizations/policy:Policy": 1,
-        "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 2,  # one per region in use
+        "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 3,  # one per enabled region
+        "aws:guardduty/organizationConfiguration:OrganizationConfiguration": 3,  # auto-enable ALL, per region
     }
 
 
@@ -112,6 +115,11 @@ def test_every_account_gets_its_resources_through_its_own_provider(program):
         if declared.type.startswith("aws:") and "alternativeContact" not in declared.type:
             account = next((part for part in declared.name.split("-") if part.isdigit() and len(part) == 12),
                            "123456789012")  # the trail and the delegations are the management account's
+            if declared.provider.split("::")[-2] == "account-security":
+                # Auto-enable and the routing point are the security account's, reached through the member role.
+                assert provider_inputs(program, "account-security")["assumeRoles"][0]["roleArn"] == \
+                    f"arn:aws:iam::{SECURITY}:role/OrganizationAccountAccessRole", declared.name
+                continue
             if declared.name.startswith("investigation-"):
                 account = SECURITY  # the workspace is the security account's
             assert account == provider_account(program, declared), declared.name
@@ -187,14 +195,11 @@ def test_dns_containment_blocks_every_domain_and_logs_every_vpc(program):
 
 
 def test_guardduty_findings_and_unexpected_launches_reach_the_ir_email(program):
-    assert {(d.inputs["enable"], d.inputs["region"]) for d in program.of_type("aws:guardduty/detector:Detector")} \
-        == {(True, "us-east-1"), (True, "eu-west-1")}
     patterns = {r.inputs["name"]: json.loads(r.inputs["eventPattern"])
                 for r in program.of_type("aws:cloudwatch/eventRule:EventRule")}
     assert patterns["irready-guardduty-findings"]["detail"]["severity"] == [{"numeric": [">=", 7.0]}]
     launch = patterns["irready-unexpected-run-instances"]["detail"]
     assert launch["eventName"] == ["RunInstances"]
-    assert launch["userIdentity"]["arn"] == [{"anything-but": ["arn:aws:iam::111111111111:role/ci-deployer"]}]
     subscriptions = program.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert {(s.inputs["protocol"], s.inputs["endpoint"]) for s in subscriptions} == {
         ("email", "cloud-security-alerts@example.com")}
@@ -256,7 +261,7 @@ def test_the_trail_bucket_keeps_logs_and_refuses_public_access_and_plain_http(pr
 def test_the_security_account_administers_guardduty_in_every_region(program):
     admins = program.of_type("aws:guardduty/organizationAdminAccount:OrganizationAdminAccount")
     assert {(a.inputs["adminAccountId"], a.inputs["region"]) for a in admins} == {
-        (SECURITY, "us-east-1"), (SECURITY, "eu-west-1")}
+        (SECURITY, "us-east-1"), (SECURITY, "eu-west-1"), (SECURITY, "ap-southeast-2")}
     assert {provider_account(program, a) for a in admins} == {"123456789012"}  # from the management account
 
 

@@ -1,34 +1,72 @@
-"""SecurityAccount when the security account is itself listed: GuardDuty auto-enable from its detector."""
+"""SecurityAccount: the delegated administrator in every region, members enrolled, one routing point."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.offline.program import ADMIN_DETECTOR
 
 from tests.infra.mocks import Recorder
 
 
-def test_auto_enable_is_set_from_the_security_accounts_own_detector():
+def declare(**overrides) -> Recorder:
     from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs
 
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, preview=False)
 
     @pulumi.runtime.test
-    def declare():
+    def run():
         management = aws.Provider("management", region="us-east-1")
         security = aws.Provider("security", region="us-east-1")
-        detector = aws.guardduty.Detector("detector", enable=True, region="eu-west-1",
-                                          opts=pulumi.ResourceOptions(provider=security))
-        SecurityAccount("security", SecurityAccountArgs(
-            management_provider=management, security_account_id="210987654321", regions=("eu-west-1",),
-            security_provider=security, security_detectors={"eu-west-1": detector}, security_hub=True))
-        return detector.id
+        args = {"management_provider": management, "security_provider": security,
+                "security_account_id": "210987654321", "organization_id": "o-exampleorg1",
+                "home_region": "us-east-1", "regions": ("us-east-1", "eu-west-1"),
+                "email": "ir@example.com", "security_hub": True} | overrides
+        component = SecurityAccount("security", SecurityAccountArgs(**args))
+        return component.urn
 
-    declare()
-    (auto_enable,) = recorder.of_type("aws:guardduty/organizationConfiguration:OrganizationConfiguration")
-    assert auto_enable.inputs["autoEnableOrganizationMembers"] == "ALL"
-    assert auto_enable.inputs["detectorId"] == "detector-id"
-    assert "security" in auto_enable.provider
-    (hub,) = recorder.of_type("aws:securityhub/organizationAdminAccount:OrganizationAdminAccount")
-    assert hub.inputs["adminAccountId"] == "210987654321" and "management" in hub.provider
+    run()
+    return recorder
+
+
+def test_auto_enable_all_is_set_from_the_administrators_own_detector_in_every_region():
+    # Members are enrolled whether or not the security account is listed among irready:accounts
+    # (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html).
+    recorder = declare()
+    auto_enable = recorder.of_type("aws:guardduty/organizationConfiguration:OrganizationConfiguration")
+    assert {(c.inputs["region"], c.inputs["autoEnableOrganizationMembers"], c.inputs["detectorId"])
+            for c in auto_enable} == {("us-east-1", "ALL", ADMIN_DETECTOR), ("eu-west-1", "ALL", ADMIN_DETECTOR)}
+    assert all("security" in c.provider for c in auto_enable)
+    lookups = [args for token, args in recorder.calls if token == "aws:guardduty/getDetector:getDetector"]
+    assert sorted(args["region"] for args in lookups) == ["eu-west-1", "us-east-1"]
+
+
+def test_no_detector_is_ever_created():
+    # The designation enables GuardDuty in the administrator itself; CreateDetector where one exists fails
+    # (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html).
+    assert declare().of_type("aws:guardduty/detector:Detector") == []
+
+
+def test_security_hub_is_designated_in_every_region_auto_enabled_and_aggregated_home():
+    # https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html
+    # https://docs.aws.amazon.com/securityhub/latest/userguide/finding-aggregation.html
+    recorder = declare()
+    admins = recorder.of_type("aws:securityhub/organizationAdminAccount:OrganizationAdminAccount")
+    assert {(a.inputs["region"], a.inputs["adminAccountId"]) for a in admins} == {
+        ("us-east-1", "210987654321"), ("eu-west-1", "210987654321")}
+    assert all("management" in a.provider for a in admins)
+    configs = recorder.of_type("aws:securityhub/organizationConfiguration:OrganizationConfiguration")
+    assert {(c.inputs["region"], c.inputs["autoEnable"]) for c in configs} == {("us-east-1", True),
+                                                                                ("eu-west-1", True)}
+    (aggregator,) = recorder.of_type("aws:securityhub/findingAggregator:FindingAggregator")
+    assert (aggregator.inputs["region"], aggregator.inputs["linkingMode"], aggregator.inputs["specifiedRegions"]) \
+        == ("us-east-1", "SPECIFIED_REGIONS", ["eu-west-1"])
+
+
+def test_findings_are_routed_once_per_region_with_one_subscription_per_region():
+    recorder = declare()
+    rules = recorder.of_type("aws:cloudwatch/eventRule:EventRule")
+    assert sorted(r.inputs["region"] for r in rules) == ["eu-west-1", "us-east-1"]
+    subscriptions = recorder.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert len(subscriptions) == 2 and all("security" in s.provider for s in subscriptions)

@@ -96,3 +96,16 @@ def test_a_vpc_logged_by_a_config_shared_through_ram_is_credited_with_its_arn(co
     context = AccountContext(snap, "111111111111", AuditConfig())
     [result] = CHECKS_BY_ID["dns.resolver_query_logging"].evaluate(context)
     assert (result.status.value, result.reason) == ("PASS", cited)
+
+
+@pytest.mark.parametrize(("owner", "judged"), [(None, True), ("OWN", True), ("999999999999", False)])
+def test_a_vpc_shared_with_the_account_is_judged_in_its_owners_account(owner, judged):
+    # Participants cannot create flow logs or query-log associations for a shared VPC; its owner does:
+    # https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html
+    from tests.audit.checks.fragments import ACCOUNT
+
+    vpc = VPC | {"owner_id": ACCOUNT if owner == "OWN" else owner}
+    snap = snapshot({"ec2": {"us-east-1": {"vpcs": [vpc], "flow_logs": []}},
+                     "route53resolver": {"us-east-1": {"query_log_associations": []}}})
+    for check_id in ("vpc.flow_logs", "dns.resolver_query_logging"):
+        assert bool(run(CHECKS_BY_ID[check_id], snap)) is judged

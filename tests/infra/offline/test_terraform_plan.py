@@ -23,7 +23,7 @@ TERRAFORM_TYPES = {
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",
     "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
-    "aws:guardduty/detector:Detector": "aws_guardduty_detector",
+    "aws:guardduty/organizationConfiguration:OrganizationConfiguration": "aws_guardduty_organization_configuration",
     "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": "aws_guardduty_organization_admin_account",
     "aws:iam/policy:Policy": "aws_iam_policy",
     "aws:iam/role:Role": "aws_iam_role",

@@ -1,0 +1,43 @@
+"""What the organization must already allow before the program can run, read from
+``organizations.get_organization`` at `pulumi up` and by `irready preflight` before it."""
+
+from __future__ import annotations
+
+from irready.infra.config import StackConfig
+
+# Trusted access the program cannot do without, and why. Each names the Organizations setting to turn on.
+TRUSTED_ACCESS = {
+    # PutAlternateContact with an AccountId, from the management account:
+    # https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-trusted-access.html
+    "account.amazonaws.com": "the SECURITY alternate contact of member accounts (SecurityContacts)",
+    # An organization trail created through the API needs it first:
+    # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html
+    "cloudtrail.amazonaws.com": "the organization trail (OrganizationTrail)",
+}
+# Enabled by the delegated-administrator designation itself; preflight reports them, the program
+# does not stop for them.
+ENABLED_BY_DESIGNATION = {
+    "guardduty.amazonaws.com": "GuardDuty's delegated administrator (SecurityAccount)",
+    "securityhub.amazonaws.com": "Security Hub's delegated administrator (SecurityAccount, irready:securityHub)",
+}
+
+
+def enable_command(principal: str) -> str:
+    return f"aws organizations enable-aws-service-access --service-principal {principal}"
+
+
+def missing_trusted_access(config: StackConfig, enabled: list[str] | tuple[str, ...]) -> list[str]:
+    """The principals of ``TRUSTED_ACCESS`` the organization has not enabled. ``config`` is there for
+    what depends on it (contacts need it only if member accounts are listed)."""
+    needed = dict(TRUSTED_ACCESS)
+    if not any(not account.management for account in config.accounts):
+        needed.pop("account.amazonaws.com")
+    return [principal for principal in needed if principal not in enabled]
+
+
+def trusted_access_error(missing: list[str]) -> str:
+    """The one line that stops `pulumi up` before any resource is declared."""
+    return ("trusted access not enabled in AWS Organizations for " + ", ".join(missing)
+            + " (needed for " + "; ".join(TRUSTED_ACCESS[p] for p in missing) + "); run "
+            + " and ".join(f"`{enable_command(p)}`" for p in missing)
+            + " from the management account, or see `irready preflight`")

@@ -1,0 +1,461 @@
+"""`irready preflight`: before the first `pulumi up`, read the stack config and the organization and
+report everything that would make the program fail or leave it silently wrong.
+
+Read-only, with the management account's credentials, through the audit's clients (every call a
+Describe/Get/List, or the AssumeRole that reaches member accounts). Collect, then evaluate: the
+collector returns plain ``facts``; each check is a pure function of the stack config and the facts;
+the audit's renderers format the report, so formats and exit codes are the audit's. Every problem
+names the stack-config key or the AWS setting that fixes it.
+
+Facts layout::
+
+    {"caller_account_id": str,
+     "organization": {"feature_set", "root_id", "policy_types": [...]},
+     "trusted_access": [service principals],
+     "organization_accounts": {id: status},
+     "delegated_administrators": {service principal: [account ids]},
+     "guardduty_administrators": {region: [account ids]},
+     "organization_trails": [{"name", "arn", "home_region", "management_events": bool}],
+     "accounts": {id: {"reached": True | marker, "regions": {region: {
+         "opt_in": status, "detectors": [{"id", "status"}], "vpcs": [{"id", "owner"}]}}}}}
+
+A value that could not be read is the audit's unavailable marker, and the checks that need it are UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+from irready.audit.aws import Clients, assumed_session, caller_account, guarded, paginate
+from irready.audit.evaluate import summarize
+from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, Severity, Status
+from irready.audit.snapshot import Unavailable, is_unavailable
+from irready.infra.components.org_trail import TRAIL_NAME
+from irready.infra.config import StackConfig, file_reader, load
+from irready.infra.organization import ENABLED_BY_DESIGNATION, TRUSTED_ACCESS, enable_command
+
+
+def read_stack_config(path: Path) -> StackConfig:
+    """The stack config, validated as `pulumi up` validates it. Raises infra.config.StackConfigError."""
+    return load(file_reader(path))
+
+
+# --- collect -----------------------------------------------------------------------------------------------
+
+def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None = None) -> dict:
+    """Everything the checks judge, read from the organization with ``session`` (the management
+    account's credentials). Raises botocore errors only for GetCallerIdentity (nothing reachable)."""
+    home = stack.accounts[0].regions[0]
+    caller = caller_account(session, endpoint_url, home)
+    clients = Clients(session, endpoint_url, user_agent="irready-preflight")
+    regions = sorted({region for account in stack.accounts for region in account.regions})
+    with clients.acting():
+        organizations = clients.client("organizations", home)
+        facts: dict = {
+            "caller_account_id": caller,
+            "organization": guarded("DescribeOrganization", lambda: _read_organization(organizations)),
+            "trusted_access": guarded("ListAWSServiceAccessForOrganization", lambda: [
+                p["ServicePrincipal"] for p in paginate(organizations, "list_aws_service_access_for_organization",
+                                                        "EnabledServicePrincipals")]),
+            "organization_accounts": guarded("ListAccounts", lambda: {
+                a["Id"]: a["Status"] for a in paginate(organizations, "list_accounts", "Accounts")}),
+            "delegated_administrators": {
+                principal: guarded("ListDelegatedAdministrators", lambda p=principal: [
+                    a["Id"] for a in paginate(organizations, "list_delegated_administrators",
+                                              "DelegatedAdministrators", ServicePrincipal=p)])
+                for principal in ("securityhub.amazonaws.com",)},
+            "guardduty_administrators": {region: guarded("ListOrganizationAdminAccounts", lambda r=region: [
+                a["AdminAccountId"] for a in paginate(clients.client("guardduty", r),
+                                                      "list_organization_admin_accounts", "AdminAccounts")])
+                for region in regions},
+            "organization_trails": guarded("DescribeTrails", lambda: _read_organization_trails(
+                clients.client("cloudtrail", home))),
+        }
+    facts["accounts"] = {account.id: _account(clients, stack, account, home) for account in stack.accounts}
+    return facts
+
+
+def _read_organization(client) -> dict:
+    organization = client.describe_organization()["Organization"]
+    roots = client.list_roots()["Roots"]
+    return {"feature_set": organization["FeatureSet"], "root_id": roots[0]["Id"] if roots else None,
+            "policy_types": [t["Type"] for t in (roots[0].get("PolicyTypes", []) if roots else [])
+                             if t.get("Status") == "ENABLED"]}
+
+
+def _read_organization_trails(client) -> list[dict]:
+    trails = []
+    for trail in client.describe_trails(includeShadowTrails=True)["trailList"]:
+        if not trail.get("IsOrganizationTrail"):
+            continue
+        selectors = client.get_event_selectors(TrailName=trail["TrailARN"])
+        trails.append({"name": trail["Name"], "arn": trail["TrailARN"], "home_region": trail.get("HomeRegion"),
+                       "management_events": records_management_events(selectors)})
+    return trails
+
+
+def records_management_events(selectors: dict) -> bool:
+    """Whether GetEventSelectors' answer records management events (basic or advanced selectors)."""
+    if selectors.get("AdvancedEventSelectors"):
+        return any(field.get("Field") == "eventCategory" and "Management" in field.get("Equals", [])
+                   for selector in selectors["AdvancedEventSelectors"] for field in selector["FieldSelectors"])
+    return any(s.get("IncludeManagementEvents", True) for s in selectors.get("EventSelectors", []))
+
+
+def _account(clients: Clients, stack: StackConfig, account, home: str) -> dict:
+    if account.management:
+        reached: Clients | dict = clients
+    else:
+        role = f"arn:aws:iam::{account.id}:role/{stack.member_role_name}"
+        session = guarded("AssumeRole", lambda: assumed_session(clients, role, None, home))
+        if is_unavailable(session):
+            return {"reached": session, "regions": {}}
+        reached = clients.for_session(session)
+    with reached.acting():
+        opt_in = guarded("DescribeRegions", lambda: {
+            r["RegionName"]: r.get("OptInStatus", "opt-in-not-required")
+            for r in reached.client("ec2", home).describe_regions(AllRegions=True)["Regions"]})
+        regions = {}
+        for region in account.regions:
+            status = opt_in if is_unavailable(opt_in) else opt_in.get(region, "not-opted-in")
+            regions[region] = {"opt_in": status}
+            if status == "not-opted-in":
+                continue
+            guardduty, ec2 = reached.client("guardduty", region), reached.client("ec2", region)
+            regions[region]["detectors"] = guarded("ListDetectors", lambda g=guardduty: [
+                {"id": d, "status": g.get_detector(DetectorId=d)["Status"]}
+                for d in paginate(g, "list_detectors", "DetectorIds")])
+            regions[region]["vpcs"] = guarded("DescribeVpcs", lambda e=ec2: [
+                {"id": v["VpcId"], "owner": v["OwnerId"]} for v in paginate(e, "describe_vpcs", "Vpcs")])
+    return {"reached": True, "regions": regions}
+
+
+# --- checks ------------------------------------------------------------------------------------------------
+
+Judged = Iterator[tuple[str, Result]]  # (account id, result)
+
+
+@dataclass(frozen=True)
+class PreflightCheck:
+    """A preflight check: metadata as the audit's checks have, and ``judge(stack, facts)``."""
+    check: Check
+    judge: Callable[[StackConfig, dict], Judged]
+
+
+def _need(value, what: str):
+    if is_unavailable(value):
+        marker = value["unavailable"]
+        raise Unavailable(f"could not read {what}: {marker['reason']} ({marker['operation']}: {marker['code']})")
+    return value
+
+
+def _where(stack: StackConfig, account_id: str) -> str:
+    index = next(n for n, a in enumerate(stack.accounts) if a.id == account_id)
+    return f"irready:accounts[{index}]"
+
+
+def _management(stack: StackConfig) -> str:
+    return next(a.id for a in stack.accounts if a.management)
+
+
+def _credentials(stack: StackConfig, facts: dict) -> Judged:
+    management = _management(stack)
+    if facts["caller_account_id"] == management:
+        yield management, Result.passed(GLOBAL, NO_RESOURCE, "the credentials are the management account's")
+    else:
+        yield management, Result.failed(GLOBAL, NO_RESOURCE, (
+            f"the credentials belong to {facts['caller_account_id']}, but {_where(stack, management)} "
+            f"({management}) is marked management: true; run with the management account's credentials "
+            "(--profile), or mark the right account"))
+
+
+def _organization_features(stack: StackConfig, facts: dict) -> Judged:
+    management = _management(stack)
+    organization = _need(facts["organization"], "the organization")
+    if organization["feature_set"] != "ALL":
+        yield management, Result.failed(GLOBAL, NO_RESOURCE, (
+            f"the organization has feature set {organization['feature_set']}; trusted access, delegated "
+            "administrators and SCPs need ALL: enable all features in AWS Organizations"))
+        return
+    if "SERVICE_CONTROL_POLICY" in organization["policy_types"]:
+        yield management, Result.passed(GLOBAL, organization["root_id"] or NO_RESOURCE, "SCPs are enabled")
+    else:
+        yield management, Result.failed(GLOBAL, organization["root_id"] or NO_RESOURCE, (
+            "the SCP policy type is not enabled: the quarantine SCP cannot be attached at incident time; run "
+            f"`aws organizations enable-policy-type --root-id {organization['root_id']} "
+            "--policy-type SERVICE_CONTROL_POLICY`"))
+
+
+def _trusted_access(stack: StackConfig, facts: dict) -> Judged:
+    management = _management(stack)
+    enabled = _need(facts["trusted_access"], "the organization's trusted access")
+    needed = dict(TRUSTED_ACCESS)
+    if all(a.management for a in stack.accounts):
+        needed.pop("account.amazonaws.com")
+    for principal, purpose in needed.items():
+        if principal in enabled:
+            yield management, Result.passed(GLOBAL, principal, f"trusted access enabled ({purpose})")
+        else:
+            yield management, Result.failed(GLOBAL, principal, (
+                f"trusted access for {principal} is not enabled; `pulumi up` stops ({purpose}); run "
+                f"`{enable_command(principal)}`"))
+    wanted = {p: why for p, why in ENABLED_BY_DESIGNATION.items()
+              if p != "securityhub.amazonaws.com" or stack.security_hub}
+    for principal, purpose in wanted.items():
+        state = "enabled" if principal in enabled else "not enabled yet; the designation enables it"
+        yield management, Result.passed(GLOBAL, principal, f"trusted access {state} ({purpose})")
+
+
+def _accounts(stack: StackConfig, facts: dict) -> Judged:
+    members = _need(facts["organization_accounts"], "the organization's accounts")
+    listed = [(a.id, f"{_where(stack, a.id)}.id") for a in stack.accounts]
+    if stack.security_account_id:
+        listed.append((stack.security_account_id, "irready:securityAccountId"))
+    for account_id, key in dict(reversed(listed)).items():  # an id listed twice: its first key
+        status = members.get(account_id)
+        if status == "ACTIVE":
+            yield account_id, Result.passed(GLOBAL, account_id, "an active account of the organization")
+        elif status is None:
+            yield account_id, Result.failed(GLOBAL, account_id, (
+                f"{key}: {account_id} is not an account of this organization; correct the id or remove it"))
+        else:
+            yield account_id, Result.failed(GLOBAL, account_id, (
+                f"{key}: {account_id} is {status}; remove it from the stack config"))
+
+
+def _member_role(stack: StackConfig, facts: dict) -> Judged:
+    for account in stack.accounts:
+        if account.management:
+            continue
+        reached = facts["accounts"][account.id]["reached"]
+        if reached is True:
+            yield account.id, Result.passed(GLOBAL, stack.member_role_name, "the member role can be assumed")
+        else:
+            marker = reached["unavailable"]
+            yield account.id, Result.failed(GLOBAL, stack.member_role_name, (
+                f"cannot assume {stack.member_role_name} in {account.id} ({marker['code']}); set "
+                "irready:memberRoleName to a role the management account can assume there "
+                f"(OrganizationAccountAccessRole, AWSControlTowerExecution...), or remove {_where(stack, account.id)}"))
+
+
+def _regions(stack: StackConfig, facts: dict) -> Judged:
+    for account in stack.accounts:
+        for region, data in facts["accounts"][account.id]["regions"].items():
+            status = _need(data["opt_in"], f"the regions of {account.id}")
+            if status == "not-opted-in":
+                yield account.id, Result.failed(region, NO_RESOURCE, (
+                    f"{region} is an opt-in region not enabled for {account.id}; enable it (Account settings, "
+                    f"`aws account enable-region --region-name {region}`) or remove it from "
+                    f"{_where(stack, account.id)}.regions"))
+            else:
+                yield account.id, Result.passed(region, NO_RESOURCE, f"region enabled ({status})")
+
+
+def _organization_trails(stack: StackConfig, facts: dict) -> Judged:
+    management = _management(stack)
+    trails = [t for t in _need(facts["organization_trails"], "the organization's trails") if t["name"] != TRAIL_NAME]
+    duplicates = [t for t in trails if t["management_events"]]
+    if duplicates and stack.trail_management_events:
+        for trail in duplicates:
+            yield management, Result.failed(trail["home_region"] or GLOBAL, trail["arn"], (
+                f"organization trail {trail['name']} already records management events; a second copy is billed: "
+                "set irready:trailManagementEvents: false (the irready trail then records data events only)"))
+    elif trails:
+        for trail in trails:
+            yield management, Result.passed(trail["home_region"] or GLOBAL, trail["arn"], (
+                f"organization trail {trail['name']} kept; the irready trail adds "
+                + ("data events only" if not stack.trail_management_events else "what it does not record")))
+    elif not stack.trail_management_events:
+        yield management, Result.failed(GLOBAL, NO_RESOURCE, (
+            "no other organization trail records management events, and irready:trailManagementEvents is false: "
+            "nobody records them; set irready:trailManagementEvents: true"))
+    else:
+        yield management, Result.passed(GLOBAL, NO_RESOURCE, "no other organization trail; the irready trail "
+                                                             "records management events")
+
+
+def _security_account(stack: StackConfig, facts: dict) -> str | None:
+    return stack.security_account_id  # None when the stack creates it: nothing to compare yet
+
+
+def _guardduty_administrator(stack: StackConfig, facts: dict) -> Judged:
+    management, security = _management(stack), _security_account(stack, facts)
+    for region, admins in facts["guardduty_administrators"].items():
+        admins = _need(admins, f"GuardDuty's delegated administrator in {region}")
+        others = [a for a in admins if a != security]
+        if others:
+            yield management, Result.failed(region, others[0], (
+                f"GuardDuty's delegated administrator in {region} is {others[0]}; the program designates "
+                f"{security or 'the account it creates'}: set irready:securityAccountId to {others[0]}, or "
+                f"remove the designation (`aws guardduty disable-organization-admin-account --admin-account-id "
+                f"{others[0]} --region {region}`)"))
+        elif admins:
+            yield management, Result.passed(region, admins[0], "already the delegated administrator: adopted")
+        else:
+            yield management, Result.passed(region, NO_RESOURCE, "no delegated administrator yet: designated by "
+                                                                 "the program")
+
+
+def _guardduty_detectors(stack: StackConfig, facts: dict) -> Judged:
+    for account in stack.accounts:
+        for region, data in facts["accounts"][account.id]["regions"].items():
+            if "detectors" not in data:
+                continue
+            detectors = _need(data["detectors"], f"GuardDuty detectors of {account.id} in {region}")
+            for detector in detectors:
+                if detector["status"] == "ENABLED":
+                    yield account.id, Result.passed(region, detector["id"], (
+                        "detector exists: kept and enrolled by auto-enable, never created again"))
+                else:
+                    yield account.id, Result.failed(region, detector["id"], (
+                        f"detector {detector['id']} is suspended; auto-enable does not resume it: run "
+                        f"`aws guardduty update-detector --detector-id {detector['id']} --enable --region {region}` "
+                        f"in {account.id}"))
+            if not detectors:
+                yield account.id, Result.passed(region, NO_RESOURCE, "no detector: auto-enable creates it")
+
+
+def _security_hub_administrator(stack: StackConfig, facts: dict) -> Judged:
+    if not stack.security_hub:
+        return
+    management, security = _management(stack), _security_account(stack, facts)
+    admins = _need(facts["delegated_administrators"]["securityhub.amazonaws.com"],
+                   "Security Hub's delegated administrator")
+    others = [a for a in admins if a != security]
+    if others:
+        yield management, Result.failed(GLOBAL, others[0], (
+            f"Security Hub's delegated administrator is {others[0]}; the program designates "
+            f"{security or 'the account it creates'}: set irready:securityAccountId to {others[0]}, or set "
+            "irready:securityHub: false and keep the existing set-up"))
+    else:
+        yield management, Result.passed(GLOBAL, admins[0] if admins else NO_RESOURCE,
+                                        "adopted" if admins else "designated by the program")
+
+
+def _shared_vpcs(stack: StackConfig, facts: dict) -> Judged:
+    listed = {a.id for a in stack.accounts}
+    for account in stack.accounts:
+        for region, data in facts["accounts"][account.id]["regions"].items():
+            if "vpcs" not in data:
+                continue
+            for vpc in _need(data["vpcs"], f"the VPCs of {account.id} in {region}"):
+                if vpc["owner"] == account.id:
+                    continue
+                if vpc["id"] in account.vpcs.get(region, ()):
+                    yield account.id, Result.failed(region, vpc["id"], (
+                        f"{vpc['id']} is shared by {vpc['owner']}: a participant cannot create its flow logs or "
+                        f"query-log associations; remove it from {_where(stack, account.id)}.vpcs.{region}"))
+                elif vpc["owner"] not in listed:
+                    yield account.id, Result.failed(region, vpc["id"], (
+                        f"{vpc['id']} is shared by {vpc['owner']}, which is not in irready:accounts: nobody logs "
+                        f"it; add {vpc['owner']} to irready:accounts with region {region}"))
+                else:
+                    yield account.id, Result.passed(region, vpc["id"], (
+                        f"shared by {vpc['owner']}: skipped here, logged and contained by its owner"))
+
+
+def _check(id_: str, title: str, severity: Severity, rationale: str, remediation: str, reference: str,
+           judge: Callable[[StackConfig, dict], Judged]) -> PreflightCheck:
+    return PreflightCheck(Check(id_, title, severity, rationale, remediation, (reference,), evaluate=None), judge)
+
+
+PREFLIGHT_CHECKS = (
+    _check("preflight.credentials", "The credentials are the management account's", Severity.CRITICAL,
+           "The program creates the organization trail and the delegations from the management account.",
+           "Run with the management account's credentials (--profile), or fix which account is management: true.",
+           "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_management.html",
+           _credentials),
+    _check("preflight.organization", "All features and SCPs are enabled", Severity.HIGH,
+           "Trusted access and delegated administrators need all features; the quarantine SCP needs SCPs enabled.",
+           "Enable all features, then the SERVICE_CONTROL_POLICY policy type on the root.",
+           "https://docs.aws.amazon.com/organizations/latest/userguide/enable-policy-type.html",
+           _organization_features),
+    _check("preflight.trusted_access", "Trusted access is enabled for the services the program uses", Severity.HIGH,
+           "Without it `pulumi up` stops (alternate contacts, the organization trail).",
+           "aws organizations enable-aws-service-access --service-principal <principal> (named in each finding).",
+           "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services.html", _trusted_access),
+    _check("preflight.accounts", "Every listed account is an active account of the organization", Severity.HIGH,
+           "An account outside the organization or suspended cannot be reached or prepared.",
+           "Correct or remove the account in irready:accounts (or irready:securityAccountId).",
+           "https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html", _accounts),
+    _check("preflight.member_role", "irready:memberRoleName can be assumed in every member account", Severity.HIGH,
+           "The program reaches member accounts only through this role.",
+           "Set irready:memberRoleName to a role the management account can assume in every member account.",
+           "https://docs.aws.amazon.com/organizations/latest/userguide/"
+           "orgs_manage_accounts_access-cross-account-role.html",
+           _member_role),
+    _check("preflight.regions", "Every listed region is enabled for its account", Severity.HIGH,
+           "Calls to an opt-in region that is not enabled fail.",
+           "Enable the region for the account, or remove it from irready:accounts[n].regions.",
+           "https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html", _regions),
+    _check("preflight.organization_trails", "No second copy of management events", Severity.LOW,
+           "A landing zone (Control Tower...) often has an organization trail already; a second copy of management "
+           "events is billed.",
+           "Set irready:trailManagementEvents: false where another organization trail records management events.",
+           "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html",
+           _organization_trails),
+    _check("preflight.guardduty_administrator", "GuardDuty's delegated administrator is the security account",
+           Severity.HIGH, "An organization has one GuardDuty delegated administrator per region; designating a "
+           "second fails.", "Set irready:securityAccountId to the existing administrator, or remove its designation.",
+           "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html", _guardduty_administrator),
+    _check("preflight.guardduty_detectors", "Existing GuardDuty detectors are adopted", Severity.MEDIUM,
+           "An account has one detector per region; the program adopts it; a suspended one stays blind.",
+           "Resume suspended detectors (aws guardduty update-detector --enable).",
+           "https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html", _guardduty_detectors),
+    _check("preflight.security_hub_administrator", "Security Hub's delegated administrator is the security account",
+           Severity.MEDIUM, "An organization has one Security Hub delegated administrator.",
+           "Set irready:securityAccountId to the existing administrator, or irready:securityHub: false.",
+           "https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html",
+           _security_hub_administrator),
+    _check("preflight.shared_vpcs", "Shared VPCs are logged by their owner", Severity.MEDIUM,
+           "A participant of a shared VPC cannot create flow logs or query-log associations for it; its owner must.",
+           "List the owner account in irready:accounts; never list a shared VPC under a participant's vpcs.",
+           "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html", _shared_vpcs),
+)
+
+
+def evaluate(stack: StackConfig, facts: dict) -> list[Finding]:
+    """Every preflight check on the facts; a check whose facts could not be read is UNKNOWN."""
+    findings = []
+    for preflight in PREFLIGHT_CHECKS:
+        check = preflight.check
+        try:
+            judged = list(preflight.judge(stack, facts))
+        except Unavailable as exc:
+            judged = [(_management(stack), Result.unknown(GLOBAL, NO_RESOURCE, exc.reason))]
+        for account_id, result in judged:
+            findings.append(Finding(check.id, check.title, result.status, check.severity, account_id, result.region,
+                                    str(result.resource_id), result.reason, check.remediation))
+    return sorted(findings, key=lambda f: f.sort_key)
+
+
+def preflight(path: Path, session: boto3.Session, endpoint_url: str | None = None) -> Report:
+    """Read the stack config at ``path`` and the organization; the report, for the audit's renderers.
+    Raises StackConfigError (bad stack config) and botocore errors when nothing can be reached."""
+    stack = read_stack_config(path)
+    facts = collect(stack, session, endpoint_url)
+    findings = evaluate(stack, facts)
+    regions = {a.id: list(a.regions) for a in stack.accounts}
+    summary = summarize(findings, {"accounts": {account_id: {"regions": regions[account_id],
+                                                             "preflight": facts["accounts"][account_id]}
+                                                for account_id in regions}})
+    meta = {"collected_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "caller_account_id": facts["caller_account_id"], "tool_version": _version()}
+    return Report(findings, summary, [p.check for p in PREFLIGHT_CHECKS], meta)
+
+
+def nothing_reached(report: Report) -> bool:
+    return bool(report.findings) and all(f.status is Status.UNKNOWN for f in report.findings)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("irready")
+    except PackageNotFoundError:
+        return "unknown"

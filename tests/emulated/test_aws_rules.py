@@ -1,0 +1,62 @@
+"""The emulated apply refuses what AWS refuses and moto accepts, so the round trip fails on a
+regression of the program (each rule cites the document it follows)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from irready.emulated.appliers import AwsRuleViolated, Target, detector, flow_log, query_log_association, trail
+from irready.emulated.apply import EmulatedApply, Provisioned
+from irready.emulated.brownfield import share_vpc
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def target_for(emulator):
+    mocks = EmulatedApply(emulator, Provisioned())
+    return lambda account: Target(account, REGION, mocks.client, (account,), account)
+
+
+def test_a_second_detector_in_an_account_and_region_is_refused(target_for, account_id):
+    # https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html
+    target = target_for(account_id)
+    detector(target, {"enable": True})
+    with pytest.raises(AwsRuleViolated, match="a detector already exists"):
+        detector(target, {"enable": True})
+
+
+@pytest.mark.parametrize("condition", [{"StringEquals": {"aws:SourceArn": "arn:aws:cloudtrail:us-east-1:1:trail/t"}},
+                                       {"StringEquals": {"aws:SourceAccount": "111111111111"}}])
+def test_cloudtrail_cannot_deliver_through_a_role_with_confused_deputy_conditions(target_for, new_account, condition):
+    # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html
+    target = target_for(new_account())
+    role = target.client("iam").create_role(RoleName="delivery", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Condition": condition,
+                                                "Principal": {"Service": "cloudtrail.amazonaws.com"}}]}))["Role"]
+    target.client("s3").create_bucket(Bucket=f"trail-{target.account_id}")
+    inputs = {"name": "t", "s3BucketName": f"trail-{target.account_id}", "cloudWatchLogsRoleArn": role["Arn"],
+              "cloudWatchLogsGroupArn": f"arn:aws:logs:{REGION}:{target.account_id}:log-group:g:*"}
+    with pytest.raises(AwsRuleViolated, match="InvalidCloudWatchLogsRoleArnException"):
+        trail(target, inputs)
+
+
+def test_a_participant_cannot_log_a_vpc_shared_with_it(emulator, target_for, new_account):
+    # https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html
+    owner, participant = new_account(), new_account()
+    vpc_id = share_vpc(emulator, owner, participant, REGION)
+    target = target_for(participant)
+    assert vpc_id in [v["VpcId"] for v in target.client("ec2").describe_vpcs()["Vpcs"]]  # moto would let it
+    with pytest.raises(AwsRuleViolated, match=f"owned by {owner}"):
+        flow_log(target, {"vpcId": vpc_id, "trafficType": "ALL", "logDestinationType": "cloud-watch-logs",
+                          "logDestination": f"arn:aws:logs:{REGION}:{participant}:log-group:g"})
+    with pytest.raises(AwsRuleViolated, match=f"owned by {owner}"):
+        query_log_association(target, {"resourceId": vpc_id, "resolverQueryLogConfigId": "rqlc-1"})
+    # The owner can.
+    owner_target = target_for(owner)
+    owner_target.client("logs").create_log_group(logGroupName="g")
+    assert flow_log(owner_target, {"vpcId": vpc_id, "trafficType": "ALL", "logDestinationType": "cloud-watch-logs",
+                                   "logDestination": f"arn:aws:logs:{REGION}:{owner}:log-group:g",
+                                   "iamRoleArn": f"arn:aws:iam::{owner}:role/delivery"})[0]

@@ -1,0 +1,141 @@
+"""`irready preflight` against moto over HTTP: each condition that would make the first `pulumi up`
+fail or go wrong is reported with the stack-config key or AWS setting that fixes it; it is read-only."""
+
+from __future__ import annotations
+
+import pytest
+from irready.audit.model import Status
+from irready.infra.config import StackConfigError
+
+from irready import preflight
+from irready.emulated.baseline import Organization, stack_values
+from irready.emulated.brownfield import join_organization, share_vpc, stack_file
+from tests.support.faults import Fault
+
+
+@pytest.fixture(scope="module")
+def organization(_emulator_and_faults, new_account):
+    """An organization with all features, SCPs and trusted access: preflight passes, until a test spoils it."""
+    emulator, _ = _emulator_and_faults
+    org = Organization(management=new_account(), security=new_account(), workloads=(new_account(), new_account()),
+                       regions=("us-east-1",))
+    join_organization(emulator, org.management, org.accounts)
+    return emulator, org
+
+
+def run(emulator, org, tmp_path, **overrides):
+    path = tmp_path / "Pulumi.test.yaml"
+    stack_file(path, stack_values(org, **overrides))
+    return preflight.preflight(path, emulator.session(org.management), emulator.url)
+
+
+def failures(report) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for f in report.findings:
+        if f.status is Status.FAIL:
+            found.setdefault(f.check_id, []).append(f.reason)
+    return found
+
+
+def test_a_ready_organization_passes_every_check(organization, tmp_path):
+    emulator, org = organization
+    report = run(emulator, org, tmp_path)
+    assert failures(report) == {}
+    assert {f.check_id for f in report.findings} >= {
+        "preflight.credentials", "preflight.organization", "preflight.trusted_access", "preflight.accounts",
+        "preflight.member_role", "preflight.regions", "preflight.organization_trails",
+        "preflight.guardduty_administrator", "preflight.guardduty_detectors"}
+
+
+def test_accounts_outside_the_organization_or_suspended_name_their_key(organization, tmp_path, new_account):
+    # https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html
+    emulator, org = organization
+    stranger = new_account()
+    accounts = stack_values(org)["accounts"] + [{"id": stranger, "regions": ["us-east-1"]}]
+    problems = failures(run(emulator, org, tmp_path, accounts=accounts))["preflight.accounts"]
+    assert problems == [f"irready:accounts[4].id: {stranger} is not an account of this organization; correct the "
+                        "id or remove it"]
+
+
+def test_an_opt_in_region_not_enabled_names_the_accounts_regions(organization, tmp_path):
+    # https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html (ap-east-1 is opt-in)
+    emulator, org = organization
+    accounts = stack_values(org)["accounts"]
+    accounts[2] = {**accounts[2], "regions": ["us-east-1", "ap-east-1"]}
+    (problem,) = failures(run(emulator, org, tmp_path, accounts=accounts))["preflight.regions"]
+    assert "ap-east-1" in problem and "irready:accounts[2].regions" in problem
+
+
+def test_a_member_role_that_cannot_be_assumed_names_member_role_name(organization, tmp_path, faults):
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access-cross-account-role.html
+    emulator, org = organization
+    faults.faults.append(Fault("sts", "AssumeRole", body_contains=org.workloads[1]))
+    (problem,) = failures(run(emulator, org, tmp_path))["preflight.member_role"]
+    assert "irready:memberRoleName" in problem and org.workloads[1] in problem
+
+
+def test_another_guardduty_administrator_and_a_suspended_detector_are_reported(_emulator_and_faults, new_account,
+                                                                             tmp_path):
+    # https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html
+    emulator, _ = _emulator_and_faults
+    org = Organization(management=new_account(), security=new_account(), workloads=(new_account(),),
+                       regions=("us-east-1",))
+    join_organization(emulator, org.management, org.accounts)
+    other = org.workloads[0]
+    emulator.client(emulator.session(org.management), "guardduty", "us-east-1").enable_organization_admin_account(
+        AdminAccountId=other)
+    member = emulator.client(emulator.session(other), "guardduty", "us-east-1")
+    detector = member.create_detector(Enable=False)["DetectorId"]
+    found = failures(run(emulator, org, tmp_path))
+    (admin,) = found["preflight.guardduty_administrator"]
+    assert f"set irready:securityAccountId to {other}" in admin
+    (suspended,) = found["preflight.guardduty_detectors"]
+    assert f"update-detector --detector-id {detector} --enable" in suspended
+
+
+def test_a_shared_vpc_listed_under_a_participant_or_owned_by_an_unlisted_account(organization, tmp_path, new_account):
+    # https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html
+    emulator, org = organization
+    outsider = new_account()
+    vpc_id = share_vpc(emulator, outsider, org.workloads[1], "us-east-1")
+    accounts = stack_values(org)["accounts"]
+    accounts[3] = {**accounts[3], "vpcs": {"us-east-1": [vpc_id]}}
+    (listed,) = failures(run(emulator, org, tmp_path, accounts=accounts))["preflight.shared_vpcs"]
+    assert "remove it from irready:accounts[3].vpcs.us-east-1" in listed
+    (unowned,) = failures(run(emulator, org, tmp_path))["preflight.shared_vpcs"]
+    assert f"add {outsider} to irready:accounts" in unowned
+    from moto.ec2.models import ec2_backends
+    del ec2_backends[org.workloads[1]]["us-east-1"].vpcs[vpc_id]
+
+
+def test_missing_trusted_access_and_scps_name_the_commands(_emulator_and_faults, new_account, tmp_path):
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services.html
+    emulator, _ = _emulator_and_faults
+    org = Organization(management=new_account(), security=new_account(), workloads=(), regions=("us-east-1",))
+    emulator.client(emulator.session(org.management), "organizations").create_organization(FeatureSet="ALL")
+    found = failures(run(emulator, org, tmp_path))
+    assert [problem.split(" is not enabled")[0] for problem in found["preflight.trusted_access"]] == [
+        "trusted access for account.amazonaws.com", "trusted access for cloudtrail.amazonaws.com"]
+    assert "--service-principal cloudtrail.amazonaws.com" in found["preflight.trusted_access"][1]
+    assert "enable-policy-type" in found["preflight.organization"][0]
+
+
+def test_a_data_events_only_trail_with_no_other_trail_is_a_gap(organization, tmp_path):
+    emulator, org = organization
+    (problem,) = failures(run(emulator, org, tmp_path, trailManagementEvents=False))["preflight.organization_trails"]
+    assert "set irready:trailManagementEvents: true" in problem
+
+
+def test_a_bad_stack_config_is_refused_before_any_call(organization, tmp_path, faults):
+    emulator, org = organization
+    with pytest.raises(StackConfigError, match="irready:unlistedRegions"):
+        run(emulator, org, tmp_path, unlistedRegions="everywhere")
+    assert [call for call in faults.calls if "irready-preflight" in call.user_agent] == []
+
+
+def test_preflight_only_reads(organization, tmp_path, faults):
+    emulator, org = organization
+    run(emulator, org, tmp_path)
+    operations = {call.operation for call in faults.calls if "irready-preflight" in call.user_agent}
+    assert operations and all(op.startswith(("Describe", "Get", "List")) or op == "AssumeRole"
+                              for op in operations), operations

@@ -1,0 +1,222 @@
+"""The first `pulumi up` on a real organization (issue #13): the AWS rules the mocks never enforced.
+
+Each test holds the program to what an AWS user guide or API reference requires, cited beside it.
+The emulated apply enforces the rules moto does not (tests/emulated/test_aws_rules.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+from irready.infra.offline.program import ENABLED_REGIONS, ROOT_ID, record, stack_config
+from moto.events.models import EventPattern
+
+from tests.infra.mocks import example_config, example_values
+
+SECURITY = "210987654321"
+
+
+@pytest.fixture(scope="module")
+def options():
+    """The program with Pulumi.example.yaml, and every resource's options (name -> ResourceOptions)."""
+    seen: dict[str, pulumi.ResourceOptions] = {}
+
+    def remember(args: pulumi.ResourceTransformationArgs):
+        seen[args.name] = args.opts
+        return None
+
+    return record(example_config(), transformation=remember), seen
+
+
+def declared(program, type_: str) -> list:
+    return program.of_type(type_)
+
+
+def test_1_cloudtrail_delivery_role_trust_is_plain_and_the_trail_waits_for_its_policy(options):
+    # "Confused deputy prevention conditions are not supported" in the role CloudTrail assumes for
+    # CloudWatch Logs: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html
+    program, opts = options
+    (role,) = [r for r in declared(program, "aws:iam/role:Role") if r.name == "organization-trail-to-cloudwatch"]
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "cloudtrail.amazonaws.com"} and "Condition" not in statement
+    depends = {resource._name for resource in opts["organization-trail-trail"].depends_on}
+    assert {"organization-trail-to-cloudwatch-policy", "organization-trail-bucket-policy"} <= depends
+
+
+def test_2_and_10_no_detector_is_created_anywhere_and_the_administrators_is_looked_up(options):
+    # Designating the delegated administrator enables GuardDuty there itself
+    # (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html); CreateDetector in an
+    # account that has one fails (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html).
+    # Members' finding_publishing_frequency is the administrator's to set, so no member detector is declared.
+    program, _ = options
+    assert declared(program, "aws:guardduty/detector:Detector") == []
+    lookups = [args for token, args in program.calls if token == "aws:guardduty/getDetector:getDetector"]
+    assert sorted(args["region"] for args in lookups) == ENABLED_REGIONS
+
+
+def test_3_members_are_enrolled_although_the_security_account_is_not_listed(options):
+    # Auto-enable ALL: every account of the organization, existing and new
+    # (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html).
+    program, _ = options
+    assert SECURITY not in [a["id"] for a in example_values()["accounts"]]
+    configs = declared(program, "aws:guardduty/organizationConfiguration:OrganizationConfiguration")
+    assert {(c.inputs["region"], c.inputs["autoEnableOrganizationMembers"]) for c in configs} == {
+        (region, "ALL") for region in ENABLED_REGIONS}
+
+
+def test_4_missing_trusted_access_stops_before_any_resource_with_the_command_that_fixes_it():
+    # PutAlternateContact with an AccountId needs trusted access for account.amazonaws.com
+    # (https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-trusted-access.html).
+    from irready.infra.offline.program import Recorder, run_program
+
+    recorder = Recorder(trusted_services=["cloudtrail.amazonaws.com"])
+    with pytest.raises(Exception, match="account.amazonaws.com.*enable-aws-service-access --service-principal "
+                                        "account.amazonaws.com"):
+        run_program(recorder, example_config())
+    assert [r.type for r in recorder.resources if r.type.startswith("aws:")] == []
+
+
+def test_5_only_vpcs_the_account_owns_are_discovered(options):
+    # Participants cannot create flow logs for a shared VPC: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html
+    program, _ = options
+    lookups = [args for token, args in program.calls if token == "aws:ec2/getVpcs:getVpcs"]
+    owned = [args for args in lookups if args.get("filters")]
+    assert len(owned) == 5  # six account-regions, one of which lists its VPCs
+    assert all([f["name"] for f in args["filters"]] == ["owner-id"] for args in owned)
+    assert {args["filters"][0]["values"][0] for args in owned} == {"123456789012", "111111111111", "222222222222"}
+    # Quarantine groups also go into shared VPCs: participants create security groups there for their
+    # own instances (same guide); so the other lookups take every VPC.
+    assert len(lookups) == 2 * len(owned)
+
+
+# userIdentity of an assumed role and of an IAM user, as CloudTrail records them
+# (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+CI_SESSION = {"type": "AssumedRole", "arn": "arn:aws:sts::111111111111:assumed-role/ci-deployer/build-42",
+              "sessionContext": {"sessionIssuer": {"type": "Role",
+                                                   "arn": "arn:aws:iam::111111111111:role/ci-deployer"}}}
+OTHER_SESSION = {"type": "AssumedRole", "arn": "arn:aws:sts::111111111111:assumed-role/web/i-0abc",
+                 "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111111111111:role/web"}}}
+ALLOWED_USER = {"type": "IAMUser", "arn": "arn:aws:iam::111111111111:user/packer"}
+OTHER_USER = {"type": "IAMUser", "arn": "arn:aws:iam::111111111111:user/mallory"}
+
+
+@pytest.mark.parametrize(("identity", "alerted"), [
+    (CI_SESSION, False), (OTHER_SESSION, True), (ALLOWED_USER, False), (OTHER_USER, True)])
+def test_6_the_run_instances_alert_spares_allowed_roles_by_their_session_issuer(identity, alerted):
+    from irready.infra.components.detection import run_instances_pattern
+
+    pattern = EventPattern.load(json.dumps(run_instances_pattern((
+        "arn:aws:iam::111111111111:role/ci-deployer", "arn:aws:iam::111111111111:user/packer"))))
+    event = {"source": "aws.ec2", "detail-type": "AWS API Call via CloudTrail",
+             "detail": {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "userIdentity": identity}}
+    assert pattern.matches_event(event) is alerted
+
+
+@pytest.mark.parametrize("name", [
+    "organization-trail-key", "organization-trail-bucket", "organization-trail-trail", "organization-trail-log-group",
+    "flow-logs-111111111111-us-east-1", "dns-111111111111-us-east-1-queries"])
+def test_7_evidence_stores_are_protected_and_outlive_the_stack(options, name):
+    # Deleting a KMS key makes every log it encrypted unreadable:
+    # https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html
+    _, opts = options
+    assert opts[name].protect is True and opts[name].retain_on_delete is True
+
+
+def test_8_the_security_account_may_list_and_read_the_trail_logs(options):
+    # Cross-account reads need the bucket policy as well as the key policy:
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-walkthroughs-managing-access-example2.html
+    program, _ = options
+    (policy,) = [p for p in declared(program, "aws:s3/bucketPolicy:BucketPolicy")
+                 if p.name.startswith("organization-trail")]  # not the reports, archive or results buckets
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    security_root = {"AWS": f"arn:aws:iam::{SECURITY}:root"}
+    assert statements["SecurityAccountListsTrailLogs"]["Principal"] == security_root
+    assert statements["SecurityAccountListsTrailLogs"]["Action"] == "s3:ListBucket"
+    assert statements["SecurityAccountReadsTrailLogs"]["Principal"] == security_root
+    assert "s3:GetObject" in statements["SecurityAccountReadsTrailLogs"]["Action"]
+
+
+def test_11_flow_log_delivery_trust_names_the_account_and_its_flow_logs(options):
+    # https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html (confused deputy prevention)
+    program, _ = options
+    roles = [r for r in declared(program, "aws:iam/role:Role") if r.name.startswith("flow-logs-")]
+    assert len(roles) == 3
+    for role in roles:
+        account = role.name.split("-")[2]
+        (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": account},
+                                          "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:*:{account}:vpc-flow-log/*"}}
+
+
+def test_12_alerts_reach_one_place_the_security_account_with_one_subscription_per_region(options):
+    # Unconfirmed e-mail subscriptions are deleted by SNS; one per account and region would leave most
+    # unconfirmed: https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html
+    program, _ = options
+    # The scheduled audit's own report topic (docs/scheduled-audits.md) is not alert routing.
+    subscriptions = [s for s in declared(program, "aws:sns/topicSubscription:TopicSubscription")
+                     if not s.name.startswith("scheduled-audit")]
+    assert sorted(s.inputs["region"] for s in subscriptions) == ENABLED_REGIONS
+    forwards = [t for t in declared(program, "aws:cloudwatch/eventTarget:EventTarget")
+                if "unexpected-run-instances" in t.name]
+    assert len(forwards) == 3 * 3 and all(t.inputs["roleArn"] for t in forwards)  # cross-account: a role
+    topics = {t.name: t.outputs["arn"] for t in declared(program, "aws:sns/topic:Topic")
+              if not t.name.startswith("scheduled-audit")}
+    assert {t.inputs["arn"] for t in forwards} == set(topics.values())
+
+
+def test_13_by_default_every_enabled_region_is_watched_though_nobody_listed_it(options):
+    # Attackers launch where nobody looks; GuardDuty is regional
+    # (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html).
+    program, _ = options
+    unlisted = "ap-southeast-2"
+    admins = declared(program, "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount")
+    assert unlisted in {a.inputs["region"] for a in admins}
+    alerts = [r for r in declared(program, "aws:cloudwatch/eventRule:EventRule")
+              if r.inputs["name"] == "irready-unexpected-run-instances"]
+    assert sorted(r.name.split("-")[1] for r in alerts if r.inputs["region"] == unlisted) == [
+        "111111111111", "123456789012", "222222222222"]
+    assert declared(program, "aws:organizations/policyAttachment:PolicyAttachment") == []
+
+
+def test_13_or_every_other_region_is_denied_by_an_scp_on_the_root():
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html
+    from irready import policies
+
+    program = record(stack_config(example_values() | {"unlistedRegions": "deny"}))
+    (attachment,) = program.of_type("aws:organizations/policyAttachment:PolicyAttachment")
+    assert attachment.inputs["targetId"] == ROOT_ID
+    (scp,) = [p for p in program.of_type("aws:organizations/policy:Policy")
+              if p.inputs["name"] == "irready-deny-unlisted-regions"]
+    assert json.loads(scp.inputs["content"]) == policies.region_deny_scp(
+        ["us-east-1", "eu-west-1"], ["arn:aws:iam::*:role/IncidentResponder"])
+    statement = json.loads(scp.inputs["content"])["Statement"][0]
+    assert {"iam:*", "sts:*", "organizations:*"} <= set(statement["NotAction"])  # global services keep working
+    assert {a.inputs["region"] for a in program.of_type(
+        "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount")} == {"us-east-1", "eu-west-1"}
+
+
+def test_14_a_data_events_only_trail_records_no_management_events():
+    # A second copy of management events is billed: https://aws.amazon.com/cloudtrail/pricing/
+    values = example_values() | {"trailManagementEvents": False}
+    program = record(stack_config(values))
+    (trail,) = program.of_type("aws:cloudtrail/trail:Trail")
+    names = [s["name"] for s in trail.inputs["advancedEventSelectors"]]
+    assert names == ["S3 object-level events", "Lambda invocations"]
+
+
+def test_14_a_data_events_only_trail_needs_some_data_events():
+    from irready.infra.config import StackConfigError, load
+
+    values = example_values() | {"trailManagementEvents": False, "dataEvents": {"s3": "none", "lambda": "none"}}
+    with pytest.raises(StackConfigError, match="irready:trailManagementEvents"):
+        load(values.get)
+
+
+def test_15_the_revoke_sessions_cutoff_a_responder_moved_is_never_reverted(options):
+    # Responders bump the cutoff at incident time (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html);
+    # `pulumi up --refresh` must not put the old one back.
+    _, opts = options
+    assert opts["containment-111111111111-irready-revoke-older-sessions"].ignore_changes == ["policy"]
+    assert not opts["containment-111111111111-irready-deny-all"].ignore_changes
