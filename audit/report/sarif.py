@@ -39,8 +39,7 @@ def render(report: Report) -> str:
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "irready", "version": __version__,
-                                "informationUri": "https://pypi.org/project/irready/", "rules": rules}},
+            "tool": {"driver": {"name": "irready", "version": __version__, "rules": rules}},
             "automationDetails": {"id": f"irready/{report.kind}/"},
             "results": results,
         }],
