@@ -341,9 +341,15 @@ def test_only_the_management_responder_may_attach_the_quarantine_scp(program):
     assert documents["111111111111"] == policies.responder_permissions(SECURITY)
 
 
-def test_the_audit_role_trusts_the_security_account_with_mfa_when_no_principals_are_named(program):
+def test_the_audit_role_trusts_humans_with_mfa_and_the_scheduled_audit_by_name(program):
+    """No principals named in the example: any principal of the security account with MFA; the scheduled
+    audit (enabled there) by its function role's name, without MFA."""
+    from irready.policies import scheduled_audit as scheduled_names
+
     audit = [r for r in program.of_type("aws:iam/role:Role") if r.inputs.get("name") == "irready-audit"]
-    assert all(json.loads(r.inputs["assumeRolePolicy"]) == policies.audit_trust_policy(SECURITY) for r in audit)
+    scheduled = f"arn:aws:iam::*:role/{scheduled_names.role_name(scheduled_names.ACCOUNT_FUNCTION)}"
+    assert len(audit) == 3 and all(json.loads(r.inputs["assumeRolePolicy"]) == policies.audit_trust_policy(
+        SECURITY, (), (scheduled,)) for r in audit)
 
 
 def test_the_trail_bucket_and_key_deny_changes_to_all_but_the_deployer(program):
