@@ -43,7 +43,8 @@ CHECKS = (
     Check(
         id="org.guardrail_scp",
         title="A guardrail SCP keeps the preparation intact",
-        severity=Severity.HIGH,
+        severity=Severity.MEDIUM,  # the tamper alerts detect what the SCP would prevent
+        categories=("logging",),
         rationale="An intruder with administrator rights in an account stops the trail, deletes the detector or "
                   "flow logs, or rewrites the responder role before anyone looks. An SCP denying those calls to "
                   "all but the principals that deploy irready makes that impossible in member accounts; SCPs never "

@@ -353,8 +353,9 @@ def test_the_audit_role_trusts_humans_with_mfa_and_the_scheduled_audit_by_name(p
 
 
 def test_the_trail_bucket_and_key_deny_changes_to_all_but_the_deployer(program):
-    (bucket_policy,) = program.of_type("aws:s3/bucketPolicy:BucketPolicy")
-    (key,) = program.of_type("aws:kms/key:Key")
+    (bucket_policy,) = [p for p in program.of_type("aws:s3/bucketPolicy:BucketPolicy")
+                        if p.name.startswith("organization-trail")]
+    (key,) = [k for k in program.of_type("aws:kms/key:Key") if k.name.startswith("organization-trail")]
     for document, sid in ((json.loads(bucket_policy.inputs["policy"]), "OnlyTheAdminsChangeOrDeleteTheTrailBucket"),
                           (json.loads(key.inputs["policy"]), "OnlyTheAdminsDisableOrDeleteTheTrailKey")):
         (deny,) = [s for s in document["Statement"] if s["Sid"] == sid]
