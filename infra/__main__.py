@@ -177,7 +177,7 @@ if isinstance(security, str):  # the evidence path names its bucket after the (k
     ForensicEvidence("forensic-evidence", ForensicEvidenceArgs(
         provider=security_side(), security_account_id=security, organization_id=organization.id,
         region=next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0]),
-        retention_days=config.evidence_retention_days))
+        retention_days=config.evidence_retention_days, member_account_ids=tuple(a.id for a in config.accounts)))
 
 scheduled = config.scheduled_audit
 if scheduled:

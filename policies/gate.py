@@ -52,7 +52,7 @@ class CheckResult:
 _OPEN_BY_DESIGN = r"_isolation$"
 _RESPONDER_PERMISSIONS = r"_responder_permissions$"
 _LOG_BUCKETS = (r"aws_s3_bucket\.(organization_trail_bucket|network_log_archive_bucket|investigation_results|"
-                r"scheduled_audit(_\d{12})?_bucket)$")
+                r"scheduled_audit(_\d{12})?_bucket|forensic_evidence_bucket)$")
 _SCHEDULED_FUNCTIONS = r"aws_lambda_function\.scheduled_audit(_\d{12})?_irready_scheduled_audit_(list|account|merge)$"
 BASELINE_SKIPS = (
     Skip("CKV_AWS_24", _OPEN_BY_DESIGN, "the isolation group allows all traffic on purpose: step 1 of the two-step "
@@ -79,6 +79,9 @@ BASELINE_SKIPS = (
          "SNS key; a customer key per account and region is future work; the topic carries finding summaries"),
     Skip("CKV_AWS_252", r"aws_cloudtrail\.", "log-delivery notifications are not needed: findings reach responders "
          "through EventBridge rules (DetectionRouting)"),
+    Skip("CKV2_AWS_61", r"aws_s3_bucket\.forensic_evidence_bucket$", "evidence is never expired by a rule: Object "
+         "Lock (governance, irready:evidenceRetentionDays) sets how long it is kept at least, and deleting it is a "
+         "decision of the case"),
     Skip("CKV_AWS_18", _LOG_BUCKETS, "server access logs for the log, query-result and reports buckets need a "
          "second bucket (not built yet); with S3 data events on all buckets the trail records object reads of these "
          "buckets"),

@@ -27,6 +27,7 @@ class ForensicEvidenceArgs:
     organization_id: pulumi.Input[str]
     region: str
     retention_days: int = 365
+    member_account_ids: tuple[str, ...] = ()  # whose responders may add evidence objects
 
 
 def key_policy(security_account_id: str, organization_id: str) -> dict:
@@ -50,11 +51,12 @@ def key_policy(security_account_id: str, organization_id: str) -> dict:
     ]}
 
 
-def bucket_policy(bucket_arn: str, organization_id: str) -> dict:
+def bucket_policy(bucket_arn: str, organization_id: str, member_account_ids: tuple[str, ...]) -> dict:
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
          "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-        {"Sid": "MemberRespondersAddEvidence", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:PutObject",
+        {"Sid": "MemberRespondersAddEvidence", "Effect": "Allow", "Action": "s3:PutObject",
+         "Principal": {"AWS": [f"arn:aws:iam::{account}:root" for account in member_account_ids]},
          "Resource": f"{bucket_arn}/*", "Condition": {
              "StringEquals": {"aws:PrincipalOrgID": organization_id},
              "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"}}},
@@ -90,5 +92,5 @@ class ForensicEvidence(pulumi.ComponentResource):
                                                                          "days": args.retention_days}})
         aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
                             policy=pulumi.Output.all(self.bucket.arn, organization).apply(
-                                lambda values: json.dumps(bucket_policy(*values))))
+                                lambda values: json.dumps(bucket_policy(*values, args.member_account_ids))))
         self.register_outputs({"key_arn": self.key.arn, "bucket": self.bucket.id})

@@ -67,14 +67,17 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "irready:index:OrganizationTrail": 1,
         "irready:index:NetworkLogArchive": 1,
         "irready:index:InvestigationWorkspace": 1,
-        # The trail's, the network log archive's and the query results' keys and buckets.
-        "aws:kms/key:Key": 3,
-        "aws:s3/bucket:Bucket": 3,
-        "aws:s3/bucketVersioning:BucketVersioning": 3,
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
+        # The trail's, the network log archive's, the query results' and the evidence keys and buckets.
+        "aws:kms/key:Key": 4,
+        "aws:s3/bucket:Bucket": 4,
+        "aws:s3/bucketVersioning:BucketVersioning": 4,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
+        "irready:index:ForensicEvidence": 1,
+        "aws:kms/alias:Alias": 1,  # alias/irready-forensics
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 1,  # the evidence bucket
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
-        "aws:s3/bucketPolicy:BucketPolicy": 3,
+        "aws:s3/bucketPolicy:BucketPolicy": 4,
         "aws:athena/workgroup:Workgroup": 1,
         "aws:athena/namedQuery:NamedQuery": 12,
         "aws:glue/catalogDatabase:CatalogDatabase": 1,
@@ -307,9 +310,12 @@ def test_the_guardrail_scp_is_attached_to_the_root_and_exempts_the_deploying_pri
 
 
 def test_tamper_alerts_go_where_findings_go_in_every_account_and_region(program):
+    """Every enabled region, as the RunInstances alert (unlistedRegions: monitor, the example's choice)."""
+    from irready.infra.offline.program import ENABLED_REGIONS
+
     rules = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule") if "tamper" in r.inputs["name"]]
     assert {(provider_account(program, r), r.inputs["region"], r.inputs["name"]) for r in rules} == {
-        (account, region, name) for account in ACCOUNTS for region in ("us-east-1", "eu-west-1")
+        (account, region, name) for account in ACCOUNTS for region in ENABLED_REGIONS
         for name in ("irready-tamper", "irready-iam-tamper")}
     tamper = json.loads(next(r for r in rules if r.inputs["name"] == "irready-tamper").inputs["eventPattern"])
     assert set(tamper["detail"]["eventName"]) == {a.split(":")[1] for a in policies.TAMPER_ACTIONS}

@@ -31,6 +31,7 @@ TERRAFORM_TYPES = {
     "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
     "aws:kms/key:Key": "aws_kms_key",
+    "aws:kms/alias:Alias": "aws_kms_alias",
     "aws:organizations/policy:Policy": "aws_organizations_policy",
     "aws:organizations/policyAttachment:PolicyAttachment": "aws_organizations_policy_attachment",
     "aws:ssm/document:Document": "aws_ssm_document",
@@ -42,6 +43,7 @@ TERRAFORM_TYPES = {
         "aws_route53_resolver_query_log_config_association",
     "aws:s3/bucket:Bucket": "aws_s3_bucket",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "aws_s3_bucket_lifecycle_configuration",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "aws_s3_bucket_object_lock_configuration",
     "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "aws_s3_bucket_public_access_block",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
