@@ -54,6 +54,9 @@ _SELECTORS = [
     {"Name": "lambda", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
                                           {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}]},
 ]
+# All traffic, IPv4 and IPv6, as DescribeSecurityGroups lists a rule (the isolation group's, both ways).
+_ALL = ("<item><ipProtocol>-1</ipProtocol><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges>"
+        "<ipv6Ranges><item><cidrIpv6>::/0</cidrIpv6></item></ipv6Ranges></item>")
 _GUARDDUTY_PATTERN = json.dumps({"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"]})
 
 
@@ -73,7 +76,8 @@ def _iam_details() -> str:
             "<Arn>arn:aws:iam::{account}:role/IncidentResponder</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate>"
             f"<AssumeRolePolicyDocument>{document(policies.responder_trust_policy(MANAGEMENT))}"
             "</AssumeRolePolicyDocument><InstanceProfileList/><RolePolicyList><member><PolicyName>responder"
-            f"</PolicyName><PolicyDocument>{document(policies.responder_permissions())}</PolicyDocument></member>"
+            f"</PolicyName><PolicyDocument>{document(policies.responder_permissions(MANAGEMENT))}"
+            "</PolicyDocument></member>"
             "</RolePolicyList><AttachedManagedPolicies/></member>")
     managed = "".join(
         f"<member><PolicyName>{name}</PolicyName><PolicyId>ANPACANNED{n}</PolicyId>"
@@ -123,6 +127,25 @@ class Answers:
                            "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser>"
                            f"<AssumedRoleId>AROACANNED:irready-audit</AssumedRoleId><Arn>arn:aws:sts::{target}:"
                            "assumed-role/irready-audit/irready-audit</Arn></AssumedRoleUser>")
+
+    # The guardrail SCP on the root; every account directly under it (org.guardrail_scp).
+    def organizations_DescribeOrganization(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"Organization": {"Id": "o-canned", "MasterAccountId": MANAGEMENT,
+                                                 "FeatureSet": "ALL"}})
+
+    def organizations_ListPolicies(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"Policies": [{"Id": "p-canned", "Name": "irready-guardrail",
+                                              "Type": "SERVICE_CONTROL_POLICY"}]})
+
+    def organizations_DescribePolicy(self, account, region, params):  # noqa: N802
+        content = json.dumps(policies.guardrail_scp(["arn:aws:iam::*:role/OrganizationAccountAccessRole"]))
+        return 200, json.dumps({"Policy": {"PolicySummary": {"Id": "p-canned"}, "Content": content}})
+
+    def organizations_ListTargetsForPolicy(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"Targets": [{"TargetId": "r-canned", "Type": "ROOT", "Name": "Root"}]})
+
+    def organizations_ListParents(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"Parents": [{"Id": "r-canned", "Type": "ROOT"}]})
 
     def organizations_ListAccounts(self, account, region, params):  # noqa: N802
         start = int(params.get("NextToken") or 0)
@@ -183,7 +206,10 @@ class Answers:
         return 200, _ec2("DescribeSecurityGroups", "<securityGroupInfo><item><groupId>sg-0canned</groupId>"
                                                    "<groupName>irready-quarantine</groupName><vpcId>vpc-0canned"
                                                    "</vpcId><ipPermissions/><ipPermissionsEgress/></item>"
-                                                   "</securityGroupInfo>")
+                                                   f"<item><groupId>sg-1canned</groupId><groupName>irready-isolation"
+                                                   f"</groupName><vpcId>vpc-0canned</vpcId><ipPermissions>{_ALL}"
+                                                   f"</ipPermissions><ipPermissionsEgress>{_ALL}"
+                                                   "</ipPermissionsEgress></item></securityGroupInfo>")
 
     def ec2_DescribeInstances(self, account, region, params):  # noqa: N802
         return 200, _ec2("DescribeInstances", "<reservationSet/>")

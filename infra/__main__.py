@@ -22,6 +22,8 @@ from irready.infra.components.containment_policies import ContainmentPolicies, C
 from irready.infra.components.detection import DetectionRouting, DetectionRoutingArgs
 from irready.infra.components.dns_containment import DnsContainment, DnsContainmentArgs
 from irready.infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
+from irready.infra.components.forensics import ForensicEvidence, ForensicEvidenceArgs
+from irready.infra.components.guardrails import GuardrailScp, GuardrailScpArgs, TamperAlerts, TamperAlertsArgs
 from irready.infra.components.investigation import InvestigationWorkspace, InvestigationWorkspaceArgs
 from irready.infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
 from irready.infra.components.log_archive import NetworkLogArchive, NetworkLogArchiveArgs
@@ -32,7 +34,14 @@ from irready.infra.components.scheduled_audit import ScheduledAudit, ScheduledAu
 from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
 from irready.infra.config import LISTED, ORGANIZATION, StackConfigError, load, reader
 from irready.infra.organization import missing_trusted_access, trusted_access_error
-from irready.infra.providers import account_providers, management_account, security_provider
+from irready.infra.providers import (
+    account_providers,
+    deploying_principals,
+    management_account,
+    security_provider,
+    trail_admins,
+)
+from irready.policies import scheduled_audit as scheduled_names
 
 try:
     config = load(reader(pulumi.Config("irready")))
@@ -74,7 +83,8 @@ trail = OrganizationTrail("organization-trail", OrganizationTrailArgs(
     retention_days=config.trail_retention_days, cloudwatch_retention_days=config.log_retention_days,
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
     object_lock=config.trail_object_lock, investigator_account_id=investigator,
-    management_events=config.trail_management_events))
+    management_events=config.trail_management_events,
+    admin_principals=trail_admins(config, providers[management.id])))
 
 archive = None
 if "s3" in config.network_log_destinations:
@@ -121,15 +131,24 @@ def discovered_vpcs(account, provider, owned: bool) -> dict[str, tuple[str, ...]
         for region in account.regions}
 
 
+# irready-audit trusts named automation only, always including the scheduled audit's per-account function
+# (its principal is the security account's root, so the account in the pattern adds nothing).
+audit_automation = config.audit_automation_principals + (
+    (f"arn:aws:iam::*:role/{scheduled_names.role_name(scheduled_names.ACCOUNT_FUNCTION)}",)
+    if config.scheduled_audit else ())
+
 for account in config.accounts:
     provider = providers[account.id]
-    IncidentResponseRoles(f"ir-roles-{account.id}", IncidentResponseRolesArgs(
-        provider=provider, security_account_id=security,
-        responder_external_id=config.responder_external_id))
-    ContainmentPolicies(f"containment-{account.id}", ContainmentPoliciesArgs(
+    containment = ContainmentPolicies(f"containment-{account.id}", ContainmentPoliciesArgs(
         provider=provider, trusted_cidrs=config.trusted_cidrs,
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
         organization_quarantine_scp=account.management))
+    IncidentResponseRoles(f"ir-roles-{account.id}", IncidentResponseRolesArgs(
+        provider=provider, security_account_id=security, responder_external_id=config.responder_external_id,
+        account_id=account.id, regions=account.regions,
+        quarantine_scp_arn=containment.quarantine_scp.arn if account.management else None,
+        audit_human_principals=config.audit_human_principals,
+        audit_automation_principals=audit_automation))
     vpcs = discovered_vpcs(account, provider, owned=True)
     QuarantineSecurityGroups(f"quarantine-{account.id}", QuarantineSecurityGroupsArgs(
         provider=provider, vpcs=discovered_vpcs(account, provider, owned=False),
@@ -147,6 +166,18 @@ for account in config.accounts:
         provider=provider, account_id=account.id, regions=alerted,
         security_topics={region: security_account.topics[region].arn for region in alerted},
         run_instances_allowed=config.run_instances_allowed))
+    # Tamper alerts take the findings' route: the security account's topic of the region.
+    TamperAlerts(f"tamper-alerts-{account.id}", TamperAlertsArgs(
+        provider=provider, topics={region: security_account.topics[region].arn for region in alerted}))
+
+GuardrailScp("guardrail-scp", GuardrailScpArgs(
+    provider=providers[management.id], deploying_principals=deploying_principals(config),
+    targets=config.guardrail_targets))
+if isinstance(security, str):  # the evidence path names its bucket after the (known) security account
+    ForensicEvidence("forensic-evidence", ForensicEvidenceArgs(
+        provider=security_side(), security_account_id=security, organization_id=organization.id,
+        region=next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0]),
+        retention_days=config.evidence_retention_days, member_account_ids=tuple(a.id for a in config.accounts)))
 
 scheduled = config.scheduled_audit
 if scheduled:

@@ -87,6 +87,15 @@ class StackConfig:
     # archive (Parquet flow logs, queryable from the investigation workspace), or both.
     network_log_destinations: tuple[str, ...] = ("cloudwatch",)
     investigation: Investigation | None = None
+    # Guardrails (issue #12): where the guardrail SCP is attached ("root" or OU ids), who is exempt from it
+    # besides the member role and the StackSets execution roles, who may assume irready-audit, who
+    # administers the trail bucket and key in the management account, how long evidence is locked.
+    guardrail_targets: tuple[str, ...] = ("root",)
+    deploying_principals: tuple[str, ...] = ()  # ARN patterns, e.g. the role of the function preparing new VPCs
+    audit_human_principals: tuple[str, ...] = ()  # ARN patterns in the security account; MFA required
+    audit_automation_principals: tuple[str, ...] = ()  # exact role ARNs, e.g. the scheduled audit's function role
+    trail_admin_principals: tuple[str, ...] = ()  # empty: the principal running the program
+    evidence_retention_days: int = 365  # Object Lock (governance) on the evidence bucket
     scheduled_audit: ScheduledAuditConfig | None = None  # None: no scheduled audit is deployed
 
 
@@ -119,7 +128,8 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trustedCidrs", "denyExceptActions",
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
                 "trailObjectLock", "dataEvents", "securityHub", "trailManagementEvents", "scheduledAudit",
-                "networkLogDestinations", "investigation"}
+                "networkLogDestinations", "investigation", "guardrailTargets", "deployingPrincipals", "auditPrincipals",
+                "trailAdminPrincipals"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -207,6 +217,11 @@ def load(get: Callable[[str], object]) -> StackConfig:
         network_log_destinations=_destinations(_given(get, "networkLogDestinations", ["cloudwatch"]),
                                                "irready:networkLogDestinations"),
         investigation=_investigation(get("investigation"), "irready:investigation"),
+        guardrail_targets=_targets(_given(get, "guardrailTargets", ["root"]), "irready:guardrailTargets"),
+        deploying_principals=_arn_patterns(_given(get, "deployingPrincipals", []), "irready:deployingPrincipals"),
+        **_audit_principals(_given(get, "auditPrincipals", {}), "irready:auditPrincipals"),
+        trail_admin_principals=_arns(_given(get, "trailAdminPrincipals", []), "irready:trailAdminPrincipals"),
+        evidence_retention_days=_days(_given(get, "evidenceRetentionDays", 365), "irready:evidenceRetentionDays"),
     )
 
 
@@ -337,6 +352,28 @@ def _arns(value, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(a, str) and principal.match(a) for a in value):
         raise StackConfigError(f"{where}: expected principal ARNs like arn:aws:iam::123456789012:role/ci-deployer")
     return tuple(value)
+
+
+def _arn_patterns(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(a, str) and re.match(r"^arn:aws[\w-]*:iam::(\d{12}|\*):", a)
+                                              for a in value):
+        raise StackConfigError(f"{where}: expected IAM ARN patterns like arn:aws:iam::*:role/vpc-preparation")
+    return tuple(value)
+
+
+def _targets(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(
+            isinstance(t, str) and (t == "root" or re.match(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$", t)) for t in value):
+        raise StackConfigError(f"{where}: expected [root] or organizational unit ids like ou-ab12-cdef3456")
+    return tuple(value)
+
+
+def _audit_principals(value, where: str) -> dict:
+    """{humans: [ARN patterns], automation: [role ARNs]}: who may assume irready-audit."""
+    if not isinstance(value, dict) or set(value) - {"humans", "automation"}:
+        raise StackConfigError(f"{where}: expected {{humans: [ARN patterns], automation: [role ARNs]}}")
+    return {"audit_human_principals": _arn_patterns(value.get("humans", []), f"{where}.humans"),
+            "audit_automation_principals": _arns(value.get("automation", []), f"{where}.automation")}
 
 
 def _days(value, where: str) -> int:

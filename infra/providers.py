@@ -38,3 +38,21 @@ def options(provider: aws.Provider, parent: pulumi.Resource, **more) -> pulumi.R
 
 def management_account(config: StackConfig) -> Account:
     return next(a for a in config.accounts if a.management)  # exactly one: the config says so
+
+
+def deploying_principals(config: StackConfig) -> tuple[str, ...]:
+    """The principals that deploy irready in member accounts, exempt from the guardrail SCP: the member
+    role the program assumes, the StackSets execution roles (service-managed and self-managed), and
+    those listed in irready:deployingPrincipals."""
+    return (f"arn:aws:iam::*:role/{config.member_role_name}", "arn:aws:iam::*:role/stacksets-exec-*",
+            "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole", *config.deploying_principals)
+
+
+def trail_admins(config: StackConfig, management_provider: aws.Provider) -> pulumi.Input[list[str]]:
+    """Who may change or delete the trail bucket and key in the management account: irready:trailAdminPrincipals,
+    or else the principal running this program (a role session counts as its role, as aws:PrincipalArn does)."""
+    if config.trail_admin_principals:
+        return list(config.trail_admin_principals)
+    invoke = pulumi.InvokeOptions(provider=management_provider)
+    caller = aws.get_caller_identity_output(opts=invoke)
+    return aws.iam.get_session_context_output(arn=caller.arn, opts=invoke).issuer_arn.apply(lambda arn: [arn])

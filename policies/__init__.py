@@ -85,7 +85,8 @@ def revoke_older_sessions(issued_before: str) -> dict:
 
 
 def quarantine_scp(exempt_principal_arns: list[str]) -> dict:
-    """Deny everything in a quarantined account except to the responders' roles.
+    """Deny everything in a quarantined account except to the responders' roles and the audit role
+    (investigators must still read a quarantined account).
 
     SCPs never apply to the organization's management account.
     """
@@ -118,6 +119,60 @@ def audit_read_policy() -> dict:
     return load("iam/audit_read.json")
 
 
+def audit_trust_policy(security_account_id: str, human_principal_arns: tuple[str, ...] = (),
+                       automation_principal_arns: tuple[str, ...] = ()) -> dict:
+    """Who may assume irready-audit: named principals of the security account only (``aws:PrincipalArn``,
+    ARN patterns allowed). Humans need MFA; automation (the scheduled audit's function role, CI) cannot do
+    MFA and is named one role at a time instead. With no human principals named, any principal of the
+    security account with MFA may (the responder trust's rule); automation only when named."""
+    humans: dict = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    if human_principal_arns:
+        humans["ArnLike"] = {"aws:PrincipalArn": list(human_principal_arns)}
+    root = {"AWS": f"arn:aws:iam::{security_account_id}:root"}
+    statements = [{"Sid": "InvestigatorsWithMfa", "Effect": "Allow", "Principal": root, "Action": "sts:AssumeRole",
+                   "Condition": humans}]
+    if automation_principal_arns:
+        statements.append({"Sid": "NamedAutomation", "Effect": "Allow", "Principal": root,
+                           "Action": "sts:AssumeRole",
+                           "Condition": {"ArnLike": {"aws:PrincipalArn": list(automation_principal_arns)}}})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def runbooks() -> dict[str, dict]:
+    """The SSM Automation documents (schema 0.3) the responder may start, by name: each makes one fixed
+    change with the runbook role, so the responder needs no iam:PutRolePolicy or s3:PutBucketPolicy.
+    Parameters are checked by ``allowedPattern`` before any step runs."""
+    account = "{{global:ACCOUNT_ID}}"
+    role = f"arn:aws:iam::{account}:role/{RUNBOOK_ROLE}"
+    return {
+        REVOKE_OLDER_SESSIONS_RUNBOOK: {
+            "schemaVersion": "0.3", "assumeRole": role,
+            "description": "Deny a role's temporary credentials issued before IssuedBefore (an inline policy "
+                           "named irready-revoke-older-sessions, AWS's own revoke-sessions mechanism).",
+            "parameters": {
+                "RoleName": {"type": "String", "allowedPattern": r"^[\w+=,.@-]{1,64}$"},
+                "IssuedBefore": {"type": "String", "description": "UTC, e.g. 2026-11-22T10:00:00Z",
+                                 "allowedPattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"}},
+            "mainSteps": [{"name": "PutRevokePolicy", "action": "aws:executeAwsApi", "inputs": {
+                "Service": "iam", "Api": "PutRolePolicy", "RoleName": "{{RoleName}}",
+                "PolicyName": REVOKE_OLDER_SESSIONS.name,
+                "PolicyDocument": json.dumps(revoke_older_sessions("{{IssuedBefore}}"))}}]},
+        LOCK_BUCKET_RUNBOOK: {
+            "schemaVersion": "0.3", "assumeRole": role,
+            "description": "Lock a bucket: block all public access and replace its policy with irready's lock-down "
+                           "(everything denied but to IncidentResponder and irready-audit).",
+            "parameters": {"BucketName": {"type": "String", "allowedPattern": r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"}},
+            "mainSteps": [
+                {"name": "BlockPublicAccess", "action": "aws:executeAwsApi", "inputs": {
+                    "Service": "s3", "Api": "PutPublicAccessBlock", "Bucket": "{{BucketName}}",
+                    "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                                       "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}},
+                {"name": "PutLockDownPolicy", "action": "aws:executeAwsApi", "inputs": {
+                    "Service": "s3", "Api": "PutBucketPolicy", "Bucket": "{{BucketName}}",
+                    "Policy": json.dumps(bucket_lockdown_policy("{{BucketName}}", account))}}]},
+    }
+
+
 # --- The responder role -------------------------------------------------------------------------------
 
 def responder_trust_policy(security_account_id: str, external_id: str | None = None) -> dict:
@@ -131,9 +186,142 @@ def responder_trust_policy(security_account_id: str, external_id: str | None = N
     return doc
 
 
-def responder_permissions() -> dict:
-    """The containment permissions of the responder role, as deployed."""
-    return load("iam/responder.json")
+FORENSIC_KEY_ALIAS = "alias/irready-forensics"
+
+
+def evidence_bucket_name(security_account_id: str, region: str) -> str:
+    """The evidence bucket of the security account (S3 names are global, hence account and region)."""
+    return f"irready-evidence-{security_account_id}-{region}"
+
+
+def responder_permissions(security_account_id: str, quarantine_scp_arn: str | None = None) -> dict:
+    """The containment permissions of the IncidentResponder role, as deployed in one account.
+
+    ``security_account_id``: the only account a snapshot may be shared with, and the owner of the
+    forensic KMS key (found by its alias, ``FORENSIC_KEY_ALIAS``, through ``kms:ResourceAliases``) and the
+    evidence buckets; ``quarantine_scp_arn``: in the management account only, the quarantine SCP, the one
+    policy the responder may attach to (and detach from) member accounts. Raises ValueError without a
+    security account. Every statement is explained in docs/policies.md.
+    """
+    if not security_account_id:
+        raise ValueError("responder_permissions needs the security account id")
+    doc = load("iam/responder.json")
+    statements = {s["Sid"]: s for s in doc["Statement"]}
+    statements["ShareSnapshotsWithTheSecurityAccountOnly"]["Condition"]["ForAllValues:StringEquals"][
+        "ec2:Add/userId"] = [security_account_id]
+    statements["ReEncryptForTheForensicKeyThroughEc2"]["Resource"] = f"arn:aws:kms:*:{security_account_id}:key/*"
+    statements["ReEncryptForTheForensicKeyThroughEc2"]["Condition"]["ForAnyValue:StringEquals"] = {
+        "kms:ResourceAliases": FORENSIC_KEY_ALIAS}
+    statements["WriteEvidence"]["Resource"] = f"arn:aws:s3:::{evidence_bucket_name(security_account_id, '*')}/*"
+    statements["EncryptEvidenceWithTheForensicKeyThroughS3"]["Resource"] = f"arn:aws:kms:*:{security_account_id}:key/*"
+    statements["EncryptEvidenceWithTheForensicKeyThroughS3"]["Condition"]["ForAnyValue:StringEquals"] = {
+        "kms:ResourceAliases": FORENSIC_KEY_ALIAS}
+    statements["ContainIdentitiesWithIrreadyPoliciesOnly"]["Condition"]["ArnLike"]["iam:PolicyARN"] = [
+        f"arn:aws:iam::*:policy/{policy.name}" for policy in CONTAINMENT_POLICIES]
+    statements["RunTheContainmentRunbooks"]["Resource"] = [
+        arn for runbook in RUNBOOKS for arn in (f"arn:aws:ssm:*:*:automation-definition/{runbook}:*",
+                                                 f"arn:aws:ssm:*:*:document/{runbook}")] + [
+        "arn:aws:ssm:*:*:automation-execution/*"]
+    statements["NeverTamperWithTheEvidence"]["Action"] = list(TAMPER_ACTIONS)
+    if quarantine_scp_arn:
+        doc["Statement"].append({
+            "Sid": "QuarantineMemberAccountsWithTheQuarantineScpOnly", "Effect": "Allow",
+            "Action": ["organizations:AttachPolicy", "organizations:DetachPolicy"],
+            "Resource": [quarantine_scp_arn, "arn:aws:organizations::*:account/o-*/*"]})
+    return doc
+
+
+# --- What keeps the preparation intact (the guardrail SCP, the tamper alerts, the responder's denies) ----
+
+QUARANTINE_INSTANCE_ROLE = names.NAME_PREFIX + "quarantine-instance"  # and its instance profile: no permissions at all
+RUNBOOK_ROLE = names.NAME_PREFIX + "containment-automation"
+REVOKE_OLDER_SESSIONS_RUNBOOK = "irready-RevokeOlderSessions"
+LOCK_BUCKET_RUNBOOK = "irready-LockBucket"
+RUNBOOKS = (REVOKE_OLDER_SESSIONS_RUNBOOK, LOCK_BUCKET_RUNBOOK)
+CONTAINMENT_GROUP_TAG = "irready:containment"  # value isolation or quarantine, on the two groups of the swap
+
+# The calls that would blind the organization or undo irready: denied by the guardrail SCP to all but
+# the deploying principals, denied to the responder, and alerted on (EventBridge tamper alerts).
+TAMPER_ACTIONS = (
+    "cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors",
+    "guardduty:DeleteDetector", "guardduty:DisassociateFromAdministratorAccount", "guardduty:UpdateDetector",
+    "ec2:DeleteFlowLogs", "route53resolver:DisassociateResolverQueryLogConfig",
+)
+# The IAM changes the guardrail denies on irready's roles and policies.
+IAM_CHANGE_ACTIONS = ("iam:Put*", "iam:Attach*", "iam:Detach*", "iam:Delete*", "iam:Update*",
+                      "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:Tag*", "iam:Untag*")
+PROTECTED_IAM_RESOURCES = (f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}",
+                           f"arn:aws:iam::*:role/{names.NAME_PREFIX}*", f"arn:aws:iam::*:policy/{names.NAME_PREFIX}*")
+
+
+def guardrail_scp(deploying_principal_arns: list[str]) -> dict:
+    """The guardrail SCP: the tamper actions, changes to irready's roles and policies, and passing the
+    runbook role denied to everyone but ``deploying_principal_arns`` (ARN patterns: the member role, the
+    StackSets execution role, ...); the runbook role may also be passed by IncidentResponder.
+    Raises ValueError without a deploying principal (the stack could not update itself)."""
+    if not deploying_principal_arns:
+        raise ValueError("guardrail_scp needs the ARN patterns of the principals that deploy irready")
+    doc = load("scp/guardrail.json")
+    exempt = list(deploying_principal_arns)
+    statements = {s["Sid"]: s for s in doc["Statement"]}
+    statements["IrreadyNoTampering"]["Action"] = list(TAMPER_ACTIONS)
+    statements["IrreadyRolesAndPoliciesStayAsDeployed"]["Action"] = list(IAM_CHANGE_ACTIONS)
+    statements["IrreadyRolesAndPoliciesStayAsDeployed"]["Resource"] = list(PROTECTED_IAM_RESOURCES)
+    statements["OnlyRespondersPassTheRunbookRole"]["Resource"] = f"arn:aws:iam::*:role/{RUNBOOK_ROLE}"
+    for sid in ("IrreadyNoTampering", "IrreadyRolesAndPoliciesStayAsDeployed"):
+        statements[sid]["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = exempt
+    statements["OnlyRespondersPassTheRunbookRole"]["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = exempt + [
+        f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"]
+    return doc
+
+
+def guardrail_gaps(scp: dict) -> list[str]:
+    """What of the guardrail an SCP does not deny to an ordinary administrator of a member account: each
+    tamper action, and changing IncidentResponder, irready-audit or an irready policy. Judged with
+    policies.evaluator beside an Allow of everything (SCPs only take away), so any wording that has the
+    effect counts. Raises ValueError on a condition operator the evaluator does not read."""
+    from irready.policies.evaluator import EXPLICIT_DENY, Request, evaluate
+
+    allow_all = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    admin = {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/AccountAdministrator"}
+    probes = [(action, "*") for action in TAMPER_ACTIONS] + [
+        ("iam:PutRolePolicy", "arn:aws:iam::111122223333:role/IncidentResponder"),
+        ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::111122223333:role/irready-audit"),
+        ("iam:CreatePolicyVersion", "arn:aws:iam::111122223333:policy/irready-deny-all")]
+    return [f"{action} on {resource}" if resource != "*" else action for action, resource in probes
+            if evaluate([allow_all, scp], Request(action, resource, context=admin)) != EXPLICIT_DENY]
+
+
+def runbook_role_permissions() -> dict:
+    """What the containment runbooks' role may do: put the fixed revoke-older-sessions inline policy on a
+    role, and lock a bucket (public access block, the fixed lock-down policy); never on irready's own
+    roles or buckets. Only SSM Automation assumes it (``runbook_role_trust``), and the guardrail SCP lets
+    only IncidentResponder pass it."""
+    doc = load("iam/runbook_role.json")
+    doc["Statement"][1]["Action"] = list(IAM_CHANGE_ACTIONS)
+    doc["Statement"][1]["Resource"] = list(PROTECTED_IAM_RESOURCES)
+    return doc
+
+
+def runbook_role_trust(account_id: str) -> dict:
+    """SSM Automation, for executions in ``account_id`` only (the confused-deputy guard AWS documents)."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "SsmAutomationInThisAccount", "Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"},
+        "Action": "sts:AssumeRole", "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:ssm:*:{account_id}:automation-execution/*"}}}]}
+
+
+def bucket_lockdown_policy(bucket: str, account_id: str) -> dict:
+    """The fixed policy the LockBucket runbook writes: every S3 call on the bucket denied but to the
+    responder and audit roles of the bucket's account. The account's root user can still delete a bucket
+    policy (S3 always lets it), which is how the owner undoes the lock after the incident."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "IrreadyLockedDuringAnIncident", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": [
+            f"arn:aws:iam::{account_id}:role/{names.RESPONDER_ROLE_NAME}",
+            f"arn:aws:iam::{account_id}:role/{names.AUDIT_ROLE_NAME}"]}}}]}
 
 
 @dataclass(frozen=True)
@@ -147,14 +335,15 @@ class Capability:
 # What `ir.responder_role` requires of the role. A deny policy must reach both users and roles,
 # since either may hold the stolen credentials.
 RESPONDER_CAPABILITIES = (
-    Capability("isolate an instance", (("ec2:ModifyInstanceAttribute",), ("ec2:ModifyNetworkInterfaceAttribute",))),
-    Capability("snapshot volumes", (("ec2:CreateSnapshot",),)),
+    Capability("isolate an instance", (("ec2:ModifyNetworkInterfaceAttribute",),)),
+    Capability("stop an instance", (("ec2:StopInstances",),)),
+    Capability("replace an instance profile", (("ec2:ReplaceIamInstanceProfileAssociation", "iam:PassRole"),
+                                               ("ec2:DisassociateIamInstanceProfile",))),
+    Capability("snapshot volumes", (("ec2:CreateSnapshot",), ("ec2:CreateSnapshots",))),
+    Capability("re-encrypt and share a snapshot", (("ec2:CopySnapshot", "ec2:ModifySnapshotAttribute",
+                                                    "kms:CreateGrant", "kms:ReEncryptTo"),)),
     Capability("disable access keys", (("iam:UpdateAccessKey",),)),
-    Capability("attach a deny policy to users and roles", (
-        ("iam:PutRolePolicy", "iam:PutUserPolicy"),
-        ("iam:AttachRolePolicy", "iam:AttachUserPolicy"),
-        ("iam:PutRolePolicy", "iam:AttachUserPolicy"),
-        ("iam:AttachRolePolicy", "iam:PutUserPolicy"),
-    )),
-    Capability("lock a bucket", (("s3:PutBucketPolicy",), ("s3:PutBucketPublicAccessBlock",))),
+    Capability("attach a deny policy to users and roles", (("iam:AttachRolePolicy", "iam:AttachUserPolicy"),)),
+    Capability("revoke older sessions and lock a bucket (runbooks)", (("ssm:StartAutomationExecution",
+                                                                        "iam:PassRole"),)),
 )

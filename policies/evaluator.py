@@ -13,8 +13,11 @@ this implements just what our documents use, with AWS's documented semantics:
   block every operator and key must hold; a key's values are OR-ed (NOR for the negated operators).
   A key missing from the request makes a positive operator false and a negated one true, and makes
   an ``...IfExists`` operator true.
+- the set operators ``ForAnyValue:`` (some request value matches; false when the key is missing) and
+  ``ForAllValues:`` (every request value matches; true when the key is missing or empty, which is why a
+  policy pairs it with ``Null``), for multivalued keys such as ``ec2:Add/userId``.
 
-Deliberately not implemented: policy variables, ForAllValues/ForAnyValue, SCP/RCP/permission
+Deliberately not implemented: policy variables, SCP/RCP/permission
 boundary/session-policy interplay and cross-account resource-policy rules.
 """
 
@@ -96,11 +99,14 @@ _NEGATED = {"StringNotEquals", "StringNotLike", "NotIpAddress", "ArnNotEquals", 
 
 
 def _operator_holds(operator: str, keys: dict, context: Mapping) -> bool:
+    qualifier, _, operator = operator.rpartition(":")
+    if qualifier:
+        return _set_operator_holds(qualifier, operator, keys, context)
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
     for key, policy_values in keys.items():
         policy_values = [str(v) for v in _as_list(policy_values)]
-        present = {k.lower(): v for k, v in context.items()}.get(key.lower())
+        present = _context_value(context, key)
         if base == "Null":
             if (present is None) != (policy_values[0].lower() == "true"):
                 return False
@@ -112,6 +118,22 @@ def _operator_holds(operator: str, keys: dict, context: Mapping) -> bool:
         values = [str(v) for v in _as_list(present)]
         matched = any(_compare(base, value, policy_value) for value in values for policy_value in policy_values)
         if matched == (base in _NEGATED):
+            return False
+    return True
+
+
+def _context_value(context: Mapping, key: str):
+    return {k.lower(): v for k, v in context.items()}.get(key.lower())
+
+
+def _set_operator_holds(qualifier: str, operator: str, keys: dict, context: Mapping) -> bool:
+    if qualifier not in ("ForAnyValue", "ForAllValues") or operator in _NEGATED or operator.endswith("IfExists"):
+        raise ValueError(f"condition operator {qualifier}:{operator} is not implemented by policies.evaluator")
+    for key, policy_values in keys.items():
+        policy_values = [str(v) for v in _as_list(policy_values)]
+        values = [str(v) for v in _as_list(_context_value(context, key))]
+        matches = [any(_compare(operator, value, p) for p in policy_values) for value in values]
+        if not (any(matches) if qualifier == "ForAnyValue" else all(matches)):
             return False
     return True
 

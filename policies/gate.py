@@ -52,7 +52,7 @@ class CheckResult:
 _OPEN_BY_DESIGN = r"_isolation$"
 _RESPONDER_PERMISSIONS = r"_responder_permissions$"
 _LOG_BUCKETS = (r"aws_s3_bucket\.(organization_trail_bucket|network_log_archive_bucket|investigation_results|"
-                r"scheduled_audit(_\d{12})?_bucket)$")
+                r"scheduled_audit(_\d{12})?_bucket|forensic_evidence_bucket)$")
 _SCHEDULED_FUNCTIONS = r"aws_lambda_function\.scheduled_audit(_\d{12})?_irready_scheduled_audit_(list|account|merge)$"
 BASELINE_SKIPS = (
     Skip("CKV_AWS_24", _OPEN_BY_DESIGN, "the isolation group allows all traffic on purpose: step 1 of the two-step "
@@ -63,20 +63,15 @@ BASELINE_SKIPS = (
     Skip("CKV_AWS_382", _OPEN_BY_DESIGN, "as CKV_AWS_24 (isolation group, all traffic by design)"),
     Skip("CKV2_AWS_5", r"_(isolation|quarantine)$", "quarantine and isolation groups are attached to nothing until "
          "a responder moves a compromised instance into them"),
-    Skip("CKV_AWS_286", _RESPONDER_PERMISSIONS, "containment is privileged by nature: the responder must change "
-         "security groups, IAM and bucket policies on any resource; the role is assumable only from the security "
-         f"account with MFA or an ExternalId ({names.RESPONDER_TRUST_CHECK}, ir.responder_role)"),
-    Skip("CKV_AWS_287", _RESPONDER_PERMISSIONS, "as CKV_AWS_286 (responder permissions: disabling keys and revoking "
-         "sessions touch credentials)"),
-    Skip("CKV_AWS_289", _RESPONDER_PERMISSIONS, "as CKV_AWS_286 (responder permissions: attaching deny policies is "
-         "permissions management)"),
-    Skip("CKV_AWS_290", _RESPONDER_PERMISSIONS, "as CKV_AWS_286 (responder permissions: writes on resources not known "
-         "in advance)"),
+    Skip("CKV_AWS_290", _RESPONDER_PERMISSIONS, "the resources an incident touches are not known in advance: "
+         "ModifyNetworkInterfaceAttribute, snapshots and instances are scoped by type, KMS by ViaService, the swap "
+         "by tag; CKV_AWS_286/287/289 (escalation, credentials, permissions management) pass without a skip"),
     Skip("CKV_AWS_355", r"_(responder_permissions|audit_reads)$", "the resources an incident touches are not known "
          "in advance; the audit's reads are Describe/List/Get calls, most of which take no resource ARN"),
     Skip("CKV_AWS_61", r"_(responder|audit|investigator)$", "the IR roles trust the security account's root (any of "
          "its principals that its own IAM allows), with MFA or an ExternalId for the responder and MFA for the "
-         "investigator; that account's admins decide who may step in"),
+         "investigator, and only named principals (aws:PrincipalArn) for irready-audit, MFA for humans; that "
+         "account's admins decide who may step in"),
     Skip("CKV_AWS_158", r"aws_cloudwatch_log_group\.", "CloudWatch Logs encrypts at rest with AWS-owned keys; a "
          "customer key in every account and region adds a key policy to run and can lock responders out of flow, "
          "DNS and trail logs when they need them most"),
@@ -84,6 +79,9 @@ BASELINE_SKIPS = (
          "SNS key; a customer key per account and region is future work; the topic carries finding summaries"),
     Skip("CKV_AWS_252", r"aws_cloudtrail\.", "log-delivery notifications are not needed: findings reach responders "
          "through EventBridge rules (DetectionRouting)"),
+    Skip("CKV2_AWS_61", r"aws_s3_bucket\.forensic_evidence_bucket$", "evidence is never expired by a rule: Object "
+         "Lock (governance, irready:evidenceRetentionDays) sets how long it is kept at least, and deleting it is a "
+         "decision of the case"),
     Skip("CKV_AWS_18", _LOG_BUCKETS, "server access logs for the log, query-result and reports buckets need a "
          "second bucket (not built yet); with S3 data events on all buckets the trail records object reads of these "
          "buckets"),

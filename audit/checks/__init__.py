@@ -4,7 +4,7 @@ id prefix (``vpc.flow_logs`` lives in ``vpc.py``).
 ALL_CHECKS is the plain, explicit list of what runs; nothing registers itself on import.
 """
 
-from irready.audit.checks import account, cloudtrail, dns, ec2, eks, guardduty, iam, investigation, ir, logs, vpc
+from irready.audit.checks import account, cloudtrail, dns, ec2, eks, guardduty, iam, investigation, ir, logs, org, vpc
 
 ALL_CHECKS = (
     *account.CHECKS,
@@ -14,6 +14,7 @@ ALL_CHECKS = (
     *logs.CHECKS,
     *guardduty.CHECKS,
     *ir.CHECKS,
+    *org.CHECKS,
     *ec2.CHECKS,
     *iam.CHECKS,
     *eks.CHECKS,

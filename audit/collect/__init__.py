@@ -5,9 +5,10 @@ global collector once, in the account's first region; a regional one in every au
 stores what it returns under its ``name``; ``nothing_read`` reads the same list to tell whether a
 snapshot holds anything at all. Adding a collector is a module here and one entry below.
 
-Two snapshot sections are not collectors of their own: ``cloudtrail_trails`` (each trail once, with
+Three snapshot sections are not collectors of their own: ``cloudtrail_trails`` (each trail once, with
 its status and selectors) and ``s3`` (the trail buckets), read in run.py for what the cloudtrail
-collector found.
+collector found; and, at the snapshot's top level, ``organization`` (organizations.py: the SCPs and each
+account's ancestors), read once from the caller.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from irready.audit.aws import Clients, guarded, paginate
+from irready.policies import names
 
 
 def collect_region(clients: Clients, region: str, quarantine_group_name: str) -> dict:
@@ -14,12 +15,13 @@ def collect_region(clients: Clients, region: str, quarantine_group_name: str) ->
             for vpc in paginate(client, "describe_vpcs", "Vpcs", page_size=1000)]),
         "flow_logs": guarded("DescribeFlowLogs", lambda: [
             _flow_log(flow_log) for flow_log in paginate(client, "describe_flow_logs", "FlowLogs", page_size=1000)]),
-        # Only groups with the quarantine name: an account may have thousands of groups.
+        # Only the quarantine and isolation groups: an account may have thousands of groups.
         "quarantine_groups": guarded("DescribeSecurityGroups", lambda: [
             {"group_id": group["GroupId"], "name": group["GroupName"], "vpc_id": group.get("VpcId"),
              "ingress": group.get("IpPermissions", []), "egress": group.get("IpPermissionsEgress", [])}
             for group in paginate(client, "describe_security_groups", "SecurityGroups", page_size=1000,
-                                  Filters=[{"Name": "group-name", "Values": [quarantine_group_name]}])]),
+                                  Filters=[{"Name": "group-name",
+                                           "Values": [quarantine_group_name, names.ISOLATION_GROUP_NAME]}])]),
         "instances": guarded("DescribeInstances", lambda: [
             _instance(instance)
             for reservation in paginate(client, "describe_instances", "Reservations", page_size=1000,

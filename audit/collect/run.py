@@ -30,7 +30,7 @@ from irready.audit.aws import (
     paginate,
     redact,
 )
-from irready.audit.collect import COLLECTORS, Scope, cloudtrail, events, s3
+from irready.audit.collect import COLLECTORS, Scope, cloudtrail, events, organizations, s3
 from irready.audit.collect import investigation as workspace
 from irready.audit.config import ALL_REGIONS, AuditConfig
 from irready.audit.errors import UnreachableError, UsageError
@@ -59,6 +59,8 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers, stats=stats, patience=patience)
     targets, skipped = _targets(config, caller_clients, caller, home)
     snapshot = new_snapshot(config, caller, skipped, caller_arn=identity.get("Arn"), started_at=started_at)
+    # Organizations once, from the caller: the guardrail SCP check needs the SCPs and each account's ancestors.
+    snapshot["organization"] = organizations.collect(caller_clients, home, targets)
     progress = progress or Progress(len(targets))
     # Enough accounts in flight to keep the API pool busy while each waits for its slowest call.
     account_threads = max(1, min(len(targets), max(2, max_workers // 4)))

@@ -52,8 +52,10 @@ class ContainmentPolicies(pulumi.ComponentResource):
         if args.organization_quarantine_scp:
             self.quarantine_scp = aws.organizations.Policy(
                 f"{name}-quarantine-scp", name=f"{names.NAME_PREFIX}quarantine-account", type="SERVICE_CONTROL_POLICY",
-                description="Attach to a compromised member account: denies everyone but IncidentResponder",
-                content=json.dumps(policies.quarantine_scp([f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"])),
+                description="Attach to a compromised member account: "
+                            "denies all but IncidentResponder and irready-audit",
+                content=json.dumps(policies.quarantine_scp([f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}",
+                                                            f"arn:aws:iam::*:role/{names.AUDIT_ROLE_NAME}"])),
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider))
             outputs["quarantine_scp_id"] = self.quarantine_scp.id
         self.register_outputs(outputs)

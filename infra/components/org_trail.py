@@ -44,6 +44,8 @@ class OrganizationTrailArgs:
     # False: a data-events-only trail, for an organization whose landing zone (Control Tower...)
     # already records management events in its own organization trail: a second copy is billed.
     management_events: bool = True
+    # Who alone may delete the bucket or key or change their policies (issue #12; SCPs do not reach here).
+    admin_principals: pulumi.Input[list[str]] | None = None
 
 
 # Evidence stores outlive the stack: a rename or `pulumi destroy` must not delete the logs, the key
@@ -80,8 +82,10 @@ class OrganizationTrail(pulumi.ComponentResource):
 
         self.key = aws.kms.Key(f"{name}-key", description="irready organization trail", enable_key_rotation=True,
                                deletion_window_in_days=30, region=region, opts=evidence,
-                               policy=pulumi.Output.from_input(args.security_account_id).apply(
-                                   lambda security: json.dumps(self._key_policy(args, trail_arn, security))))
+                               policy=pulumi.Output.all(args.security_account_id, args.admin_principals).apply(
+                                   lambda values: json.dumps(_with_tamper_denies(
+                                       self._key_policy(args, trail_arn, values[0]),
+                                       key_tamper_denies(values[1])))))
 
         self.bucket_name = bucket_name = f"irready-trail-{args.management_account_id}-{region}"
         self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, region=region,
@@ -113,10 +117,12 @@ class OrganizationTrail(pulumi.ComponentResource):
                                                  opts=child, rule={"default_retention": {
                                                      "mode": "GOVERNANCE", "days": args.retention_days}})
         policy = aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
-                                     policy=pulumi.Output.all(self.bucket.arn, args.security_account_id,
-                                                              args.investigator_account_id).apply(
-                                         lambda values: json.dumps(self._bucket_policy(values[0], args, trail_arn,
-                                                                                       values[1], values[2]))))
+                                     policy=pulumi.Output.all(
+                                         self.bucket.arn, args.security_account_id, args.investigator_account_id,
+                                         args.admin_principals).apply(
+                                         lambda values: json.dumps(_with_tamper_denies(
+                                             self._bucket_policy(values[0], args, trail_arn, values[1], values[2]),
+                                             bucket_tamper_denies(values[0], values[3])))))
 
         self.log_group = aws.cloudwatch.LogGroup(f"{name}-log-group", name=f"/irready/{TRAIL_NAME}", region=region,
                                                  retention_in_days=args.cloudwatch_retention_days, opts=evidence)
@@ -188,3 +194,37 @@ class OrganizationTrail(pulumi.ComponentResource):
              "Resource": f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}*", "Condition": _log_readers(security_account_id)},
             *(reader_statements(bucket_arn, investigator_account_id) if investigator_account_id else []),
         ]}
+
+
+# --- Tamper denies (issue #12): the management account is outside every SCP, so the trail's bucket and key
+# protect themselves. Kept as separate statement lists, appended to the policies above.
+# S3 always lets the account's root user delete a bucket policy, the way back if the admins are gone:
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshooting-s3-bucket-policy.html (lockout)
+
+def _with_tamper_denies(policy: dict, denies: list[dict]) -> dict:
+    return {**policy, "Statement": policy["Statement"] + denies}
+
+
+def bucket_tamper_denies(bucket_arn: str, admin_principals: list[str] | None) -> list[dict]:
+    """Deny deleting the bucket or its logs' protections, and changing its policy, to all but the admins."""
+    if not admin_principals:
+        return []
+    return [{"Sid": "OnlyTheAdminsChangeOrDeleteTheTrailBucket", "Effect": "Deny", "Principal": "*",
+             "Action": ["s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+                        "s3:PutLifecycleConfiguration", "s3:PutBucketVersioning",
+                        "s3:PutBucketObjectLockConfiguration", "s3:PutEncryptionConfiguration",
+                        "s3:PutBucketPublicAccessBlock", "s3:PutBucketAcl", "s3:PutBucketOwnershipControls"],
+             "Resource": bucket_arn,
+             "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(admin_principals)}}}]
+
+
+def key_tamper_denies(admin_principals: list[str] | None) -> list[dict]:
+    """Deny scheduling the key's deletion, disabling it and changing its policy to all but
+    the admins (who keep PutKeyPolicy, as KMS's lockout safety check requires)."""
+    if not admin_principals:
+        return []
+    return [{"Sid": "OnlyTheAdminsDisableOrDeleteTheTrailKey", "Effect": "Deny", "Principal": {"AWS": "*"},
+             "Action": ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:DisableKeyRotation"],
+             "Resource": "*",
+             "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(admin_principals)},
+                           "Bool": {"aws:PrincipalIsAWSService": "false"}}}]

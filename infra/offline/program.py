@@ -27,6 +27,8 @@ ROOT_ID = "r-ex4m"
 ENABLED_REGIONS = ["ap-southeast-2", "eu-west-1", "us-east-1"]
 # An organization ready for the program: the trusted access `irready preflight` asks for.
 TRUSTED_SERVICES = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com"]
+DEPLOYER_ROLE = "arn:aws:iam::123456789012:role/irready-deployer"
+DEPLOYER_SESSION = "arn:aws:sts::123456789012:assumed-role/irready-deployer/deploy"
 
 
 def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str], transformation=None) -> None:
@@ -101,6 +103,12 @@ class Recorder(pulumi.runtime.Mocks):
             return {"id": "aws", "names": ENABLED_REGIONS}
         if args.token == "aws:guardduty/getDetector:getDetector":
             return {"id": ADMIN_DETECTOR, "status": "ENABLED", "region": args.args.get("region")}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": "123456789012", "arn": DEPLOYER_SESSION, "userId": "AROAEXAMPLE:deploy",
+                    "id": "123456789012"}
+        if args.token == "aws:iam/getSessionContext:getSessionContext":
+            return {"arn": args.args["arn"], "issuerArn": DEPLOYER_ROLE, "issuerId": "AROAEXAMPLE",
+                    "issuerName": "deployer", "sessionName": "deploy", "id": args.args["arn"]}
         return {}
 
     def of_type(self, type_: str) -> list[Declared]:

@@ -117,6 +117,26 @@ def iam_role_policy_attachment(target: Target, inputs: dict) -> Applied:
     return f"{inputs['role']}-{secrets.token_hex(6)}", {}
 
 
+def iam_instance_profile(target: Target, inputs: dict) -> Applied:
+    client, name = target.client("iam"), _name(inputs)
+    profile = client.create_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+    if inputs.get("role"):
+        client.add_role_to_instance_profile(InstanceProfileName=name, RoleName=inputs["role"])
+    return name, {"arn": profile["Arn"], "name": name, "uniqueId": profile["InstanceProfileId"]}
+
+
+def ssm_document(target: Target, inputs: dict) -> Applied:
+    document = target.client("ssm").create_document(
+        Name=inputs["name"], Content=inputs["content"], DocumentType=inputs["documentType"],
+        DocumentFormat=inputs.get("documentFormat", "JSON"))["DocumentDescription"]
+    return document["Name"], {"arn": f"arn:aws:ssm:{target.region}:{target.account_id}:document/{document['Name']}"}
+
+
+def kms_alias(target: Target, inputs: dict) -> Applied:
+    target.client("kms").create_alias(AliasName=inputs["name"], TargetKeyId=inputs["targetKeyId"])
+    return inputs["name"], {"arn": f"arn:aws:kms:{target.region}:{target.account_id}:{inputs['name']}"}
+
+
 def iam_policy(target: Target, inputs: dict) -> Applied:
     policy = target.client("iam").create_policy(PolicyName=_name(inputs), PolicyDocument=inputs["policy"],
                                                 Description=inputs.get("description", ""))["Policy"]
@@ -254,8 +274,10 @@ def _permissions(rules: list[dict]) -> list[dict]:
 
 def security_group(target: Target, inputs: dict) -> Applied:
     client = target.client("ec2")
-    group_id = client.create_security_group(GroupName=_name(inputs), Description=inputs["description"],
-                                            VpcId=inputs["vpcId"])["GroupId"]
+    tags = [{"Key": k, "Value": v} for k, v in (inputs.get("tags") or {}).items()]
+    group_id = client.create_security_group(
+        GroupName=_name(inputs), Description=inputs["description"], VpcId=inputs["vpcId"],
+        **({"TagSpecifications": [{"ResourceType": "security-group", "Tags": tags}]} if tags else {}))["GroupId"]
     # As the provider does: the group's rules are exactly the declared ones, AWS's default egress included.
     client.revoke_security_group_egress(GroupId=group_id, IpPermissions=[
         {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
@@ -458,6 +480,9 @@ APPLIERS: dict[str, Callable[[Target, dict], Applied]] = {
     "aws:iam/rolePolicy:RolePolicy": iam_role_policy,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": iam_role_policy_attachment,
     "aws:iam/policy:Policy": iam_policy,
+    "aws:iam/instanceProfile:InstanceProfile": iam_instance_profile,
+    "aws:ssm/document:Document": ssm_document,
+    "aws:kms/alias:Alias": kms_alias,
     "aws:kms/key:Key": kms_key,
     "aws:s3/bucket:Bucket": s3_bucket,
     "aws:s3/bucketVersioning:BucketVersioning": s3_versioning,

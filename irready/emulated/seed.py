@@ -88,7 +88,7 @@ class Seeder:
     def responder_role(self, security_account: str, name: str = names.RESPONDER_ROLE_NAME,
                        permissions: dict | None = None, trust: dict | None = None) -> str:
         trust = trust or trust_account(security_account, {"Bool": {"aws:MultiFactorAuthPresent": "true"}})
-        return self.role(name, trust, inline=permissions or policies.responder_permissions())
+        return self.role(name, trust, inline=permissions or policies.responder_permissions(security_account))
 
     def audit_role(self, security_account: str, name: str = names.AUDIT_ROLE_NAME) -> str:
         return self.role(name, trust_account(security_account))
@@ -175,14 +175,23 @@ class Seeder:
             LogDestinationType="cloud-watch-logs", LogGroupName=group, DeliverLogsPermissionArn=role)
 
     def quarantine_group(self, region: str, name: str = names.QUARANTINE_GROUP_NAME,
-                         keep_default_egress: bool = False) -> None:
+                         keep_default_egress: bool = False, isolation: bool = True) -> None:
+        """The quarantine group (no rules) and, unless ``isolation`` is False, the isolation group (all traffic,
+        both ways, IPv4 and IPv6) in every VPC of the region."""
         ec2 = self.client("ec2", region)
+        everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]
         for vpc_id in self.vpc_ids(region):
             group_id = ec2.create_security_group(GroupName=name, Description="irready quarantine: no traffic",
                                                  VpcId=vpc_id)["GroupId"]
             if not keep_default_egress:
                 ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[
                     {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+            if isolation:
+                isolation_id = ec2.create_security_group(GroupName=names.ISOLATION_GROUP_NAME, VpcId=vpc_id,
+                                                         Description="irready isolation: all traffic")["GroupId"]
+                ec2.authorize_security_group_ingress(GroupId=isolation_id, IpPermissions=everything)
+                ec2.authorize_security_group_egress(GroupId=isolation_id, IpPermissions=[
+                    {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
 
     def query_logging(self, region: str) -> None:
         resolver = self.client("route53resolver", region)

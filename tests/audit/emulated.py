@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 
 import boto3
@@ -11,6 +12,7 @@ from irready.audit.config import AuditConfig
 from irready.audit.evaluate import evaluate
 from irready.audit.model import Finding
 
+from irready import policies
 from irready.emulated.emulator import DEFAULT_ACCOUNT, Emulator
 from tests.support.faults import Fault
 
@@ -51,3 +53,18 @@ def firewall(domains: list[str] | None) -> list[Fault]:
                 {"Name": "block-every-domain", "Action": "BLOCK", "Priority": 100,
                  "FirewallDomainListId": "rslvr-fdl-1", "FirewallRuleGroupId": "rslvr-frg-1"}]}),
             Fault("route53resolver", "ListFirewallDomains", answer={"Domains": domains or []})]
+
+
+def organization(guardrail_on: str | None, management: str = "999999999999") -> list[Fault]:
+    """Organizations' answers (the audit reads them from the caller): one SCP, the guardrail, attached to
+    ``guardrail_on`` (or nothing); every account directly under the root r-root."""
+    scp = json.dumps(policies.guardrail_scp(["arn:aws:iam::*:role/OrganizationAccountAccessRole"]))
+    return [Fault("organizations", "DescribeOrganization", answer={"Organization": {
+                "Id": "o-exampleorg1", "MasterAccountId": management, "FeatureSet": "ALL"}}),
+            Fault("organizations", "ListPolicies", answer={"Policies": [{"Id": "p-guardrl", "Name": "irready-guardrail",
+                                                                        "Type": "SERVICE_CONTROL_POLICY"}]}),
+            Fault("organizations", "DescribePolicy", answer={"Policy": {"PolicySummary": {"Id": "p-guardrl"},
+                                                                        "Content": scp}}),
+            Fault("organizations", "ListTargetsForPolicy", answer={"Targets": [
+                {"TargetId": guardrail_on, "Type": "ROOT", "Name": "Root"}] if guardrail_on else []}),
+            Fault("organizations", "ListParents", answer={"Parents": [{"Id": "r-root", "Type": "ROOT"}]})]

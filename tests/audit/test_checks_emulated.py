@@ -8,7 +8,7 @@ from irready.audit.model import Status
 
 from irready import policies
 from irready.emulated.seed import ADVANCED_SELECTORS, LEAST_PRIVILEGE_WEB_ROLE, WEB_SERVER_ROLE, Seeder, trust_account
-from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit, firewall, of_check
+from tests.audit.emulated import REGION, SECURITY_ACCOUNT, audit, firewall, of_check, organization
 from tests.support.faults import Fault
 
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
@@ -24,8 +24,10 @@ MGMT_WRITE_ONLY = {"Name": "writes",
 BASIC_S3_ALL = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
                  "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]
 NO_SNAPSHOTS = {"Version": "2012-10-17", "Statement": [
-    {**statement, "Action": [a for a in statement["Action"] if a not in ("ec2:CreateSnapshot", "ec2:CreateSnapshots")]}
-    for statement in policies.responder_permissions()["Statement"]]}
+    {**statement, "Action": [a for a in (statement["Action"] if isinstance(statement["Action"], list)
+                                         else [statement["Action"]])
+                             if a not in ("ec2:CreateSnapshot", "ec2:CreateSnapshots")]}
+    for statement in policies.responder_permissions("210987654321")["Statement"]]}
 ALLOW_ALL_BUT_PASSROLE = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "*", "Resource": "*"},
     {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}]}
@@ -177,15 +179,25 @@ CASES = [
     ("ir.responder_role", "trusts anyone", lambda s: s.responder_role(SECURITY_ACCOUNT, trust={
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
                                                 "Action": "sts:AssumeRole"}]}), None, {FAIL}),
+    ("ir.responder_role", "can escalate", lambda s: s.responder_role(SECURITY_ACCOUNT, permissions={
+        "Version": "2012-10-17", "Statement": [*policies.responder_permissions(SECURITY_ACCOUNT)["Statement"][:-2],
+                                               {"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*"}]}),
+     None, {FAIL}),
     ("ir.responder_role", "denied", lambda s: s.responder_role(SECURITY_ACCOUNT),
      deny("iam", "GetAccountAuthorizationDetails"), {UNKNOWN}),
 
     ("ir.quarantine_security_group", "empty group", lambda s: s.quarantine_group(REGION), None, {PASS}),
     ("ir.quarantine_security_group", "no group", nothing, None, {FAIL}),
+    ("ir.quarantine_security_group", "no isolation group", lambda s: s.quarantine_group(REGION, isolation=False),
+     None, {FAIL}),
     ("ir.quarantine_security_group", "default egress left", lambda s: s.quarantine_group(
         REGION, keep_default_egress=True), None, {FAIL}),
     ("ir.quarantine_security_group", "denied", lambda s: s.quarantine_group(REGION),
      deny("ec2", "DescribeSecurityGroups"), {UNKNOWN}),
+
+    ("org.guardrail_scp", "on the root", nothing, organization("r-root"), {PASS}),
+    ("org.guardrail_scp", "attached nowhere", nothing, organization(None), {FAIL}),
+    ("org.guardrail_scp", "Organizations denied", nothing, deny("organizations", "DescribeOrganization"), {UNKNOWN}),
 
     ("ir.containment_policies", "all three", lambda s: s.containment_policies(), None, {PASS}),
     ("ir.containment_policies", "revoke missing", lambda s: s.containment_policies(

@@ -19,6 +19,7 @@ CONTRACT = [
     "guardduty.findings_routed", "ir.responder_role", "ir.quarantine_security_group", "ir.containment_policies",
     "dns.resolver_query_logging", "dns.firewall_block_ready",
     "ec2.imdsv2_required", "iam.instance_profile_escalation", "eks.audit_logging", "investigation.queries_ready",
+    "org.guardrail_scp",  # issue #12
 ]
 
 

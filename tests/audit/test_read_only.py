@@ -7,7 +7,7 @@ from irready.audit.aws import is_read_operation
 
 from irready import policies
 from irready.emulated.seed import Seeder, incident_account, prepare_account
-from tests.audit.emulated import REGION, SECURITY_ACCOUNT, collect, firewall
+from tests.audit.emulated import REGION, SECURITY_ACCOUNT, collect, firewall, organization
 from tests.support.iam_actions import iam_action
 
 AUDIT_ACTIONS = set(policies.audit_read_policy()["Statement"][0]["Action"])
@@ -32,6 +32,7 @@ def test_an_audit_of_prepared_and_unprepared_accounts_stays_inside_the_audit_pol
     incident_account(Seeder(emulator, incident), [REGION], SECURITY_ACCOUNT)
     Seeder(emulator, prepared).investigation_workspace(REGION, [prepared, incident])
     faults.faults.extend(firewall(["*."]))  # moto has no DNS Firewall: canned answers stand in for its reads
+    faults.faults.extend(organization("r-root"))  # moto's organization is not the caller's: canned answers too
     audit_operations_before = set(faults.audit_operations)
     # `prepared` as the security account, so that the investigation workspace is read there too.
     collect(emulator, prepared, accounts=(prepared, incident), security_account_id=prepared)

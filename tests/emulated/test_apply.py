@@ -6,18 +6,28 @@ the API (never PASS there); an account it did not touch must show the gaps.
 
 from __future__ import annotations
 
+import json
+
+import boto3
+import botocore.exceptions
 import pulumi
 import pytest
 from irready.audit.config import AuditConfig
 from irready.audit.model import Status
 from irready.infra.offline.program import stack_config
 
+from irready import policies
 from irready.emulated.appliers import APPLIERS, NOT_EMULATED
 from irready.emulated.apply import EmulatedApply, Provisioned, UnknownResourceType, provision
 from irready.emulated.baseline import Organization, audit, audit_config, stack_values
+from irready.emulated.respond import emulated_copy, enforced
 
 # Checks that read an API moto lacks: UNKNOWN is the right answer there, and the only one allowed.
-MOTO_GAP_CHECKS = {"dns.firewall_block_ready": "API not available here"}
+MOTO_GAP_CHECKS = {"dns.firewall_block_ready": "API not available here",
+                   # The audit reads Organizations from its caller, the security account, which moto does not make
+                   # a member of the organization; test_the_guardrail_covers_every_member reads it from the
+                   # management account instead.
+                   "org.guardrail_scp": "AWSOrganizationsNotInUseException"}
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +153,10 @@ def created_security_account(_emulator_and_faults, new_account):
 def test_a_created_security_account_is_trusted_everywhere_and_the_audit_passes(created_security_account):
     _, management, security, provisioned, findings = created_security_account
     members = {f.account_id for f in findings} - {security}
+    # By design besides: no SCP reaches the management account (here the caller can read Organizations).
     assert {(f.account_id, f.check_id) for f in findings if f.status is Status.FAIL} == {
-        (account, "guardduty.findings_routed") for account in members}  # see routed_by_the_administrator
+        (account, "guardduty.findings_routed") for account in members} | {  # see routed_by_the_administrator
+        (management, "org.guardrail_scp")}
     responders = [f for f in findings if f.check_id == "ir.responder_role"]
     assert {f.status for f in responders} == {Status.PASS} and all(security in f.reason for f in responders)
     retention = [f for f in findings if f.check_id == "cloudtrail.bucket_retention"]
@@ -158,3 +170,136 @@ def test_between_the_two_stacks_every_applier_runs(round_trip, created_security_
     created = {type_ for stack in (round_trip[2], created_security_account[3]) for type_, *_ in stack.created}
     # The program declares no detector: its applier only refuses a second one (tests/emulated/test_aws_rules.py).
     assert created == set(APPLIERS) - {"aws:guardduty/detector:Detector"}
+
+
+# --- issue #12: the containment steps, performed as IncidentResponder on what the program built ----------------
+
+@pytest.fixture(scope="module")
+def contained(round_trip, _emulator_and_faults):
+    """In the workload account: an instance with a profile, a user with a key; then, as IncidentResponder with
+    moto's IAM enforcement on (irready/emulated/respond.py lists what moto does not enforce), every step of
+    docs/containment.md that moto has. Returns what the responder did, read back as the admin."""
+    emulator, _ = _emulator_and_faults
+    org = round_trip[0]
+    (workload,) = org.workloads
+    admin = emulator.session(workload)
+    ec2, iam = emulator.client(admin, "ec2"), emulator.client(admin, "iam")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    groups = {g["GroupName"]: g["GroupId"] for g in ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"]}
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]["SubnetId"]
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]
+    iam.create_role(RoleName="web", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.create_instance_profile(InstanceProfileName="web")
+    iam.add_role_to_instance_profile(InstanceProfileName="web", RoleName="web")
+    ec2.associate_iam_instance_profile(IamInstanceProfile={"Name": "web"}, InstanceId=instance["InstanceId"])
+    iam.create_user(UserName="ci")
+    key = iam.create_access_key(UserName="ci")["AccessKey"]["AccessKeyId"]
+    volume = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id",
+                                            "Values": [instance["InstanceId"]]}])["Volumes"][0]["VolumeId"]
+    # The emulated copy of the responder's policy (only here, after the audit judged the deployed one).
+    document = iam.get_role_policy(RoleName="IncidentResponder", PolicyName="containment")["PolicyDocument"]
+    deployed = document if isinstance(document, dict) else json.loads(document)
+    iam.put_role_policy(RoleName="IncidentResponder", PolicyName="containment",
+                        PolicyDocument=json.dumps(emulated_copy(deployed)))
+    sts = emulator.client(emulator.session(org.security), "sts")
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{workload}:role/IncidentResponder",
+                                  RoleSessionName="ir-2026-001")["Credentials"]
+    responder = boto3.Session(aws_access_key_id=credentials["AccessKeyId"], region_name="us-east-1",
+                              aws_secret_access_key=credentials["SecretAccessKey"],
+                              aws_session_token=credentials["SessionToken"])
+    as_responder = {service: emulator.client(responder, service) for service in ("ec2", "iam")}
+    forensic_key = f"arn:aws:kms:us-east-1:{org.security}:alias/irready-forensics"
+    with enforced():
+        r_ec2, r_iam = as_responder["ec2"], as_responder["iam"]
+        (eni,) = [i["NetworkInterfaceId"] for i in r_ec2.describe_instances(InstanceIds=[instance["InstanceId"]])[
+            "Reservations"][0]["Instances"][0]["NetworkInterfaces"]]
+        r_ec2.modify_network_interface_attribute(NetworkInterfaceId=eni, Groups=[groups["irready-isolation"]])
+        r_ec2.modify_network_interface_attribute(NetworkInterfaceId=eni, Groups=[groups["irready-quarantine"]])
+        (association,) = r_ec2.describe_iam_instance_profile_associations(Filters=[
+            {"Name": "instance-id", "Values": [instance["InstanceId"]]}])["IamInstanceProfileAssociations"]
+        r_ec2.replace_iam_instance_profile_association(
+            AssociationId=association["AssociationId"],
+            IamInstanceProfile={"Name": policies.QUARANTINE_INSTANCE_ROLE})
+        r_ec2.stop_instances(InstanceIds=[instance["InstanceId"]])
+        snapshot = r_ec2.create_snapshot(VolumeId=volume, Description="IR-2026-001")["SnapshotId"]
+        r_ec2.create_tags(Resources=[snapshot], Tags=[{"Key": "irready:case", "Value": "IR-2026-001"}])
+        copied = r_ec2.copy_snapshot(SourceRegion="us-east-1", SourceSnapshotId=snapshot, Encrypted=True,
+                                     KmsKeyId=forensic_key, Description="IR-2026-001 for the security account")[
+            "SnapshotId"]
+        r_ec2.modify_snapshot_attribute(SnapshotId=copied, Attribute="createVolumePermission",
+                                        OperationType="add", UserIds=[org.security])
+        r_iam.attach_role_policy(RoleName="web", PolicyArn=f"arn:aws:iam::{workload}:policy/irready-deny-all")
+        r_iam.update_access_key(UserName="ci", AccessKeyId=key, Status="Inactive")
+        refused = []
+        for attempt in (lambda: r_iam.put_role_policy(RoleName="web", PolicyName="x", PolicyDocument="{}"),
+                        lambda: r_ec2.terminate_instances(InstanceIds=[instance["InstanceId"]]),
+                        lambda: r_iam.create_user(UserName="backdoor")):
+            with pytest.raises(botocore.exceptions.ClientError) as error:
+                attempt()
+            refused.append(error.value.response["Error"]["Code"])
+    iam.put_role_policy(RoleName="IncidentResponder", PolicyName="containment", PolicyDocument=json.dumps(deployed))
+    described = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
+    return {
+        "groups": [g["GroupId"] for g in described["NetworkInterfaces"][0]["Groups"]],
+        "quarantine_group": groups["irready-quarantine"],
+        "state": described["State"]["Name"],
+        "profile": ec2.describe_iam_instance_profile_associations(Filters=[
+            {"Name": "instance-id", "Values": [instance["InstanceId"]]}])["IamInstanceProfileAssociations"],
+        "shared_with": [p.get("UserId") for p in ec2.describe_snapshot_attribute(
+            SnapshotId=copied, Attribute="createVolumePermission")["CreateVolumePermissions"]],
+        "attached": [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName="web")["AttachedPolicies"]],
+        "key_status": iam.list_access_keys(UserName="ci")["AccessKeyMetadata"][0]["Status"],
+        "refused": refused,
+    }
+
+
+def test_the_responder_contains_an_instance_on_what_the_program_built(contained):
+    assert contained["groups"] == [contained["quarantine_group"]]
+    assert contained["state"] in ("stopping", "stopped")
+    (association,) = contained["profile"]
+    assert association["IamInstanceProfile"]["Arn"].endswith(f"instance-profile/{policies.QUARANTINE_INSTANCE_ROLE}")
+
+
+def test_the_responder_preserves_and_shares_evidence_with_the_security_account_only(contained, round_trip):
+    assert contained["shared_with"] == [round_trip[0].security]
+
+
+def test_the_responder_contains_identities_with_irready_policies(contained):
+    assert contained["attached"] == ["irready-deny-all"]
+    assert contained["key_status"] == "Inactive"
+
+
+def test_moto_still_refuses_what_the_responder_has_no_action_for(contained):
+    """The enforcement was on: actions outside the role's are refused even in the widened copy."""
+    assert set(contained["refused"]) <= {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+    assert len(contained["refused"]) == 3
+
+
+def test_the_guardrail_is_attached_to_the_root_and_the_management_account_is_reported(round_trip,
+                                                                                      _emulator_and_faults):
+    """org.guardrail_scp on what Organizations says from the management account, where moto keeps the
+    organization. moto knows as members only the accounts it created itself, so the round trip's accounts
+    have no parents there (UNKNOWN); tests/audit/checks/test_org.py judges members on fragments."""
+    from irready.audit.aws import Clients
+    from irready.audit.checks import CHECKS_BY_ID
+    from irready.audit.collect import organizations
+    from irready.audit.context import AccountContext
+    from irready.audit.snapshot import Unavailable
+
+    emulator, _ = _emulator_and_faults
+    org = round_trip[0]
+    clients = Clients(emulator.session(org.management), emulator.url)
+    collected = organizations.collect(clients, "us-east-1", list(org.accounts))
+    (guardrail,) = [scp for scp in collected["scps"] if scp["name"] == "irready-guardrail"]
+    root = emulator.client(emulator.session(org.management), "organizations").list_roots()["Roots"][0]["Id"]
+    assert guardrail["targets"] == [root] and policies.guardrail_gaps(guardrail["content"]) == []
+    snapshot = {"accounts": {a: {"account_id": a, "regions": [], "services": {}} for a in org.accounts},
+                "organization": collected}
+    check = CHECKS_BY_ID["org.guardrail_scp"]
+    assert [r.status for r in check.evaluate(AccountContext(snapshot, org.management, audit_config(org)))] == [
+        Status.FAIL]
+    with pytest.raises(Unavailable, match="AccountNotFoundException"):
+        list(check.evaluate(AccountContext(snapshot, org.security, audit_config(org))))

@@ -23,6 +23,7 @@ def test_the_example_config_is_valid():
     assert config.accounts[0].management and not config.accounts[1].management
     assert config.accounts[1].vpcs == {"us-east-1": ("vpc-0a1b2c3d4e5f60718",)}
     assert config.trusted_cidrs == ("192.0.2.0/24", "203.0.113.19/32")
+    assert config.guardrail_targets == ("root",) and config.evidence_retention_days == 365
 
 
 ACCOUNT = {"id": "111111111111", "regions": ["us-east-1"], "management": True}
@@ -79,6 +80,13 @@ def test_a_security_account_is_adopted_or_created_never_both_nor_neither():
     ({"dataEvents": {"s3": "some"}}, "irready:dataEvents.s3: 'some' is not all, none or a list of ARNs"),
     ({"dataEvents": {"s3": ["payroll"]}}, "irready:dataEvents.s3: ['payroll'] is not all, none or a list of ARNs"),
     ({"dataEvents": {"dynamodb": "all"}}, "irready:dataEvents: expected {s3: all|none|[bucket ARNs]"),
+    ({"guardrailTargets": ["Root"]}, "irready:guardrailTargets: expected [root] or organizational unit ids"),
+    ({"guardrailTargets": []}, "irready:guardrailTargets: expected [root] or organizational unit ids"),
+    ({"deployingPrincipals": ["vpc-prep"]}, "irready:deployingPrincipals: expected IAM ARN patterns"),
+    ({"auditPrincipals": {"people": []}}, "irready:auditPrincipals: expected {humans: [ARN patterns]"),
+    ({"auditPrincipals": {"automation": ["audit-fn"]}}, "irready:auditPrincipals.automation: expected principal"),
+    ({"trailAdminPrincipals": ["me"]}, "irready:trailAdminPrincipals: expected principal ARNs"),
+    ({"evidenceRetentionDays": 0}, "irready:evidenceRetentionDays: 0 is not a number of days"),
 ])
 def test_bad_values(overrides, message):
     with pytest.raises(StackConfigError) as error:

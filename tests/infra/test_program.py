@@ -6,6 +6,7 @@ import json
 from collections import Counter
 
 import pytest
+from irready.infra.offline.program import DEPLOYER_ROLE, ROOT_ID
 
 from irready import policies
 from tests.infra.mocks import DISCOVERED_VPC, example_config, run_program
@@ -31,10 +32,12 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "irready:index:SecurityContacts": 1,
         "aws:account/alternativeContact:AlternativeContact": 3,
         "irready:index:IncidentResponseRoles": 3,
-        # Responder and audit roles, a flow-log delivery role and an alert forwarder per account; the
-        # trail's delivery role; the investigator.
-        "aws:iam/role:Role": 6 + 3 + 3 + 1 + 1,
-        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 3 + 1 + 1,
+        # Responder, audit, quarantine-instance and runbook roles, a flow-log delivery role and an alert
+        # forwarder per account; the trail's delivery role; the investigator.
+        "aws:iam/role:Role": 6 + 6 + 3 + 3 + 1 + 1,
+        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 3 + 3 + 1 + 1,  # the quarantine-instance role has none
+        "aws:iam/instanceProfile:InstanceProfile": 3,
+        "aws:ssm/document:Document": 2 * 6,  # the two runbooks per account and listed region
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
         "irready:index:ContainmentPolicies": 3,
         "aws:iam/policy:Policy": 12,
@@ -55,26 +58,33 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:sns/topic:Topic": 3,
         "aws:sns/topicPolicy:TopicPolicy": 3,
         "aws:sns/topicSubscription:TopicSubscription": 3,
-        "aws:cloudwatch/eventRule:EventRule": 3 + 9,
-        "aws:cloudwatch/eventTarget:EventTarget": 3 + 9,
+        # ... and two tamper-alert rules per account and enabled region, routed the same way.
+        "aws:cloudwatch/eventRule:EventRule": 3 + 9 + 2 * 9,
+        "aws:cloudwatch/eventTarget:EventTarget": 3 + 9 + 2 * 9,
+        "irready:index:TamperAlerts": 3,
+        "irready:index:GuardrailScp": 1,
+        "aws:organizations/policyAttachment:PolicyAttachment": 1,  # the guardrail, to the root
         "irready:index:OrganizationTrail": 1,
         "irready:index:NetworkLogArchive": 1,
         "irready:index:InvestigationWorkspace": 1,
-        # The trail's, the network log archive's and the query results' keys and buckets.
-        "aws:kms/key:Key": 3,
-        "aws:s3/bucket:Bucket": 3,
-        "aws:s3/bucketVersioning:BucketVersioning": 3,
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
+        # The trail's, the network log archive's, the query results' and the evidence keys and buckets.
+        "aws:kms/key:Key": 4,
+        "aws:s3/bucket:Bucket": 4,
+        "aws:s3/bucketVersioning:BucketVersioning": 4,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
+        "irready:index:ForensicEvidence": 1,
+        "aws:kms/alias:Alias": 1,  # alias/irready-forensics
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 1,  # the evidence bucket
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
-        "aws:s3/bucketPolicy:BucketPolicy": 3,
+        "aws:s3/bucketPolicy:BucketPolicy": 4,
         "aws:athena/workgroup:Workgroup": 1,
         "aws:athena/namedQuery:NamedQuery": 12,
         "aws:glue/catalogDatabase:CatalogDatabase": 1,
         "aws:glue/catalogTable:CatalogTable": 3,
         "aws:cloudtrail/trail:Trail": 1,
         "irready:index:SecurityAccount": 1,
-        "aws:organizations/policy:Policy": 1,
+        "aws:organizations/policy:Policy": 2,  # quarantine and guardrail SCPs
         "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 3,  # one per enabled region
         "aws:guardduty/organizationConfiguration:OrganizationConfiguration": 3,  # auto-enable ALL, per region
     }
@@ -266,9 +276,11 @@ def test_the_security_account_administers_guardduty_in_every_region(program):
 
 
 def test_the_quarantine_scp_is_created_in_the_management_account_and_spares_the_responders(program):
-    (scp,) = program.of_type("aws:organizations/policy:Policy")
+    (scp,) = [p for p in program.of_type("aws:organizations/policy:Policy")
+              if p.inputs["name"] == "irready-quarantine-account"]
     assert scp.inputs["type"] == "SERVICE_CONTROL_POLICY"
-    assert json.loads(scp.inputs["content"]) == policies.quarantine_scp(["arn:aws:iam::*:role/IncidentResponder"])
+    assert json.loads(scp.inputs["content"]) == policies.quarantine_scp(["arn:aws:iam::*:role/IncidentResponder",
+                                                                         "arn:aws:iam::*:role/irready-audit"])
     assert provider_account(program, scp) == "123456789012"
     assert "targetId" not in scp.inputs  # created, attached to nothing until a responder does
 
@@ -283,3 +295,80 @@ def test_the_program_creates_what_the_audit_looks_for_by_default(program):
     assert groups[audit.quarantine_group_name] == 6
     assert {p.inputs["name"] for p in program.of_type("aws:iam/policy:Policy")} >= {
         p.name for p in policies.REQUIRED_CONTAINMENT_POLICIES}
+
+
+# --- issue #12: guardrails, runbooks, the quarantine instance profile, the audit trust, the trail's denies ---
+
+def test_the_guardrail_scp_is_attached_to_the_root_and_exempts_the_deploying_principals(program):
+    (scp,) = [p for p in program.of_type("aws:organizations/policy:Policy") if p.inputs["name"] == "irready-guardrail"]
+    assert json.loads(scp.inputs["content"]) == policies.guardrail_scp([
+        "arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/stacksets-exec-*",
+        "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole"])
+    (attachment,) = program.of_type("aws:organizations/policyAttachment:PolicyAttachment")
+    assert attachment.inputs["targetId"] == ROOT_ID
+    assert provider_account(program, scp) == provider_account(program, attachment) == "123456789012"
+
+
+def test_tamper_alerts_go_where_findings_go_in_every_account_and_region(program):
+    """Every enabled region, as the RunInstances alert (unlistedRegions: monitor, the example's choice)."""
+    from irready.infra.offline.program import ENABLED_REGIONS
+
+    rules = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule") if "tamper" in r.inputs["name"]]
+    assert {(provider_account(program, r), r.inputs["region"], r.inputs["name"]) for r in rules} == {
+        (account, region, name) for account in ACCOUNTS for region in ENABLED_REGIONS
+        for name in ("irready-tamper", "irready-iam-tamper")}
+    tamper = json.loads(next(r for r in rules if r.inputs["name"] == "irready-tamper").inputs["eventPattern"])
+    assert set(tamper["detail"]["eventName"]) == {a.split(":")[1] for a in policies.TAMPER_ACTIONS}
+    targets = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget") if "tamper" in t.name]
+    topics = {t.outputs["arn"] for t in program.of_type("aws:sns/topic:Topic")}
+    assert len(targets) == len(rules) and {t.inputs["arn"] for t in targets} <= topics
+
+
+def test_every_account_has_the_runbooks_and_the_quarantine_instance_profile(program):
+    documents = program.of_type("aws:ssm/document:Document")
+    assert {(provider_account(program, d), d.inputs["region"], d.inputs["name"]) for d in documents} == {
+        (account, region, name) for account in ACCOUNTS for region in ("us-east-1", "eu-west-1")
+        for name in policies.RUNBOOKS}
+    assert all(d.inputs["documentType"] == "Automation" for d in documents)
+    profiles = program.of_type("aws:iam/instanceProfile:InstanceProfile")
+    assert {p.inputs["name"] for p in profiles} == {policies.QUARANTINE_INSTANCE_ROLE}
+    quarantine_roles = [r for r in program.of_type("aws:iam/role:Role")
+                        if r.inputs.get("name") == policies.QUARANTINE_INSTANCE_ROLE]
+    assert len(quarantine_roles) == 3
+    with_policies = {p.inputs["role"] for p in program.of_type("aws:iam/rolePolicy:RolePolicy")}
+    assert not any(r.name + "-id" in with_policies for r in quarantine_roles)  # permission-less
+
+
+def test_only_the_management_responder_may_attach_the_quarantine_scp(program):
+    documents = {provider_account(program, p): json.loads(p.inputs["policy"])
+                 for p in program.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs.get("name") == "containment"}
+    sids = {account: {s["Sid"] for s in doc["Statement"]} for account, doc in documents.items()}
+    assert [a for a in ACCOUNTS if "QuarantineMemberAccountsWithTheQuarantineScpOnly" in sids[a]] == ["123456789012"]
+    assert documents["111111111111"] == policies.responder_permissions(SECURITY)
+
+
+def test_the_audit_role_trusts_humans_with_mfa_and_the_scheduled_audit_by_name(program):
+    """No principals named in the example: any principal of the security account with MFA; the scheduled
+    audit (enabled there) by its function role's name, without MFA."""
+    from irready.policies import scheduled_audit as scheduled_names
+
+    audit = [r for r in program.of_type("aws:iam/role:Role") if r.inputs.get("name") == "irready-audit"]
+    scheduled = f"arn:aws:iam::*:role/{scheduled_names.role_name(scheduled_names.ACCOUNT_FUNCTION)}"
+    assert len(audit) == 3 and all(json.loads(r.inputs["assumeRolePolicy"]) == policies.audit_trust_policy(
+        SECURITY, (), (scheduled,)) for r in audit)
+
+
+def test_the_trail_bucket_and_key_deny_changes_to_all_but_the_deployer(program):
+    (bucket_policy,) = [p for p in program.of_type("aws:s3/bucketPolicy:BucketPolicy")
+                        if p.name.startswith("organization-trail")]
+    (key,) = [k for k in program.of_type("aws:kms/key:Key") if k.name.startswith("organization-trail")]
+    for document, sid in ((json.loads(bucket_policy.inputs["policy"]), "OnlyTheAdminsChangeOrDeleteTheTrailBucket"),
+                          (json.loads(key.inputs["policy"]), "OnlyTheAdminsDisableOrDeleteTheTrailKey")):
+        (deny,) = [s for s in document["Statement"] if s["Sid"] == sid]
+        assert deny["Effect"] == "Deny" and deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [DEPLOYER_ROLE]
+
+
+def test_the_swap_groups_carry_the_tag_the_responder_is_limited_to(program):
+    groups = program.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert {(g.inputs["name"], g.inputs["tags"][policies.CONTAINMENT_GROUP_TAG]) for g in groups} == {
+        ("irready-quarantine", "quarantine"), ("irready-isolation", "isolation")}

@@ -81,3 +81,22 @@ def test_ip_address_and_not_ip_address_are_complementary(address, network):
     outside = evaluate([policy(condition={"NotIpAddress": {"aws:SourceIp": network}})],
                        Request("x:Y", context=context))
     assert {inside, outside} == {ALLOW, IMPLICIT_DENY}
+
+
+@pytest.mark.parametrize(("condition", "context", "holds"), [
+    ({"ForAllValues:StringEquals": {"ec2:Add/userId": ["1"]}}, {"ec2:Add/userId": ["1"]}, True),
+    ({"ForAllValues:StringEquals": {"ec2:Add/userId": ["1"]}}, {"ec2:Add/userId": ["1", "2"]}, False),
+    ({"ForAllValues:StringEquals": {"ec2:Add/userId": ["1"]}}, {}, True),  # AWS: vacuously true; pair with Null
+    ({"ForAnyValue:StringEquals": {"aws:TagKeys": ["a"]}}, {"aws:TagKeys": ["b", "a"]}, True),
+    ({"ForAnyValue:StringEquals": {"aws:TagKeys": ["a"]}}, {}, False),
+    ({"ForAnyValue:StringLike": {"aws:TagKeys": ["irready:*"]}}, {"aws:TagKeys": ["irready:x"]}, True),
+])
+def test_set_operators(condition, context, holds):
+    assert (evaluate([policy(condition=condition)], Request("ec2:ModifySnapshotAttribute", context=context))
+            == ALLOW) is holds
+
+
+def test_a_negated_set_operator_is_an_error_not_a_guess():
+    with pytest.raises(ValueError, match="ForAllValues:StringNotEquals is not implemented"):
+        evaluate([policy(condition={"ForAllValues:StringNotEquals": {"aws:TagKeys": "a"}})],
+                 Request("s3:GetObject", context={"aws:TagKeys": ["b"]}))

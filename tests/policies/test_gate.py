@@ -56,3 +56,12 @@ def test_a_program_without_data_events_fails_the_gate(plans):
 def test_docs_list_every_skip_with_its_reason():
     assert skips_markdown() in (ROOT / "docs" / "policy-gate.md").read_text(), \
         "regenerate the table: python -c 'from policies.gate import skips_markdown; print(skips_markdown())'"
+
+
+def test_checkovs_privilege_escalation_check_passes_on_every_responder_without_a_skip(plans):
+    """CKV_AWS_286 (and 287, 289) once had to be skipped for the responder; not any more (issue #12)."""
+    baseline, _ = plans
+    for check_id in ("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_289"):
+        results = [r for r in baseline if r.check_id == check_id and r.resource.endswith("_responder_permissions")]
+        assert len(results) == 3 and all(r.passed for r in results), check_id
+        assert not any(skip.check_id == check_id for skip in BASELINE_SKIPS)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from irready.policies.escalation import escalation_paths
 from irready.policies.evaluator import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, evaluate
 
 from irready import policies
+from tests.policies.documents import DOCUMENTS, EVIDENCE_BUCKET, FORENSIC_KEY, QUARANTINE_SCP, WORKLOAD
 
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 REPRESENTATIVE = ["s3:GetObject", "iam:CreateUser", "ec2:RunInstances", "sts:AssumeRole", "kms:Decrypt"]
 TRUSTED = ["192.0.2.0/24", "203.0.113.19/32", "2001:db8::/32"]
 SECURITY, OTHER = "210987654321", "999999999999"
+RESPONDER = f"arn:aws:iam::{WORKLOAD}:role/IncidentResponder"
 
 
 @pytest.mark.parametrize("action", REPRESENTATIVE)
@@ -58,24 +64,14 @@ def test_deny_except_lets_only_the_allow_list_through(action, expected):
 
 @pytest.mark.parametrize(("principal", "expected"), [
     (f"arn:aws:iam::{SECURITY}:role/IncidentResponder", ALLOW),
+    (f"arn:aws:iam::{SECURITY}:role/irready-audit", ALLOW),  # investigators still read a quarantined account
     (f"arn:aws:iam::{SECURITY}:role/AppDeployer", EXPLICIT_DENY),
     ("arn:aws:iam::111111111111:user/attacker", EXPLICIT_DENY),
 ])
 def test_the_quarantine_scp_leaves_only_the_responders(principal, expected):
-    scp = policies.quarantine_scp(["arn:aws:iam::*:role/IncidentResponder"])
+    scp = DOCUMENTS["quarantine_scp"]
     assert evaluate([ALLOW_ALL, scp], Request("ec2:TerminateInstances", context={"aws:PrincipalArn": principal})) \
         == expected
-
-
-def test_the_responder_role_can_contain_and_cannot_destroy():
-    permissions = [policies.responder_permissions()]
-    for capability in policies.RESPONDER_CAPABILITIES:
-        assert any(all(evaluate(permissions, Request(action)) == ALLOW for action in actions)
-                   for actions in capability.any_of), capability.name
-    for destructive in ("iam:CreateUser", "iam:DeleteRole", "s3:DeleteBucket", "s3:DeleteObject",
-                        "ec2:TerminateInstances", "kms:ScheduleKeyDeletion", "cloudtrail:StopLogging",
-                        "cloudtrail:DeleteTrail", "logs:DeleteLogGroup"):
-        assert evaluate(permissions, Request(destructive)) == IMPLICIT_DENY, destructive
 
 
 @pytest.mark.parametrize(("principal", "context", "expected"), [
@@ -98,3 +94,275 @@ def test_responder_trust_with_an_external_id(external_id, expected):
     context = {"sts:ExternalId": external_id} if external_id else {}
     caller = f"arn:aws:sts::{SECURITY}:assumed-role/IrAutomation/run"
     assert evaluate([trust], Request("sts:AssumeRole", principal=caller, context=context)) == expected
+
+
+# --- the responder: contains, cannot escalate (docs/policies.md, "The responder role") --------------------
+
+def _ec2(kind: str, name: str) -> str:
+    return f"arn:aws:ec2:us-east-1:{WORKLOAD}:{kind}/{name}" if kind != "snapshot" else \
+        f"arn:aws:ec2:us-east-1::snapshot/{name}"
+
+
+VIA_EC2 = {"kms:ViaService": "ec2.us-east-1.amazonaws.com"}
+FORENSIC = {**VIA_EC2, "kms:ResourceAliases": ["alias/irready-forensics"]}
+# Every containment step of docs/containment.md, as the requests AWS authorizes (one per resource).
+CONTAINMENT_STEPS = [
+    ("swap: the interface", Request("ec2:ModifyNetworkInterfaceAttribute", _ec2("network-interface", "eni-1"))),
+    ("swap: into the isolation group", Request("ec2:ModifyNetworkInterfaceAttribute", _ec2("security-group", "sg-i"),
+                                               context={"aws:ResourceTag/irready:containment": "isolation"})),
+    ("swap: into the quarantine group", Request("ec2:ModifyNetworkInterfaceAttribute", _ec2("security-group", "sg-q"),
+                                                context={"aws:ResourceTag/irready:containment": "quarantine"})),
+    ("stop the instance", Request("ec2:StopInstances", _ec2("instance", "i-1"))),
+    ("see instance profiles", Request("ec2:DescribeIamInstanceProfileAssociations")),
+    ("replace the instance profile", Request("ec2:ReplaceIamInstanceProfileAssociation", _ec2("instance", "i-1"))),
+    ("pass the quarantine role", Request("iam:PassRole", f"arn:aws:iam::{WORKLOAD}:role/irready-quarantine-instance",
+                                         context={"iam:PassedToService": "ec2.amazonaws.com"})),
+    ("remove the instance profile", Request("ec2:DisassociateIamInstanceProfile", _ec2("instance", "i-1"))),
+    ("snapshot a volume", Request("ec2:CreateSnapshot", _ec2("volume", "vol-1"))),
+    ("snapshot an instance's volumes", Request("ec2:CreateSnapshots", _ec2("instance", "i-1"))),
+    ("tag the snapshot", Request("ec2:CreateTags", _ec2("snapshot", "snap-1"))),
+    ("copy the snapshot", Request("ec2:CopySnapshot", _ec2("snapshot", "snap-1"))),
+    ("decrypt the source", Request("kms:Decrypt", f"arn:aws:kms:us-east-1:{WORKLOAD}:key/k", context=VIA_EC2)),
+    ("grant EC2 on the keys", Request("kms:CreateGrant", FORENSIC_KEY,
+                                      context={**VIA_EC2, "kms:GrantIsForAWSResource": "true"})),
+    ("re-encrypt for the forensic key", Request("kms:ReEncryptTo", FORENSIC_KEY, context=FORENSIC)),
+    ("data key of the forensic key", Request("kms:GenerateDataKeyWithoutPlaintext", FORENSIC_KEY, context=FORENSIC)),
+    ("share with the security account", Request("ec2:ModifySnapshotAttribute", _ec2("snapshot", "snap-2"),
+                                                context={"ec2:Add/userId": [SECURITY]})),
+    ("write evidence", Request("s3:PutObject", f"arn:aws:s3:::{EVIDENCE_BUCKET}/case-1/console.txt")),
+    ("attach deny-all to a role", Request(
+        "iam:AttachRolePolicy", f"arn:aws:iam::{WORKLOAD}:role/app",
+        context={"iam:PolicyARN": f"arn:aws:iam::{WORKLOAD}:policy/irready-deny-all"})),
+    ("attach deny-unless-trusted-ip to a user", Request(
+        "iam:AttachUserPolicy", f"arn:aws:iam::{WORKLOAD}:user/ci",
+        context={"iam:PolicyARN": f"arn:aws:iam::{WORKLOAD}:policy/irready-deny-unless-trusted-ip"})),
+    ("disable an access key", Request("iam:UpdateAccessKey", f"arn:aws:iam::{WORKLOAD}:user/ci")),
+    ("revoke older sessions (runbook)", Request(
+        "ssm:StartAutomationExecution", f"arn:aws:ssm:us-east-1:{WORKLOAD}:automation-definition/"
+        "irready-RevokeOlderSessions:$DEFAULT")),
+    ("lock a bucket (runbook)", Request("ssm:StartAutomationExecution",
+                                        f"arn:aws:ssm:us-east-1:{WORKLOAD}:document/irready-LockBucket")),
+    ("the runbook's execution", Request("ssm:StartAutomationExecution",
+                                        f"arn:aws:ssm:us-east-1:{WORKLOAD}:automation-execution/x")),
+    ("pass the runbook role", Request("iam:PassRole", f"arn:aws:iam::{WORKLOAD}:role/irready-containment-automation",
+                                      context={"iam:PassedToService": "ssm.amazonaws.com"})),
+    ("block DNS of a VPC", Request("route53resolver:AssociateFirewallRuleGroup")),
+    ("cut off a subnet", Request("ec2:CreateNetworkAclEntry", _ec2("network-acl", "acl-1"))),
+    ("stop a function", Request("lambda:PutFunctionConcurrency", f"arn:aws:lambda:us-east-1:{WORKLOAD}:function:f")),
+    ("read the trail", Request("cloudtrail:LookupEvents")),
+]
+
+
+@pytest.mark.parametrize(("step", "request_"), CONTAINMENT_STEPS, ids=[s for s, _ in CONTAINMENT_STEPS])
+def test_the_responder_can_do_every_containment_step(step, request_):
+    assert evaluate([DOCUMENTS["responder"]], request_) == ALLOW
+
+
+def test_the_responder_cannot_escalate():
+    for name in ("responder", "responder_management"):
+        assert escalation_paths([DOCUMENTS[name]], None, RESPONDER) == [], name
+
+
+def test_the_responder_as_it_was_could_escalate():
+    """The probe list can fail: the responder before this change is caught on every path it had."""
+    before = json.loads((Path(__file__).parent / "fixtures" / "responder_before_issue_12.json").read_text())
+    assert {"attach an arbitrary policy to itself", "put an inline policy on itself", "write any bucket's policy",
+            "change an instance's user data (ModifyInstanceAttribute)"} <= set(
+        escalation_paths([before], None, RESPONDER))
+
+
+@pytest.mark.parametrize(("policy_arn", "expected"), [
+    (f"arn:aws:iam::{WORKLOAD}:policy/irready-deny-all", ALLOW),
+    (f"arn:aws:iam::{WORKLOAD}:policy/irready-revoke-older-sessions", ALLOW),
+    ("arn:aws:iam::aws:policy/AdministratorAccess", IMPLICIT_DENY),
+    (f"arn:aws:iam::{WORKLOAD}:policy/irready-deny-all-but-mine", IMPLICIT_DENY),  # a look-alike name
+    (f"arn:aws:iam::{WORKLOAD}:policy/AppFullAccess", IMPLICIT_DENY),
+    (None, IMPLICIT_DENY),  # no policy named: the condition key is missing, the Allow does not apply
+])
+def test_the_responder_attaches_only_irready_policies(policy_arn, expected):
+    """The named exception of the analysers (AttachRolePolicy/AttachUserPolicy): iam:PolicyARN closes it."""
+    context = {"iam:PolicyARN": policy_arn} if policy_arn else {}
+    for action, target in (("iam:AttachRolePolicy", f"arn:aws:iam::{WORKLOAD}:role/app"),
+                           ("iam:AttachUserPolicy", f"arn:aws:iam::{WORKLOAD}:user/ci")):
+        assert evaluate([DOCUMENTS["responder"]], Request(action, target, context=context)) == expected
+    # Not even irready's own policies on the responder itself (its own role is never to change).
+    assert evaluate([DOCUMENTS["responder"]], Request("iam:AttachRolePolicy", RESPONDER, context=context)) == \
+        EXPLICIT_DENY
+
+
+@pytest.mark.parametrize(("tag", "expected"), [("isolation", ALLOW), ("quarantine", ALLOW), ("web", IMPLICIT_DENY),
+                                               (None, IMPLICIT_DENY)])
+def test_the_swap_only_into_containment_groups(tag, expected):
+    """The named parliament exception: the security-group resource of ModifyNetworkInterfaceAttribute is
+    allowed only for the two tagged groups (AWS authorizes each resource of the request)."""
+    context = {"aws:ResourceTag/irready:containment": tag} if tag else {}
+    request = Request("ec2:ModifyNetworkInterfaceAttribute", _ec2("security-group", "sg-open"), context=context)
+    assert evaluate([DOCUMENTS["responder"]], request) == expected
+
+
+@pytest.mark.parametrize(("request_", "expected"), [
+    (Request("iam:PutRolePolicy", RESPONDER), EXPLICIT_DENY),
+    (Request("iam:UpdateAssumeRolePolicy", RESPONDER), EXPLICIT_DENY),
+    (Request("iam:DetachRolePolicy", RESPONDER,
+             context={"iam:PolicyARN": f"arn:aws:iam::{WORKLOAD}:policy/irready-deny-all"}), EXPLICIT_DENY),
+    (Request("iam:AttachRolePolicy", f"arn:aws:iam::{WORKLOAD}:role/irready-audit",
+             context={"iam:PolicyARN": f"arn:aws:iam::{WORKLOAD}:policy/irready-deny-all"}), EXPLICIT_DENY),
+    (Request("iam:CreatePolicyVersion", f"arn:aws:iam::{WORKLOAD}:policy/irready-revoke-older-sessions"),
+     EXPLICIT_DENY),
+    (Request("iam:DeletePolicy", f"arn:aws:iam::{WORKLOAD}:policy/irready-deny-all"), EXPLICIT_DENY),
+    (Request("iam:PassRole", f"arn:aws:iam::{WORKLOAD}:role/Admin",
+             context={"iam:PassedToService": "ec2.amazonaws.com"}), IMPLICIT_DENY),
+    (Request("iam:PassRole", f"arn:aws:iam::{WORKLOAD}:role/irready-quarantine-instance",
+             context={"iam:PassedToService": "lambda.amazonaws.com"}), IMPLICIT_DENY),
+    (Request("s3:PutBucketPolicy", "arn:aws:s3:::any-bucket"), IMPLICIT_DENY),
+    (Request("s3:PutBucketPublicAccessBlock", "arn:aws:s3:::any-bucket"), IMPLICIT_DENY),
+    (Request("ec2:ModifyInstanceAttribute", _ec2("instance", "i-1")), IMPLICIT_DENY),  # user data: code as the role
+    (Request("ec2:StartInstances", _ec2("instance", "i-1")), IMPLICIT_DENY),
+    (Request("ssm:StartAutomationExecution", f"arn:aws:ssm:us-east-1:{WORKLOAD}:automation-definition/"
+             "AWS-RunShellScript:$DEFAULT"), IMPLICIT_DENY),
+    (Request("organizations:AttachPolicy", QUARANTINE_SCP), IMPLICIT_DENY),  # member accounts' copy
+    (Request("kms:ReEncryptTo", f"arn:aws:kms:us-east-1:{OTHER}:key/k", context={**FORENSIC}), IMPLICIT_DENY),
+    (Request("kms:ReEncryptTo", FORENSIC_KEY, context={**VIA_EC2, "kms:ResourceAliases": ["alias/other"]}),
+     IMPLICIT_DENY),  # another key of the security account
+    (Request("s3:PutObject", "arn:aws:s3:::payroll-exports/x"), IMPLICIT_DENY),
+    *[(Request(action), EXPLICIT_DENY) for action in policies.TAMPER_ACTIONS],  # cannot stop logging
+    *[(Request(action), IMPLICIT_DENY) for action in ("iam:CreateUser", "iam:DeleteRole", "s3:DeleteBucket",
+                                                      "s3:DeleteObject", "ec2:TerminateInstances",
+                                                      "kms:ScheduleKeyDeletion", "logs:DeleteLogGroup")],
+], ids=str)
+def test_the_responder_cannot_change_itself_irready_or_the_logs(request_, expected):
+    assert evaluate([DOCUMENTS["responder"]], request_) == expected
+
+
+@pytest.mark.parametrize(("key", "aliases", "expected"), [
+    (FORENSIC_KEY, ["alias/irready-forensics"], ALLOW),
+    (FORENSIC_KEY, ["alias/payroll", "alias/irready-forensics"], ALLOW),  # a key may have several aliases
+    (FORENSIC_KEY, ["alias/payroll"], IMPLICIT_DENY),  # another key of the security account
+    (FORENSIC_KEY, [], IMPLICIT_DENY),
+    (f"arn:aws:kms:us-east-1:{OTHER}:key/k", ["alias/irready-forensics"], IMPLICIT_DENY),  # a look-alike elsewhere
+])
+def test_the_forensic_key_is_found_by_its_alias(key, aliases, expected):
+    via_s3 = {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    for action, via in (("kms:ReEncryptTo", VIA_EC2), ("kms:GenerateDataKeyWithoutPlaintext", VIA_EC2),
+                        ("kms:GenerateDataKey", via_s3)):  # the last: evidence objects, encrypted by S3
+        request = Request(action, key, context={**via, "kms:ResourceAliases": aliases})
+        assert evaluate([DOCUMENTS["responder"]], request) == expected
+    # Never directly (outside EC2 and S3), even on the forensic key.
+    request = Request("kms:GenerateDataKey", key, context={"kms:ResourceAliases": aliases})
+    assert evaluate([DOCUMENTS["responder"]], request) == IMPLICIT_DENY
+
+
+@pytest.mark.parametrize(("added", "expected"), [
+    ({"ec2:Add/userId": [SECURITY]}, ALLOW),
+    ({"ec2:Add/userId": [OTHER]}, IMPLICIT_DENY),
+    ({"ec2:Add/userId": [SECURITY, OTHER]}, IMPLICIT_DENY),  # every account added must be the security account
+    ({"ec2:Add/group": ["all"]}, IMPLICIT_DENY),  # public
+    ({"ec2:Add/userId": [SECURITY], "ec2:Add/group": ["all"]}, IMPLICIT_DENY),
+    ({}, IMPLICIT_DENY),
+])
+def test_the_responder_shares_snapshots_only_with_the_security_account(added, expected):
+    request = Request("ec2:ModifySnapshotAttribute", _ec2("snapshot", "snap-1"), context=added)
+    assert evaluate([DOCUMENTS["responder"]], request) == expected
+
+
+def test_only_the_management_account_responder_quarantines_member_accounts_and_only_with_the_quarantine_scp():
+    account = f"arn:aws:organizations::111111111111:account/o-exampleorg/{WORKLOAD}"
+    management = [DOCUMENTS["responder_management"]]
+    assert evaluate(management, Request("organizations:AttachPolicy", QUARANTINE_SCP)) == ALLOW
+    assert evaluate(management, Request("organizations:AttachPolicy", account)) == ALLOW
+    guardrail = "arn:aws:organizations::111111111111:policy/o-exampleorg/service_control_policy/p-guardrl"
+    assert evaluate(management, Request("organizations:DetachPolicy", guardrail)) == IMPLICIT_DENY
+    root = "arn:aws:organizations::111111111111:root/o-exampleorg/r-ab12"
+    assert evaluate(management, Request("organizations:AttachPolicy", root)) == IMPLICIT_DENY
+
+
+def test_only_the_responder_reaches_the_runbook_role():
+    """The named exceptions of the runbook role (PutRolePolicy, PutBucketPolicy): only SSM Automation of its
+    own account assumes it; the guardrail SCP lets only IncidentResponder (and deployers) pass it; the
+    responder starts only irready's two runbooks, whose steps are fixed; the role never touches irready's
+    own roles, policies or buckets."""
+    trust = [DOCUMENTS["runbook_role_trust"]]
+    ssm = {"aws:SourceAccount": WORKLOAD,
+           "aws:SourceArn": f"arn:aws:ssm:us-east-1:{WORKLOAD}:automation-execution/e-1"}
+    assert _service_trusted(trust[0], "ssm.amazonaws.com", ssm)
+    assert not _service_trusted(trust[0], "ssm.amazonaws.com", {**ssm, "aws:SourceAccount": OTHER})
+    assert not _service_trusted(trust[0], "lambda.amazonaws.com", ssm)
+    scp = [ALLOW_ALL, DOCUMENTS["guardrail_scp"]]
+    runbook_role = f"arn:aws:iam::{WORKLOAD}:role/irready-containment-automation"
+    for principal, expected in ((f"arn:aws:iam::{WORKLOAD}:role/Developer", EXPLICIT_DENY),
+                                (RESPONDER, ALLOW), (f"arn:aws:iam::{WORKLOAD}:role/OrganizationAccountAccessRole",
+                                                     ALLOW)):
+        request = Request("iam:PassRole", runbook_role, context={"aws:PrincipalArn": principal})
+        assert evaluate(scp, request) == expected, principal
+    role = [DOCUMENTS["runbook_role"]]
+    assert evaluate(role, Request("iam:PutRolePolicy", f"arn:aws:iam::{WORKLOAD}:role/app")) == ALLOW
+    for protected in (RESPONDER, f"arn:aws:iam::{WORKLOAD}:role/irready-audit"):
+        assert evaluate(role, Request("iam:PutRolePolicy", protected)) == EXPLICIT_DENY
+    assert evaluate(role, Request("s3:PutBucketPolicy", "arn:aws:s3:::irready-trail-111111111111-us-east-1")) \
+        == EXPLICIT_DENY
+    steps = {name: [step["inputs"] for step in doc["mainSteps"]] for name, doc in policies.runbooks().items()}
+    assert [s["Api"] for s in steps[policies.REVOKE_OLDER_SESSIONS_RUNBOOK]] == ["PutRolePolicy"]
+    assert json.loads(steps[policies.REVOKE_OLDER_SESSIONS_RUNBOOK][0]["PolicyDocument"]) == \
+        policies.revoke_older_sessions("{{IssuedBefore}}")
+    assert [s["Api"] for s in steps[policies.LOCK_BUCKET_RUNBOOK]] == ["PutPublicAccessBlock", "PutBucketPolicy"]
+    assert json.loads(steps[policies.LOCK_BUCKET_RUNBOOK][1]["Policy"]) == \
+        policies.bucket_lockdown_policy("{{BucketName}}", "{{global:ACCOUNT_ID}}")
+
+
+def _service_trusted(trust: dict, service: str, context: dict) -> bool:
+    (statement,) = trust["Statement"]
+    return statement["Principal"] == {"Service": service} and evaluate(
+        [{"Statement": [{**statement, "Principal": "*"}]}], Request("sts:AssumeRole", principal=service,
+                                                                    context=context)) == ALLOW
+
+
+@pytest.mark.parametrize("bucket", ["payroll-exports"])
+def test_the_lockdown_leaves_only_the_responder_and_the_audit(bucket):
+    lockdown = [ALLOW_ALL, DOCUMENTS["bucket_lockdown"]]
+    for principal, expected in ((f"arn:aws:iam::{WORKLOAD}:role/app", EXPLICIT_DENY), (RESPONDER, ALLOW),
+                                (f"arn:aws:iam::{WORKLOAD}:role/irready-audit", ALLOW),
+                                ("arn:aws:iam::999999999999:role/outsider", EXPLICIT_DENY)):
+        request = Request("s3:GetObject", f"arn:aws:s3:::{bucket}/salaries.csv", principal=principal,
+                          context={"aws:PrincipalArn": principal})
+        assert evaluate(lockdown, request) == expected, principal
+
+
+# --- the guardrail SCP ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("action", [*policies.TAMPER_ACTIONS, "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy",
+                                    "iam:CreatePolicyVersion"])
+@pytest.mark.parametrize(("principal", "expected"), [
+    (f"arn:aws:iam::{WORKLOAD}:role/Admin", EXPLICIT_DENY),  # an account admin, or whoever stole its keys
+    (f"arn:aws:iam::{WORKLOAD}:role/IncidentResponder", EXPLICIT_DENY),
+    (f"arn:aws:iam::{WORKLOAD}:role/OrganizationAccountAccessRole", ALLOW),  # the deploying principals
+    (f"arn:aws:iam::{WORKLOAD}:role/stacksets-exec-0a1b2c", ALLOW),
+])
+def test_the_guardrail_denies_tampering_to_all_but_the_deployers(action, principal, expected):
+    resource = {"iam:PutRolePolicy": f"arn:aws:iam::{WORKLOAD}:role/IncidentResponder",
+                "iam:UpdateAssumeRolePolicy": f"arn:aws:iam::{WORKLOAD}:role/irready-audit",
+                "iam:CreatePolicyVersion": f"arn:aws:iam::{WORKLOAD}:policy/irready-deny-all"}.get(action, "*")
+    request = Request(action, resource, context={"aws:PrincipalArn": principal})
+    assert evaluate([ALLOW_ALL, DOCUMENTS["guardrail_scp"]], request) == expected
+
+
+def test_the_guardrail_leaves_other_roles_alone():
+    request = Request("iam:PutRolePolicy", f"arn:aws:iam::{WORKLOAD}:role/app",
+                      context={"aws:PrincipalArn": f"arn:aws:iam::{WORKLOAD}:role/Admin"})
+    assert evaluate([ALLOW_ALL, DOCUMENTS["guardrail_scp"]], request) == ALLOW
+    assert policies.guardrail_gaps(DOCUMENTS["guardrail_scp"]) == []
+    assert set(policies.guardrail_gaps({})) >= set(policies.TAMPER_ACTIONS)  # the gap finder can find gaps
+
+
+# --- the audit role's trust ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("principal", "context", "expected"), [
+    (f"arn:aws:iam::{SECURITY}:role/Investigators", {"aws:MultiFactorAuthPresent": "true"}, ALLOW),
+    (f"arn:aws:iam::{SECURITY}:role/Investigators", {}, IMPLICIT_DENY),  # humans need MFA
+    (f"arn:aws:iam::{SECURITY}:role/irready-scheduled-audit", {}, ALLOW),  # named automation: no MFA
+    (f"arn:aws:iam::{SECURITY}:role/web-app", {"aws:MultiFactorAuthPresent": "true"}, IMPLICIT_DENY),
+    (f"arn:aws:iam::{SECURITY}:role/web-app", {}, IMPLICIT_DENY),  # a workload role of the security account
+    (f"arn:aws:iam::{OTHER}:role/Investigators", {"aws:MultiFactorAuthPresent": "true"}, IMPLICIT_DENY),
+])
+def test_the_audit_role_trusts_named_principals_only(principal, context, expected):
+    request = Request("sts:AssumeRole", principal=principal, context={**context, "aws:PrincipalArn": principal})
+    assert evaluate([DOCUMENTS["audit_trust"]], request) == expected

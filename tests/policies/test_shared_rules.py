@@ -146,7 +146,7 @@ def _verdict(statuses: list[str]) -> str:
 
 def audit_trust(policy: dict) -> str:
     role = {"arn": f"arn:aws:iam::111111111111:role/{names.RESPONDER_ROLE_NAME}", "trust_policy": policy,
-            "inline_policies": {"containment": responder_permissions()}, "attached_policies": [],
+            "inline_policies": {"containment": responder_permissions(SECURITY)}, "attached_policies": [],
             "permissions_boundary": None}
     iam = {"roles": {names.RESPONDER_ROLE_NAME: role}, "managed_policies": {}, "instance_profiles": {},
            "containment_policies": {}}
@@ -172,7 +172,10 @@ def audit_selectors(selectors: dict) -> str:
 def audit_quarantine(ingress: list[dict], egress: list[dict]) -> str:
     group = {"group_id": "sg-0a", "name": names.QUARANTINE_GROUP_NAME, "vpc_id": "vpc-1", "ingress": ingress,
              "egress": egress}
-    ec2 = {"ec2": {"us-east-1": {"vpcs": [{"vpc_id": "vpc-1"}], "quarantine_groups": [group]}}}
+    everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]
+    isolation = {"group_id": "sg-0b", "name": names.ISOLATION_GROUP_NAME, "vpc_id": "vpc-1", "ingress": everything,
+                 "egress": everything}  # step 1 of the swap, as provisioned: the rows judge the quarantine group
+    ec2 = {"ec2": {"us-east-1": {"vpcs": [{"vpc_id": "vpc-1"}], "quarantine_groups": [group, isolation]}}}
     return _verdict([status for status, _, _ in run(CHECKS_BY_ID["ir.quarantine_security_group"], snapshot(ec2))])
 
 

@@ -25,6 +25,9 @@ SCOPES = {
     "detector": len(REGIONS), "rule whose pattern can match GuardDuty": len(REGIONS), "cluster": 1,
     "DNS Firewall rule group": len(REGIONS), "domain list a BLOCK rule uses": len(REGIONS),
     "SNS topic a GuardDuty rule targets": len(REGIONS),
+    # Organizations is read once, from the caller; the emulated caller is in no organization, so the
+    # first read ends it.
+    "run": 1, "readable organization": 0, "SCP": 0, "OU level above an audited account": 0,
 }
 
 

@@ -1,0 +1,58 @@
+"""Organization-wide guardrails: an SCP that keeps the preparation intact reaches the account."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from irready.audit.context import AccountContext
+from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Result, Severity
+from irready.audit.snapshot import require
+
+from irready import policies
+
+
+def _guardrail_scp(ctx: AccountContext) -> Iterator[Result]:
+    organization = require(ctx.snapshot.get("organization"), "the organization's SCPs (read Organizations from the "
+                                                             "management account or a delegated administrator)")
+    if ctx.account_id == organization["management_account_id"]:
+        yield Result.failed(GLOBAL, NO_RESOURCE, "the management account: SCPs never apply here, so no guardrail "
+                            "covers it; keep workloads out of it and protect the trail bucket and key with their own "
+                            "policies (OrganizationTrail denies their deletion and policy changes)")
+        return
+    scps = require(organization["scps"], "the organization's SCPs")
+    ancestors = require(organization["ancestors"].get(ctx.account_id), f"the parents of {ctx.account_id}")
+    reach = {ctx.account_id, *ancestors}
+    applied = [scp for scp in scps if reach & set(scp["targets"])]
+    gaps = set.intersection(*[_gaps(scp) for scp in applied]) if applied else _gaps({"content": {}})
+    if gaps:
+        yield Result.failed(GLOBAL, NO_RESOURCE, f"no SCP on this account or above it denies {', '.join(sorted(gaps))}")
+    else:
+        names = ", ".join(sorted(scp["name"] for scp in applied if not _gaps(scp)))
+        yield Result.passed(GLOBAL, NO_RESOURCE, f"the guardrail applies ({names}): no stopping the logs, no changing "
+                            "irready's roles and policies but by the deploying principals")
+
+
+def _gaps(scp: dict) -> set[str]:
+    try:
+        return set(policies.guardrail_gaps(scp["content"]))
+    except ValueError:  # a condition operator irready's evaluator does not read: count nothing as denied
+        return set(policies.guardrail_gaps({}))
+
+
+CHECKS = (
+    Check(
+        id="org.guardrail_scp",
+        title="A guardrail SCP keeps the preparation intact",
+        severity=Severity.MEDIUM,  # the tamper alerts detect what the SCP would prevent
+        categories=("logging",),
+        rationale="An intruder with administrator rights in an account stops the trail, deletes the detector or "
+                  "flow logs, or rewrites the responder role before anyone looks. An SCP denying those calls to "
+                  "all but the principals that deploy irready makes that impossible in member accounts; SCPs never "
+                  "apply to the management account, which is reported as not covered.",
+        remediation="Deploy infra component GuardrailScp (infra/components/guardrails.py), attached to the root or "
+                    "the OUs in irready:guardrailTargets; the SCP is policies/scp/guardrail.json.",
+        references=("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html",
+                    "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html"),
+        evaluate=_guardrail_scp,
+    ),
+)

@@ -1,0 +1,96 @@
+"""The forensic evidence path, in the security account: a forensic KMS key member accounts'
+IncidentResponder roles may re-encrypt snapshots for (through EC2 only) and the security account reads,
+and an evidence bucket with versioning, Object Lock (governance) and no public access.
+
+EBS snapshots encrypted with the AWS managed key cannot be shared; a copy re-encrypted with a customer
+managed key the recipient may use can (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html).
+Object Lock must be enabled when the bucket is created
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html). docs/containment.md has the steps.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+from irready.policies import names
+
+from irready import policies
+
+
+@dataclass(frozen=True)
+class ForensicEvidenceArgs:
+    provider: aws.Provider  # the security account's
+    security_account_id: str
+    organization_id: pulumi.Input[str]
+    region: str
+    retention_days: int = 365
+    member_account_ids: tuple[str, ...] = ()  # whose responders may add evidence objects
+
+
+def key_policy(security_account_id: str, organization_id: str) -> dict:
+    members = {"StringEquals": {"aws:PrincipalOrgID": organization_id},
+               "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"}}
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "SecurityAccountAdministersAndReads", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
+         "Principal": {"AWS": f"arn:aws:iam::{security_account_id}:root"}},
+        {"Sid": "MemberRespondersDescribeTheKey", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": "kms:DescribeKey", "Resource": "*", "Condition": members},
+        {"Sid": "MemberRespondersReEncryptSnapshotsThroughEc2", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": ["kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], "Resource": "*",
+         "Condition": {**members, "StringLike": {"kms:ViaService": "ec2.*.amazonaws.com"}}},
+        {"Sid": "MemberRespondersGrantEc2Only", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": "kms:CreateGrant", "Resource": "*",
+         "Condition": {**members, "StringLike": {"kms:ViaService": "ec2.*.amazonaws.com"},
+                       "Bool": {"kms:GrantIsForAWSResource": "true"}}},
+        {"Sid": "MemberRespondersWriteEvidenceThroughS3", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": ["kms:GenerateDataKey", "kms:Encrypt"], "Resource": "*",
+         "Condition": {**members, "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}},
+    ]}
+
+
+def bucket_policy(bucket_arn: str, organization_id: str, member_account_ids: tuple[str, ...]) -> dict:
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "MemberRespondersAddEvidence", "Effect": "Allow", "Action": "s3:PutObject",
+         "Principal": {"AWS": [f"arn:aws:iam::{account}:root" for account in member_account_ids]},
+         "Resource": f"{bucket_arn}/*", "Condition": {
+             "StringEquals": {"aws:PrincipalOrgID": organization_id},
+             "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"}}},
+    ]}
+
+
+class ForensicEvidence(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ForensicEvidenceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("irready:index:ForensicEvidence", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        region = args.region
+        organization = pulumi.Output.from_input(args.organization_id)
+        self.key = aws.kms.Key(f"{name}-key", description="irready forensic evidence", enable_key_rotation=True,
+                               deletion_window_in_days=30, region=region, opts=child,
+                               policy=organization.apply(lambda org: json.dumps(
+                                   key_policy(args.security_account_id, org))))
+        aws.kms.Alias(f"{name}-key-alias", name=policies.FORENSIC_KEY_ALIAS, target_key_id=self.key.key_id,
+                      region=region, opts=child)
+        self.bucket = aws.s3.Bucket(f"{name}-bucket", region=region, object_lock_enabled=True, opts=child,
+                                    bucket=policies.evidence_bucket_name(args.security_account_id, region))
+        aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
+                                versioning_configuration={"status": "Enabled"})
+        aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=self.bucket.id, region=region,
+                                       block_public_acls=True, ignore_public_acls=True, block_public_policy=True,
+                                       restrict_public_buckets=True, opts=child)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption", bucket=self.bucket.id, region=region, opts=child, rules=[{
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
+                                                            "kms_master_key_id": self.key.arn},
+                "bucket_key_enabled": True}])
+        aws.s3.BucketObjectLockConfiguration(f"{name}-object-lock", bucket=self.bucket.id, region=region, opts=child,
+                                             rule={"default_retention": {"mode": "GOVERNANCE",
+                                                                         "days": args.retention_days}})
+        aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
+                            policy=pulumi.Output.all(self.bucket.arn, organization).apply(
+                                lambda values: json.dumps(bucket_policy(*values, args.member_account_ids))))
+        self.register_outputs({"key_arn": self.key.arn, "bucket": self.bucket.id})

@@ -1,0 +1,94 @@
+"""Guardrails that keep the preparation intact.
+
+``GuardrailScp`` (management account): the guardrail SCP (policies.guardrail_scp) attached to the
+organization root or the listed OUs, denying the tamper actions and changes to irready's roles and
+policies to everyone but the deploying principals. SCPs never apply to the management account itself:
+there the trail bucket and key protect themselves (OrganizationTrail's deny statements), and the audit's
+``org.guardrail_scp`` says so.
+
+``TamperAlerts`` (every account and region): EventBridge rules on the same calls, routed to the topic
+findings go to (an input: DetectionRouting's, or a bus in the security account when that routing lands).
+CloudTrail delivers API events to EventBridge in the account and region of the call, denied calls
+included; IAM's are global and arrive in us-east-1.
+https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+from irready.policies import names
+
+from irready import policies
+
+GUARDRAIL_SCP_NAME = names.NAME_PREFIX + "guardrail"
+
+
+@dataclass(frozen=True)
+class GuardrailScpArgs:
+    provider: aws.Provider  # the management account's
+    deploying_principals: tuple[str, ...]  # ARN patterns exempt from the SCP
+    targets: tuple[str, ...] = ("root",)  # "root" or OU ids
+
+
+class GuardrailScp(pulumi.ComponentResource):
+    def __init__(self, name: str, args: GuardrailScpArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("irready:index:GuardrailScp", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.policy = aws.organizations.Policy(
+            f"{name}-policy", name=GUARDRAIL_SCP_NAME, type="SERVICE_CONTROL_POLICY", opts=child,
+            description="irready: no stopping the logs, no changing irready's roles and policies",
+            content=json.dumps(policies.guardrail_scp(list(args.deploying_principals))))
+        target_ids = [t for t in args.targets if t != "root"]
+        if "root" in args.targets:
+            organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=args.provider))
+            target_ids.insert(0, organization.roots[0].id)
+        self.attachments = [aws.organizations.PolicyAttachment(f"{name}-{target}", policy_id=self.policy.id,
+                                                               target_id=target, opts=child)
+                            for target in target_ids]
+        self.register_outputs({"policy_id": self.policy.id})
+
+
+def tamper_pattern() -> dict:
+    """CloudTrail events of the tamper actions, allowed or denied."""
+    by_source: dict[str, list[str]] = {}
+    for action in policies.TAMPER_ACTIONS:
+        service, event = action.split(":")
+        by_source.setdefault(f"aws.{service}", []).append(event)
+    return {"source": sorted(by_source), "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"eventName": sorted(e for events in by_source.values() for e in events)}}
+
+
+def iam_tamper_pattern() -> dict:
+    """Changes to IncidentResponder, irready-* roles and irready-* policies (IAM events: us-east-1)."""
+    return {"source": ["aws.iam"], "detail-type": ["AWS API Call via CloudTrail"], "detail": {
+        "eventSource": ["iam.amazonaws.com"],
+        "eventName": [{"prefix": prefix} for prefix in ("Put", "Attach", "Detach", "Delete", "Update", "Tag",
+                                                        "Untag", "CreatePolicyVersion", "SetDefaultPolicyVersion")],
+        "requestParameters": {"$or": [
+            {"roleName": [names.RESPONDER_ROLE_NAME, {"prefix": names.NAME_PREFIX}]},
+            {"policyArn": [{"wildcard": f"arn:aws:iam::*:policy/{names.NAME_PREFIX}*"}]}]}}}
+
+
+@dataclass(frozen=True)
+class TamperAlertsArgs:
+    provider: aws.Provider
+    topics: dict[str, pulumi.Input[str]]  # region -> ARN of the topic findings are routed to
+
+
+class TamperAlerts(pulumi.ComponentResource):
+    def __init__(self, name: str, args: TamperAlertsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("irready:index:TamperAlerts", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.rules = {}
+        for region, topic in sorted(args.topics.items()):
+            for rule_name, pattern in (("tamper", tamper_pattern()), ("iam-tamper", iam_tamper_pattern())):
+                rule = aws.cloudwatch.EventRule(f"{name}-{region}-{rule_name}", name=f"irready-{rule_name}",
+                                                event_pattern=json.dumps(pattern), region=region, opts=child)
+                aws.cloudwatch.EventTarget(f"{name}-{region}-{rule_name}-to-alerts", rule=rule.name, arn=topic,
+                                           region=region, opts=child)
+                self.rules[(region, rule_name)] = rule
+        self.register_outputs({})

@@ -1,0 +1,66 @@
+"""org.guardrail_scp on small snapshots: what covers an account, what does not, and the management account."""
+
+from __future__ import annotations
+
+import pytest
+from irready.audit.checks import CHECKS_BY_ID
+from irready.audit.snapshot import Unavailable
+
+from irready import policies
+from tests.audit.checks.fragments import ACCOUNT, DENIED, run, snapshot
+
+CHECK = CHECKS_BY_ID["org.guardrail_scp"]
+GUARDRAIL = policies.guardrail_scp(["arn:aws:iam::*:role/OrganizationAccountAccessRole"])
+WITHOUT_FLOW_LOGS = {**GUARDRAIL, "Statement": [
+    {**s, "Action": [a for a in s["Action"] if a != "ec2:DeleteFlowLogs"]} if s["Sid"] == "IrreadyNoTampering" else s
+    for s in GUARDRAIL["Statement"]]}
+
+
+def organization(scps, ancestors=("ou-ab12-workload1", "r-root"), management="999999999999") -> dict:
+    snap = snapshot({})
+    snap["organization"] = {"management_account_id": management, "ancestors": {ACCOUNT: list(ancestors)},
+                            "scps": [{"id": f"p-{n}", "name": name, "content": content, "targets": targets}
+                                     for n, (name, content, targets) in enumerate(scps)]}
+    return snap
+
+
+@pytest.mark.parametrize(("snap", "expected"), [
+    (organization([("irready-guardrail", GUARDRAIL, ["r-root"])]), "PASS"),
+    (organization([("irready-guardrail", GUARDRAIL, ["ou-ab12-workload1"])]), "PASS"),  # on an OU above it
+    (organization([("irready-guardrail", GUARDRAIL, [ACCOUNT])]), "PASS"),
+    (organization([("irready-guardrail", GUARDRAIL, ["ou-ab12-other0001"])]), "FAIL"),  # another branch
+    (organization([("FullAWSAccess", {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+                    ["r-root"])]), "FAIL"),
+    (organization([("partial", WITHOUT_FLOW_LOGS, ["r-root"])]), "FAIL"),
+    # Two SCPs together can cover what neither does alone.
+    (organization([("partial", WITHOUT_FLOW_LOGS, ["r-root"]),
+                   ("flow-logs", {"Statement": [{"Effect": "Deny", "Action": "ec2:DeleteFlowLogs", "Resource": "*"}]},
+                    ["ou-ab12-workload1"])]), "PASS"),
+    (organization([("irready-guardrail", GUARDRAIL, ["r-root"])], management=ACCOUNT), "FAIL"),
+])
+def test_guardrail_coverage(snap, expected):
+    assert [status for status, _, _ in run(CHECK, snap)] == [expected]
+
+
+def test_a_partial_guardrail_names_what_it_misses():
+    (result,) = CHECK.evaluate(_context(organization([("partial", WITHOUT_FLOW_LOGS, ["r-root"])])))
+    assert "ec2:DeleteFlowLogs" in result.reason and "StopLogging" not in result.reason
+
+
+def test_the_management_account_is_reported_as_not_covered():
+    (result,) = CHECK.evaluate(_context(organization([("g", GUARDRAIL, ["r-root"])], management=ACCOUNT)))
+    assert "SCPs never apply" in result.reason
+
+
+def test_unreadable_organizations_is_unavailable_never_a_verdict():
+    """evaluate() turns Unavailable into UNKNOWN (the emulated case shows it end to end)."""
+    snap = snapshot({})
+    snap["organization"] = DENIED
+    with pytest.raises(Unavailable, match="access denied"):
+        list(CHECK.evaluate(_context(snap)))
+
+
+def _context(snap):
+    from irready.audit.config import AuditConfig
+    from irready.audit.context import AccountContext
+    return AccountContext(snap, ACCOUNT, AuditConfig())
