@@ -32,7 +32,7 @@ from irready.infra.components.quarantine import QuarantineSecurityGroups, Quaran
 from irready.infra.components.region_guard import UnlistedRegionsDeny, UnlistedRegionsDenyArgs
 from irready.infra.components.scheduled_audit import ScheduledAudit, ScheduledAuditArgs
 from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
-from irready.infra.config import LISTED, ORGANIZATION, StackConfigError, load, reader
+from irready.infra.config import ALL_REGIONS, LISTED, ORGANIZATION, StackConfigError, load, reader
 from irready.infra.organization import missing_trusted_access, trusted_access_error
 from irready.infra.providers import (
     account_providers,
@@ -103,6 +103,12 @@ def enabled_regions(provider) -> tuple[str, ...]:
     return tuple(sorted(aws.get_regions(opts=pulumi.InvokeOptions(provider=provider)).names))
 
 
+# Organization mode (issue #18): the StackSets' regions are prepared, hence listed.
+if config.organization:
+    organization_regions = (enabled_regions(providers[management.id]) if config.organization.regions == ALL_REGIONS
+                            else config.organization.regions)
+    listed_regions = tuple(dict.fromkeys(listed_regions + organization_regions))
+
 if config.unlisted_regions == "monitor":
     monitored = listed_regions + tuple(r for r in enabled_regions(providers[management.id]) if r not in listed_regions)
 else:
@@ -170,6 +176,43 @@ for account in config.accounts:
     TamperAlerts(f"tamper-alerts-{account.id}", TamperAlertsArgs(
         provider=provider, topics={region: security_account.topics[region].arn for region in alerted}))
 
+# --- Organization mode (issue #18): member accounts get the baseline from StackSets, their alerts and
+# CreateVpc events reach the security account's member-events bus; the management account keeps the
+# components above (StackSets never deploy there).
+member_accounts = tuple(a.id for a in config.accounts)
+if config.organization:
+    import dataclasses
+
+    from irready.infra import stackset_templates as templates
+    from irready.infra.components.member_events import MemberEventBus, MemberEventBusArgs
+    from irready.infra.components.stacksets import OrganizationBaseline, OrganizationBaselineArgs
+
+    security_home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
+    template_args = templates.BaselineTemplateArgs(
+        security_account_id="", home_region=security_home, trusted_cidrs=config.trusted_cidrs,
+        revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
+        responder_external_id=config.responder_external_id, audit_human_principals=config.audit_human_principals,
+        audit_automation_principals=audit_automation, run_instances_allowed=config.run_instances_allowed,
+        retention_days=config.log_retention_days)
+
+    def template_body(make):
+        return pulumi.Output.from_input(security).apply(lambda account: templates.body(
+            make(dataclasses.replace(template_args, security_account_id=account))))
+
+    MemberEventBus("member-events", MemberEventBusArgs(
+        provider=security_side(), region=security_home, organization_id=organization.id,
+        alert_topic_arn=security_account.topics[security_home].arn, run_instances_allowed=config.run_instances_allowed))
+    OrganizationBaseline("organization-baseline", OrganizationBaselineArgs(
+        provider=providers[management.id], home_region=home, regions=organization_regions,
+        target_ids=tuple(organization.roots[0].id if unit == "root" else unit for unit in config.organization.units),
+        global_template=template_body(templates.global_template),
+        regional_template=template_body(templates.regional_template),
+        failure_tolerance_percentage=config.organization.failure_tolerance_percentage,
+        max_concurrent_percentage=config.organization.max_concurrent_percentage,
+        region_concurrency=config.organization.region_concurrency))
+    # The evidence bucket admits the responders of the organization's accounts as listed at `pulumi up`.
+    member_accounts = tuple(sorted({*member_accounts, *(m.id for m in organization.accounts or [])}))
+
 GuardrailScp("guardrail-scp", GuardrailScpArgs(
     provider=providers[management.id], deploying_principals=deploying_principals(config),
     targets=config.guardrail_targets))
@@ -177,7 +220,7 @@ if isinstance(security, str):  # the evidence path names its bucket after the (k
     ForensicEvidence("forensic-evidence", ForensicEvidenceArgs(
         provider=security_side(), security_account_id=security, organization_id=organization.id,
         region=next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0]),
-        retention_days=config.evidence_retention_days, member_account_ids=tuple(a.id for a in config.accounts)))
+        retention_days=config.evidence_retention_days, member_account_ids=member_accounts))
 
 scheduled = config.scheduled_audit
 if scheduled:

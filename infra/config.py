@@ -97,6 +97,77 @@ class StackConfig:
     trail_admin_principals: tuple[str, ...] = ()  # empty: the principal running the program
     evidence_retention_days: int = 365  # Object Lock (governance) on the evidence bucket
     scheduled_audit: ScheduledAuditConfig | None = None  # None: no scheduled audit is deployed
+    # Organization-wide mode (issue #18): member accounts get the baseline from service-managed StackSets
+    # targeted at these OUs; None: explicit-accounts mode (every prepared account listed under accounts).
+    organization: OrganizationMode | None = None
+
+
+# --- Organization-wide mode (irready:mode, irready:organization) ---------------------------------------
+
+ACCOUNTS_MODE, ORGANIZATION_MODE = "accounts", "organization"
+ALL_REGIONS = "all"
+
+
+@dataclass(frozen=True)
+class OrganizationMode:
+    """irready:organization: where the StackSets deploy and how fast (docs/provisioning.md).
+
+    ``units``: "root" or OU ids (StackSets ``DeploymentTargets.OrganizationalUnitIds``); ``regions``:
+    ALL_REGIONS (the management account's enabled regions at `pulumi up`) or region names; the three
+    others are the StackSets ``OperationPreferences`` (percentages of accounts, per region)."""
+    units: tuple[str, ...]
+    regions: str | tuple[str, ...] = ALL_REGIONS
+    failure_tolerance_percentage: int = 10
+    max_concurrent_percentage: int = 25
+    region_concurrency: str = "PARALLEL"  # or SEQUENTIAL
+
+
+_ORGANIZATION_KEYS = ("units", "regions", "failureTolerancePercentage", "maxConcurrentPercentage",
+                      "regionConcurrency")
+
+
+def _organization_mode(get, accounts: tuple[Account, ...], destinations) -> OrganizationMode | None:
+    """irready:mode and irready:organization together: organization mode is the default when
+    irready:organization names OUs; explicit-accounts mode otherwise. Raises StackConfigError."""
+    raw = get("organization")
+    mode = _choice(_given(get, "mode", ORGANIZATION_MODE if raw is not None else ACCOUNTS_MODE), "irready:mode",
+                   (ACCOUNTS_MODE, ORGANIZATION_MODE))
+    if mode == ACCOUNTS_MODE:
+        if raw is not None:
+            raise StackConfigError("irready:mode: accounts, but irready:organization is set; remove one of them "
+                                   "(organization mode is the default when irready:organization names OUs)")
+        return None
+    where = "irready:organization"
+    if not isinstance(raw, dict):
+        raise StackConfigError(f"{where}: expected {{units: [root] or OU ids, regions: all or a list}}, "
+                               "e.g. {units: [root], regions: all}")
+    unknown = sorted(set(raw) - set(_ORGANIZATION_KEYS))
+    if unknown:
+        raise StackConfigError(f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(_ORGANIZATION_KEYS)}")
+    units = raw.get("units")
+    if not isinstance(units, list) or not units or not all(
+            isinstance(u, str) and (u == "root" or re.match(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$",
+                                                            u)) for u in units):
+        raise StackConfigError(f"{where}.units: expected [root] or OU ids like ou-ab12-cdef3456 (the StackSets' "
+                               "deployment targets)")
+    if "root" in units and len(units) > 1:
+        raise StackConfigError(f"{where}.units: root already covers every OU; list root alone, or OUs only")
+    regions = raw.get("regions", ALL_REGIONS)
+    if len(accounts) != 1:
+        raise StackConfigError("irready:accounts: in organization mode list only the management account; member "
+                               "accounts get the baseline from the StackSets targeted at irready:organization.units")
+    if "s3" in destinations:
+        raise StackConfigError("irready:networkLogDestinations: s3 is not yet available in organization mode; use "
+                               "[cloudwatch] (the StackSets create each account's log groups)")
+    concurrency = raw.get("regionConcurrency", "PARALLEL")
+    return OrganizationMode(
+        units=tuple(units),
+        regions=ALL_REGIONS if regions == ALL_REGIONS else _regions(regions, f"{where}.regions"),
+        failure_tolerance_percentage=_bounded(raw.get("failureTolerancePercentage", 10), 0, 100,
+                                              f"{where}.failureTolerancePercentage", "percent of accounts per region"),
+        max_concurrent_percentage=_bounded(raw.get("maxConcurrentPercentage", 25), 1, 100,
+                                           f"{where}.maxConcurrentPercentage", "percent of accounts at once"),
+        region_concurrency=_choice(concurrency, f"{where}.regionConcurrency", ("PARALLEL", "SEQUENTIAL")))
 
 
 LISTED, ORGANIZATION = "listed", "organization"
@@ -129,7 +200,7 @@ _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trusted
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
                 "trailObjectLock", "dataEvents", "securityHub", "trailManagementEvents", "scheduledAudit",
                 "networkLogDestinations", "investigation", "guardrailTargets", "deployingPrincipals", "auditPrincipals",
-                "trailAdminPrincipals"}
+                "trailAdminPrincipals", "organization"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -222,6 +293,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
         **_audit_principals(_given(get, "auditPrincipals", {}), "irready:auditPrincipals"),
         trail_admin_principals=_arns(_given(get, "trailAdminPrincipals", []), "irready:trailAdminPrincipals"),
         evidence_retention_days=_days(_given(get, "evidenceRetentionDays", 365), "irready:evidenceRetentionDays"),
+        organization=_organization_mode(get, accounts, get("networkLogDestinations") or ["cloudwatch"]),
     )
 
 

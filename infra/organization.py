@@ -13,6 +13,10 @@ TRUSTED_ACCESS = {
     # An organization trail created through the API needs it first:
     # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html
     "cloudtrail.amazonaws.com": "the organization trail (OrganizationTrail)",
+    # Organization mode only: service-managed StackSets need it before they can be created:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html
+    "member.org.stacksets.cloudformation.amazonaws.com": "the organization-wide StackSets (OrganizationBaseline, "
+                                                         "irready:organization)",
 }
 # Enabled by the delegated-administrator designation itself; preflight reports them, the program
 # does not stop for them.
@@ -32,6 +36,8 @@ def missing_trusted_access(config: StackConfig, enabled: list[str] | tuple[str, 
     needed = dict(TRUSTED_ACCESS)
     if not any(not account.management for account in config.accounts):
         needed.pop("account.amazonaws.com")
+    if config.organization is None:
+        needed.pop("member.org.stacksets.cloudformation.amazonaws.com")
     return [principal for principal in needed if principal not in enabled]
 
 

@@ -1,0 +1,213 @@
+"""The CloudFormation templates of organization-wide mode, generated from the documents and names the
+Pulumi components use (policies/, policies/names.py and the components' own pattern functions), never
+written twice: tests/infra/test_organization_mode.py compares them with the management account's Pulumi
+resources.
+
+Two templates, each the body of one service-managed StackSet (infra/components/stacksets.py):
+
+- ``global_template``: deployed once per member account, in one region: what IAM holds (global), the
+  IncidentResponder and irready-audit roles, the quarantine instance profile, the containment runbooks'
+  role, the four ready-to-attach containment policies, and the roles the regional stacks' rules and flow
+  logs use.
+- ``regional_template``: deployed in every chosen region of every member account: the containment
+  runbooks (SSM documents are regional), the RunInstances and tamper alerts and the ``CreateVpc``
+  forwarding rule (all sent to the security account's member-events bus), the DNS containment rule group,
+  and the log groups and Resolver query-logging configuration that VPC preparation associates.
+
+Account-specific values are CloudFormation pseudo parameters (``${AWS::AccountId}`` through ``Fn::Sub``),
+so one template serves every account; everything else is resolved when the program runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from irready.infra.components.detection import run_instances_pattern
+from irready.infra.components.dns_containment import QUERY_LOG_GROUP
+from irready.infra.components.flow_logs import LOG_GROUP as FLOW_LOG_GROUP
+from irready.infra.components.flow_logs import delivery_trust
+from irready.infra.components.guardrails import iam_tamper_pattern, tamper_pattern
+from irready.infra.components.ir_roles import READ_ONLY_MANAGED
+from irready.policies import names
+
+from irready import policies
+
+ACCOUNT = "${AWS::AccountId}"  # the pseudo parameter each stack instance resolves to its own account
+FORWARDER_ROLE = names.NAME_PREFIX + "alert-forwarder-org"  # sends the rules' events to the security account
+FLOW_LOG_ROLE = names.NAME_PREFIX + "flow-logs-org"  # delivers flow logs to FLOW_LOG_GROUP
+MEMBER_EVENTS_BUS = names.NAME_PREFIX + "member-events"  # the security account's bus the member rules send to
+CREATE_VPC_RULE = names.NAME_PREFIX + "create-vpc"
+RUN_INSTANCES_RULE = "irready-unexpected-run-instances"  # DetectionRouting's rule name
+QUERY_LOG_CONFIG = "irready-queries"  # DnsContainment's CloudWatch Logs query-logging configuration
+TEMPLATE_VERSION = "2010-09-09"
+
+
+def create_vpc_pattern() -> dict:
+    """CreateVpc calls as CloudTrail delivers them to EventBridge in the account and region of the call
+    (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html); failed calls carry
+    an errorCode and no VPC, so only calls with a response element are forwarded."""
+    return {"source": ["aws.ec2"], "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": ["CreateVpc"],
+                       "errorCode": [{"exists": False}]}}
+
+
+def member_events_bus_arn(security_account_id: str, region: str) -> str:
+    return f"arn:aws:events:{region}:{security_account_id}:event-bus/{MEMBER_EVENTS_BUS}"
+
+
+@dataclass(frozen=True)
+class BaselineTemplateArgs:
+    """What the templates need from the stack config; the same values the Pulumi components get."""
+    security_account_id: str
+    home_region: str  # the security account's region of the member-events bus
+    trusted_cidrs: tuple[str, ...]
+    revoke_sessions_before: str
+    deny_except_actions: tuple[str, ...]
+    responder_external_id: str | None = None
+    audit_human_principals: tuple[str, ...] = ()
+    audit_automation_principals: tuple[str, ...] = ()
+    run_instances_allowed: tuple[str, ...] = ()
+    retention_days: int = names.MIN_LOG_RETENTION_DAYS
+    max_session_seconds: int = 3600
+
+
+def substituted(node):
+    """``node`` with every string naming a pseudo parameter (``${AWS::...}``) wrapped in ``Fn::Sub``.
+    Raises ValueError on any other ``${`` (IAM policy variables would need escaping as ``${!...}``)."""
+    if isinstance(node, dict):
+        return {key: substituted(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [substituted(value) for value in node]
+    if isinstance(node, str) and "${" in node:
+        if node.count("${") != node.count("${AWS::"):
+            raise ValueError(f"{node!r}: only pseudo parameters may appear as ${{...}} in a template value")
+        return {"Fn::Sub": node}
+    return node
+
+
+def containment_documents(args: BaselineTemplateArgs) -> dict[str, dict]:
+    """The four containment policies by name, as ContainmentPolicies makes them (the same function)."""
+    from irready.infra.components.containment_policies import ContainmentPoliciesArgs, documents
+    return documents(ContainmentPoliciesArgs(provider=None, trusted_cidrs=args.trusted_cidrs,  # type: ignore[arg-type]
+                                             revoke_sessions_before=args.revoke_sessions_before,
+                                             deny_except_actions=args.deny_except_actions))
+
+
+def _logical(name: str) -> str:
+    """A CloudFormation logical id from an irready name: irready-deny-all -> IrreadyDenyAll."""
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-") if part)
+
+
+def global_template(args: BaselineTemplateArgs) -> dict:
+    """The global StackSet's template (one region per account). Shapes: the CloudFormation template as a
+    dict, ready for ``json.dumps``."""
+    security = args.security_account_id
+    bus = member_events_bus_arn(security, args.home_region)
+    purposes = {p.name: p.purpose for p in policies.CONTAINMENT_POLICIES}
+    resources: dict[str, dict] = {
+        "ResponderRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": names.RESPONDER_ROLE_NAME, "MaxSessionDuration": args.max_session_seconds,
+            "Description": "Contain incidents: isolate, snapshot, disable keys, attach deny policies, lock buckets",
+            "AssumeRolePolicyDocument": policies.responder_trust_policy(security, args.responder_external_id),
+            "Policies": [{"PolicyName": "containment", "PolicyDocument": policies.responder_permissions(security)}]}},
+        "AuditRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": names.AUDIT_ROLE_NAME, "MaxSessionDuration": args.max_session_seconds,
+            "Description": "Read-only: investigators and `irready audit`",
+            "AssumeRolePolicyDocument": policies.audit_trust_policy(security, args.audit_human_principals,
+                                                                    args.audit_automation_principals),
+            "Policies": [{"PolicyName": f"{names.AUDIT_ROLE_NAME}-reads",
+                          "PolicyDocument": policies.audit_read_policy()}],
+            "ManagedPolicyArns": list(READ_ONLY_MANAGED)}},
+        "QuarantineInstanceRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": policies.QUARANTINE_INSTANCE_ROLE,
+            "Description": "irready: the permission-less role of a quarantined instance",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}}},
+        "QuarantineInstanceProfile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {
+            "InstanceProfileName": policies.QUARANTINE_INSTANCE_ROLE, "Roles": [{"Ref": "QuarantineInstanceRole"}]}},
+        "RunbookRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": policies.RUNBOOK_ROLE,
+            "Description": "irready: the containment runbooks' role (SSM Automation only)",
+            "AssumeRolePolicyDocument": policies.runbook_role_trust(ACCOUNT),
+            "Policies": [{"PolicyName": "containment-runbooks",
+                          "PolicyDocument": policies.runbook_role_permissions()}]}},
+        # The regional stacks' rules send to the security account's bus through this role (EventBridge
+        # requires a role in the sending account for a bus in another account).
+        "AlertForwarderRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": FORWARDER_ROLE,
+            "Description": "irready: EventBridge sends alerts and CreateVpc events to the security account",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "events.amazonaws.com"},
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]},
+            "Policies": [{"PolicyName": "to-the-security-account", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": "events:PutEvents", "Resource": bus}]}}]}},
+        "FlowLogDeliveryRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": FLOW_LOG_ROLE,
+            "Description": "irready: delivers VPC flow logs to the irready flow-log group of each region",
+            "AssumeRolePolicyDocument": delivery_trust(ACCOUNT),
+            "Policies": [{"PolicyName": "deliver-flow-logs", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
+                               "logs:DescribeLogStreams"],
+                    "Resource": [f"arn:aws:logs:*:{ACCOUNT}:log-group:{FLOW_LOG_GROUP}",
+                                 f"arn:aws:logs:*:{ACCOUNT}:log-group:{FLOW_LOG_GROUP}:*"]}]}}]}},
+    }
+    for name, document in containment_documents(args).items():
+        resources[_logical(name)] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "ManagedPolicyName": name, "Description": purposes[name], "PolicyDocument": document}}
+    return {"AWSTemplateFormatVersion": TEMPLATE_VERSION,
+            "Description": "irready baseline, global part: IR roles and containment policies (generated)",
+            "Resources": substituted(resources)}
+
+
+def _rule(name: str, pattern: dict, bus: str, description: str) -> dict:
+    return {"Type": "AWS::Events::Rule", "Properties": {
+        "Name": name, "Description": description, "EventPattern": pattern, "State": "ENABLED",
+        "Targets": [{"Id": "security-account", "Arn": bus,
+                     "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/{FORWARDER_ROLE}"}]}}
+
+
+def regional_template(args: BaselineTemplateArgs) -> dict:
+    """The regional StackSet's template (every chosen region of every account)."""
+    bus = member_events_bus_arn(args.security_account_id, args.home_region)
+    retained = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}  # logs are evidence
+    resources: dict[str, dict] = {
+        _logical(runbook): {"Type": "AWS::SSM::Document", "Properties": {
+            "Name": runbook, "DocumentType": "Automation", "DocumentFormat": "JSON", "Content": content}}
+        for runbook, content in policies.runbooks().items()}
+    resources.update({
+        "UnexpectedRunInstancesRule": _rule(RUN_INSTANCES_RULE, run_instances_pattern(args.run_instances_allowed),
+                                            bus, "irready: RunInstances by a principal not on the allow-list"),
+        "TamperRule": _rule("irready-tamper", tamper_pattern(), bus,
+                            "irready: calls that stop or delete the logs and detectors"),
+        "IamTamperRule": _rule("irready-iam-tamper", iam_tamper_pattern(), bus,
+                               "irready: changes to irready's roles and policies"),
+        "CreateVpcRule": _rule(CREATE_VPC_RULE, create_vpc_pattern(), bus,
+                               "irready: a new VPC, for the security account's preparation function"),
+        "AllDomains": {"Type": "AWS::Route53Resolver::FirewallDomainList", "Properties": {
+            "Name": "irready-all-domains", "Domains": ["*."]}},
+        # Not associated: a responder associates it with the compromised VPC at incident time.
+        "BlockAllDns": {"Type": "AWS::Route53Resolver::FirewallRuleGroup", "Properties": {
+            "Name": "irready-block-all-dns", "FirewallRules": [{
+                "Action": "BLOCK", "BlockResponse": "NXDOMAIN", "Priority": 100,
+                "FirewallDomainListId": {"Ref": "AllDomains"}}]}},
+        "QueryLogGroup": {"Type": "AWS::Logs::LogGroup", **retained, "Properties": {
+            "LogGroupName": QUERY_LOG_GROUP, "RetentionInDays": args.retention_days}},
+        "QueryLogConfig": {"Type": "AWS::Route53Resolver::ResolverQueryLoggingConfig", "Properties": {
+            "Name": QUERY_LOG_CONFIG, "DestinationArn": {"Fn::GetAtt": ["QueryLogGroup", "Arn"]}}},
+        "FlowLogGroup": {"Type": "AWS::Logs::LogGroup", **retained, "Properties": {
+            "LogGroupName": FLOW_LOG_GROUP, "RetentionInDays": args.retention_days}},
+    })
+    return {"AWSTemplateFormatVersion": TEMPLATE_VERSION,
+            "Description": "irready baseline, regional part: runbooks, alerts, DNS containment, log groups (generated)",
+            "Resources": substituted(resources),
+            "Outputs": {"QueryLogConfigId": {"Value": {"Ref": "QueryLogConfig"}},
+                        "BlockAllDnsRuleGroupId": {"Value": {"Ref": "BlockAllDns"}}}}
+
+
+def body(template: dict) -> str:
+    """A template as the TemplateBody StackSets takes (JSON, stable key order for stable diffs)."""
+    return json.dumps(template, sort_keys=True, indent=1)
