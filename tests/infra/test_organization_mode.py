@@ -1,0 +1,273 @@
+"""Organization-wide mode (issue #18) under Pulumi's mocks with Pulumi.example-org.yaml: two service-managed
+StackSets with automatic deployment targeted at the root, templates generated from policies/, the management
+account's Pulumi baseline equal to the templates, and a stack whose size does not follow the organization's.
+
+AWS documents encoded here:
+- Service-managed permissions, trusted access and automatic deployment:
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html
+- StackSets with service-managed permissions never deploy to the management account, even when the root
+  is targeted: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html
+- Operation preferences (percentages per region, region concurrency):
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html
+- A rule sending to a bus of another account needs a role in the sending account; the receiving bus's
+  policy may admit an organization with aws:PrincipalOrgID:
+  https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html
+  https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from irready.infra import stackset_templates as templates
+from irready.infra.config import StackConfigError, file_reader, load
+from irready.infra.offline import program as offline
+from irready.infra.offline.program import ORGANIZATION_ID, ROOT_ID, TRUSTED_SERVICES, stack_config_file
+
+from irready import policies
+from tests.infra.mocks import ROOT, run_program
+
+EXAMPLE = ROOT / "Pulumi.example-org.yaml"
+MANAGEMENT, SECURITY = "123456789012", "210987654321"
+STACKSETS = "member.org.stacksets.cloudformation.amazonaws.com"
+ORG_TRUSTED = [*TRUSTED_SERVICES, STACKSETS]
+
+
+def example(**changes) -> dict[str, str]:
+    config = stack_config_file(EXAMPLE)
+    for key, value in changes.items():
+        config[f"irready:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return config
+
+
+@pytest.fixture(scope="module")
+def program():
+    return run_program(example(), ORG_TRUSTED)
+
+
+def stacksets(program) -> dict[str, offline.Declared]:
+    return {r.inputs["name"]: r for r in program.of_type("aws:cloudformation/stackSet:StackSet")}
+
+
+def template(program, name: str) -> dict:
+    return json.loads(stacksets(program)[name].inputs["templateBody"])
+
+
+def test_two_service_managed_stacksets_deploy_automatically_to_new_accounts(program):
+    sets = stacksets(program)
+    assert set(sets) == {"irready-baseline-global", "irready-baseline-regional"}
+    for stackset in sets.values():
+        assert stackset.inputs["permissionModel"] == "SERVICE_MANAGED"
+        assert stackset.inputs["autoDeployment"]["enabled"] is True
+        # An account that leaves the targeted OUs loses the stacks (no orphaned roles trusting us).
+        assert stackset.inputs["autoDeployment"]["retainStacksOnAccountRemoval"] is False
+        assert stackset.inputs["capabilities"] == ["CAPABILITY_NAMED_IAM"]  # named roles
+        assert stackset.inputs["region"] == "us-east-1"
+        assert "administrationRoleArn" not in stackset.inputs  # self-managed only
+    # The regional rules send through the global stack's role: auto-deployment waits for it.
+    assert sets["irready-baseline-regional"].inputs["autoDeployment"]["dependsOnStackSets"] == [
+        "arn:aws:mock:::organization-baseline-global"]
+
+
+def test_instances_target_the_root_once_per_region_with_the_configured_preferences(program):
+    instances = program.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
+    by_set = Counter(i.inputs["stackSetName"] for i in instances)
+    # Global: one region; regional: every enabled region (regions: all), not one per account.
+    assert by_set == {"irready-baseline-global": 1, "irready-baseline-regional": len(offline.ENABLED_REGIONS)}
+    assert sorted(i.inputs["stackSetInstanceRegion"] for i in instances
+                  if i.inputs["stackSetName"] == "irready-baseline-regional") == offline.ENABLED_REGIONS
+    for instance in instances:
+        assert instance.inputs["deploymentTargets"] == {"organizationalUnitIds": [ROOT_ID]}
+        assert "accountId" not in instance.inputs
+        assert instance.inputs["operationPreferences"] == {
+            "failureTolerancePercentage": 10, "maxConcurrentPercentage": 25, "regionConcurrencyType": "PARALLEL"}
+
+
+def test_ous_regions_and_preferences_come_from_the_stack_config():
+    recorded = run_program(example(organization={
+        "units": ["ou-ab12-cdef3456", "ou-ab12-7890abcd"], "regions": ["eu-west-1", "us-east-1"],
+        "failureTolerancePercentage": 0, "maxConcurrentPercentage": 5, "regionConcurrency": "SEQUENTIAL"}),
+        ORG_TRUSTED)
+    instances = recorded.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
+    assert sorted(i.inputs["stackSetInstanceRegion"] for i in instances) == ["eu-west-1", "us-east-1", "us-east-1"]
+    for instance in instances:
+        assert instance.inputs["deploymentTargets"]["organizationalUnitIds"] == ["ou-ab12-cdef3456",
+                                                                                 "ou-ab12-7890abcd"]
+        assert instance.inputs["operationPreferences"] == {
+            "failureTolerancePercentage": 0, "maxConcurrentPercentage": 5, "regionConcurrencyType": "SEQUENTIAL"}
+
+
+def test_the_stack_does_not_grow_with_the_organization(monkeypatch):
+    sizes = {}
+    for accounts in (5, 200):
+        members = tuple(f"{n:012d}" for n in range(100000000000, 100000000000 + accounts))
+        monkeypatch.setattr(offline, "ORGANIZATION_ACCOUNTS", (MANAGEMENT, SECURITY, *members))
+        sizes[accounts] = Counter(r.type for r in run_program(example(), ORG_TRUSTED).resources)
+    assert sizes[5] == sizes[200]
+
+
+def test_the_management_account_keeps_the_components_and_only_it(program):
+    """StackSets skip the management account: the Pulumi components prepare it, and no other account."""
+    roles = program.of_type("aws:iam/role:Role")
+    responders = [r for r in roles if r.inputs.get("name") == policies.names.RESPONDER_ROLE_NAME]
+    assert len(responders) == 1 and f"account-{MANAGEMENT}" in responders[0].provider
+    assert Counter(r.type for r in program.resources)["irready:index:IncidentResponseRoles"] == 1
+
+
+def _resolved(node, account: str):
+    """A template value with Fn::Sub of the pseudo parameters resolved for ``account``."""
+    if isinstance(node, dict):
+        if set(node) == {"Fn::Sub"}:
+            return node["Fn::Sub"].replace("${AWS::AccountId}", account)
+        return {key: _resolved(value, account) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolved(value, account) for value in node]
+    return node
+
+
+def _by_name(program, type_: str, key: str = "name") -> dict[str, dict]:
+    return {r.inputs[key]: r.inputs for r in program.of_type(type_) if key in r.inputs}
+
+
+def test_the_global_template_holds_the_management_accounts_documents(program):
+    """Written once: each template document equals the management account's Pulumi document, but for the
+    statement only the management account has (the quarantine SCP it may attach)."""
+    resources = _resolved(template(program, "irready-baseline-global")["Resources"], MANAGEMENT)
+    managed = {p["ManagedPolicyName"]: p["PolicyDocument"] for p in
+               (r["Properties"] for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy")}
+    pulumi_policies = {name: json.loads(inputs["policy"])
+                       for name, inputs in _by_name(program, "aws:iam/policy:Policy").items()}
+    assert managed == pulumi_policies and len(managed) == len(policies.CONTAINMENT_POLICIES)
+
+    roles = {r["Properties"]["RoleName"]: r["Properties"] for r in resources.values() if r["Type"] == "AWS::IAM::Role"}
+    pulumi_roles = _by_name(program, "aws:iam/role:Role")
+    inline = {(r.inputs["name"]): json.loads(r.inputs["policy"]) for r in program.of_type(
+        "aws:iam/rolePolicy:RolePolicy") if r.name.startswith(f"ir-roles-{MANAGEMENT}")}
+    for role in (policies.names.RESPONDER_ROLE_NAME, policies.names.AUDIT_ROLE_NAME,
+                 policies.QUARANTINE_INSTANCE_ROLE, policies.RUNBOOK_ROLE):
+        assert roles[role]["AssumeRolePolicyDocument"] == json.loads(pulumi_roles[role]["assumeRolePolicy"]), role
+        for policy in roles[role].get("Policies", []):
+            expected = inline[policy["PolicyName"]]
+            if role == policies.names.RESPONDER_ROLE_NAME:
+                expected = {**expected, "Statement": [s for s in expected["Statement"]
+                                                      if s["Sid"] != "QuarantineMemberAccountsWithTheQuarantineScpOnly"]}
+            assert policy["PolicyDocument"] == expected, (role, policy["PolicyName"])
+    assert roles[policies.names.RESPONDER_ROLE_NAME]["MaxSessionDuration"] == pulumi_roles[
+        policies.names.RESPONDER_ROLE_NAME]["maxSessionDuration"]
+    assert sorted(roles[policies.names.AUDIT_ROLE_NAME]["ManagedPolicyArns"]) == sorted(
+        r.inputs["policyArn"] for r in program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.name.startswith(f"ir-roles-{MANAGEMENT}"))
+
+
+def test_the_regional_template_holds_the_management_accounts_rules_runbooks_and_dns_group(program):
+    resources = template(program, "irready-baseline-regional")["Resources"]
+    rules = {r["Properties"]["Name"]: r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"}
+    pulumi_rules = {name: json.loads(inputs["eventPattern"]) for name, inputs in
+                    _by_name(program, "aws:cloudwatch/eventRule:EventRule").items()
+                    if not inputs.get("eventBusName")}
+    for name in (templates.RUN_INSTANCES_RULE, "irready-tamper", "irready-iam-tamper"):
+        assert rules[name]["EventPattern"] == pulumi_rules[name], name
+    documents = {r["Properties"]["Name"]: r["Properties"]["Content"] for r in resources.values()
+                 if r["Type"] == "AWS::SSM::Document"}
+    assert documents == {name: json.loads(inputs["content"])
+                         for name, inputs in _by_name(program, "aws:ssm/document:Document").items()}
+    group = next(r["Properties"] for r in resources.values() if r["Type"] == "AWS::Route53Resolver::FirewallRuleGroup")
+    pulumi_rule = program.of_type("aws:route53/resolverFirewallRule:ResolverFirewallRule")[0].inputs
+    assert group["Name"] == program.of_type(
+        "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup")[0].inputs["name"]
+    assert {k: group["FirewallRules"][0][k] for k in ("Action", "BlockResponse", "Priority")} == {
+        "Action": pulumi_rule["action"], "BlockResponse": pulumi_rule["blockResponse"],
+        "Priority": pulumi_rule["priority"]}
+    log_groups = {r["Properties"]["LogGroupName"]: r for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"}
+    assert set(log_groups) == {i["name"] for i in _by_name(program, "aws:cloudwatch/logGroup:LogGroup").values()
+                               if i["name"].startswith(("/irready/vpc", "/aws/route53resolver/irready"))}
+    for group in log_groups.values():  # evidence: never deleted with a stack
+        assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
+        assert group["Properties"]["RetentionInDays"] == 400
+
+
+def test_member_rules_send_to_the_security_accounts_bus_through_the_forwarder_role(program):
+    resources = template(program, "irready-baseline-regional")["Resources"]
+    bus = templates.member_events_bus_arn(SECURITY, "us-east-1")
+    rules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
+    assert {r["Name"] for r in rules} == {templates.RUN_INSTANCES_RULE, "irready-tamper", "irready-iam-tamper",
+                                          templates.CREATE_VPC_RULE}
+    for rule in rules:
+        assert rule["Targets"] == [{"Id": "security-account", "Arn": bus, "RoleArn": {
+            "Fn::Sub": f"arn:aws:iam::${{AWS::AccountId}}:role/{templates.FORWARDER_ROLE}"}}]
+    forwarder = _resolved(template(program, "irready-baseline-global")["Resources"]["AlertForwarderRole"],
+                          "444455556666")["Properties"]
+    assert forwarder["Policies"][0]["PolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Action": "events:PutEvents", "Resource": bus}]
+    assert forwarder["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "444455556666"}}
+
+
+def test_the_bus_admits_the_organizations_forwarders_only_and_routes_alerts_to_the_topic(program):
+    policy = json.loads(program.of_type("aws:cloudwatch/eventBusPolicy:EventBusPolicy")[0].inputs["policy"])
+    [statement] = policy["Statement"]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID},
+                                      "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/{templates.FORWARDER_ROLE}"}}
+    on_bus = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
+              if r.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
+    assert {r.inputs["name"] for r in on_bus} == {"irready-member-unexpected-run-instances", "irready-member-tamper",
+                                                  "irready-member-iam-tamper"}
+    targets = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
+               if t.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
+    assert {t.inputs["arn"] for t in targets} == {"arn:aws:mock:::security-account-us-east-1-alerts"}
+
+
+def test_org_mode_needs_stacksets_trusted_access():
+    with pytest.raises(Exception, match=STACKSETS.replace(".", r"\.")):
+        run_program(example(), TRUSTED_SERVICES)
+
+
+def test_explicit_mode_makes_no_stacksets_and_needs_no_stacksets_access():
+    from tests.infra.mocks import example_config
+    recorded = run_program(example_config(), TRUSTED_SERVICES)
+    assert not recorded.of_type("aws:cloudformation/stackSet:StackSet")
+
+
+def values(**changes):
+    raw = {key.removeprefix("irready:"): value for key, value in
+           (__import__("yaml").safe_load(EXAMPLE.read_text())["config"]).items() if key.startswith("irready:")}
+    raw.update(changes)
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"organization": {"units": []}}, "irready:organization.units: expected [root] or OU ids"),
+    ({"organization": {"units": ["ou-bad"]}}, "irready:organization.units: expected [root] or OU ids"),
+    ({"organization": {"units": ["root", "ou-ab12-cdef3456"]}}, "irready:organization.units: root already covers"),
+    ({"organization": {"units": ["root"], "regions": ["mars-1"]}}, "irready:organization.regions: unknown region"),
+    ({"organization": {"units": ["root"], "failureTolerancePercentage": 101}},
+     "irready:organization.failureTolerancePercentage: 101 is out of range"),
+    ({"organization": {"units": ["root"], "maxConcurrentPercentage": 0}},
+     "irready:organization.maxConcurrentPercentage: 0 is out of range"),
+    ({"organization": {"units": ["root"], "regionConcurrency": "FAST"}},
+     "irready:organization.regionConcurrency: 'FAST' is not one of PARALLEL, SEQUENTIAL"),
+    ({"organization": {"units": ["root"], "accountz": 1}}, "irready:organization: unknown key 'accountz'"),
+    ({"organization": "root"}, "irready:organization: expected {units"),
+    ({"mode": "accounts"}, "irready:mode: accounts, but irready:organization is set"),
+    ({"mode": "everything"}, "irready:mode: 'everything' is not one of accounts, organization"),
+    ({"accounts": [{"id": MANAGEMENT, "management": True, "regions": ["us-east-1"]},
+                   {"id": "111111111111", "regions": ["us-east-1"]}]},
+     "irready:accounts: in organization mode list only the management account"),
+    ({"networkLogDestinations": ["cloudwatch", "s3"]}, "irready:networkLogDestinations: s3 is not yet available"),
+])
+def test_bad_organization_config_is_one_line_naming_the_key(changes, message):
+    with pytest.raises(StackConfigError) as raised:
+        load(values(**changes).get)
+    assert str(raised.value).startswith(message) and "\n" not in str(raised.value)
+
+
+def test_modes_default_from_the_config():
+    assert load(file_reader(EXAMPLE)).organization.units == ("root",)
+    assert load(file_reader(EXAMPLE)).organization.regions == "all"
+    assert load(file_reader(ROOT / "Pulumi.example.yaml")).organization is None
+    with pytest.raises(StackConfigError, match="^irready:organization: expected"):
+        load(values(organization=None, mode="organization").get)
