@@ -75,6 +75,12 @@ BASELINE_SKIPS = (
     Skip("CKV_AWS_158", r"aws_cloudwatch_log_group\.", "CloudWatch Logs encrypts at rest with AWS-owned keys; a "
          "customer key in every account and region adds a key policy to run and can lock responders out of flow, "
          "DNS and trail logs when they need them most"),
+    # The organization-wide StackSets' templates (infra/stackset_templates.py), scanned as CloudFormation.
+    Skip("CKV_AWS_158", r"^AWS::Logs::LogGroup\.", "as CKV_AWS_158 for aws_cloudwatch_log_group (the StackSets' "
+         "flow-log and query-log groups)"),
+    Skip("CKV_AWS_111", r"^AWS::IAM::Role\.ResponderRole$", "CloudFormation's CKV_AWS_290: the resources an incident "
+         "touches are not known in advance (see CKV_AWS_290); CKV_AWS_107/109/110 (credentials, permissions "
+         "management, escalation) pass on the template's responder without a skip"),
     Skip("CKV_AWS_26", r"aws_sns_topic\.", "EventBridge cannot publish to a topic encrypted with the AWS-managed "
          "SNS key; a customer key per account and region is future work; the topic carries finding summaries"),
     Skip("CKV_AWS_252", r"aws_cloudtrail\.", "log-delivery notifications are not needed: findings reach responders "

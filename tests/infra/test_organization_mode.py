@@ -152,8 +152,8 @@ def test_the_global_template_holds_the_management_accounts_documents(program):
         for policy in roles[role].get("Policies", []):
             expected = inline[policy["PolicyName"]]
             if role == policies.names.RESPONDER_ROLE_NAME:
-                expected = {**expected, "Statement": [s for s in expected["Statement"]
-                                                      if s["Sid"] != "QuarantineMemberAccountsWithTheQuarantineScpOnly"]}
+                management_only = "QuarantineMemberAccountsWithTheQuarantineScpOnly"
+                expected = {**expected, "Statement": [s for s in expected["Statement"] if s["Sid"] != management_only]}
             assert policy["PolicyDocument"] == expected, (role, policy["PolicyName"])
     assert roles[policies.names.RESPONDER_ROLE_NAME]["MaxSessionDuration"] == pulumi_roles[
         policies.names.RESPONDER_ROLE_NAME]["maxSessionDuration"]
@@ -210,8 +210,9 @@ def test_the_bus_admits_the_organizations_forwarders_only_and_routes_alerts_to_t
     policy = json.loads(program.of_type("aws:cloudwatch/eventBusPolicy:EventBusPolicy")[0].inputs["policy"])
     [statement] = policy["Statement"]
     assert statement["Action"] == "events:PutEvents"
+    forwarders = f"arn:aws:iam::*:role/{templates.FORWARDER_ROLE}"
     assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID},
-                                      "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/{templates.FORWARDER_ROLE}"}}
+                                      "ArnLike": {"aws:PrincipalArn": forwarders}}
     on_bus = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
               if r.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
     assert {r.inputs["name"] for r in on_bus} == {"irready-member-unexpected-run-instances", "irready-member-tamper",

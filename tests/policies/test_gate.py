@@ -43,7 +43,9 @@ def test_our_readiness_checks_ran_on_the_baseline_and_passed(plans):
 
 def test_every_skip_is_still_needed(plans):
     baseline, _ = plans
-    unused = [s.check_id for s in BASELINE_SKIPS if not any(s.covers(r) for r in baseline if not r.passed)]
+    # Skips of CloudFormation resources are the StackSets templates': tests/policies/test_stackset_templates.py.
+    unused = [s.check_id for s in BASELINE_SKIPS if not s.resources.startswith("^AWS::")
+              and not any(s.covers(r) for r in baseline if not r.passed)]
     assert unused == []
 
 
