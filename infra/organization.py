@@ -30,15 +30,23 @@ def enable_command(principal: str) -> str:
     return f"aws organizations enable-aws-service-access --service-principal {principal}"
 
 
-def missing_trusted_access(config: StackConfig, enabled: list[str] | tuple[str, ...]) -> list[str]:
-    """The principals of ``TRUSTED_ACCESS`` the organization has not enabled. ``config`` is there for
-    what depends on it (contacts need it only if member accounts are listed)."""
+STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+
+
+def needed_trusted_access(config: StackConfig) -> dict[str, str]:
+    """The principals of ``TRUSTED_ACCESS`` this stack config needs, with why: contacts only if member
+    accounts are listed, StackSets only in organization mode."""
     needed = dict(TRUSTED_ACCESS)
     if not any(not account.management for account in config.accounts):
         needed.pop("account.amazonaws.com")
     if config.organization is None:
-        needed.pop("member.org.stacksets.cloudformation.amazonaws.com")
-    return [principal for principal in needed if principal not in enabled]
+        needed.pop(STACKSETS_PRINCIPAL)
+    return needed
+
+
+def missing_trusted_access(config: StackConfig, enabled: list[str] | tuple[str, ...]) -> list[str]:
+    """The principals of ``needed_trusted_access`` the organization has not enabled."""
+    return [principal for principal in needed_trusted_access(config) if principal not in enabled]
 
 
 def trusted_access_error(missing: list[str]) -> str:

@@ -37,7 +37,12 @@ from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Res
 from irready.audit.snapshot import Unavailable, is_unavailable
 from irready.infra.components.org_trail import TRAIL_NAME
 from irready.infra.config import StackConfig, file_reader, load
-from irready.infra.organization import ENABLED_BY_DESIGNATION, TRUSTED_ACCESS, enable_command
+from irready.infra.organization import (
+    ENABLED_BY_DESIGNATION,
+    STACKSETS_PRINCIPAL,
+    enable_command,
+    needed_trusted_access,
+)
 
 
 def read_stack_config(path: Path) -> StackConfig:
@@ -68,7 +73,7 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
                 principal: guarded("ListDelegatedAdministrators", lambda p=principal: [
                     a["Id"] for a in paginate(organizations, "list_delegated_administrators",
                                               "DelegatedAdministrators", ServicePrincipal=p)])
-                for principal in ("securityhub.amazonaws.com",)},
+                for principal in ("securityhub.amazonaws.com", STACKSETS_PRINCIPAL)},
             "guardduty_administrators": {region: guarded("ListOrganizationAdminAccounts", lambda r=region: [
                 a["AdminAccountId"] for a in paginate(clients.client("guardduty", r),
                                                       "list_organization_admin_accounts", "AdminAccounts")])
@@ -194,10 +199,7 @@ def _organization_features(stack: StackConfig, facts: dict) -> Judged:
 def _trusted_access(stack: StackConfig, facts: dict) -> Judged:
     management = _management(stack)
     enabled = _need(facts["trusted_access"], "the organization's trusted access")
-    needed = dict(TRUSTED_ACCESS)
-    if all(a.management for a in stack.accounts):
-        needed.pop("account.amazonaws.com")
-    for principal, purpose in needed.items():
+    for principal, purpose in needed_trusted_access(stack).items():
         if principal in enabled:
             yield management, Result.passed(GLOBAL, principal, f"trusted access enabled ({purpose})")
         else:
@@ -209,6 +211,12 @@ def _trusted_access(stack: StackConfig, facts: dict) -> Judged:
     for principal, purpose in wanted.items():
         state = "enabled" if principal in enabled else "not enabled yet; the designation enables it"
         yield management, Result.passed(GLOBAL, principal, f"trusted access {state} ({purpose})")
+    delegated = facts["delegated_administrators"][STACKSETS_PRINCIPAL]
+    if stack.organization and not is_unavailable(delegated):  # organization mode (issue #18): who administers
+        yield management, Result.passed(GLOBAL, "StackSets administrator", (
+            "the program creates the StackSets from the management account (CallAs SELF); "
+            + (f"delegated administrators {', '.join(sorted(delegated))} are not used by irready" if delegated
+               else "no delegated administrator is registered, none is needed")))
 
 
 def _accounts(stack: StackConfig, facts: dict) -> Judged:
