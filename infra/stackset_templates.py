@@ -29,17 +29,17 @@ from irready.infra.components.flow_logs import LOG_GROUP as FLOW_LOG_GROUP
 from irready.infra.components.flow_logs import delivery_trust
 from irready.infra.components.guardrails import iam_tamper_pattern, tamper_pattern
 from irready.infra.components.ir_roles import READ_ONLY_MANAGED
-from irready.policies import names
+from irready.policies import names, vpc_preparation
 
 from irready import policies
 
 ACCOUNT = "${AWS::AccountId}"  # the pseudo parameter each stack instance resolves to its own account
 FORWARDER_ROLE = names.NAME_PREFIX + "alert-forwarder-org"  # sends the rules' events to the security account
-FLOW_LOG_ROLE = names.NAME_PREFIX + "flow-logs-org"  # delivers flow logs to FLOW_LOG_GROUP
+FLOW_LOG_ROLE = vpc_preparation.FLOW_LOG_ROLE  # delivers flow logs to FLOW_LOG_GROUP
 MEMBER_EVENTS_BUS = names.NAME_PREFIX + "member-events"  # the security account's bus the member rules send to
 CREATE_VPC_RULE = names.NAME_PREFIX + "create-vpc"
 RUN_INSTANCES_RULE = "irready-unexpected-run-instances"  # DetectionRouting's rule name
-QUERY_LOG_CONFIG = "irready-queries"  # DnsContainment's CloudWatch Logs query-logging configuration
+QUERY_LOG_CONFIG = vpc_preparation.QUERY_LOG_CONFIG  # DnsContainment's CloudWatch Logs configuration
 TEMPLATE_VERSION = "2010-09-09"
 
 
@@ -154,6 +154,13 @@ def global_template(args: BaselineTemplateArgs) -> dict:
                                "logs:DescribeLogStreams"],
                     "Resource": [f"arn:aws:logs:*:{ACCOUNT}:log-group:{FLOW_LOG_GROUP}",
                                  f"arn:aws:logs:*:{ACCOUNT}:log-group:{FLOW_LOG_GROUP}:*"]}]}}]}},
+        # Assumed by the security account's preparation function to prepare new VPCs (irready/vpc_preparation.py).
+        "VpcPreparationRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": vpc_preparation.PROVISIONING_ROLE,
+            "Description": "irready: flow logs, containment groups and query logging for new VPCs",
+            "AssumeRolePolicyDocument": vpc_preparation.provisioning_role_trust(security),
+            "Policies": [{"PolicyName": "prepare-vpcs",
+                          "PolicyDocument": vpc_preparation.provisioning_role_permissions(ACCOUNT)}]}},
     }
     for name, document in containment_documents(args).items():
         resources[_logical(name)] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.policies import vpc_preparation
 from irready.policies.investigation import FLOW_LOG_DESTINATION_OPTIONS, FLOW_LOG_FORMAT
 
-LOG_GROUP = "/irready/vpc-flow-logs"
+LOG_GROUP = vpc_preparation.FLOW_LOG_GROUP
 
 
 def delivery_trust(account_id: str) -> dict:

@@ -1,0 +1,185 @@
+"""Prepare a VPC for incident response, wherever and whenever it was created (organization mode, issue #18).
+
+Runs as a Lambda function in the security account (infra/components/vpc_preparation.py), on two triggers:
+
+- a ``CreateVpc`` event, forwarded by the regional StackSet's rule of the member account and region to
+  the security account's member-events bus: prepare that VPC;
+- a periodic reconciliation (``{"reconcile": true}``): prepare every VPC the organization's active
+  accounts own in the configured regions, so that a missed event is caught up.
+
+In the VPC's account it assumes ``PROVISIONING_ROLE`` and makes sure the VPC has: flow logs of ALL
+traffic to the irready flow-log group, the quarantine group (no rules) and the isolation group (all
+traffic, both ways), both tagged for the responder's swap, and the association with irready's Resolver
+query-logging configuration. Idempotent: what exists is left as it is, nothing is ever deleted. A VPC
+another account owns (shared through RAM) is left to its owner, who prepares it in its own account
+(https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html).
+
+Imports only irready.policies and boto3 (the Lambda runtime's), so infra can archive it without importing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+import boto3
+import botocore.exceptions
+
+from irready import policies
+from irready.policies import names
+from irready.policies import vpc_preparation as prep
+
+_EVERYTHING = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]
+_DEFAULT_EGRESS = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+
+
+@dataclass
+class Prepared:
+    """What one run did to one VPC: ``created`` names each thing made; ``skipped`` says why nothing was;
+    ``missing`` names what could not be made (its prerequisite is not in the account and region)."""
+    account_id: str
+    region: str
+    vpc_id: str
+    created: list[str] = field(default_factory=list)
+    skipped: str | None = None
+    missing: list[str] = field(default_factory=list)
+
+
+def prepare_vpc(session: boto3.Session, account_id: str, region: str, vpc_id: str,
+                quarantine_group_name: str = names.QUARANTINE_GROUP_NAME, endpoint_url: str | None = None) -> Prepared:
+    """Prepare ``vpc_id`` with ``session`` (the provisioning role's, in ``account_id``). Returns what was
+    created. Raises botocore's ClientError when a call is refused (the VPC is then left half-prepared,
+    and the next run completes it)."""
+    ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint_url)
+    result = Prepared(account_id, region, vpc_id)
+    vpcs = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    if not vpcs:
+        result.skipped = "no such VPC"
+        return result
+    if vpcs[0]["OwnerId"] != account_id:
+        result.skipped = f"shared by {vpcs[0]['OwnerId']}, its owner prepares it"
+        return result
+    _flow_logs(ec2, account_id, region, vpc_id, result)
+    _groups(ec2, vpc_id, quarantine_group_name, result)
+    _query_logging(session.client("route53resolver", region_name=region, endpoint_url=endpoint_url), vpc_id, result)
+    return result
+
+
+def _flow_logs(ec2, account_id: str, region: str, vpc_id: str, result: Prepared) -> None:
+    group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{prep.FLOW_LOG_GROUP}"
+    existing = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    # AWS answers both LogGroupName and LogDestination for a CloudWatch Logs flow log; either identifies it.
+    if any(f.get("TrafficType") == "ALL" and (f.get("LogGroupName") == prep.FLOW_LOG_GROUP
+                                              or f.get("LogDestination") == group_arn) for f in existing):
+        return
+    ec2.create_flow_logs(ResourceIds=[vpc_id], ResourceType="VPC", TrafficType="ALL",
+                         LogDestinationType="cloud-watch-logs", LogGroupName=prep.FLOW_LOG_GROUP,
+                         DeliverLogsPermissionArn=f"arn:aws:iam::{account_id}:role/{prep.FLOW_LOG_ROLE}",
+                         MaxAggregationInterval=60)
+    result.created.append("flow-logs")
+
+
+def _groups(ec2, vpc_id: str, quarantine_group_name: str, result: Prepared) -> None:
+    for kind, group_name in (("quarantine", quarantine_group_name), ("isolation", names.ISOLATION_GROUP_NAME)):
+        found = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                      {"Name": "group-name", "Values": [group_name]}])["SecurityGroups"]
+        if found:
+            continue
+        description = ("irready quarantine: no traffic in or out" if kind == "quarantine"
+                       else "irready isolation, step 1: all traffic, so tracked flows become untracked")
+        group_id = ec2.create_security_group(
+            GroupName=group_name, Description=description, VpcId=vpc_id,
+            TagSpecifications=[{"ResourceType": "security-group",
+                                "Tags": [{"Key": policies.CONTAINMENT_GROUP_TAG, "Value": kind}]}])["GroupId"]
+        if kind == "quarantine":  # AWS gives a new group an allow-all IPv4 egress rule: take it away
+            ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=_DEFAULT_EGRESS)
+        else:
+            ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=_EVERYTHING)
+            ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[
+                {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
+        result.created.append(f"{kind}-group")
+
+
+def _query_logging(resolver, vpc_id: str, result: Prepared) -> None:
+    configs = [c for page in resolver.get_paginator("list_resolver_query_log_configs").paginate()
+               for c in page["ResolverQueryLogConfigs"] if c["Name"] == prep.QUERY_LOG_CONFIG]
+    if not configs:
+        result.missing.append(f"query-logging: no {prep.QUERY_LOG_CONFIG} configuration in this region")
+        return
+    associated = resolver.list_resolver_query_log_config_associations(Filters=[
+        {"Name": "ResourceId", "Values": [vpc_id]},
+        {"Name": "ResolverQueryLogConfigId", "Values": [configs[0]["Id"]]}])["ResolverQueryLogConfigAssociations"]
+    if associated:
+        return
+    resolver.associate_resolver_query_log_config(ResolverQueryLogConfigId=configs[0]["Id"], ResourceId=vpc_id)
+    result.created.append("query-logging")
+
+
+def provisioning_session(base: boto3.Session, account_id: str, endpoint_url: str | None = None) -> boto3.Session:
+    """A session as ``PROVISIONING_ROLE`` in ``account_id``."""
+    credentials = base.client("sts", endpoint_url=endpoint_url).assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/{prep.PROVISIONING_ROLE}",
+        RoleSessionName="irready-vpc-preparation")["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"])
+
+
+def owned_vpcs(session: boto3.Session, account_id: str, region: str, endpoint_url: str | None = None) -> list[str]:
+    ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint_url)
+    return [vpc["VpcId"] for page in ec2.get_paginator("describe_vpcs").paginate(
+        Filters=[{"Name": "owner-id", "Values": [account_id]}]) for vpc in page["Vpcs"]]
+
+
+def reconcile(base: boto3.Session, accounts: list[str], regions: list[str], quarantine_group_name: str,
+              endpoint_url: str | None = None) -> list[Prepared]:
+    """Prepare every VPC each account owns in each region, one account after the other; an account whose
+    provisioning role cannot be assumed (outside the targeted OUs) is reported and passed over."""
+    results = []
+    for account_id in accounts:
+        try:
+            session = provisioning_session(base, account_id, endpoint_url)
+        except botocore.exceptions.ClientError as error:
+            results.append(Prepared(account_id, "*", "*", skipped=f"cannot assume {prep.PROVISIONING_ROLE}: "
+                                                                  f"{error.response['Error']['Code']}"))
+            continue
+        for region in regions:
+            for vpc_id in owned_vpcs(session, account_id, region, endpoint_url):
+                results.append(prepare_vpc(session, account_id, region, vpc_id, quarantine_group_name, endpoint_url))
+    return results
+
+
+def created_vpc(event: dict) -> tuple[str, str, str] | None:
+    """(account, region, VPC id) of a forwarded CreateVpc event, or None for any other event."""
+    detail = event.get("detail") or {}
+    vpc_id = ((detail.get("responseElements") or {}).get("vpc") or {}).get("vpcId")
+    if detail.get("eventName") != "CreateVpc" or not vpc_id:
+        return None
+    return event["account"], event["region"], vpc_id
+
+
+def handler(event: dict, _context=None, base: boto3.Session | None = None, endpoint_url: str | None = None) -> dict:
+    """The Lambda entry point. A CreateVpc event prepares that VPC; ``{"reconcile": true}`` prepares every
+    VPC of the organization's active accounts in ``IRREADY_REGIONS``. Returns {"prepared": [...]}, one
+    entry per VPC; prints one JSON line per VPC (the function's log)."""
+    base = base or boto3.Session()
+    group = os.environ.get(prep.ENV_QUARANTINE_GROUP, names.QUARANTINE_GROUP_NAME)
+    created = created_vpc(event)
+    if created:
+        account_id, region, vpc_id = created
+        results = [prepare_vpc(provisioning_session(base, account_id, endpoint_url), account_id, region, vpc_id,
+                               group, endpoint_url)]
+    elif event.get("reconcile"):
+        organizations = base.client("organizations", endpoint_url=endpoint_url)
+        management = organizations.describe_organization()["Organization"]["MasterAccountId"]
+        # The management account has the Pulumi components (StackSets never deploy there).
+        accounts = [a["Id"] for page in organizations.get_paginator("list_accounts").paginate()
+                    for a in page["Accounts"] if a["Status"] == "ACTIVE" and a["Id"] != management]
+        results = reconcile(base, accounts, [r for r in os.environ.get(prep.ENV_REGIONS, "").split(",") if r],
+                            group, endpoint_url)
+    else:
+        return {"prepared": [], "ignored": "neither a CreateVpc event nor a reconciliation"}
+    for result in results:
+        print(json.dumps(result.__dict__))
+    return {"prepared": [result.__dict__ for result in results]}

@@ -1,0 +1,180 @@
+"""New-VPC preparation (issue #18), run in-process against moto over HTTP, on what the program built:
+a VPC created after deployment is prepared, a second run creates nothing, a VPC shared from another
+account is left to its owner, and the audit then passes the new VPC's account and region.
+
+AWS documents encoded here:
+- A participant of a shared VPC cannot create flow logs or query-log associations for it; the owner does:
+  https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html
+- Flow logs to CloudWatch Logs need the delivery role and TrafficType ALL for forensics:
+  https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html
+- A new security group gets an allow-all IPv4 egress rule unless it is revoked:
+  https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html
+- CloudTrail's CreateVpc event as EventBridge delivers it (responseElements.vpc.vpcId):
+  https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from irready.audit.model import Status
+from irready.infra import stackset_templates as templates
+from irready.infra.offline.program import stack_config
+from irready.policies import names
+from irready.policies import vpc_preparation as prep
+
+from irready import policies, vpc_preparation
+from irready.emulated.apply import provision
+from irready.emulated.baseline import Organization, audit, audit_config, stack_values
+from irready.emulated.brownfield import share_vpc
+
+REGION = "us-east-1"
+VPC_CHECKS = ("vpc.flow_logs", "dns.resolver_query_logging", "ir.quarantine_security_group")
+
+
+def global_stack_roles(emulator, account: str, security: str) -> None:
+    """The roles the global StackSet's stack gives a member account that the function uses, created from the
+    generated template's own properties (the explicit-mode program has no such roles)."""
+    template = templates.global_template(templates.BaselineTemplateArgs(
+        security_account_id=security, home_region=REGION, trusted_cidrs=("192.0.2.0/24",),
+        revoke_sessions_before="2026-01-01T00:00:00Z", deny_except_actions=("sts:GetCallerIdentity",)))
+    iam = emulator.client(emulator.session(account), "iam")
+    for logical in ("FlowLogDeliveryRole", "VpcPreparationRole"):
+        role = resolved(template["Resources"][logical]["Properties"], account)
+        iam.create_role(RoleName=role["RoleName"],
+                        AssumeRolePolicyDocument=json.dumps(role["AssumeRolePolicyDocument"]))
+        for policy in role["Policies"]:
+            iam.put_role_policy(RoleName=role["RoleName"], PolicyName=policy["PolicyName"],
+                                PolicyDocument=json.dumps(policy["PolicyDocument"]))
+
+
+def resolved(node, account: str):
+    if isinstance(node, dict):
+        if set(node) == {"Fn::Sub"}:
+            return node["Fn::Sub"].replace("${AWS::AccountId}", account)
+        return {key: resolved(value, account) for key, value in node.items()}
+    return [resolved(value, account) for value in node] if isinstance(node, list) else node
+
+
+@pytest.fixture(scope="module")
+def deployed(_emulator_and_faults, new_account):
+    """The program applied to a small organization (one workload account), in one region, with the global
+    StackSet's flow-log and provisioning roles in the workload account."""
+    emulator, _ = _emulator_and_faults
+    org = Organization(management=new_account(), security=new_account(), workloads=(new_account(),),
+                       regions=(REGION,))
+    provision(emulator, stack_config(stack_values(org, networkLogDestinations=["cloudwatch"])), org.management)
+    global_stack_roles(emulator, org.workloads[0], org.security)
+    return emulator, org
+
+
+def create_vpc_event(account: str, vpc_id: str) -> dict:
+    """A CreateVpc event as the member rule forwards it to the security account's bus."""
+    return {"version": "0", "detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2", "account": account,
+            "region": REGION, "detail": {"eventSource": "ec2.amazonaws.com", "eventName": "CreateVpc",
+                                         "responseElements": {"vpc": {"vpcId": vpc_id}}}}
+
+
+def tags(resource: dict) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in resource.get("Tags", [])}
+
+
+def vpc_state(emulator, account: str, vpc_id: str) -> dict:
+    session = emulator.session(account)
+    ec2 = emulator.client(session, "ec2", REGION)
+    resolver = emulator.client(session, "route53resolver", REGION)
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+    return {
+        "flow_logs": [(f["TrafficType"], f.get("LogGroupName")) for f in ec2.describe_flow_logs(
+            Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]],
+        "groups": {g["GroupName"]: (tags(g).get(policies.CONTAINMENT_GROUP_TAG), len(g["IpPermissions"]),
+                                    len(g["IpPermissionsEgress"])) for g in groups if g["GroupName"] != "default"},
+        "query_logging": len(resolver.list_resolver_query_log_config_associations(
+            Filters=[{"Name": "ResourceId", "Values": [vpc_id]}])["ResolverQueryLogConfigAssociations"]),
+    }
+
+
+def vpc_findings(emulator, org, account: str, vpc_id: str) -> dict[str, Status]:
+    """The audit's verdicts on the VPC (per-VPC checks), or on its account and region (per-region ones)."""
+    _, report = audit(emulator, audit_config(org))
+    found = [f for f in report.findings if f.account_id == account and f.region == REGION and f.check_id in VPC_CHECKS]
+    per_vpc = {f.check_id: f.status for f in found if f.resource_id == vpc_id}
+    return {**{f.check_id: f.status for f in found if f.check_id not in per_vpc}, **per_vpc}
+
+
+@pytest.fixture(scope="module")
+def new_vpc(deployed):
+    """A VPC created in the workload account after deployment; the audit before and after the function ran."""
+    emulator, org = deployed
+    account = org.workloads[0]
+    vpc_id = emulator.client(emulator.session(account), "ec2", REGION).create_vpc(CidrBlock="10.77.0.0/16")["Vpc"][
+        "VpcId"]
+    before = vpc_findings(emulator, org, account, vpc_id)
+    first = vpc_preparation.handler(create_vpc_event(account, vpc_id), base=emulator.session(org.security),
+                                    endpoint_url=emulator.url)
+    after = vpc_findings(emulator, org, account, vpc_id)
+    return account, vpc_id, before, first, after
+
+
+def test_a_vpc_created_after_deployment_is_prepared(deployed, new_vpc):
+    emulator, _ = deployed
+    account, vpc_id, _, first, _ = new_vpc
+    [prepared] = first["prepared"]
+    assert (prepared["account_id"], prepared["vpc_id"], prepared["skipped"], prepared["missing"]) == (
+        account, vpc_id, None, [])
+    assert prepared["created"] == ["flow-logs", "quarantine-group", "isolation-group", "query-logging"]
+    assert vpc_state(emulator, account, vpc_id) == {
+        "flow_logs": [("ALL", prep.FLOW_LOG_GROUP)],
+        # quarantine: no rule at all; isolation: all traffic in (IPv4 and IPv6 in one permission) and out
+        "groups": {names.QUARANTINE_GROUP_NAME: ("quarantine", 0, 0),
+                   names.ISOLATION_GROUP_NAME: ("isolation", 1, 1)},
+        "query_logging": 1}
+
+
+def test_a_second_run_creates_nothing(deployed, new_vpc):
+    emulator, org = deployed
+    account, vpc_id, *_ = new_vpc
+    state = vpc_state(emulator, account, vpc_id)
+    again = vpc_preparation.handler(create_vpc_event(account, vpc_id), base=emulator.session(org.security),
+                                    endpoint_url=emulator.url)
+    assert again["prepared"][0]["created"] == []
+    assert vpc_state(emulator, account, vpc_id) == state
+
+
+def test_the_audit_fails_the_new_vpc_before_and_passes_it_after(new_vpc):
+    *_, before, _, after = new_vpc
+    assert before["vpc.flow_logs"] is Status.FAIL
+    assert after == {check: Status.PASS for check in VPC_CHECKS}
+
+
+def test_a_shared_vpc_is_left_to_its_owner(deployed, new_account):
+    emulator, org = deployed
+    owner = new_account()
+    vpc_id = share_vpc(emulator, owner, org.workloads[0], REGION)
+    [prepared] = vpc_preparation.handler(create_vpc_event(org.workloads[0], vpc_id),
+                                         base=emulator.session(org.security), endpoint_url=emulator.url)["prepared"]
+    assert prepared["skipped"] == f"shared by {owner}, its owner prepares it" and prepared["created"] == []
+    assert vpc_state(emulator, org.workloads[0], vpc_id)["groups"] == {}
+    # Reconciliation in the participant's account does not even list it (owner-id filter).
+    results = vpc_preparation.reconcile(emulator.session(org.security), [org.workloads[0]], [REGION],
+                                        names.QUARANTINE_GROUP_NAME, emulator.url)
+    assert vpc_id not in {r.vpc_id for r in results}
+
+
+def test_reconciliation_prepares_every_owned_vpc_it_missed(deployed):
+    emulator, org = deployed
+    account = org.workloads[0]
+    missed = emulator.client(emulator.session(account), "ec2", REGION).create_vpc(CidrBlock="10.78.0.0/16")["Vpc"][
+        "VpcId"]
+    results = {r.vpc_id: r for r in vpc_preparation.reconcile(emulator.session(org.security), [account], [REGION],
+                                                              names.QUARANTINE_GROUP_NAME, emulator.url)}
+    assert results[missed].created == ["flow-logs", "quarantine-group", "isolation-group", "query-logging"]
+    assert all(r.created == [] for vpc, r in results.items() if vpc != missed)  # the others were ready
+
+
+def test_other_events_are_ignored(deployed):
+    emulator, org = deployed
+    event = {**create_vpc_event(org.workloads[0], "vpc-1"), "detail": {"eventName": "DeleteVpc"}}
+    assert vpc_preparation.handler(event, base=emulator.session(org.security), endpoint_url=emulator.url)[
+        "prepared"] == []
