@@ -3,7 +3,7 @@ the analysers and the semantic tests all run over (a new document must be added 
 
 from __future__ import annotations
 
-from irready.policies import investigation
+from irready.policies import investigation, vpc_preparation
 
 from irready import policies
 
@@ -41,6 +41,8 @@ DOCUMENTS = {
         results_key_arn=f"arn:aws:kms:us-east-1:{SECURITY}:key/1", log_buckets=["trail", "network"],
         log_key_arns=[f"arn:aws:kms:us-east-1:{MANAGEMENT}:key/2"]),
     "investigator_trust": investigation.investigator_trust_policy(SECURITY),
+    "vpc_preparation": vpc_preparation.provisioning_role_permissions(WORKLOAD),
+    "vpc_preparation_trust": vpc_preparation.provisioning_role_trust(SECURITY),
 }
 # The documents a principal holds (identity policies with Allow statements): what the analysers judge.
-IDENTITY_POLICIES = ("responder", "responder_management", "audit_read", "runbook_role")
+IDENTITY_POLICIES = ("responder", "responder_management", "audit_read", "runbook_role", "vpc_preparation")

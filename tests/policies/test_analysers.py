@@ -54,6 +54,9 @@ PARLIAMENT_CLOSED_BY = {
         "test_the_forensic_key_is_found_by_its_alias",
     ("responder_management", "UNKNOWN_CONDITION_FOR_ACTION", "EncryptEvidenceWithTheForensicKeyThroughS3"):
         "test_the_forensic_key_is_found_by_its_alias",
+    # CreateSecurityGroup on the VPC alone: the new group's own resource is allowed only with the containment tag.
+    ("vpc_preparation", "RESOURCE_MISMATCH", "CreateGroupsInVpcs"):
+        "test_the_vpc_preparation_role_creates_only_tagged_containment_groups",
     # s3:PutBucketPolicy on any bucket: only the LockBucket runbook's fixed lock-down policy is ever written.
     ("runbook_role", "RESOURCE_POLICY_PRIVILEGE_ESCALATION", ""): "test_only_the_responder_reaches_the_runbook_role",
 }

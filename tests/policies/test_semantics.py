@@ -366,3 +366,71 @@ def test_the_guardrail_leaves_other_roles_alone():
 def test_the_audit_role_trusts_named_principals_only(principal, context, expected):
     request = Request("sts:AssumeRole", principal=principal, context={**context, "aws:PrincipalArn": principal})
     assert evaluate([DOCUMENTS["audit_trust"]], request) == expected
+
+
+# --- The VPC preparation role (organization mode, issue #18): least privilege, proven by request ---------
+
+_PREP = [DOCUMENTS["vpc_preparation"]]
+_SG = _ec2("security-group", "sg-new")
+_VPC = _ec2("vpc", "vpc-new")
+_CONTAINMENT_TAG = {"aws:RequestTag/irready:containment": "quarantine", "aws:TagKeys": ["irready:containment"]}
+
+
+@pytest.mark.parametrize("request_", [
+    Request("ec2:DescribeVpcs"), Request("ec2:DescribeFlowLogs"), Request("ec2:DescribeSecurityGroups"),
+    Request("route53resolver:ListResolverQueryLogConfigs"),
+    Request("route53resolver:ListResolverQueryLogConfigAssociations"),
+    Request("ec2:CreateFlowLogs", _VPC), Request("ec2:CreateFlowLogs", _ec2("vpc-flow-log", "fl-1")),
+    Request("iam:PassRole", f"arn:aws:iam::{WORKLOAD}:role/irready-flow-logs-org",
+            context={"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}),
+    Request("ec2:CreateSecurityGroup", _VPC), Request("ec2:CreateSecurityGroup", _SG, context=_CONTAINMENT_TAG),
+    Request("ec2:CreateTags", _SG, context={"ec2:CreateAction": "CreateSecurityGroup"}),
+    Request("ec2:RevokeSecurityGroupEgress", _SG, context={"aws:ResourceTag/irready:containment": "quarantine"}),
+    Request("ec2:AuthorizeSecurityGroupIngress", _SG, context={"aws:ResourceTag/irready:containment": "isolation"}),
+    Request("route53resolver:AssociateResolverQueryLogConfig",
+            f"arn:aws:route53resolver:us-east-1:{WORKLOAD}:resolver-query-log-config/rqlc-1"),
+])
+def test_the_vpc_preparation_role_can_do_every_step(request_):
+    assert evaluate(_PREP, request_) == ALLOW
+
+
+@pytest.mark.parametrize("request_", [
+    Request("ec2:CreateFlowLogs", f"arn:aws:ec2:us-east-1:{OTHER}:vpc/vpc-1"),  # another account's VPC
+    Request("iam:PassRole", f"arn:aws:iam::{WORKLOAD}:role/Admin",
+            context={"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}),
+    Request("iam:PassRole", f"arn:aws:iam::{WORKLOAD}:role/irready-flow-logs-org",
+            context={"iam:PassedToService": "ec2.amazonaws.com"}),  # to an instance: its credentials
+    Request("ec2:CreateTags", _SG),  # retagging an existing group into a containment group
+    Request("ec2:CreateTags", _ec2("instance", "i-1"), context={"ec2:CreateAction": "RunInstances"}),
+    Request("ec2:AuthorizeSecurityGroupIngress", _SG),  # opening an application's group
+    Request("ec2:AuthorizeSecurityGroupIngress", _SG, context={"aws:ResourceTag/irready:containment": "web"}),
+    Request("ec2:DeleteFlowLogs", "*"), Request("ec2:DeleteSecurityGroup", _SG),
+    Request("route53resolver:DisassociateResolverQueryLogConfig", "*"), Request("iam:PutRolePolicy", "*"),
+    Request("ec2:ModifyNetworkInterfaceAttribute", _SG),
+])
+def test_the_vpc_preparation_role_cannot_do_more(request_):
+    assert evaluate(_PREP, request_) == IMPLICIT_DENY
+
+
+@pytest.mark.parametrize(("context", "expected"), [
+    (_CONTAINMENT_TAG, ALLOW), ({**_CONTAINMENT_TAG, "aws:RequestTag/irready:containment": "isolation"}, ALLOW),
+    ({"aws:RequestTag/irready:containment": "web", "aws:TagKeys": ["irready:containment"]}, IMPLICIT_DENY),
+    ({"aws:RequestTag/irready:containment": "quarantine", "aws:TagKeys": ["irready:containment", "owner"]},
+     IMPLICIT_DENY),
+    ({}, IMPLICIT_DENY)])
+def test_the_vpc_preparation_role_creates_only_tagged_containment_groups(context, expected):
+    """The named parliament exception (RESOURCE_MISMATCH on CreateGroupsInVpcs): AWS authorizes the VPC and
+    the new group of CreateSecurityGroup each against all statements; the group is allowed only with the
+    containment tag and no other, so the VPC statement alone creates nothing
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ExamplePolicies_EC2.html#iam-example-security-groups)."""
+    assert evaluate(_PREP, Request("ec2:CreateSecurityGroup", _VPC)) == ALLOW
+    assert evaluate(_PREP, Request("ec2:CreateSecurityGroup", _SG, context=context)) == expected
+
+
+@pytest.mark.parametrize(("principal", "expected"), [
+    (f"arn:aws:iam::{SECURITY}:role/irready-vpc-preparation-function", ALLOW),
+    (f"arn:aws:iam::{SECURITY}:role/Admin", IMPLICIT_DENY),
+    (f"arn:aws:iam::{OTHER}:role/irready-vpc-preparation-function", IMPLICIT_DENY)])
+def test_only_the_preparation_function_assumes_the_vpc_preparation_role(principal, expected):
+    request = Request("sts:AssumeRole", "*", principal=principal, context={"aws:PrincipalArn": principal})
+    assert evaluate([DOCUMENTS["vpc_preparation_trust"]], request) == expected
