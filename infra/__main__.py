@@ -186,6 +186,7 @@ if config.organization:
     from irready.infra import stackset_templates as templates
     from irready.infra.components.member_events import MemberEventBus, MemberEventBusArgs
     from irready.infra.components.stacksets import OrganizationBaseline, OrganizationBaselineArgs
+    from irready.infra.components.vpc_preparation import VpcPreparation, VpcPreparationArgs
 
     security_home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
     template_args = templates.BaselineTemplateArgs(
@@ -199,7 +200,7 @@ if config.organization:
         return pulumi.Output.from_input(security).apply(lambda account: templates.body(
             make(dataclasses.replace(template_args, security_account_id=account))))
 
-    MemberEventBus("member-events", MemberEventBusArgs(
+    member_events = MemberEventBus("member-events", MemberEventBusArgs(
         provider=security_side(), region=security_home, organization_id=organization.id,
         alert_topic_arn=security_account.topics[security_home].arn, run_instances_allowed=config.run_instances_allowed))
     OrganizationBaseline("organization-baseline", OrganizationBaselineArgs(
@@ -210,6 +211,10 @@ if config.organization:
         failure_tolerance_percentage=config.organization.failure_tolerance_percentage,
         max_concurrent_percentage=config.organization.max_concurrent_percentage,
         region_concurrency=config.organization.region_concurrency))
+    VpcPreparation("vpc-preparation", VpcPreparationArgs(
+        provider=security_side(), region=security_home, security_account_id=security,
+        organization_id=organization.id, bus_name=member_events.bus.name, regions=organization_regions,
+        quarantine_group_name=config.quarantine_group_name, log_retention_days=config.log_retention_days))
     # The evidence bucket admits the responders of the organization's accounts as listed at `pulumi up`.
     member_accounts = tuple(sorted({*member_accounts, *(m.id for m in organization.accounts or [])}))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 from irready.infra.config import Account, StackConfig
+from irready.policies import vpc_preparation
 
 
 def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
@@ -43,9 +44,11 @@ def management_account(config: StackConfig) -> Account:
 def deploying_principals(config: StackConfig) -> tuple[str, ...]:
     """The principals that deploy irready in member accounts, exempt from the guardrail SCP: the member
     role the program assumes, the StackSets execution roles (service-managed and self-managed), and
-    those listed in irready:deployingPrincipals."""
+    those listed in irready:deployingPrincipals; in organization mode, the role the VPC preparation
+    function assumes in member accounts."""
     return (f"arn:aws:iam::*:role/{config.member_role_name}", "arn:aws:iam::*:role/stacksets-exec-*",
-            "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole", *config.deploying_principals)
+            "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole", *config.deploying_principals,
+            *((f"arn:aws:iam::*:role/{vpc_preparation.PROVISIONING_ROLE}",) if config.organization else ()))
 
 
 def trail_admins(config: StackConfig, management_provider: aws.Provider) -> pulumi.Input[list[str]]:

@@ -65,3 +65,20 @@ def provisioning_role_permissions(account_id: str) -> dict:
         {"Sid": "AssociateQueryLogging", "Effect": "Allow", "Action": "route53resolver:AssociateResolverQueryLogConfig",
          "Resource": f"arn:aws:route53resolver:*:{account_id}:resolver-query-log-config/*"},
     ]}
+
+
+def function_permissions(region: str, security_account_id: str, organization_id: str) -> dict:
+    """The preparation function's own role, in the security account: assume the provisioning role in the
+    organization's accounts only, list the organization's accounts (reconciliation; Organizations answers
+    its read calls in a delegated administrator account, which the security account is for GuardDuty), and
+    write its own log group."""
+    log_group = f"arn:aws:logs:{region}:{security_account_id}:log-group:/aws/lambda/{FUNCTION}"
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "TheProvisioningRoleOfTheOrganizationsAccounts", "Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": f"arn:aws:iam::*:role/{PROVISIONING_ROLE}",
+         "Condition": {"StringEquals": {"aws:ResourceOrgID": organization_id}}},
+        {"Sid": "ListTheOrganization", "Effect": "Allow", "Resource": "*",
+         "Action": ["organizations:ListAccounts", "organizations:DescribeOrganization"]},
+        {"Sid": "OwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [log_group, f"{log_group}:*"]},
+    ]}

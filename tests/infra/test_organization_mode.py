@@ -216,9 +216,10 @@ def test_the_bus_admits_the_organizations_forwarders_only_and_routes_alerts_to_t
     on_bus = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
               if r.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
     assert {r.inputs["name"] for r in on_bus} == {"irready-member-unexpected-run-instances", "irready-member-tamper",
-                                                  "irready-member-iam-tamper"}
+                                                  "irready-member-iam-tamper", "irready-member-create-vpc"}
     targets = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
-               if t.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
+               if t.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS
+               and t.inputs["rule"] != "irready-member-create-vpc"]  # to the preparation function (below)
     assert {t.inputs["arn"] for t in targets} == {"arn:aws:mock:::security-account-us-east-1-alerts"}
 
 
@@ -272,3 +273,75 @@ def test_modes_default_from_the_config():
     assert load(file_reader(ROOT / "Pulumi.example.yaml")).organization is None
     with pytest.raises(StackConfigError, match="^irready:organization: expected"):
         load(values(organization=None, mode="organization").get)
+
+
+# --- New-VPC preparation in the security account (irready/vpc_preparation.py, infra/components/vpc_preparation.py)
+
+def test_the_preparation_function_runs_on_create_vpc_events_and_a_daily_reconciliation(program):
+    from irready.policies import vpc_preparation as prep
+    [function] = [f for f in program.of_type("aws:lambda/function:Function") if f.inputs["name"] == prep.FUNCTION]
+    assert function.inputs["handler"] == prep.HANDLER == "irready.vpc_preparation.handler"
+    assert f"account-{MANAGEMENT}" not in function.provider  # the security account's
+    assert function.inputs["environment"]["variables"] == {prep.ENV_REGIONS: ",".join(offline.ENABLED_REGIONS),
+                                                          prep.ENV_QUARANTINE_GROUP: "irready-quarantine"}
+    [rule] = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
+              if r.inputs["name"] == "irready-member-create-vpc"]
+    assert rule.inputs["eventBusName"] == templates.MEMBER_EVENTS_BUS
+    assert json.loads(rule.inputs["eventPattern"]) == templates.create_vpc_pattern()
+    [target] = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
+                if t.inputs["rule"] == "irready-member-create-vpc"]
+    assert target.inputs["arn"] == "arn:aws:mock:::vpc-preparation-function"
+    [permission] = program.of_type("aws:lambda/permission:Permission")
+    assert (permission.inputs["principal"], permission.inputs["sourceArn"]) == (
+        "events.amazonaws.com", "arn:aws:mock:::vpc-preparation-create-vpc")
+    [schedule] = [s for s in program.of_type("aws:scheduler/schedule:Schedule")
+                  if s.inputs["name"] == f"{prep.FUNCTION}-reconciliation"]
+    assert schedule.inputs["scheduleExpression"] == "rate(1 day)"
+    assert json.loads(schedule.inputs["target"]["input"]) == {"reconcile": True}
+
+
+def test_the_function_role_assumes_only_the_provisioning_role_of_the_organization(program):
+    from irready.policies import vpc_preparation as prep
+    [policy] = [p for p in program.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs.get("name") == prep.FUNCTION]
+    [assume] = [s for s in json.loads(policy.inputs["policy"])["Statement"] if s["Action"] == "sts:AssumeRole"]
+    assert assume["Resource"] == f"arn:aws:iam::*:role/{prep.PROVISIONING_ROLE}"
+    assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": ORGANIZATION_ID}}
+    # ... and the template's provisioning role trusts exactly that role, by name.
+    [role] = [r for r in program.of_type("aws:iam/role:Role") if r.inputs.get("name") == prep.FUNCTION_ROLE]
+    trust = template(program, "irready-baseline-global")["Resources"]["VpcPreparationRole"]["Properties"][
+        "AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Condition"] == {
+        "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{SECURITY}:role/{role.inputs['name']}"}}
+
+
+def test_the_guardrail_exempts_the_provisioning_role_in_organization_mode_only(program):
+    from irready.policies import vpc_preparation as prep
+
+    from tests.infra.mocks import example_config
+
+    def exempt(recorded) -> list[str]:
+        [scp] = [p for p in recorded.of_type("aws:organizations/policy:Policy")
+                 if p.inputs["name"] == "irready-guardrail"]
+        return json.loads(scp.inputs["content"])["Statement"][0]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+
+    assert f"arn:aws:iam::*:role/{prep.PROVISIONING_ROLE}" in exempt(program)
+    assert f"arn:aws:iam::*:role/{prep.PROVISIONING_ROLE}" not in exempt(run_program(example_config()))
+
+
+def test_the_function_package_holds_only_the_function_and_policies(tmp_path):
+    """Archived from the installed package without importing it; runs without audit or infra."""
+    import subprocess
+    import sys
+
+    from irready.infra.components.vpc_preparation import code_files
+    files = code_files()
+    assert {"irready/__init__.py", "irready/vpc_preparation.py", "irready/policies/__init__.py",
+            "irready/policies/vpc_preparation.py", "irready/policies/iam/responder.json"} <= set(files)
+    assert not [path for path in files if path.startswith(("irready/audit", "irready/infra", "irready/emulated"))]
+    for path, source in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(source.read_bytes())
+    done = subprocess.run([sys.executable, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                           "import irready.vpc_preparation as m; print(m.__file__)", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == str(tmp_path / "irready" / "vpc_preparation.py"), done.stderr

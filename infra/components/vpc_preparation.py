@@ -1,0 +1,110 @@
+"""New-VPC preparation in the security account (organization mode, issue #18): the function of
+irready/vpc_preparation.py, started by every member account's ``CreateVpc`` (forwarded by the regional
+StackSet's rule to the member-events bus) and by a daily reconciliation schedule, for events missed.
+
+Its code is irready's own package (``irready/__init__``, ``irready/vpc_preparation.py`` and
+``irready/policies``), archived from the installed package, found with ``importlib.util.find_spec`` and
+never imported here (infra never imports the function's layer). boto3 comes with the Lambda runtime.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+from irready.infra.components.scheduled_audit import ARCHITECTURE, RUNTIME, service_trust
+from irready.infra.stackset_templates import create_vpc_pattern
+from irready.policies import names
+from irready.policies import vpc_preparation as prep
+
+MEMORY_MB, TIMEOUT_S = 256, 900  # reconciliation walks every account and region one after the other
+
+
+def code_files() -> dict[str, Path]:
+    """Archive path -> file: irready's __init__, the function's module and the policies package (documents
+    included, checkov's checks left out). Raises RuntimeError if a part is not installed."""
+    files: dict[str, Path] = {}
+    for module in ("irready", "irready.vpc_preparation"):
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            raise RuntimeError(f"{module} is not installed; run `make venv`")
+        files[f"{module.replace('.', '/')}{'/__init__' if module == 'irready' else ''}.py"] = Path(spec.origin)
+    spec = importlib.util.find_spec("irready.policies")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("irready.policies is not installed; run `make venv`")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and path.suffix in (".py", ".json") and not {"__pycache__", "checkov"} & set(relative.parts):
+            files[f"irready/policies/{relative.as_posix()}"] = path
+    return files
+
+
+@dataclass(frozen=True)
+class VpcPreparationArgs:
+    provider: aws.Provider  # the security account's
+    region: str  # the security account's home region (where the member-events bus is)
+    security_account_id: pulumi.Input[str]
+    organization_id: str
+    bus_name: pulumi.Input[str]  # the member-events bus
+    regions: tuple[str, ...]  # where reconciliation looks (the regional StackSet's regions)
+    quarantine_group_name: str = names.QUARANTINE_GROUP_NAME
+    schedule: str = prep.RECONCILE_SCHEDULE
+    log_retention_days: int = names.MIN_LOG_RETENTION_DAYS
+
+
+class VpcPreparation(pulumi.ComponentResource):
+    """The function, its role and log group, the CreateVpc rule on the bus and the reconciliation schedule.
+    Outputs: ``function_arn``, ``role_arn`` (the principal member accounts' provisioning role trusts)."""
+
+    def __init__(self, name: str, args: VpcPreparationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("irready:index:VpcPreparation", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        region, account = args.region, pulumi.Output.from_input(args.security_account_id)
+        self.role = aws.iam.Role(f"{name}-role", name=prep.FUNCTION_ROLE, opts=child,
+                                 assume_role_policy=json.dumps(service_trust("lambda.amazonaws.com")))
+        aws.iam.RolePolicy(f"{name}-policy", role=self.role.id, name=prep.FUNCTION, opts=child,
+                           policy=account.apply(lambda a: json.dumps(prep.function_permissions(
+                               region, a, args.organization_id))))
+        logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=f"/aws/lambda/{prep.FUNCTION}", region=region,
+                                       retention_in_days=args.log_retention_days, opts=child)
+        self.function = aws.lambda_.Function(
+            f"{name}-function", name=prep.FUNCTION, role=self.role.arn, runtime=RUNTIME, architectures=[ARCHITECTURE],
+            handler=prep.HANDLER, memory_size=MEMORY_MB, timeout=TIMEOUT_S, region=region,
+            code=pulumi.AssetArchive({path: pulumi.FileAsset(str(file)) for path, file in code_files().items()}),
+            # Events may come in bursts (a landing zone vending VPCs): a few at a time, the rest retried.
+            reserved_concurrent_executions=5,
+            environment={"variables": {prep.ENV_REGIONS: ",".join(args.regions),
+                                       prep.ENV_QUARANTINE_GROUP: args.quarantine_group_name}},
+            logging_config={"log_format": "JSON", "log_group": logs.name},
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[logs]))
+
+        rule = aws.cloudwatch.EventRule(f"{name}-create-vpc", name=f"{names.NAME_PREFIX}member-create-vpc",
+                                        event_bus_name=args.bus_name, event_pattern=json.dumps(create_vpc_pattern()),
+                                        region=region, opts=child)
+        aws.lambda_.Permission(f"{name}-from-the-bus", action="lambda:InvokeFunction", function=self.function.name,
+                               principal="events.amazonaws.com", source_arn=rule.arn, region=region, opts=child)
+        aws.cloudwatch.EventTarget(f"{name}-create-vpc-to-function", rule=rule.name, event_bus_name=args.bus_name,
+                                   arn=self.function.arn, region=region, opts=child,
+                                   retry_policy={"maximum_retry_attempts": 8, "maximum_event_age_in_seconds": 86400})
+
+        scheduler_role = aws.iam.Role(f"{name}-scheduler-role", name=f"{prep.FUNCTION}-scheduler", opts=child,
+                                      assume_role_policy=account.apply(lambda a: json.dumps(service_trust(
+                                          "scheduler.amazonaws.com", a,
+                                          f"arn:aws:scheduler:{region}:{a}:schedule-group/default"))))
+        invoke = aws.iam.RolePolicy(f"{name}-scheduler-policy", role=scheduler_role.id, name="invoke", opts=child,
+                                    policy=self.function.arn.apply(lambda arn: json.dumps({
+                                        "Version": "2012-10-17", "Statement": [{
+                                            "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arn}]})))
+        aws.scheduler.Schedule(
+            f"{name}-reconciliation", name=f"{prep.FUNCTION}-reconciliation", group_name="default", region=region,
+            schedule_expression=args.schedule,
+            flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": 60},
+            description="irready: prepare every VPC a missed CreateVpc event left unprepared",
+            target={"arn": self.function.arn, "role_arn": scheduler_role.arn, "input": json.dumps({"reconcile": True})},
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[invoke]))
+        self.register_outputs({"function_arn": self.function.arn, "role_arn": self.role.arn})
