@@ -75,12 +75,6 @@ BASELINE_SKIPS = (
     Skip("CKV_AWS_158", r"aws_cloudwatch_log_group\.", "CloudWatch Logs encrypts at rest with AWS-owned keys; a "
          "customer key in every account and region adds a key policy to run and can lock responders out of flow, "
          "DNS and trail logs when they need them most"),
-    # The organization-wide StackSets' templates (infra/stackset_templates.py), scanned as CloudFormation.
-    Skip("CKV_AWS_158", r"^AWS::Logs::LogGroup\.", "as CKV_AWS_158 for aws_cloudwatch_log_group (the StackSets' "
-         "flow-log and query-log groups)"),
-    Skip("CKV_AWS_111", r"^AWS::IAM::Role\.ResponderRole$", "CloudFormation's CKV_AWS_290: the resources an incident "
-         "touches are not known in advance (see CKV_AWS_290); CKV_AWS_107/109/110 (credentials, permissions "
-         "management, escalation) pass on the template's responder without a skip"),
     Skip("CKV_AWS_26", r"aws_sns_topic\.", "EventBridge cannot publish to a topic encrypted with the AWS-managed "
          "SNS key; a customer key per account and region is future work; the topic carries finding summaries"),
     Skip("CKV_AWS_252", r"aws_cloudtrail\.", "log-delivery notifications are not needed: findings reach responders "
@@ -118,6 +112,32 @@ BASELINE_SKIPS = (
          "run's time comes from the execution); a customer key would only add kms:Decrypt to a role that may "
          "otherwise only start the state machine"),
 )
+
+# Organization mode's own (issue #18): the StackSets' templates scanned as CloudFormation, and the
+# organization-mode plan (Pulumi.example-org.yaml); tests/policies/test_stackset_templates.py proves each needed.
+_VPC_PREPARATION_FUNCTION = r"aws_lambda_function\.vpc_preparation_function$"
+ORGANIZATION_MODE_SKIPS = (
+    Skip("CKV_AWS_158", r"^AWS::Logs::LogGroup\.", "as CKV_AWS_158 for aws_cloudwatch_log_group (the StackSets' "
+         "flow-log and query-log groups)"),
+    Skip("CKV_AWS_111", r"^AWS::IAM::Role\.ResponderRole$", "CloudFormation's CKV_AWS_290: the resources an incident "
+         "touches are not known in advance (see CKV_AWS_290); CKV_AWS_107/109/110 (credentials, permissions "
+         "management, escalation) pass on the template's responder without a skip"),
+    Skip("CKV_AWS_116", _VPC_PREPARATION_FUNCTION, "a failed CreateVpc invocation is retried by EventBridge for a "
+         "day, and the daily reconciliation prepares any VPC still unprepared; a dead-letter queue would hold "
+         "nothing the reconciliation does not redo"),
+    Skip("CKV_AWS_117", _VPC_PREPARATION_FUNCTION, "as for the scheduled audit's functions: it only calls AWS APIs "
+         "of every account and region; no inbound path exists"),
+    Skip("CKV_AWS_272", _VPC_PREPARATION_FUNCTION, "as for the scheduled audit's functions (irready's own package, "
+         "archived at deploy time; signing needs an AWS Signer profile, future work)"),
+    Skip("CKV_AWS_173", _VPC_PREPARATION_FUNCTION, "the environment holds region names and the quarantine group's "
+         "name only (tests/infra/test_organization_mode.py holds it to that)"),
+    Skip("CKV_AWS_50", _VPC_PREPARATION_FUNCTION, "as for the scheduled audit's functions (X-Ray adds a write "
+         "permission and cost; each run logs one JSON line per VPC)"),
+    Skip("CKV_AWS_297", r"aws_scheduler_schedule\.vpc_preparation_reconciliation$", "the target input is "
+         "{\"reconcile\": true}; a customer key would only add kms:Decrypt to a role that may only invoke the "
+         "function"),
+)
+BASELINE_SKIPS = BASELINE_SKIPS + ORGANIZATION_MODE_SKIPS
 
 
 def checkov_command() -> str:

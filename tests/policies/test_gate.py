@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from irready.infra.offline.program import record
 from irready.infra.offline.terraform_plan import to_plan
-from irready.policies.gate import BASELINE_SKIPS, CUSTOM_CHECK_IDS, gate_failures, run_checkov, skips_markdown
+from irready.policies.gate import (
+    BASELINE_SKIPS,
+    CUSTOM_CHECK_IDS,
+    ORGANIZATION_MODE_SKIPS,
+    gate_failures,
+    run_checkov,
+    skips_markdown,
+)
 
 from tests.infra.mocks import example_config
 
@@ -43,8 +50,8 @@ def test_our_readiness_checks_ran_on_the_baseline_and_passed(plans):
 
 def test_every_skip_is_still_needed(plans):
     baseline, _ = plans
-    # Skips of CloudFormation resources are the StackSets templates': tests/policies/test_stackset_templates.py.
-    unused = [s.check_id for s in BASELINE_SKIPS if not s.resources.startswith("^AWS::")
+    # Organization mode's skips are proven needed by tests/policies/test_stackset_templates.py.
+    unused = [s.check_id for s in BASELINE_SKIPS if s not in ORGANIZATION_MODE_SKIPS
               and not any(s.covers(r) for r in baseline if not r.passed)]
     assert unused == []
 

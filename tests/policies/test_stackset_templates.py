@@ -14,15 +14,20 @@ from pathlib import Path
 import pytest
 from cfnlint.api import lint_all
 from irready.infra.offline.program import TRUSTED_SERVICES, record, stack_config_file
-from irready.policies.gate import BASELINE_SKIPS, gate_failures, run_checkov
+from irready.infra.offline.terraform_plan import to_plan
+from irready.policies.gate import BASELINE_SKIPS, ORGANIZATION_MODE_SKIPS, gate_failures, run_checkov
 
 ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(scope="module")
-def templates(tmp_path_factory) -> dict[str, Path]:
-    recorded = record(stack_config_file(ROOT / "Pulumi.example-org.yaml"),
-                      [*TRUSTED_SERVICES, "member.org.stacksets.cloudformation.amazonaws.com"])
+def recorded():
+    return record(stack_config_file(ROOT / "Pulumi.example-org.yaml"),
+                  [*TRUSTED_SERVICES, "member.org.stacksets.cloudformation.amazonaws.com"])
+
+
+@pytest.fixture(scope="module")
+def templates(recorded, tmp_path_factory) -> dict[str, Path]:
     directory = tmp_path_factory.mktemp("stacksets")
     paths = {}
     for stackset in recorded.of_type("aws:cloudformation/stackSet:StackSet"):
@@ -33,8 +38,11 @@ def templates(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def checkov_results(templates):
-    return run_checkov(next(iter(templates.values())).parent, ("cloudformation",))
+def checkov_results(templates, recorded):
+    """checkov on the templates (CloudFormation) and on the organization-mode plan (Terraform plan), one run."""
+    directory = next(iter(templates.values())).parent
+    (directory / "organization.tfplan.json").write_text(json.dumps(to_plan(recorded.resources)))
+    return run_checkov(directory, ("cloudformation", "terraform_plan"))
 
 
 def lint(text: str) -> list[str]:
@@ -55,15 +63,15 @@ def test_cfn_lint_would_catch_a_broken_template(templates):
     assert any("RoleNme" in message for message in lint(json.dumps(broken)))
 
 
-def test_checkov_passes_the_templates_but_the_documented_skips(checkov_results):
-    assert len(checkov_results) > 50
+def test_checkov_passes_the_templates_and_the_plan_but_the_documented_skips(checkov_results):
+    assert len([r for r in checkov_results if r.resource.startswith("AWS::")]) > 50
+    assert len([r for r in checkov_results if r.file.endswith("organization.tfplan.json")]) > 300
     assert [(r.check_id, r.resource) for r in gate_failures(checkov_results)] == []
 
 
-def test_every_template_skip_is_still_needed(checkov_results):
-    template_skips = [s for s in BASELINE_SKIPS if s.resources.startswith("^AWS::")]
-    assert template_skips
-    assert [s.check_id for s in template_skips if not any(s.covers(r) for r in checkov_results if not r.passed)] == []
+def test_every_organization_mode_skip_is_still_needed(checkov_results):
+    assert [s.check_id for s in ORGANIZATION_MODE_SKIPS
+            if not any(s.covers(r) for r in checkov_results if not r.passed)] == []
 
 
 @pytest.mark.parametrize("check_id", ["CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110"])
