@@ -405,16 +405,24 @@ def _enable_guardduty(target: Target, account_id: str) -> None:
 
 
 def guardduty_auto_enable(target: Target, inputs: dict) -> Applied:
-    """moto has no UpdateOrganizationConfiguration: do what auto-enable ALL does in AWS, enable
-    GuardDuty in every active account of the organization in this region, keeping the detectors
-    accounts already have (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html)."""
+    """UpdateOrganizationConfiguration (answered by the emulator's GuardDuty organization layer, which
+    moto lacks), then what auto-enable ALL does in AWS: every active account of the organization gets
+    GuardDuty in this region, keeping the detectors accounts already have, and becomes a member of the
+    delegated administrator (GetAdministratorAccount and ListMembers answer it), recorded here with
+    CreateMembers (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html,
+    https://docs.aws.amazon.com/guardduty/latest/ug/set-guardduty-auto-enable-preferences.html)."""
     if inputs["autoEnableOrganizationMembers"] != "ALL":
         raise AwsRuleViolated("the emulated apply knows auto-enable ALL only")
-    detectors = target.client("guardduty").list_detectors()["DetectorIds"]
-    if inputs["detectorId"] not in detectors:
+    guardduty = target.client("guardduty")
+    if inputs["detectorId"] not in guardduty.list_detectors()["DetectorIds"]:
         raise AwsRuleViolated(f"BadRequestException: {inputs['detectorId']} is not the administrator's detector")
-    for account in _organization_accounts(target):
+    guardduty.update_organization_configuration(DetectorId=inputs["detectorId"], AutoEnableOrganizationMembers="ALL")
+    members = [account for account in _organization_accounts(target) if account != target.account_id]
+    for account in members:
         _enable_guardduty(target, account)
+    if members:
+        guardduty.create_members(DetectorId=inputs["detectorId"], AccountDetails=[
+            {"AccountId": account, "Email": f"{account}@example.com"} for account in members])
     return f"{inputs['detectorId']}-organization", {}
 
 
