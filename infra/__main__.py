@@ -117,7 +117,8 @@ security_account = SecurityAccount("security-account", SecurityAccountArgs(
     regions=monitored,
     email=config.security_contact.email, min_severity=config.findings_min_severity,
     forwarding_accounts=tuple(account.id for account in config.accounts),
-    security_hub=config.security_hub))
+    security_hub=config.security_hub,
+    finding_publishing_frequency=config.finding_publishing_frequency))
 
 
 def discovered_vpcs(account, provider, owned: bool) -> dict[str, tuple[str, ...]]:

@@ -97,6 +97,12 @@ class StackConfig:
     trail_admin_principals: tuple[str, ...] = ()  # empty: the principal running the program
     evidence_retention_days: int = 365  # Object Lock (governance) on the evidence bucket
     scheduled_audit: ScheduledAuditConfig | None = None  # None: no scheduled audit is deployed
+    # How often the GuardDuty administrator's detectors publish updates of existing findings (new findings are
+    # published within minutes whatever the value); only an administrator may set it, members inherit it.
+    finding_publishing_frequency: str = "FIFTEEN_MINUTES"
+
+
+FINDING_PUBLISHING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 
 
 LISTED, ORGANIZATION = "listed", "organization"
@@ -222,6 +228,8 @@ def load(get: Callable[[str], object]) -> StackConfig:
         **_audit_principals(_given(get, "auditPrincipals", {}), "irready:auditPrincipals"),
         trail_admin_principals=_arns(_given(get, "trailAdminPrincipals", []), "irready:trailAdminPrincipals"),
         evidence_retention_days=_days(_given(get, "evidenceRetentionDays", 365), "irready:evidenceRetentionDays"),
+        finding_publishing_frequency=_choice(_given(get, "findingPublishingFrequency", "FIFTEEN_MINUTES"),
+                                             "irready:findingPublishingFrequency", FINDING_PUBLISHING_FREQUENCIES),
     )
 
 

@@ -1,11 +1,17 @@
 """The security account: GuardDuty's (and optionally Security Hub's) delegated administrator, with
 every member enrolled, and the one place findings and alerts are routed to people.
 
-Per region, from the management account, the security account is designated GuardDuty's delegated
-administrator; that designation enables GuardDuty in the security account itself
-(https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html), so the program
-never calls CreateDetector: a detector that already exists (a brownfield organization, a landing
-zone) is looked up and configured, never created a second time. Auto-enable ALL then enrols every
+Per region, the stack owns the administrator's detector, the only one whose finding publishing
+frequency AWS lets anyone set: members inherit the administrator's, and UpdateDetector in a member
+cannot change it (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateDetector.html).
+At deploy time the program looks the security account's detector up: one that exists (a brownfield
+organization, a landing zone, an earlier designation) is imported and given the setting, never
+created a second time (CreateDetector refuses a second detector:
+https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html); otherwise it is
+created, before the management account designates the security account GuardDuty's delegated
+administrator (a designation enables GuardDuty there itself when it is off:
+https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html). Members' detectors
+are never declared: auto-enable creates and configures them. Auto-enable ALL then enrols every
 account of the organization, existing and new, and creates the detectors members lack
 (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html);
 members' findings reach the administrator's EventBridge, where one rule per region routes them.
@@ -17,6 +23,7 @@ The account is adopted by id (irready:securityAccountId) or created in the organ
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pulumi
@@ -38,6 +45,23 @@ class SecurityAccountArgs:
     forwarding_accounts: tuple[str, ...] = ()  # accounts whose alerts are forwarded to the topics
     min_severity: float = 7.0  # GuardDuty: 7-8.9 high, 9-10 critical
     security_hub: bool = False
+    finding_publishing_frequency: str = "FIFTEEN_MINUTES"  # the administrator's detectors (irready:findingPublishingFrequency)
+
+
+# How the provider's detector lookup says the account has none: "empty result" (current), "no GuardDuty
+# Detectors found" (older releases). Any other failure (access denied, a throttle) stops the program.
+_NO_DETECTOR = re.compile(r"empty result|no GuardDuty Detectors? found", re.IGNORECASE)
+
+
+def existing_detector(region: str, provider: aws.Provider) -> str | None:
+    """The id of the one GuardDuty detector the provider's account has in ``region`` at deploy time, or
+    None if it has none (ListDetectors via the provider's lookup; raises on any other failure)."""
+    try:
+        return aws.guardduty.get_detector(region=region, opts=pulumi.InvokeOptions(provider=provider)).id
+    except Exception as exc:  # the SDK raises a bare Exception naming the provider's error
+        if _NO_DETECTOR.search(str(exc)):
+            return None
+        raise
 
 
 def new_security_account(name: str, email: str, member_role_name: str,
@@ -77,14 +101,21 @@ class SecurityAccount(pulumi.ComponentResource):
         management = pulumi.ResourceOptions(parent=self, provider=args.management_provider)
         security = pulumi.ResourceOptions(parent=self, provider=args.security_provider)
         self.guardduty_admins, self.topics = {}, {}
+        self.detectors = {}
         for region in args.regions:
+            # A security account created by this run has no detector yet; an adopted one may.
+            existing = existing_detector(region, args.security_provider) \
+                if isinstance(args.security_account_id, str) else None
+            detector = aws.guardduty.Detector(
+                f"{name}-guardduty-detector-{region}", enable=True, region=region,
+                finding_publishing_frequency=args.finding_publishing_frequency,
+                opts=pulumi.ResourceOptions.merge(security, pulumi.ResourceOptions(
+                    import_=existing, protect=True, retain_on_delete=True)))  # deleting it deletes findings
+            self.detectors[region] = detector
             admin = aws.guardduty.OrganizationAdminAccount(
                 f"{name}-guardduty-admin-{region}", admin_account_id=args.security_account_id, region=region,
-                opts=management)
+                opts=pulumi.ResourceOptions.merge(management, pulumi.ResourceOptions(depends_on=[detector])))
             self.guardduty_admins[region] = admin
-            # The administrator's detector: enabled by the designation, or there before it.
-            detector = aws.guardduty.get_detector_output(region=region, opts=pulumi.InvokeOutputOptions(
-                provider=args.security_provider, depends_on=[admin]))
             aws.guardduty.OrganizationConfiguration(
                 f"{name}-guardduty-auto-enable-{region}", detector_id=detector.id, region=region,
                 auto_enable_organization_members="ALL",

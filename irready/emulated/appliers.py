@@ -36,6 +36,7 @@ class Target:
     client_for: Callable[[str, str, str], Any]  # (account, service, region) -> boto3 client
     stack_accounts: tuple[str, ...]  # every account the stack has a provider for
     management_account_id: str = ""
+    import_id: str = ""  # the id of an existing resource the program adopts (Pulumi's import option)
 
     def client(self, service: str, account_id: str | None = None):
         return self.client_for(account_id or self.account_id, service, self.region)
@@ -376,16 +377,25 @@ def glue_table(target: Target, inputs: dict) -> Applied:
 # --- detection ------------------------------------------------------------------------------------------------
 
 def detector(target: Target, inputs: dict) -> Applied:
-    """CreateDetector where the account already has one in the region is refused by AWS
+    """CreateDetector, or the adoption of the region's existing detector (imported, then its settings
+    applied with UpdateDetector). A second detector in an account and region is refused by AWS
     (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html: one detector per
-    account and region); moto creates a second."""
-    existing = target.client("guardduty").list_detectors()["DetectorIds"]
+    account and region); moto creates one."""
+    guardduty = target.client("guardduty")
+    existing = guardduty.list_detectors()["DetectorIds"]
+    frequency = inputs.get("findingPublishingFrequency", "SIX_HOURS")
+    if target.import_id:
+        if target.import_id not in existing:
+            raise AwsRuleViolated(f"import of GuardDuty detector {target.import_id}: not in {target.account_id} "
+                                  f"{target.region}")
+        guardduty.update_detector(DetectorId=target.import_id, Enable=bool(inputs.get("enable", True)),
+                                  FindingPublishingFrequency=frequency)
+        return target.import_id, {"accountId": target.account_id}
     if existing:
         raise AwsRuleViolated(f"BadRequestException: a detector already exists for {target.account_id} in "
                               f"{target.region} ({existing[0]}); adopt it (API_CreateDetector.html)")
-    detector_id = target.client("guardduty").create_detector(
-        Enable=bool(inputs.get("enable", True)),
-        FindingPublishingFrequency=inputs.get("findingPublishingFrequency", "SIX_HOURS"))["DetectorId"]
+    detector_id = guardduty.create_detector(Enable=bool(inputs.get("enable", True)),
+                                            FindingPublishingFrequency=frequency)["DetectorId"]
     return detector_id, {"accountId": target.account_id}
 
 
@@ -418,8 +428,14 @@ def guardduty_auto_enable(target: Target, inputs: dict) -> Applied:
         raise AwsRuleViolated(f"BadRequestException: {inputs['detectorId']} is not the administrator's detector")
     guardduty.update_organization_configuration(DetectorId=inputs["detectorId"], AutoEnableOrganizationMembers="ALL")
     members = [account for account in _organization_accounts(target) if account != target.account_id]
+    # Members publish at the administrator's frequency, theirs to set only
+    # (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateDetector.html).
+    frequency = guardduty.get_detector(DetectorId=inputs["detectorId"])["FindingPublishingFrequency"]
     for account in members:
         _enable_guardduty(target, account)
+        member = target.client("guardduty", account)
+        for detector_id in member.list_detectors()["DetectorIds"]:
+            member.update_detector(DetectorId=detector_id, FindingPublishingFrequency=frequency)
     if members:
         guardduty.create_members(DetectorId=inputs["detectorId"], AccountDetails=[
             {"AccountId": account, "Email": f"{account}@example.com"} for account in members])

@@ -98,7 +98,11 @@ def test_every_declared_resource_was_created_or_skipped_for_a_stated_gap(round_t
     counts = provisioned.counts()
     regions, accounts = len(org.regions), len(org.accounts)
     assert counts["aws:cloudtrail/trail:Trail"] == 1
-    assert counts["aws:guardduty/detector:Detector"] == 0  # designation and auto-enable create them, as in AWS
+    # The administrator's detector only, created before the designation (members': auto-enable, as in AWS).
+    detectors = [(account, id_) for type_, _, account, id_ in provisioned.created
+                 if type_ == "aws:guardduty/detector:Detector"]
+    assert {account for account, _ in detectors} == {org.security}
+    assert len(detectors) == counts["aws:guardduty/organizationAdminAccount:OrganizationAdminAccount"]
     # Every region enabled in the emulator, listed or not (irready:unlistedRegions monitor, the default).
     assert counts["aws:guardduty/organizationConfiguration:OrganizationConfiguration"] == \
         counts["aws:guardduty/organizationAdminAccount:OrganizationAdminAccount"] > regions
@@ -165,8 +169,7 @@ def test_a_created_security_account_is_trusted_everywhere_and_the_audit_passes(c
 
 def test_between_the_two_stacks_every_applier_runs(round_trip, created_security_account):
     created = {type_ for stack in (round_trip[2], created_security_account[3]) for type_, *_ in stack.created}
-    # The program declares no detector: its applier only refuses a second one (tests/emulated/test_aws_rules.py).
-    assert created == set(APPLIERS) - {"aws:guardduty/detector:Detector"}
+    assert created == set(APPLIERS)
 
 
 # --- issue #12: the containment steps, performed as IncidentResponder on what the program built ----------------

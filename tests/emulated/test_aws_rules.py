@@ -28,6 +28,21 @@ def test_a_second_detector_in_an_account_and_region_is_refused(target_for, accou
         detector(target, {"enable": True})
 
 
+def test_an_existing_detector_is_adopted_with_the_settings_and_an_unknown_one_is_refused(target_for, account_id):
+    # One detector per account and region (API_CreateDetector.html): adoption updates it in place
+    # (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateDetector.html).
+    target = target_for(account_id)
+    existing, _ = detector(target, {"enable": True, "findingPublishingFrequency": "SIX_HOURS"})
+    target.import_id = existing
+    assert detector(target, {"enable": True, "findingPublishingFrequency": "FIFTEEN_MINUTES"})[0] == existing
+    guardduty = target.client("guardduty")
+    assert guardduty.list_detectors()["DetectorIds"] == [existing]
+    assert guardduty.get_detector(DetectorId=existing)["FindingPublishingFrequency"] == "FIFTEEN_MINUTES"
+    target.import_id = "0123456789abcdef0123456789abcdef"
+    with pytest.raises(AwsRuleViolated, match="import of GuardDuty detector"):
+        detector(target, {"enable": True})
+
+
 @pytest.mark.parametrize("condition", [{"StringEquals": {"aws:SourceArn": "arn:aws:cloudtrail:us-east-1:1:trail/t"}},
                                        {"StringEquals": {"aws:SourceAccount": "111111111111"}}])
 def test_cloudtrail_cannot_deliver_through_a_role_with_confused_deputy_conditions(target_for, new_account, condition):

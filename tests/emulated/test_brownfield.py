@@ -92,9 +92,19 @@ def test_the_command_line_exits_as_the_audit_does(brownfield, capsys, monkeypatc
 
 
 def test_the_program_adopts_instead_of_failing(brownfield):
-    _, org, seeded, _, _, _, provisioned, _ = brownfield
-    counts = provisioned.counts()
-    assert counts["aws:guardduty/detector:Detector"] == 0
+    emulator, org, seeded, _, _, _, provisioned, _ = brownfield
+    # The administrator's existing detector is adopted (imported), never created again; members' are untouched
+    # by the program and publish at the administrator's frequency, which only it may set
+    # (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateDetector.html).
+    adopted = [(account, id_) for type_, _, account, id_ in provisioned.created
+               if type_ == "aws:guardduty/detector:Detector"]
+    assert adopted == [(org.security, seeded["detectors"][org.security, region]) for region in org.regions]
+    for account in org.accounts:
+        for region in org.regions:
+            guardduty = emulator.client(emulator.session(account), "guardduty", region)
+            assert guardduty.list_detectors()["DetectorIds"] == [seeded["detectors"][account, region]]
+            assert guardduty.get_detector(DetectorId=seeded["detectors"][account, region])[
+                "FindingPublishingFrequency"] == "FIFTEEN_MINUTES"
     flow_logged = {id_ for type_, _, _, id_ in provisioned.created if type_ == "aws:ec2/flowLog:FlowLog"}
     assert flow_logged  # every owned VPC
     participant_logs = [(account, name) for type_, name, account, _ in provisioned.created

@@ -10,7 +10,7 @@ import json
 
 import pulumi
 import pytest
-from irready.infra.offline.program import ENABLED_REGIONS, ROOT_ID, record, stack_config
+from irready.infra.offline.program import ADMIN_DETECTOR, ENABLED_REGIONS, ROOT_ID, record, stack_config
 from moto.events.models import EventPattern
 
 from tests.infra.mocks import example_config, example_values
@@ -45,13 +45,18 @@ def test_1_cloudtrail_delivery_role_trust_is_plain_and_the_trail_waits_for_its_p
     assert {"organization-trail-to-cloudwatch-policy", "organization-trail-bucket-policy"} <= depends
 
 
-def test_2_and_10_no_detector_is_created_anywhere_and_the_administrators_is_looked_up(options):
+def test_2_and_10_only_the_administrators_detector_is_declared_adopted_with_the_frequency(options):
     # Designating the delegated administrator enables GuardDuty there itself
     # (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html); CreateDetector in an
-    # account that has one fails (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html).
-    # Members' finding_publishing_frequency is the administrator's to set, so no member detector is declared.
-    program, _ = options
-    assert declared(program, "aws:guardduty/detector:Detector") == []
+    # account that has one fails (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html):
+    # the administrator's existing detector is imported. Members' finding_publishing_frequency is the
+    # administrator's to set (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateDetector.html),
+    # so no member detector is declared.
+    program, opts = options
+    detectors = declared(program, "aws:guardduty/detector:Detector")
+    assert {(d.inputs["region"], d.import_id, d.inputs["findingPublishingFrequency"]) for d in detectors} == {
+        (region, ADMIN_DETECTOR, "FIFTEEN_MINUTES") for region in ENABLED_REGIONS}
+    assert all("account-security" in d.provider for d in detectors)  # the administrator's provider
     lookups = [args for token, args in program.calls if token == "aws:guardduty/getDetector:getDetector"]
     assert sorted(args["region"] for args in lookups) == ENABLED_REGIONS
 

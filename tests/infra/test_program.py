@@ -87,6 +87,7 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:organizations/policy:Policy": 2,  # quarantine and guardrail SCPs
         "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 3,  # one per enabled region
         "aws:guardduty/organizationConfiguration:OrganizationConfiguration": 3,  # auto-enable ALL, per region
+        "aws:guardduty/detector:Detector": 3,  # the administrator's, adopted, per region
     }
 
 

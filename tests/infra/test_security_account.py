@@ -9,14 +9,16 @@ from irready.infra.offline.program import ADMIN_DETECTOR
 from tests.infra.mocks import Recorder
 
 
-def declare(**overrides) -> Recorder:
+def declare(existing_detectors: bool = True, transformation=None, **overrides) -> Recorder:
     from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs
 
-    recorder = Recorder()
+    recorder = Recorder(existing_detectors=existing_detectors)
     pulumi.runtime.set_mocks(recorder, preview=False)
 
     @pulumi.runtime.test
     def run():
+        if transformation is not None:
+            pulumi.runtime.register_stack_transformation(transformation)
         management = aws.Provider("management", region="us-east-1")
         security = aws.Provider("security", region="us-east-1")
         args = {"management_provider": management, "security_provider": security,
@@ -42,10 +44,43 @@ def test_auto_enable_all_is_set_from_the_administrators_own_detector_in_every_re
     assert sorted(args["region"] for args in lookups) == ["eu-west-1", "us-east-1"]
 
 
-def test_no_detector_is_ever_created():
-    # The designation enables GuardDuty in the administrator itself; CreateDetector where one exists fails
-    # (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html).
-    assert declare().of_type("aws:guardduty/detector:Detector") == []
+# Only the administrator sets the finding publishing frequency; members inherit it
+# (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateDetector.html). CreateDetector where
+# the account has one fails (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html).
+
+def test_the_administrators_existing_detector_is_adopted_and_given_the_frequency():
+    recorder = declare(finding_publishing_frequency="ONE_HOUR")
+    detectors = recorder.of_type("aws:guardduty/detector:Detector")
+    assert {(d.inputs["region"], d.import_id, d.inputs["findingPublishingFrequency"], d.inputs["enable"])
+            for d in detectors} == {(region, ADMIN_DETECTOR, "ONE_HOUR", True) for region in ("us-east-1", "eu-west-1")}
+    assert all("security" in d.provider for d in detectors)  # the administrator's, never a member's
+
+
+def test_without_one_the_detector_is_created_before_the_designation():
+    seen: dict[str, pulumi.ResourceOptions] = {}
+
+    def remember(args: pulumi.ResourceTransformationArgs):
+        seen[args.name] = args.opts
+
+    recorder = declare(existing_detectors=False, transformation=remember)
+    detectors = recorder.of_type("aws:guardduty/detector:Detector")
+    assert {(d.inputs["region"], d.import_id, d.inputs["findingPublishingFrequency"]) for d in detectors} == {
+        ("us-east-1", "", "FIFTEEN_MINUTES"), ("eu-west-1", "", "FIFTEEN_MINUTES")}
+    for region in ("us-east-1", "eu-west-1"):
+        detector = f"security-guardduty-detector-{region}"
+        assert detector in {r._name for r in seen[f"security-guardduty-admin-{region}"].depends_on}
+        assert seen[detector].protect and seen[detector].retain_on_delete  # deleting it deletes its findings
+    auto_enable = recorder.of_type("aws:guardduty/organizationConfiguration:OrganizationConfiguration")
+    assert {c.inputs["detectorId"] for c in auto_enable} == {f"security-guardduty-detector-{r}-id"
+                                                             for r in ("us-east-1", "eu-west-1")}
+
+
+def test_a_failed_lookup_other_than_none_found_stops_the_program():
+    from irready.infra.components import security_account
+
+    assert security_account._NO_DETECTOR.search("reading this account's single GuardDuty Detector: empty result")
+    assert security_account._NO_DETECTOR.search("no GuardDuty Detectors found")
+    assert not security_account._NO_DETECTOR.search("AccessDeniedException: not authorized to perform ListDetectors")
 
 
 def test_security_hub_is_designated_in_every_region_auto_enabled_and_aggregated_home():
