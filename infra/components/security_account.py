@@ -45,7 +45,7 @@ class SecurityAccountArgs:
     forwarding_accounts: tuple[str, ...] = ()  # accounts whose alerts are forwarded to the topics
     min_severity: float = 7.0  # GuardDuty: 7-8.9 high, 9-10 critical
     security_hub: bool = False
-    finding_publishing_frequency: str = "FIFTEEN_MINUTES"  # the administrator's detectors (irready:findingPublishingFrequency)
+    finding_publishing_frequency: str = "FIFTEEN_MINUTES"  # irready:findingPublishingFrequency
 
 
 # How the provider's detector lookup says the account has none: "empty result" (current), "no GuardDuty
