@@ -81,9 +81,12 @@ class Settings:
                    max_workers=int(environ.get(layout.ENV_MAX_WORKERS) or 16),
                    region=environ.get("AWS_REGION", "us-east-1"))
 
-    def client(self, session: boto3.Session, service: str):
-        """A client that may write (S3, SNS, Security Hub): never one of the audit's read-only clients."""
-        return session.client(service, region_name=self.region, endpoint_url=self.endpoint_url, config=_WRITER)
+    def client(self, session: boto3.Session, service: str, region: str | None = None):
+        """A client that may write (S3, SNS, Security Hub): never one of the audit's read-only clients.
+        ``region``: where the resource lives when not in the run's region (the alert topic of the security
+        account's home region)."""
+        return session.client(service, region_name=region or self.region, endpoint_url=self.endpoint_url,
+                              config=_WRITER)
 
 
 # --- the three steps -------------------------------------------------------------------------------------
@@ -152,8 +155,8 @@ def merge_run(settings: Settings, session: boto3.Session, run: dict, map_output:
     if settings.security_hub:
         summary["security_hub"] = _import_findings(settings, session, caller, current, changes, run["started_at"])
     if settings.topic_arn:
-        settings.client(session, "sns").publish(TopicArn=settings.topic_arn, Subject=_subject(summary)[:100],
-                                                Message=alert_text(summary))
+        sns = settings.client(session, "sns", settings.topic_arn.split(":")[3])
+        sns.publish(TopicArn=settings.topic_arn, Subject=_subject(summary)[:100], Message=alert_text(summary))
     return summary
 
 

@@ -461,7 +461,8 @@ def security_hub_admin(target: Target, inputs: dict) -> Applied:
 
 
 def sns_topic(target: Target, inputs: dict) -> Applied:
-    arn = target.client("sns").create_topic(Name=_name(inputs))["TopicArn"]
+    attributes = {"KmsMasterKeyId": inputs["kmsMasterKeyId"]} if inputs.get("kmsMasterKeyId") else {}
+    arn = target.client("sns").create_topic(Name=_name(inputs), Attributes=attributes)["TopicArn"]
     return arn, {"arn": arn}
 
 
@@ -484,9 +485,24 @@ def event_rule(target: Target, inputs: dict) -> Applied:
     return name, {"arn": arn, "name": name}
 
 
+def event_bus_policy(target: Target, inputs: dict) -> Applied:
+    """PutPermission with a whole policy on the bus (the provider's aws_cloudwatch_event_bus_policy)."""
+    name = inputs.get("eventBusName", "default")
+    target.client("events").put_permission(EventBusName=name, Policy=inputs["policy"])
+    return name, {}
+
+
 def event_target(target: Target, inputs: dict) -> Applied:
+    """PutTargets. A target that is an event bus in another account or Region needs an execution role
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html), which AWS
+    requires and moto does not."""
     target_id = inputs.get("targetId") or f"irready-{secrets.token_hex(6)}"
     entry = {"Id": target_id, "Arn": inputs["arn"]}
+    parts = inputs["arn"].split(":")
+    if parts[2] == "events" and parts[5].startswith("event-bus/") and not inputs.get("roleArn") and (
+            parts[3], parts[4]) != (target.region, target.account_id):
+        raise AwsRuleViolated(f"ValidationException: the event bus target {inputs['arn']} of rule {inputs['rule']} "
+                              "is in another account or Region and needs RoleArn")
     if inputs.get("roleArn"):
         entry["RoleArn"] = inputs["roleArn"]
     response = target.client("events").put_targets(Rule=inputs["rule"], Targets=[entry])
@@ -531,6 +547,7 @@ APPLIERS: dict[str, Callable[[Target, dict], Applied]] = {
     "aws:sns/topicSubscription:TopicSubscription": sns_subscription,
     "aws:cloudwatch/eventRule:EventRule": event_rule,
     "aws:cloudwatch/eventTarget:EventTarget": event_target,
+    "aws:cloudwatch/eventBusPolicy:EventBusPolicy": event_bus_policy,
     "aws:athena/workgroup:Workgroup": athena_workgroup,
     "aws:athena/namedQuery:NamedQuery": athena_named_query,
     "aws:glue/catalogDatabase:CatalogDatabase": glue_database,

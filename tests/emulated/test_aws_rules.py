@@ -75,3 +75,18 @@ def test_a_participant_cannot_log_a_vpc_shared_with_it(emulator, target_for, new
     assert flow_log(owner_target, {"vpcId": vpc_id, "trafficType": "ALL", "logDestinationType": "cloud-watch-logs",
                                    "logDestination": f"arn:aws:logs:{REGION}:{owner}:log-group:g",
                                    "iamRoleArn": f"arn:aws:iam::{owner}:role/delivery"})[0]
+
+
+def test_an_event_bus_target_in_another_region_needs_a_role(target_for, account_id):
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html (a role on every rule
+    # whose target is a bus in another account or Region); moto accepts it without one.
+    from irready.emulated.appliers import event_rule, event_target
+
+    target = target_for(account_id)
+    name, _ = event_rule(target, {"name": "irready-guardduty-findings",
+                                  "eventPattern": '{"source": ["aws.guardduty"]}'})
+    home_bus = f"arn:aws:events:eu-west-1:{account_id}:event-bus/default"
+    with pytest.raises(AwsRuleViolated, match="needs RoleArn"):
+        event_target(target, {"rule": name, "arn": home_bus})
+    role = f"arn:aws:iam::{account_id}:role/irready-alert-forwarder-1"
+    assert event_target(target, {"rule": name, "arn": home_bus, "roleArn": role})[0].startswith(name)

@@ -99,9 +99,33 @@ def test_security_hub_is_designated_in_every_region_auto_enabled_and_aggregated_
         == ("us-east-1", "SPECIFIED_REGIONS", ["eu-west-1"])
 
 
-def test_findings_are_routed_once_per_region_with_one_subscription_per_region():
-    recorder = declare()
-    rules = recorder.of_type("aws:cloudwatch/eventRule:EventRule")
-    assert sorted(r.inputs["region"] for r in rules) == ["eu-west-1", "us-east-1"]
-    subscriptions = recorder.of_type("aws:sns/topicSubscription:TopicSubscription")
-    assert len(subscriptions) == 2 and all("security" in s.provider for s in subscriptions)
+def test_alerts_reach_one_encrypted_topic_with_one_subscription_in_the_home_region():
+    # Findings of every region reach the home region's default bus through a cross-Region bus target with a
+    # role (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html); the topic is
+    # encrypted with a key EventBridge may use (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+    import json
+
+    recorder = declare(forwarded_patterns=(("tamper", {"source": ["aws.cloudtrail"]}),),
+                       forwarding_accounts=("111111111111",))
+    (topic,) = recorder.of_type("aws:sns/topic:Topic")
+    (key,) = recorder.of_type("aws:kms/key:Key")
+    assert (topic.inputs["region"], topic.inputs["kmsMasterKeyId"]) == ("us-east-1", key.outputs["arn"])
+    key_policy = json.loads(key.inputs["policy"])
+    (eventbridge,) = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "events.amazonaws.com"}]
+    assert set(eventbridge["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+    assert eventbridge["Condition"] == {"StringEquals": {"aws:SourceAccount": "210987654321"}}
+    (subscription,) = recorder.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert (subscription.inputs["region"], subscription.inputs["protocol"]) == ("us-east-1", "email")
+    targets = {t.name: t.inputs for t in recorder.of_type("aws:cloudwatch/eventTarget:EventTarget")}
+    home_bus = "arn:aws:events:us-east-1:210987654321:event-bus/default"
+    assert targets["security-eu-west-1-guardduty-findings-to-home"]["arn"] == home_bus
+    assert targets["security-eu-west-1-guardduty-findings-to-home"]["roleArn"]
+    assert {name for name, target in targets.items() if target["arn"] == topic.outputs["arn"]} == {
+        "security-us-east-1-guardduty-findings-to-sns", "security-us-east-1-tamper-to-sns"}
+    (bus_policy,) = recorder.of_type("aws:cloudwatch/eventBusPolicy:EventBusPolicy")
+    (statement,) = json.loads(bus_policy.inputs["policy"])["Statement"]
+    assert statement["Principal"] == {"AWS": ["arn:aws:iam::111111111111:root"]}  # named accounts, never *
+    assert statement["Condition"]["ArnLike"]["aws:PrincipalArn"] == [
+        "arn:aws:iam::111111111111:role/irready-alert-forwarder-*"]
+    roles = recorder.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert [json.loads(r.inputs["policy"])["Statement"][0]["Resource"] for r in roles] == [home_bus]
