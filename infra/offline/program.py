@@ -21,7 +21,16 @@ CREATED_ACCOUNT = "999888777666"
 # What Organizations lists: the example stack's accounts, its security account, and one that joined
 # the organization without being listed in the stack.
 ORGANIZATION_ACCOUNTS = ("123456789012", "111111111111", "222222222222", "210987654321", "333333333333")
-ADMIN_DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
+
+
+def admin_detector(region: str) -> str:
+    """The id the recording mocks give the security account's existing detector in ``region`` (32 hex
+    characters, one per region, as GuardDuty's)."""
+    import hashlib
+
+    return hashlib.md5(region.encode(), usedforsecurity=False).hexdigest()
+
+
 ROOT_ID = "r-ex4m"
 # The provider's answer to a detector lookup in an account that has none.
 NO_DETECTOR = "reading this account's single GuardDuty Detector: empty result"
@@ -109,7 +118,7 @@ class Recorder(pulumi.runtime.Mocks):
         if args.token == "aws:guardduty/getDetector:getDetector":
             if not self.existing_detectors:
                 return {}, [("id", NO_DETECTOR)]
-            return {"id": ADMIN_DETECTOR, "status": "ENABLED", "region": args.args.get("region")}
+            return {"id": admin_detector(args.args["region"]), "status": "ENABLED", "region": args.args["region"]}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": "123456789012", "arn": DEPLOYER_SESSION, "userId": "AROAEXAMPLE:deploy",
                     "id": "123456789012"}

@@ -10,7 +10,7 @@ import json
 
 import pulumi
 import pytest
-from irready.infra.offline.program import ADMIN_DETECTOR, ENABLED_REGIONS, ROOT_ID, record, stack_config
+from irready.infra.offline.program import ENABLED_REGIONS, ROOT_ID, admin_detector, record, stack_config
 from moto.events.models import EventPattern
 
 from tests.infra.mocks import example_config, example_values
@@ -55,7 +55,7 @@ def test_2_and_10_only_the_administrators_detector_is_declared_adopted_with_the_
     program, opts = options
     detectors = declared(program, "aws:guardduty/detector:Detector")
     assert {(d.inputs["region"], d.import_id, d.inputs["findingPublishingFrequency"]) for d in detectors} == {
-        (region, ADMIN_DETECTOR, "FIFTEEN_MINUTES") for region in ENABLED_REGIONS}
+        (region, admin_detector(region), "FIFTEEN_MINUTES") for region in ENABLED_REGIONS}
     assert all("account-security" in d.provider for d in detectors)  # the administrator's provider
     lookups = [args for token, args in program.calls if token == "aws:guardduty/getDetector:getDetector"]
     assert sorted(args["region"] for args in lookups) == ENABLED_REGIONS

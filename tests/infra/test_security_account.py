@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
-from irready.infra.offline.program import ADMIN_DETECTOR
+from irready.infra.offline.program import admin_detector
 
 from tests.infra.mocks import Recorder
 
@@ -38,7 +38,7 @@ def test_auto_enable_all_is_set_from_the_administrators_own_detector_in_every_re
     recorder = declare()
     auto_enable = recorder.of_type("aws:guardduty/organizationConfiguration:OrganizationConfiguration")
     assert {(c.inputs["region"], c.inputs["autoEnableOrganizationMembers"], c.inputs["detectorId"])
-            for c in auto_enable} == {("us-east-1", "ALL", ADMIN_DETECTOR), ("eu-west-1", "ALL", ADMIN_DETECTOR)}
+            for c in auto_enable} == {(r, "ALL", admin_detector(r)) for r in ("us-east-1", "eu-west-1")}
     assert all("security" in c.provider for c in auto_enable)
     lookups = [args for token, args in recorder.calls if token == "aws:guardduty/getDetector:getDetector"]
     assert sorted(args["region"] for args in lookups) == ["eu-west-1", "us-east-1"]
@@ -52,7 +52,8 @@ def test_the_administrators_existing_detector_is_adopted_and_given_the_frequency
     recorder = declare(finding_publishing_frequency="ONE_HOUR")
     detectors = recorder.of_type("aws:guardduty/detector:Detector")
     assert {(d.inputs["region"], d.import_id, d.inputs["findingPublishingFrequency"], d.inputs["enable"])
-            for d in detectors} == {(region, ADMIN_DETECTOR, "ONE_HOUR", True) for region in ("us-east-1", "eu-west-1")}
+            for d in detectors} == {(region, admin_detector(region), "ONE_HOUR", True)
+                                                       for region in ("us-east-1", "eu-west-1")}
     assert all("security" in d.provider for d in detectors)  # the administrator's, never a member's
 
 
