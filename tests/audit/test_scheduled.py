@@ -195,7 +195,7 @@ def test_an_account_whose_step_failed_is_named_by_the_merge_from_the_map_results
     # account's FAILs are not resolved: it could not be read.
     assert summary["resolved"] == 1 and summary["newly_unreadable"] > 0
     archived = [f for f in hub_findings(org).values() if f["RecordState"] == "ARCHIVED"]
-    assert [(f["ProductFields"]["irready/CheckId"], f["Compliance"]["Status"]) for f in archived] == [
+    assert [(f["ProductFields"]["irready/check_id"], f["Compliance"]["Status"]) for f in archived] == [
         ("guardduty.enabled", "PASSED")]
 
 
