@@ -30,13 +30,14 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from irready.audit import config as config_module
 from irready.audit.aws import CallStats, Clients, assumed_session, marker_for
+from irready.audit.checks import CHECKS_BY_ID
 from irready.audit.collect.run import collect_account, list_targets, new_snapshot
 from irready.audit.config import AuditConfig
 from irready.audit.errors import UsageError
 from irready.audit.evaluate import report
 from irready.audit.history import Changes, compare
 from irready.audit.model import Finding, Report, Status
-from irready.audit.report import EXTENSIONS, FORMATS, securityhub
+from irready.audit.report import EXTENSIONS, FORMATS, asff
 from irready.audit.snapshot import MARKER, SCHEMA, unavailable
 from irready.policies import scheduled_audit as layout
 
@@ -81,9 +82,12 @@ class Settings:
                    max_workers=int(environ.get(layout.ENV_MAX_WORKERS) or 16),
                    region=environ.get("AWS_REGION", "us-east-1"))
 
-    def client(self, session: boto3.Session, service: str):
-        """A client that may write (S3, SNS, Security Hub): never one of the audit's read-only clients."""
-        return session.client(service, region_name=self.region, endpoint_url=self.endpoint_url, config=_WRITER)
+    def client(self, session: boto3.Session, service: str, region: str | None = None):
+        """A client that may write (S3, SNS, Security Hub): never one of the audit's read-only clients.
+        ``region``: where the resource lives when not in the run's region (the alert topic of the security
+        account's home region)."""
+        return session.client(service, region_name=region or self.region, endpoint_url=self.endpoint_url,
+                              config=_WRITER)
 
 
 # --- the three steps -------------------------------------------------------------------------------------
@@ -152,8 +156,8 @@ def merge_run(settings: Settings, session: boto3.Session, run: dict, map_output:
     if settings.security_hub:
         summary["security_hub"] = _import_findings(settings, session, caller, current, changes, run["started_at"])
     if settings.topic_arn:
-        settings.client(session, "sns").publish(TopicArn=settings.topic_arn, Subject=_subject(summary)[:100],
-                                                Message=alert_text(summary))
+        sns = settings.client(session, "sns", settings.topic_arn.split(":")[3])
+        sns.publish(TopicArn=settings.topic_arn, Subject=_subject(summary)[:100], Message=alert_text(summary))
     return summary
 
 
@@ -290,12 +294,12 @@ def alert_text(summary: dict, shown: int = 20) -> str:
 
 def _import_findings(settings: Settings, session: boto3.Session, importer: str, current: Report,
                      changes: Changes, at: str) -> dict:
-    items = securityhub.findings(current.findings, changes.resolved, importer=importer, region=settings.region,
-                          at=at.replace("+00:00", "Z"))
+    items = asff.findings(current.findings, changes.resolved, CHECKS_BY_ID, importer=importer,
+                          region=settings.region, at=at.replace("+00:00", "Z"))
     hub = settings.client(session, "securityhub")
     imported = failed = 0
-    for start in range(0, len(items), securityhub.BATCH):
-        answer = hub.batch_import_findings(Findings=items[start:start + securityhub.BATCH])
+    for start in range(0, len(items), asff.BATCH):
+        answer = hub.batch_import_findings(Findings=items[start:start + asff.BATCH])
         imported += answer.get("SuccessCount", 0)
         failed += answer.get("FailedCount", 0)
     return {"imported": imported, "failed": failed,

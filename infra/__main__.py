@@ -19,11 +19,18 @@ import pulumi
 import pulumi_aws as aws
 from irready.infra.components.alternate_contacts import SecurityContacts, SecurityContactsArgs
 from irready.infra.components.containment_policies import ContainmentPolicies, ContainmentPoliciesArgs
-from irready.infra.components.detection import DetectionRouting, DetectionRoutingArgs
+from irready.infra.components.detection import DetectionRouting, DetectionRoutingArgs, run_instances_pattern
 from irready.infra.components.dns_containment import DnsContainment, DnsContainmentArgs
 from irready.infra.components.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
 from irready.infra.components.forensics import ForensicEvidence, ForensicEvidenceArgs
-from irready.infra.components.guardrails import GuardrailScp, GuardrailScpArgs, TamperAlerts, TamperAlertsArgs
+from irready.infra.components.guardrails import (
+    GuardrailScp,
+    GuardrailScpArgs,
+    TamperAlerts,
+    TamperAlertsArgs,
+    iam_tamper_pattern,
+    tamper_pattern,
+)
 from irready.infra.components.investigation import InvestigationWorkspace, InvestigationWorkspaceArgs
 from irready.infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
 from irready.infra.components.log_archive import NetworkLogArchive, NetworkLogArchiveArgs
@@ -123,7 +130,11 @@ security_account = SecurityAccount("security-account", SecurityAccountArgs(
     regions=monitored,
     email=config.security_contact.email, min_severity=config.findings_min_severity,
     forwarding_accounts=tuple(account.id for account in config.accounts),
-    security_hub=config.security_hub))
+    security_hub=config.security_hub,
+    finding_publishing_frequency=config.finding_publishing_frequency,
+    # Alerts in one place: what the accounts forward is routed to the topic on the home bus by the same patterns.
+    forwarded_patterns=(("unexpected-run-instances", run_instances_pattern(config.run_instances_allowed)),
+                        ("tamper", tamper_pattern()), ("iam-tamper", iam_tamper_pattern()))))
 
 
 def discovered_vpcs(account, provider, owned: bool) -> dict[str, tuple[str, ...]]:
@@ -168,13 +179,14 @@ for account in config.accounts:
         s3_bucket_arn=archive.bucket.arn if archive else None))
     alerted = account.regions if config.unlisted_regions == "deny" else account.regions + tuple(
         r for r in enabled_regions(provider) if r in monitored and r not in account.regions)
-    DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
-        provider=provider, account_id=account.id, regions=alerted,
-        security_topics={region: security_account.topics[region].arn for region in alerted},
+    # Forwarded to the security account's home bus; there, the home rules already see its own events.
+    forwarded = tuple(r for r in alerted if not (account.id == security and r == management.regions[0]))
+    detection = DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
+        provider=provider, account_id=account.id, regions=forwarded, security_bus_arn=security_account.home_bus_arn,
         run_instances_allowed=config.run_instances_allowed))
-    # Tamper alerts take the findings' route: the security account's topic of the region.
     TamperAlerts(f"tamper-alerts-{account.id}", TamperAlertsArgs(
-        provider=provider, topics={region: security_account.topics[region].arn for region in alerted}))
+        provider=provider, regions=forwarded, bus_arn=security_account.home_bus_arn,
+        role_arn=detection.forwarder.arn))
 
 # --- Organization mode (issue #18): member accounts get the baseline from StackSets, their alerts and
 # CreateVpc events reach the security account's member-events bus; the management account keeps the
@@ -202,7 +214,7 @@ if config.organization:
 
     member_events = MemberEventBus("member-events", MemberEventBusArgs(
         provider=security_side(), region=security_home, organization_id=organization.id,
-        alert_topic_arn=security_account.topics[security_home].arn, run_instances_allowed=config.run_instances_allowed))
+        alert_topic_arn=security_account.topic.arn, run_instances_allowed=config.run_instances_allowed))
     OrganizationBaseline("organization-baseline", OrganizationBaselineArgs(
         provider=providers[management.id], home_region=home, regions=organization_regions,
         target_ids=tuple(organization.roots[0].id if unit == "root" else unit for unit in config.organization.units),
@@ -240,7 +252,9 @@ if scheduled:
         else () if scheduled.accounts == ORGANIZATION else scheduled.accounts,
         exclude_accounts=scheduled.exclude_accounts, organization_role_arn=scheduled.organization_role_arn,
         report_formats=scheduled.report_formats, retention_days=scheduled.retention_days,
-        alert_topic_arn=scheduled.alert_topic_arn,
+        # The run's summary goes where every alert goes, unless the stack names another topic.
+        alert_topic_arn=scheduled.alert_topic_arn or security_account.topic.arn,
+        alert_topic_key_arn=None if scheduled.alert_topic_arn else security_account.topic_key.arn,
         alert_email=config.security_contact.email, security_hub=scheduled.security_hub,
         max_concurrency=scheduled.max_concurrency,
         tolerated_failure_percentage=scheduled.tolerated_failure_percentage,

@@ -100,6 +100,12 @@ class StackConfig:
     # Organization-wide mode (issue #18): member accounts get the baseline from service-managed StackSets
     # targeted at these OUs; None: explicit-accounts mode (every prepared account listed under accounts).
     organization: OrganizationMode | None = None
+    # How often the GuardDuty administrator's detectors publish updates of existing findings (new findings are
+    # published within minutes whatever the value); only an administrator may set it, members inherit it.
+    finding_publishing_frequency: str = "FIFTEEN_MINUTES"
+
+
+FINDING_PUBLISHING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 
 
 # --- Organization-wide mode (irready:mode, irready:organization) ---------------------------------------
@@ -294,6 +300,8 @@ def load(get: Callable[[str], object]) -> StackConfig:
         trail_admin_principals=_arns(_given(get, "trailAdminPrincipals", []), "irready:trailAdminPrincipals"),
         evidence_retention_days=_days(_given(get, "evidenceRetentionDays", 365), "irready:evidenceRetentionDays"),
         organization=_organization_mode(get, accounts, get("networkLogDestinations") or ["cloudwatch"]),
+        finding_publishing_frequency=_choice(_given(get, "findingPublishingFrequency", "FIFTEEN_MINUTES"),
+                                             "irready:findingPublishingFrequency", FINDING_PUBLISHING_FREQUENCIES),
     )
 
 

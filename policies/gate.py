@@ -75,8 +75,6 @@ BASELINE_SKIPS = (
     Skip("CKV_AWS_158", r"aws_cloudwatch_log_group\.", "CloudWatch Logs encrypts at rest with AWS-owned keys; a "
          "customer key in every account and region adds a key policy to run and can lock responders out of flow, "
          "DNS and trail logs when they need them most"),
-    Skip("CKV_AWS_26", r"aws_sns_topic\.", "EventBridge cannot publish to a topic encrypted with the AWS-managed "
-         "SNS key; a customer key per account and region is future work; the topic carries finding summaries"),
     Skip("CKV_AWS_252", r"aws_cloudtrail\.", "log-delivery notifications are not needed: findings reach responders "
          "through EventBridge rules (DetectionRouting)"),
     Skip("CKV2_AWS_61", r"aws_s3_bucket\.forensic_evidence_bucket$", "evidence is never expired by a rule: Object "

@@ -47,10 +47,11 @@ def _rule_arn(account_id: str, region: str, name: str) -> str:
     return f"arn:aws:events:{region}:{account_id}:rule/{name}"
 
 
-def _routing(ctx: AccountContext, account_id: str, region: str) -> _Routing:
+def _routing(ctx: AccountContext, account_id: str, region: str, seen: frozenset = frozenset()) -> _Routing:
     """The findings that ``account_id``'s enabled EventBridge rules in ``region`` send to a target
-    that delivers (for an SNS topic: one with a confirmed subscription). Unavailable if its rules
-    could not be read."""
+    that delivers (for an SNS topic: one with a confirmed subscription; for an event bus: a rule there
+    that routes them on, followed bus to bus; ``seen`` holds the (account, region) buses already on
+    the way). Unavailable if its rules could not be read."""
     routing = _Routing()
     what = f"EventBridge rules of {account_id} in {region}"
     events = require(_section(ctx, account_id, "events", region), what)
@@ -66,9 +67,13 @@ def _routing(ctx: AccountContext, account_id: str, region: str) -> _Routing:
         except Unavailable as exc:
             routing.unknowns.append(exc.reason)
             continue
-        delivering = []
+        delivering, forwarded = [], []  # forwarded: (bus ARN, what the rules of that bus route)
         for target in targets:
             try:
+                if _event_bus(target):
+                    forwarded.append((target, _forwarded(ctx, account_id, region, target,
+                                                         seen | {(account_id, region)})))
+                    continue
                 problem = _undelivered(ctx, target)
             except Unavailable as exc:
                 routing.unknowns.append(exc.reason)
@@ -79,15 +84,55 @@ def _routing(ctx: AccountContext, account_id: str, region: str) -> _Routing:
                 delivering.append(target)
         if not targets:
             routing.problems.append(f"rule {arn} has no targets")
-        if not delivering:
+        matched = [severity for severity, match in coverage.items() if match is Match.ALL]
+        for bus, theirs in forwarded:
+            routing.unknowns += theirs.unknowns
+            if not delivering and any(severity not in theirs.covered for severity in matched):
+                routing.problems.append(f"rule {arn} forwards findings to {bus}, where " + (
+                    "; ".join(theirs.problems) if theirs.problems else
+                    "no enabled rule routes them all on"))
+        if not delivering and not any(theirs.covered for _, theirs in forwarded):
             continue
         if any(match is Match.SOME for match in coverage.values()):
             routing.problems.append(f"rule {arn} matches only some findings (a condition on a field other than "
                                     "source, detail-type and severity)")
-        for severity, match in coverage.items():
-            if match is Match.ALL:
+        for severity in matched:
+            if delivering:
                 routing.covered.setdefault(severity, f"rule {arn} to {delivering[0]}")
+            for bus, theirs in forwarded:
+                if severity in theirs.covered:
+                    routing.covered.setdefault(severity, f"rule {arn} forwarded to {bus}, then "
+                                                         f"{theirs.covered[severity]}")
     return routing
+
+
+def _event_bus(arn: str) -> tuple[str, str, str] | None:
+    """(account, region, bus name) of an event bus ARN, or None for any other target."""
+    parts = str(arn).split(":")
+    if len(parts) < 6 or parts[2] != "events" or not parts[5].startswith("event-bus/"):
+        return None
+    return parts[4], parts[3], parts[5].split("/", 1)[1]
+
+
+def _forwarded(ctx: AccountContext, account_id: str, region: str, bus: str, seen: frozenset) -> _Routing:
+    """What the rules of event bus ``bus`` route on, for events a rule of ``account_id`` sends there
+    (a cross-Region bus target: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
+    Unavailable where the audit cannot follow: a bus of another account (its resource policy decides
+    whether the events are accepted: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html,
+    not read), a bus other than the default (the audit reads the default bus's rules only), or a
+    region the audit did not read."""
+    owner, bus_region, name = _event_bus(bus)
+    if owner != account_id:
+        raise Unavailable(f"findings are forwarded to {bus}, an event bus of another account: whether its "
+                          "resource policy accepts them is not read by the audit")
+    if name != "default":
+        raise Unavailable(f"findings are forwarded to {bus}: the audit reads the rules of default buses only")
+    if (owner, bus_region) in seen:
+        return _Routing(problems=[f"the rules of {bus} send them back to a bus they came through"])
+    if _section(ctx, owner, "events", bus_region) is None:
+        raise Unavailable(f"findings are forwarded to {bus}, in {bus_region}, which this audit did not read; "
+                          f"add {bus_region} to the audited regions")
+    return _routing(ctx, owner, bus_region, seen)
 
 
 def _section(ctx: AccountContext, account_id: str, service: str, region: str):
@@ -160,7 +205,7 @@ def _findings_routed(ctx: AccountContext) -> Iterator[Result]:
         if _routes_enough(covered):
             lowest = min(s for s in covered if all(t in covered for t in SEVERITIES if t >= s))
             how = covered[max(SEVERITIES)]
-            rule = how.split("rule ", 1)[1].split(" to ", 1)[0]
+            rule = how.split("rule ", 1)[1].split(" ", 1)[0]  # the first rule on the way
             yield Result.passed(region, rule, f"findings of severity >= {lowest:g} go through {how}")
         elif unknowns:
             yield Result.unknown(region, NO_RESOURCE, unknowns[0])

@@ -4,9 +4,11 @@ GuardDuty delivers every member's findings to the delegated administrator's Even
 region, so the findings rule lives there once per region (``SecurityAccount``). What only a member
 account sees — a RunInstances by a principal not on the allow-list, the alert that caught the
 incident in the source notes (it needs the management events of a trail) — is forwarded from each
-account and region by this component to the security account's topic of that region: EventBridge
-delivers to an SNS topic in another account of the same region through an execution role in the
-sending account (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-cross-account.html).
+account and region by this component to the security account's default event bus in its home region,
+where one rule sends it to the one alert topic: a cross-account (and cross-Region) event bus target
+needs an execution role in the sending account and the receiving bus's resource policy
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html,
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ class DetectionRoutingArgs:
     provider: aws.Provider
     account_id: str
     regions: tuple[str, ...]
-    security_topics: dict[str, pulumi.Input[str]]  # region -> the security account's alert topic ARN
+    security_bus_arn: pulumi.Input[str]  # the security account's default event bus in its home region
     run_instances_allowed: tuple[str, ...] = ()  # principal ARNs that may launch without an alert
 
 
@@ -56,23 +58,27 @@ class DetectionRouting(pulumi.ComponentResource):
     def __init__(self, name: str, args: DetectionRoutingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("irready:index:DetectionRouting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
-        topics = list(args.security_topics.values())
-        forwarder = aws.iam.Role(f"{name}-forwarder", name_prefix="irready-alert-forwarder-", opts=child,
-                                 assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                                     "Effect": "Allow", "Action": "sts:AssumeRole",
-                                     "Principal": {"Service": "events.amazonaws.com"},
-                                     "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]}))
-        aws.iam.RolePolicy(f"{name}-forwarder-policy", role=forwarder.id, opts=child,
-                           policy=pulumi.Output.all(*topics).apply(lambda arns: json.dumps({
+        self.forwarder = aws.iam.Role(f"{name}-forwarder", name_prefix="irready-alert-forwarder-", opts=child,
+                                      assume_role_policy=json.dumps(forwarder_trust(args.account_id)))
+        aws.iam.RolePolicy(f"{name}-forwarder-policy", role=self.forwarder.id, opts=child,
+                           policy=pulumi.Output.from_input(args.security_bus_arn).apply(lambda bus: json.dumps({
                                "Version": "2012-10-17", "Statement": [{
-                                   "Effect": "Allow", "Action": "sns:Publish", "Resource": sorted(arns)}]})))
+                                   "Effect": "Allow", "Action": "events:PutEvents", "Resource": bus}]})))
         self.rules = {}
         for region in args.regions:
             rule = aws.cloudwatch.EventRule(f"{name}-{region}-unexpected-run-instances",
                                             name="irready-unexpected-run-instances", region=region, opts=child,
                                             event_pattern=json.dumps(run_instances_pattern(args.run_instances_allowed)))
             aws.cloudwatch.EventTarget(f"{name}-{region}-unexpected-run-instances-to-security", rule=rule.name,
-                                       arn=args.security_topics[region], role_arn=forwarder.arn, region=region,
+                                       arn=args.security_bus_arn, role_arn=self.forwarder.arn, region=region,
                                        opts=child)
             self.rules[region] = rule
-        self.register_outputs({"run_instances_rules": {r: rule.arn for r, rule in self.rules.items()}})
+        self.register_outputs({"run_instances_rules": {r: rule.arn for r, rule in self.rules.items()},
+                               "forwarder": self.forwarder.arn})
+
+
+def forwarder_trust(account_id: str) -> dict:
+    """EventBridge of ``account_id`` (only) assumes the role that puts events on another bus."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "events.amazonaws.com"},
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]}

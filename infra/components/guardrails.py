@@ -6,8 +6,8 @@ policies to everyone but the deploying principals. SCPs never apply to the manag
 there the trail bucket and key protect themselves (OrganizationTrail's deny statements), and the audit's
 ``org.guardrail_scp`` says so.
 
-``TamperAlerts`` (every account and region): EventBridge rules on the same calls, routed to the topic
-findings go to (an input: DetectionRouting's, or a bus in the security account when that routing lands).
+``TamperAlerts`` (every account and region): EventBridge rules on the same calls, forwarded to the
+security account's home event bus, where a rule of the same pattern sends them to the alert topic.
 CloudTrail delivers API events to EventBridge in the account and region of the call, denied calls
 included; IAM's are global and arrive in us-east-1.
 https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
@@ -76,7 +76,9 @@ def iam_tamper_pattern() -> dict:
 @dataclass(frozen=True)
 class TamperAlertsArgs:
     provider: aws.Provider
-    topics: dict[str, pulumi.Input[str]]  # region -> ARN of the topic findings are routed to
+    regions: tuple[str, ...]
+    bus_arn: pulumi.Input[str]  # the security account's home event bus, where alerts are routed to people
+    role_arn: pulumi.Input[str]  # the account's forwarding role (DetectionRouting's): events:PutEvents there
 
 
 class TamperAlerts(pulumi.ComponentResource):
@@ -84,11 +86,11 @@ class TamperAlerts(pulumi.ComponentResource):
         super().__init__("irready:index:TamperAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.rules = {}
-        for region, topic in sorted(args.topics.items()):
+        for region in sorted(args.regions):
             for rule_name, pattern in (("tamper", tamper_pattern()), ("iam-tamper", iam_tamper_pattern())):
                 rule = aws.cloudwatch.EventRule(f"{name}-{region}-{rule_name}", name=f"irready-{rule_name}",
                                                 event_pattern=json.dumps(pattern), region=region, opts=child)
-                aws.cloudwatch.EventTarget(f"{name}-{region}-{rule_name}-to-alerts", rule=rule.name, arn=topic,
-                                           region=region, opts=child)
+                aws.cloudwatch.EventTarget(f"{name}-{region}-{rule_name}-to-alerts", rule=rule.name,
+                                           arn=args.bus_arn, role_arn=args.role_arn, region=region, opts=child)
                 self.rules[(region, rule_name)] = rule
         self.register_outputs({})

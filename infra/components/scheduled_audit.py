@@ -60,6 +60,7 @@ class ScheduledAuditArgs:
     report_formats: tuple[str, ...] = ()  # empty: every format of the report stack
     retention_days: int = 400
     alert_topic_arn: pulumi.Input[str] | None = None  # None: a topic of its own, to alert_email
+    alert_topic_key_arn: pulumi.Input[str] | None = None  # the KMS key of alert_topic_arn, if it has its own
     alert_email: str | None = None
     security_hub: bool = False
     max_concurrency: int = names.MAX_CONCURRENCY
@@ -76,6 +77,7 @@ class Where:
     key_arn: str
     topic_arn: str
     partition: str = "aws"
+    topic_key_arn: str = ""  # the alert topic's customer managed key, if any
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
@@ -164,6 +166,10 @@ def merge_policy(where: Where, security_hub: bool) -> dict:
         _allow("WriteReports", ["s3:PutObject"], f"{where.bucket_arn}/{names.REPORTS}*"),
         _allow("UseReportsKey", ["kms:Decrypt", "kms:GenerateDataKey"], where.key_arn),
         _allow("Alert", ["sns:Publish"], where.topic_arn),
+        # Publishing to a topic encrypted with a customer managed key
+        # (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+        _allow("EncryptAlerts", ["kms:GenerateDataKey", "kms:Decrypt"], where.topic_key_arn)
+        if where.topic_key_arn else None,
         hub, _logs(where, names.MERGE_FUNCTION))
 
 
@@ -286,8 +292,10 @@ class ScheduledAudit(pulumi.ComponentResource):
                                           endpoint=args.alert_email, region=region, opts=child)
             topic_arn = topic.arn
 
-        where = pulumi.Output.all(account, self.bucket.bucket, self.key.arn, topic_arn).apply(
-            lambda v: Where(account=v[0], region=region, bucket=v[1], key_arn=v[2], topic_arn=v[3]))
+        where = pulumi.Output.all(account, self.bucket.bucket, self.key.arn, topic_arn,
+                                  args.alert_topic_key_arn or "").apply(
+            lambda v: Where(account=v[0], region=region, bucket=v[1], key_arn=v[2], topic_arn=v[3],
+                            topic_key_arn=v[4]))
         organization_id = pulumi.Output.from_input(args.organization_id)
         policies = {
             names.LIST_FUNCTION: where.apply(lambda w: list_policy(w, args.organization, args.organization_role_arn)),

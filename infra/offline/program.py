@@ -21,8 +21,19 @@ CREATED_ACCOUNT = "999888777666"
 # What Organizations lists: the example stack's accounts, its security account, and one that joined
 # the organization without being listed in the stack.
 ORGANIZATION_ACCOUNTS = ("123456789012", "111111111111", "222222222222", "210987654321", "333333333333")
-ADMIN_DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
+
+
+def admin_detector(region: str) -> str:
+    """The id the recording mocks give the security account's existing detector in ``region`` (32 hex
+    characters, one per region, as GuardDuty's)."""
+    import hashlib
+
+    return hashlib.md5(region.encode(), usedforsecurity=False).hexdigest()
+
+
 ROOT_ID = "r-ex4m"
+# The provider's answer to a detector lookup in an account that has none.
+NO_DETECTOR = "reading this account's single GuardDuty Detector: empty result"
 # The regions the recording mocks say are enabled: the example's two, and one nobody listed.
 ENABLED_REGIONS = ["ap-southeast-2", "eu-west-1", "us-east-1"]
 # An organization ready for the program: the trusted access `irready preflight` asks for.
@@ -72,21 +83,24 @@ class Declared:
     # Inputs whose values come from other resources (property -> their names), where known only so
     # (a preview, whose values are still unknown).
     dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    import_id: str = ""  # the existing resource's id, when the program adopts it (the import option)
 
 
 class Recorder(pulumi.runtime.Mocks):
     """Writes down every resource the program declares, with stand-in ids and ARNs."""
 
-    def __init__(self, trusted_services: list[str] | None = None):
+    def __init__(self, trusted_services: list[str] | None = None, existing_detectors: bool = True):
         self.resources: list[Declared] = []
+        self.existing_detectors = existing_detectors  # False: the security account has no GuardDuty detector yet
         self.calls: list[tuple[str, dict]] = []
         self.trusted_services = TRUSTED_SERVICES if trusted_services is None else trusted_services
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        resource_id = CREATED_ACCOUNT if args.typ == "aws:organizations/account:Account" else f"{args.name}-id"
+        resource_id = args.resource_id or (
+            CREATED_ACCOUNT if args.typ == "aws:organizations/account:Account" else f"{args.name}-id")
         outputs = {**args.inputs, "arn": f"arn:aws:mock:::{args.name}"}
         self.resources.append(Declared(args.typ, args.name, dict(args.inputs), args.provider or "", resource_id,
-                                       outputs))
+                                       outputs, import_id=args.resource_id or ""))
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -102,7 +116,9 @@ class Recorder(pulumi.runtime.Mocks):
         if args.token == "aws:index/getRegions:getRegions":
             return {"id": "aws", "names": ENABLED_REGIONS}
         if args.token == "aws:guardduty/getDetector:getDetector":
-            return {"id": ADMIN_DETECTOR, "status": "ENABLED", "region": args.args.get("region")}
+            if not self.existing_detectors:
+                return {}, [("id", NO_DETECTOR)]
+            return {"id": admin_detector(args.args["region"]), "status": "ENABLED", "region": args.args["region"]}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": "123456789012", "arn": DEPLOYER_SESSION, "userId": "AROAEXAMPLE:deploy",
                     "id": "123456789012"}

@@ -36,6 +36,7 @@ class Target:
     client_for: Callable[[str, str, str], Any]  # (account, service, region) -> boto3 client
     stack_accounts: tuple[str, ...]  # every account the stack has a provider for
     management_account_id: str = ""
+    import_id: str = ""  # the id of an existing resource the program adopts (Pulumi's import option)
 
     def client(self, service: str, account_id: str | None = None):
         return self.client_for(account_id or self.account_id, service, self.region)
@@ -376,16 +377,25 @@ def glue_table(target: Target, inputs: dict) -> Applied:
 # --- detection ------------------------------------------------------------------------------------------------
 
 def detector(target: Target, inputs: dict) -> Applied:
-    """CreateDetector where the account already has one in the region is refused by AWS
+    """CreateDetector, or the adoption of the region's existing detector (imported, then its settings
+    applied with UpdateDetector). A second detector in an account and region is refused by AWS
     (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html: one detector per
-    account and region); moto creates a second."""
-    existing = target.client("guardduty").list_detectors()["DetectorIds"]
+    account and region); moto creates one."""
+    guardduty = target.client("guardduty")
+    existing = guardduty.list_detectors()["DetectorIds"]
+    frequency = inputs.get("findingPublishingFrequency", "SIX_HOURS")
+    if target.import_id:
+        if target.import_id not in existing:
+            raise AwsRuleViolated(f"import of GuardDuty detector {target.import_id}: not in {target.account_id} "
+                                  f"{target.region}")
+        guardduty.update_detector(DetectorId=target.import_id, Enable=bool(inputs.get("enable", True)),
+                                  FindingPublishingFrequency=frequency)
+        return target.import_id, {"accountId": target.account_id}
     if existing:
         raise AwsRuleViolated(f"BadRequestException: a detector already exists for {target.account_id} in "
                               f"{target.region} ({existing[0]}); adopt it (API_CreateDetector.html)")
-    detector_id = target.client("guardduty").create_detector(
-        Enable=bool(inputs.get("enable", True)),
-        FindingPublishingFrequency=inputs.get("findingPublishingFrequency", "SIX_HOURS"))["DetectorId"]
+    detector_id = guardduty.create_detector(Enable=bool(inputs.get("enable", True)),
+                                            FindingPublishingFrequency=frequency)["DetectorId"]
     return detector_id, {"accountId": target.account_id}
 
 
@@ -405,16 +415,30 @@ def _enable_guardduty(target: Target, account_id: str) -> None:
 
 
 def guardduty_auto_enable(target: Target, inputs: dict) -> Applied:
-    """moto has no UpdateOrganizationConfiguration: do what auto-enable ALL does in AWS, enable
-    GuardDuty in every active account of the organization in this region, keeping the detectors
-    accounts already have (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html)."""
+    """UpdateOrganizationConfiguration (answered by the emulator's GuardDuty organization layer, which
+    moto lacks), then what auto-enable ALL does in AWS: every active account of the organization gets
+    GuardDuty in this region, keeping the detectors accounts already have, and becomes a member of the
+    delegated administrator (GetAdministratorAccount and ListMembers answer it), recorded here with
+    CreateMembers (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html,
+    https://docs.aws.amazon.com/guardduty/latest/ug/set-guardduty-auto-enable-preferences.html)."""
     if inputs["autoEnableOrganizationMembers"] != "ALL":
         raise AwsRuleViolated("the emulated apply knows auto-enable ALL only")
-    detectors = target.client("guardduty").list_detectors()["DetectorIds"]
-    if inputs["detectorId"] not in detectors:
+    guardduty = target.client("guardduty")
+    if inputs["detectorId"] not in guardduty.list_detectors()["DetectorIds"]:
         raise AwsRuleViolated(f"BadRequestException: {inputs['detectorId']} is not the administrator's detector")
-    for account in _organization_accounts(target):
+    guardduty.update_organization_configuration(DetectorId=inputs["detectorId"], AutoEnableOrganizationMembers="ALL")
+    members = [account for account in _organization_accounts(target) if account != target.account_id]
+    # Members publish at the administrator's frequency, theirs to set only
+    # (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateDetector.html).
+    frequency = guardduty.get_detector(DetectorId=inputs["detectorId"])["FindingPublishingFrequency"]
+    for account in members:
         _enable_guardduty(target, account)
+        member = target.client("guardduty", account)
+        for detector_id in member.list_detectors()["DetectorIds"]:
+            member.update_detector(DetectorId=detector_id, FindingPublishingFrequency=frequency)
+    if members:
+        guardduty.create_members(DetectorId=inputs["detectorId"], AccountDetails=[
+            {"AccountId": account, "Email": f"{account}@example.com"} for account in members])
     return f"{inputs['detectorId']}-organization", {}
 
 
@@ -437,7 +461,8 @@ def security_hub_admin(target: Target, inputs: dict) -> Applied:
 
 
 def sns_topic(target: Target, inputs: dict) -> Applied:
-    arn = target.client("sns").create_topic(Name=_name(inputs))["TopicArn"]
+    attributes = {"KmsMasterKeyId": inputs["kmsMasterKeyId"]} if inputs.get("kmsMasterKeyId") else {}
+    arn = target.client("sns").create_topic(Name=_name(inputs), Attributes=attributes)["TopicArn"]
     return arn, {"arn": arn}
 
 
@@ -460,9 +485,24 @@ def event_rule(target: Target, inputs: dict) -> Applied:
     return name, {"arn": arn, "name": name}
 
 
+def event_bus_policy(target: Target, inputs: dict) -> Applied:
+    """PutPermission with a whole policy on the bus (the provider's aws_cloudwatch_event_bus_policy)."""
+    name = inputs.get("eventBusName", "default")
+    target.client("events").put_permission(EventBusName=name, Policy=inputs["policy"])
+    return name, {}
+
+
 def event_target(target: Target, inputs: dict) -> Applied:
+    """PutTargets. A target that is an event bus in another account or Region needs an execution role
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html), which AWS
+    requires and moto does not."""
     target_id = inputs.get("targetId") or f"irready-{secrets.token_hex(6)}"
     entry = {"Id": target_id, "Arn": inputs["arn"]}
+    parts = inputs["arn"].split(":")
+    if parts[2] == "events" and parts[5].startswith("event-bus/") and not inputs.get("roleArn") and (
+            parts[3], parts[4]) != (target.region, target.account_id):
+        raise AwsRuleViolated(f"ValidationException: the event bus target {inputs['arn']} of rule {inputs['rule']} "
+                              "is in another account or Region and needs RoleArn")
     if inputs.get("roleArn"):
         entry["RoleArn"] = inputs["roleArn"]
     response = target.client("events").put_targets(Rule=inputs["rule"], Targets=[entry])
@@ -507,6 +547,7 @@ APPLIERS: dict[str, Callable[[Target, dict], Applied]] = {
     "aws:sns/topicSubscription:TopicSubscription": sns_subscription,
     "aws:cloudwatch/eventRule:EventRule": event_rule,
     "aws:cloudwatch/eventTarget:EventTarget": event_target,
+    "aws:cloudwatch/eventBusPolicy:EventBusPolicy": event_bus_policy,
     "aws:athena/workgroup:Workgroup": athena_workgroup,
     "aws:athena/namedQuery:NamedQuery": athena_named_query,
     "aws:glue/catalogDatabase:CatalogDatabase": glue_database,

@@ -72,6 +72,7 @@ class EmulatedApply(pulumi.runtime.Mocks):
             raise UnknownResourceType(f"{args.typ} ({args.name}): no applier in infra/emulated/appliers.py; "
                                       "add one, or list the type in NOT_EMULATED with the reason")
         target = self._target(args.provider, inputs.get("region"))
+        target.import_id = args.resource_id or ""
         resource_id, outputs = APPLIERS[args.typ](target, inputs)
         self.result.created.append((args.typ, args.name, target.account_id, resource_id))
         return resource_id, {**inputs, **outputs}
@@ -117,8 +118,10 @@ class EmulatedApply(pulumi.runtime.Mocks):
             # As the provider's data source: the region's one detector, an error if there is none.
             target = self._target(args.provider, args.args.get("region"))
             detectors = target.client("guardduty").list_detectors()["DetectorIds"]
-            if len(detectors) != 1:
-                raise RuntimeError(f"no GuardDuty detector (or several) in {target.account_id} {target.region}")
+            if not detectors:  # the provider's words
+                return {}, [("id", "reading this account's single GuardDuty Detector: empty result")]
+            if len(detectors) > 1:
+                raise RuntimeError(f"several GuardDuty detectors in {target.account_id} {target.region}")
             return {"id": detectors[0], "status": "ENABLED", "region": target.region}
         raise UnknownResourceType(f"{args.token}: the emulated apply does not answer this lookup")
 

@@ -12,6 +12,7 @@ import botocore.session
 from werkzeug.serving import make_server
 
 from irready.emulated.aws_errors import error_response, signed_scope
+from irready.emulated.guardduty_organization import GuardDutyOrganizationLayer
 
 DEFAULT_ACCOUNT = "123456789012"  # the account moto's default credentials belong to
 _CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -61,7 +62,8 @@ class Emulator(EmulatedAWS):
         class KeepAliveHandler(MotoRequestHandler):
             protocol_version = "HTTP/1.1"  # reuse connections, as clients do with AWS
 
-        app = _unimplemented_as_errors(app)
+        # What moto lacks, answered in front of it: GuardDuty's organization side.
+        app = GuardDutyOrganizationLayer(_unimplemented_as_errors(app))
         self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
                                    request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

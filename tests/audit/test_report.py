@@ -198,6 +198,31 @@ def test_asff_findings_validate_against_botocores_batch_import_findings_model():
                                   f"{f['AwsAccountId']}/default" for f in findings)
 
 
+def test_the_security_hub_import_uses_the_same_writer_with_the_importers_account_and_region():
+    # "the identifier of the account that you are calling BatchImportFindings from needs to be the same as the
+    # AwsAccountId attribute": https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchImportFindings.html
+    model = get_session().get_service_model("securityhub").operation_model("BatchImportFindings").input_shape
+    audit = hostile_report()
+    checks = {c.id: c for c in audit.checks}
+    fails = [f for f in audit.findings if f.status is Status.FAIL]
+    items = asff.findings(audit.findings, fails[:1], checks, importer="210987654321", region="eu-west-1",
+                          at="2026-01-01T06:00:00Z")
+    assert not ParamValidator().validate({"Findings": items}, model).has_errors()
+    assert len(items) == len(fails) + 1
+    assert {(f["AwsAccountId"], f["ProductArn"]) for f in items} == {
+        ("210987654321", "arn:aws:securityhub:eu-west-1:210987654321:product/210987654321/default")}
+    archived = items[-1]
+    assert (archived["RecordState"], archived["Compliance"]["Status"]) == ("ARCHIVED", "PASSED")
+    assert archived["Id"] == items[0]["Id"]  # the same finding, updated: stable across runs
+    # The file format writes the same finding, owned by the audited account.
+    (same,) = [f for f in json.loads(asff.render(audit)) if f["Id"] == items[0]["Id"]]
+    assert same["AwsAccountId"] == fails[0].account_id
+    assert {k: v for k, v in same.items() if k not in ("AwsAccountId", "ProductArn", "Region", "CreatedAt",
+                                                         "UpdatedAt")} == \
+        {k: v for k, v in items[0].items() if k not in ("AwsAccountId", "ProductArn", "Region", "CreatedAt",
+                                                          "UpdatedAt")}
+
+
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_every_format_renders_the_iac_scan_and_the_audit_kinds(fmt):
     audit = hostile_report()

@@ -24,6 +24,7 @@ from irready.emulated.seed import Seeder, incident_account, prepare_account
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT, caller_session
 from tests.support.faults import Fault
 
+TOPIC_REGION = "eu-west-1"
 FIRST, SECOND = datetime(2026, 1, 1, 6, 0, tzinfo=UTC), datetime(2026, 1, 2, 6, 0, tzinfo=UTC)
 
 
@@ -36,7 +37,8 @@ def org(_emulator_and_faults, new_account):
     session = caller_session()
     bucket = f"irready-scheduled-test-{uuid.uuid4().hex[:12]}"
     emulator.client(session, "s3").create_bucket(Bucket=bucket)
-    sns, sqs = emulator.client(session, "sns"), emulator.client(session, "sqs")
+    # The alert topic lives in the security account's home region, which need not be the run's.
+    sns, sqs = emulator.client(session, "sns", TOPIC_REGION), emulator.client(session, "sqs", TOPIC_REGION)
     topic = sns.create_topic(Name=f"alerts-{bucket}")["TopicArn"]
     queue = sqs.create_queue(QueueName=f"alerts-{bucket}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -60,7 +62,7 @@ def read(org, key: str):
 
 
 def alerts(org) -> list[str]:
-    sqs = org["emulator"].client(org["session"], "sqs")
+    sqs = org["emulator"].client(org["session"], "sqs", TOPIC_REGION)
     messages = sqs.receive_message(QueueUrl=org["queue"], MaxNumberOfMessages=10).get("Messages", [])
     for message in messages:
         sqs.delete_message(QueueUrl=org["queue"], ReceiptHandle=message["ReceiptHandle"])
@@ -193,7 +195,7 @@ def test_an_account_whose_step_failed_is_named_by_the_merge_from_the_map_results
     # account's FAILs are not resolved: it could not be read.
     assert summary["resolved"] == 1 and summary["newly_unreadable"] > 0
     archived = [f for f in hub_findings(org).values() if f["RecordState"] == "ARCHIVED"]
-    assert [(f["ProductFields"]["irready/CheckId"], f["Compliance"]["Status"]) for f in archived] == [
+    assert [(f["ProductFields"]["irready/check_id"], f["Compliance"]["Status"]) for f in archived] == [
         ("guardduty.enabled", "PASSED")]
 
 

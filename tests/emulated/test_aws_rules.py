@@ -28,6 +28,21 @@ def test_a_second_detector_in_an_account_and_region_is_refused(target_for, accou
         detector(target, {"enable": True})
 
 
+def test_an_existing_detector_is_adopted_with_the_settings_and_an_unknown_one_is_refused(target_for, account_id):
+    # One detector per account and region (API_CreateDetector.html): adoption updates it in place
+    # (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateDetector.html).
+    target = target_for(account_id)
+    existing, _ = detector(target, {"enable": True, "findingPublishingFrequency": "SIX_HOURS"})
+    target.import_id = existing
+    assert detector(target, {"enable": True, "findingPublishingFrequency": "FIFTEEN_MINUTES"})[0] == existing
+    guardduty = target.client("guardduty")
+    assert guardduty.list_detectors()["DetectorIds"] == [existing]
+    assert guardduty.get_detector(DetectorId=existing)["FindingPublishingFrequency"] == "FIFTEEN_MINUTES"
+    target.import_id = "0123456789abcdef0123456789abcdef"
+    with pytest.raises(AwsRuleViolated, match="import of GuardDuty detector"):
+        detector(target, {"enable": True})
+
+
 @pytest.mark.parametrize("condition", [{"StringEquals": {"aws:SourceArn": "arn:aws:cloudtrail:us-east-1:1:trail/t"}},
                                        {"StringEquals": {"aws:SourceAccount": "111111111111"}}])
 def test_cloudtrail_cannot_deliver_through_a_role_with_confused_deputy_conditions(target_for, new_account, condition):
@@ -60,3 +75,18 @@ def test_a_participant_cannot_log_a_vpc_shared_with_it(emulator, target_for, new
     assert flow_log(owner_target, {"vpcId": vpc_id, "trafficType": "ALL", "logDestinationType": "cloud-watch-logs",
                                    "logDestination": f"arn:aws:logs:{REGION}:{owner}:log-group:g",
                                    "iamRoleArn": f"arn:aws:iam::{owner}:role/delivery"})[0]
+
+
+def test_an_event_bus_target_in_another_region_needs_a_role(target_for, account_id):
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html (a role on every rule
+    # whose target is a bus in another account or Region); moto accepts it without one.
+    from irready.emulated.appliers import event_rule, event_target
+
+    target = target_for(account_id)
+    name, _ = event_rule(target, {"name": "irready-guardduty-findings",
+                                  "eventPattern": '{"source": ["aws.guardduty"]}'})
+    home_bus = f"arn:aws:events:eu-west-1:{account_id}:event-bus/default"
+    with pytest.raises(AwsRuleViolated, match="needs RoleArn"):
+        event_target(target, {"rule": name, "arn": home_bus})
+    role = f"arn:aws:iam::{account_id}:role/irready-alert-forwarder-1"
+    assert event_target(target, {"rule": name, "arn": home_bus, "roleArn": role})[0].startswith(name)

@@ -87,6 +87,8 @@ def test_a_security_account_is_adopted_or_created_never_both_nor_neither():
     ({"auditPrincipals": {"automation": ["audit-fn"]}}, "irready:auditPrincipals.automation: expected principal"),
     ({"trailAdminPrincipals": ["me"]}, "irready:trailAdminPrincipals: expected principal ARNs"),
     ({"evidenceRetentionDays": 0}, "irready:evidenceRetentionDays: 0 is not a number of days"),
+    ({"findingPublishingFrequency": "5m"},
+     "irready:findingPublishingFrequency: '5m' is not one of FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS"),
 ])
 def test_bad_values(overrides, message):
     with pytest.raises(StackConfigError) as error:

@@ -10,7 +10,7 @@ import json
 
 import pulumi
 import pytest
-from irready.infra.offline.program import ENABLED_REGIONS, ROOT_ID, record, stack_config
+from irready.infra.offline.program import ENABLED_REGIONS, ROOT_ID, admin_detector, record, stack_config
 from moto.events.models import EventPattern
 
 from tests.infra.mocks import example_config, example_values
@@ -45,13 +45,18 @@ def test_1_cloudtrail_delivery_role_trust_is_plain_and_the_trail_waits_for_its_p
     assert {"organization-trail-to-cloudwatch-policy", "organization-trail-bucket-policy"} <= depends
 
 
-def test_2_and_10_no_detector_is_created_anywhere_and_the_administrators_is_looked_up(options):
+def test_2_and_10_only_the_administrators_detector_is_declared_adopted_with_the_frequency(options):
     # Designating the delegated administrator enables GuardDuty there itself
     # (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html); CreateDetector in an
-    # account that has one fails (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html).
-    # Members' finding_publishing_frequency is the administrator's to set, so no member detector is declared.
-    program, _ = options
-    assert declared(program, "aws:guardduty/detector:Detector") == []
+    # account that has one fails (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html):
+    # the administrator's existing detector is imported. Members' finding_publishing_frequency is the
+    # administrator's to set (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateDetector.html),
+    # so no member detector is declared.
+    program, opts = options
+    detectors = declared(program, "aws:guardduty/detector:Detector")
+    assert {(d.inputs["region"], d.import_id, d.inputs["findingPublishingFrequency"]) for d in detectors} == {
+        (region, admin_detector(region), "FIFTEEN_MINUTES") for region in ENABLED_REGIONS}
+    assert all("account-security" in d.provider for d in detectors)  # the administrator's provider
     lookups = [args for token, args in program.calls if token == "aws:guardduty/getDetector:getDetector"]
     assert sorted(args["region"] for args in lookups) == ENABLED_REGIONS
 
@@ -150,20 +155,22 @@ def test_11_flow_log_delivery_trust_names_the_account_and_its_flow_logs(options)
                                           "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:*:{account}:vpc-flow-log/*"}}
 
 
-def test_12_alerts_reach_one_place_the_security_account_with_one_subscription_per_region(options):
+def test_12_alerts_reach_one_place_one_topic_and_one_subscription_in_the_security_account(options):
     # Unconfirmed e-mail subscriptions are deleted by SNS; one per account and region would leave most
-    # unconfirmed: https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html
+    # unconfirmed: https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html. Everything goes to
+    # the home region's bus: cross-account and cross-Region bus targets with a role
+    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
     program, _ = options
-    # The scheduled audit's own report topic (docs/scheduled-audits.md) is not alert routing.
-    subscriptions = [s for s in declared(program, "aws:sns/topicSubscription:TopicSubscription")
-                     if not s.name.startswith("scheduled-audit")]
-    assert sorted(s.inputs["region"] for s in subscriptions) == ENABLED_REGIONS
+    (subscription,) = declared(program, "aws:sns/topicSubscription:TopicSubscription")  # the scheduled audit's too
+    (topic,) = declared(program, "aws:sns/topic:Topic")
+    assert subscription.inputs["region"] == topic.inputs["region"] == "us-east-1" and topic.inputs["kmsMasterKeyId"]
+    home_bus = f"arn:aws:events:us-east-1:{SECURITY}:event-bus/default"
     forwards = [t for t in declared(program, "aws:cloudwatch/eventTarget:EventTarget")
-                if "unexpected-run-instances" in t.name]
-    assert len(forwards) == 3 * 3 and all(t.inputs["roleArn"] for t in forwards)  # cross-account: a role
-    topics = {t.name: t.outputs["arn"] for t in declared(program, "aws:sns/topic:Topic")
-              if not t.name.startswith("scheduled-audit")}
-    assert {t.inputs["arn"] for t in forwards} == set(topics.values())
+                if "unexpected-run-instances" in t.name and not t.name.startswith("security-account")]
+    assert len(forwards) == 3 * 3 and all(t.inputs["roleArn"] and t.inputs["arn"] == home_bus for t in forwards)
+    functions = declared(program, "aws:lambda/function:Function")
+    assert {f.inputs["environment"]["variables"].get("IRREADY_ALERT_TOPIC_ARN", topic.outputs["arn"])
+            for f in functions} == {topic.outputs["arn"]}
 
 
 def test_13_by_default_every_enabled_region_is_watched_though_nobody_listed_it(options):

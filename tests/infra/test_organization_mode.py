@@ -207,7 +207,9 @@ def test_member_rules_send_to_the_security_accounts_bus_through_the_forwarder_ro
 
 
 def test_the_bus_admits_the_organizations_forwarders_only_and_routes_alerts_to_the_topic(program):
-    policy = json.loads(program.of_type("aws:cloudwatch/eventBusPolicy:EventBusPolicy")[0].inputs["policy"])
+    [member_bus_policy] = [p for p in program.of_type("aws:cloudwatch/eventBusPolicy:EventBusPolicy")
+                           if p.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
+    policy = json.loads(member_bus_policy.inputs["policy"])
     [statement] = policy["Statement"]
     assert statement["Action"] == "events:PutEvents"
     forwarders = f"arn:aws:iam::*:role/{templates.FORWARDER_ROLE}"

@@ -33,9 +33,10 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:account/alternativeContact:AlternativeContact": 3,
         "irready:index:IncidentResponseRoles": 3,
         # Responder, audit, quarantine-instance and runbook roles, a flow-log delivery role and an alert
-        # forwarder per account; the trail's delivery role; the investigator.
-        "aws:iam/role:Role": 6 + 6 + 3 + 3 + 1 + 1,
-        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 3 + 3 + 1 + 1,  # the quarantine-instance role has none
+        # forwarder per account; the trail's delivery role; the investigator; the security account's
+        # findings forwarder (its other regions to the home bus).
+        "aws:iam/role:Role": 6 + 6 + 3 + 3 + 1 + 1 + 1,
+        "aws:iam/rolePolicy:RolePolicy": 6 + 3 + 3 + 3 + 1 + 1 + 1,  # the quarantine-instance role has none
         "aws:iam/instanceProfile:InstanceProfile": 3,
         "aws:ssm/document:Document": 2 * 6,  # the two runbooks per account and listed region
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
@@ -53,28 +54,32 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": 2 * 6,  # CloudWatch Logs and S3
         "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": 2 * vpcs,
         "irready:index:DetectionRouting": 3,
-        # One alert topic, subscription and findings rule per enabled region (two listed, one not), in the
-        # security account; a RunInstances forwarding rule per account and enabled region.
-        "aws:sns/topic:Topic": 3,
-        "aws:sns/topicPolicy:TopicPolicy": 3,
-        "aws:sns/topicSubscription:TopicSubscription": 3,
-        # ... and two tamper-alert rules per account and enabled region, routed the same way.
-        "aws:cloudwatch/eventRule:EventRule": 3 + 9 + 2 * 9,
-        "aws:cloudwatch/eventTarget:EventTarget": 3 + 9 + 2 * 9,
+        # Alerts in one place: one topic (its own key) and subscription in the security account's home region,
+        # with the findings rule and one rule per forwarded alert (RunInstances, tamper, IAM tamper) on the home
+        # bus, whose policy admits the accounts' forwarders; a findings rule forwarding home in each other
+        # enabled region (two listed, one not); a RunInstances and two tamper rules per account and enabled
+        # region, forwarded to the home bus.
+        "aws:sns/topic:Topic": 1,
+        "aws:sns/topicPolicy:TopicPolicy": 1,
+        "aws:sns/topicSubscription:TopicSubscription": 1,
+        "aws:cloudwatch/eventBusPolicy:EventBusPolicy": 1,
+        "aws:cloudwatch/eventRule:EventRule": 4 + 2 + 3 * 9,
+        "aws:cloudwatch/eventTarget:EventTarget": 4 + 2 + 3 * 9,
         "irready:index:TamperAlerts": 3,
         "irready:index:GuardrailScp": 1,
         "aws:organizations/policyAttachment:PolicyAttachment": 1,  # the guardrail, to the root
         "irready:index:OrganizationTrail": 1,
         "irready:index:NetworkLogArchive": 1,
         "irready:index:InvestigationWorkspace": 1,
-        # The trail's, the network log archive's, the query results' and the evidence keys and buckets.
-        "aws:kms/key:Key": 4,
+        # The trail's, the network log archive's, the query results' and the evidence keys and buckets; the
+        # alert topic's key.
+        "aws:kms/key:Key": 4 + 1,
         "aws:s3/bucket:Bucket": 4,
         "aws:s3/bucketVersioning:BucketVersioning": 4,
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
         "irready:index:ForensicEvidence": 1,
-        "aws:kms/alias:Alias": 1,  # alias/irready-forensics
+        "aws:kms/alias:Alias": 2,  # alias/irready-forensics, alias/irready-ir-alerts
         "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 1,  # the evidence bucket
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
         "aws:s3/bucketPolicy:BucketPolicy": 4,
@@ -87,11 +92,12 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         "aws:organizations/policy:Policy": 2,  # quarantine and guardrail SCPs
         "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": 3,  # one per enabled region
         "aws:guardduty/organizationConfiguration:OrganizationConfiguration": 3,  # auto-enable ALL, per region
+        "aws:guardduty/detector:Detector": 3,  # the administrator's, adopted, per region
     }
 
 
 # The scheduled audit in the security account (not a listed account: reached through a provider of its own):
-# the reports bucket and its key, an alert topic to the IR e-mail, three functions with roles and log groups,
+# the reports bucket and its key, three functions with roles and log groups,
 # the state machine and the scheduler with their roles. Its contents are tested in test_scheduled_audit.py.
 SCHEDULED_AUDIT = Counter({
     "pulumi:providers:aws": 1, "irready:index:ScheduledAudit": 1, "aws:kms/key:Key": 1, "aws:s3/bucket:Bucket": 1,
@@ -99,7 +105,7 @@ SCHEDULED_AUDIT = Counter({
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1, "aws:s3/bucketPolicy:BucketPolicy": 1,
-    "aws:sns/topic:Topic": 1, "aws:sns/topicSubscription:TopicSubscription": 1, "aws:iam/role:Role": 5,
+    "aws:iam/role:Role": 5,  # no topic: the summary goes to the security account's alert topic
     "aws:iam/rolePolicy:RolePolicy": 5, "aws:cloudwatch/logGroup:LogGroup": 3, "aws:lambda/function:Function": 3,
     "aws:sfn/stateMachine:StateMachine": 1, "aws:scheduler/schedule:Schedule": 1})
 
@@ -310,18 +316,29 @@ def test_the_guardrail_scp_is_attached_to_the_root_and_exempts_the_deploying_pri
 
 
 def test_tamper_alerts_go_where_findings_go_in_every_account_and_region(program):
-    """Every enabled region, as the RunInstances alert (unlistedRegions: monitor, the example's choice)."""
+    """Every enabled region, as the RunInstances alert (unlistedRegions: monitor, the example's choice),
+    forwarded to the security account's home bus with the account's forwarding role, where a rule of the
+    same pattern sends them to the one alert topic (cross-account bus targets need the role:
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html)."""
     from irready.infra.offline.program import ENABLED_REGIONS
 
     rules = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule") if "tamper" in r.inputs["name"]]
-    assert {(provider_account(program, r), r.inputs["region"], r.inputs["name"]) for r in rules} == {
+    forwarded = [r for r in rules if provider_account(program, r) != SECURITY]
+    assert {(provider_account(program, r), r.inputs["region"], r.inputs["name"]) for r in forwarded} == {
         (account, region, name) for account in ACCOUNTS for region in ENABLED_REGIONS
         for name in ("irready-tamper", "irready-iam-tamper")}
     tamper = json.loads(next(r for r in rules if r.inputs["name"] == "irready-tamper").inputs["eventPattern"])
     assert set(tamper["detail"]["eventName"]) == {a.split(":")[1] for a in policies.TAMPER_ACTIONS}
-    targets = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget") if "tamper" in t.name]
-    topics = {t.outputs["arn"] for t in program.of_type("aws:sns/topic:Topic")}
-    assert len(targets) == len(rules) and {t.inputs["arn"] for t in targets} <= topics
+    home_bus = f"arn:aws:events:us-east-1:{SECURITY}:event-bus/default"
+    targets = {t.name: t.inputs for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")}
+    assert all(targets[f"{r.name}-to-alerts"]["arn"] == home_bus and targets[f"{r.name}-to-alerts"]["roleArn"]
+               for r in forwarded)
+    (topic,) = program.of_type("aws:sns/topic:Topic")
+    at_home = {(r.inputs["region"], json.loads(r.inputs["eventPattern"])["detail"].get("eventName") ==
+                tamper["detail"]["eventName"]) for r in rules if provider_account(program, r) == SECURITY}
+    assert ("us-east-1", True) in at_home
+    assert all(targets[f"{r.name}-to-sns"]["arn"] == topic.outputs["arn"] for r in rules
+               if provider_account(program, r) == SECURITY)
 
 
 def test_every_account_has_the_runbooks_and_the_quarantine_instance_profile(program):

@@ -30,6 +30,8 @@ BUCKET = f"{names.BUCKET_PREFIX}{SECURITY}"
 BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
 KEY = f"arn:aws:mock:::{NAME}-key"  # what the mocks answer for the key's ARN
 LISTED = ("123456789012", "111111111111", "222222222222")
+# The run's summary goes to the one alert topic of the security account (KMS-encrypted with its own key).
+ALERTS, ALERTS_KEY = "arn:aws:mock:::security-account-us-east-1-alerts", "arn:aws:mock:::security-account-alerts-key"
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +112,7 @@ def test_functions_run_the_audit_package_on_a_pinned_runtime(program):
         assert json.loads(variables[names.ENV_AUDIT_CONFIG]) == {
             "regions": "all", "org": False, "role_name": "irready-audit", "security_account_id": SECURITY,
             "accounts": list(LISTED)}
-        assert variables[names.ENV_TOPIC] == f"arn:aws:mock:::{NAME}-alerts"
+        assert variables[names.ENV_TOPIC] == ALERTS
         # Names only, never a secret (the checkov skips CKV_AWS_45 and CKV_AWS_173 rest on this).
         assert set(variables) <= {names.ENV_BUCKET, names.ENV_AUDIT_CONFIG, names.ENV_FORMATS, names.ENV_TOPIC,
                                   names.ENV_SECURITY_HUB, names.ENV_ORGANIZATION_ROLE}
@@ -205,9 +207,10 @@ ROLES = {
          "logs:CreateLogStream", "logs:PutLogEvents"},
         [("s3:GetObject", PART), ("s3:GetObject", ITEMS), ("s3:GetObject", MAP_RESULT),
          ("s3:GetObject", f"{BUCKET_ARN}/reports/2025-12-31T06-00-00Z/snapshot.json"),
-         ("s3:PutObject", REPORT), ("kms:Decrypt", KEY), ("sns:Publish", f"arn:aws:mock:::{NAME}-alerts")],
+         ("s3:PutObject", REPORT), ("kms:Decrypt", KEY), ("sns:Publish", ALERTS),
+         ("kms:GenerateDataKey", ALERTS_KEY)],
         [("s3:PutObject", PART), ("s3:PutObject", ITEMS), ("s3:DeleteObject", REPORT),
-         ("s3:GetObject", f"{OTHER_BUCKET}/reports/x"), ("sns:Publish", arn("sns", "irready-ir-alerts")),
+         ("s3:GetObject", f"{OTHER_BUCKET}/reports/x"), ("sns:Publish", arn("sns", "irready-alerts")),
          ("securityhub:BatchImportFindings", arn("securityhub", f"product/{SECURITY}/default"))]),  # not enabled
     names.STATE_MACHINE_ROLE: (
         {"lambda:InvokeFunction", "states:StartExecution", "states:DescribeExecution", "states:StopExecution",
@@ -255,7 +258,8 @@ def test_parliament_finds_nothing_in_any_role(program, role):
     # The mocks answer the key's and topic's ARNs with stand-ins; give the analyser ARNs of their real form.
     text = json.dumps(role_policy(program, role)).replace(
         KEY, arn("kms", "key/0a1b2c3d-0000-4000-8000-000000000001")).replace(
-        f"arn:aws:mock:::{NAME}-alerts", arn("sns", f"{names.PREFIX}-alerts"))
+        ALERTS, arn("sns", "irready-ir-alerts")).replace(
+        ALERTS_KEY, arn("kms", "key/0a1b2c3d-0000-4000-8000-000000000002"))
     findings = []
     for finding in analyze_policy_string(text).findings:
         detail = finding.detail if isinstance(finding.detail, list) else [finding.detail]

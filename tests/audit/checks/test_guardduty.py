@@ -187,3 +187,64 @@ def test_delegated_administrator_cases(administrator, admin_services, status):
     assert statuses[0][0] == status
     if status == "UNKNOWN" and administrator is not DENIED and admin_services is None:
         assert f"delegated administrator {ADMIN}, which is not in this audit" in reasons[0]
+
+
+# --- a rule that forwards findings to an event bus: credited only through the rules of that bus -------------
+# Cross-Region bus targets (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html):
+# the event arrives on the destination bus, where only a rule matching it, with a target that delivers,
+# reaches anyone. A cross-account bus also needs the destination bus's resource policy
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html), which the audit does not read.
+
+HOME, OTHER = "us-east-1", "eu-west-1"
+HOME_BUS = f"arn:aws:events:{HOME}:{ACCOUNT}:event-bus/default"
+HOME_TOPIC = f"arn:aws:sns:{HOME}:{ACCOUNT}:irready-ir-alerts"
+HIGH = {**GD, "detail": {"severity": [{"numeric": [">=", 7]}]}}
+
+
+def two_regions(home_rules, home_topics, forward_to=HOME_BUS, regions=(HOME, OTHER)) -> dict:
+    detectors = {"detectors": [{"detector_id": "d1", "status": "ENABLED"}]}
+    sections = {HOME: {"rules": home_rules, "topics": home_topics},
+                OTHER: {"rules": [rule(HIGH, targets=(forward_to,), name="to-home")], "topics": {}}}
+    return snapshot({"guardduty": {r: detectors for r in regions},
+                     "events": {r: sections[r] for r in regions}}, regions=regions)
+
+
+def routed_in(snap, region, resource=False):
+    results = [r for r in CHECKS_BY_ID["guardduty.findings_routed"].evaluate(AccountContext(snap, ACCOUNT,
+                                                                                             AuditConfig()))
+               if r.region == region]
+    return (results[0].status.value, results[0].reason) + ((results[0].resource_id,) if resource else ())
+
+
+@pytest.mark.parametrize(("home_rules", "home_topics", "status"), [
+    ([rule(HIGH, targets=(HOME_TOPIC,), name="findings")], {HOME_TOPIC: CONFIRMED}, "PASS"),
+    ([], {}, "FAIL"),  # the home bus has no rule for them: they stop there
+    ([rule(HIGH, targets=(HOME_TOPIC,), name="findings")], {HOME_TOPIC: PENDING}, "FAIL"),
+    ([rule({**GD, "detail": {"severity": [{"numeric": [">=", 9]}]}}, targets=(HOME_TOPIC,), name="critical")],
+     {HOME_TOPIC: CONFIRMED}, "FAIL"),  # 7-8.9 stop at the home bus
+    ([rule(HIGH, targets=None, name="findings")], {}, "UNKNOWN"),  # the home rule's targets not read
+    # the home bus forwards them back: no loop, and nobody is told
+    ([rule(HIGH, targets=(f"arn:aws:events:{OTHER}:{ACCOUNT}:event-bus/default",), name="back")], {}, "FAIL"),
+])
+def test_a_forwarding_rule_is_credited_only_through_the_home_bus_rules(home_rules, home_topics, status):
+    verdict, reason, resource = routed_in(two_regions(home_rules, home_topics), OTHER, resource=True)
+    assert verdict == status, reason
+    if status == "PASS":
+        assert resource == f"arn:aws:events:{OTHER}:{ACCOUNT}:rule/to-home"
+        assert f"forwarded to {HOME_BUS}, then rule arn:aws:events:{HOME}:{ACCOUNT}:rule/findings to " \
+               f"{HOME_TOPIC}" in reason
+    if status == "FAIL":
+        assert HOME_BUS in reason
+
+
+def test_a_forwarding_rule_whose_home_region_is_not_audited_is_unknown():
+    snap = two_regions([], {}, regions=(OTHER,))
+    assert routed_in(snap, OTHER)[0] == "UNKNOWN"
+
+
+@pytest.mark.parametrize("bus", [f"arn:aws:events:{HOME}:999999999999:event-bus/default",  # another account's
+                                 f"arn:aws:events:{HOME}:{ACCOUNT}:event-bus/security"])  # a bus not read
+def test_a_bus_the_audit_cannot_follow_is_unknown(bus):
+    snap = two_regions([rule(HIGH, targets=(HOME_TOPIC,), name="findings")], {HOME_TOPIC: CONFIRMED}, forward_to=bus)
+    verdict, reason = routed_in(snap, OTHER)
+    assert verdict == "UNKNOWN" and bus in reason

@@ -24,6 +24,8 @@ TERRAFORM_TYPES = {
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",
     "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
     "aws:guardduty/organizationConfiguration:OrganizationConfiguration": "aws_guardduty_organization_configuration",
+    "aws:guardduty/detector:Detector": "aws_guardduty_detector",
+    "aws:cloudwatch/eventBusPolicy:EventBusPolicy": "aws_cloudwatch_event_bus_policy",
     "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": "aws_guardduty_organization_admin_account",
     "aws:iam/instanceProfile:InstanceProfile": "aws_iam_instance_profile",
     "aws:iam/policy:Policy": "aws_iam_policy",
