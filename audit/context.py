@@ -8,24 +8,75 @@ from typing import Any
 
 from irready.audit.config import AuditConfig
 from irready.audit.model import Result
-from irready.audit.snapshot import Unavailable, is_unavailable, require
+from irready.audit.snapshot import Unavailable, is_unavailable, iter_account_unavailable, require
 
 
-def bucket_readers(snapshot: dict) -> dict[str, list[str]]:
-    """Which accounts of ``snapshot`` read each bucket: ``{bucket name: [account id, ...]}`` in snapshot
-    order. Built once per evaluation, so finding a bucket costs the same in any size of organization."""
-    readers: dict[str, list[str]] = {}
-    for account_id, account in snapshot["accounts"].items():
-        # A damaged snapshot may hold anything here: what is not a mapping reads no bucket (the checks that
-        # need the section say UNKNOWN for it).
-        services = account.get("services") if isinstance(account, dict) else None
-        s3 = services.get("s3") if isinstance(services, dict) else None
+@dataclass
+class OrgIndex:
+    """What checks of one account read from other accounts, gathered in one pass over the accounts so that
+    evaluation can then hold one account at a time (audit/parts.py streams them from disk):
+
+    - ``organization_trails``: (owner, trail) for each organization trail read in the account that owns it
+      (members are logged by it even when their own listing does not show it);
+    - ``buckets``: bucket name -> [(account id, settings)] for each account that read the bucket (the trail
+      bucket often lives in a log archive account), in the order the accounts were added;
+    - ``public_access_blocks``: the account-level S3 public access block of each account that read a bucket;
+    - ``regions`` and ``coverage_gaps``: the summary's audited regions and unavailable markers.
+
+    Other cross-account reads (the GuardDuty delegated administrator's rules, an SNS topic's subscriptions
+    read in its owner) look up the one owner's account in ``snapshot["accounts"]``, which for a streamed
+    snapshot loads that part through a small cache. Sizes: a few entries per organization trail and per
+    trail bucket, plus one per coverage gap; nothing per resource of the accounts.
+    """
+    organization_trails: list[tuple[str, dict]] = field(default_factory=list)
+    buckets: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    public_access_blocks: dict[str, Any] = field(default_factory=dict)
+    regions: set[str] = field(default_factory=set)
+    coverage_gaps: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, snapshot: dict) -> OrgIndex:
+        """The index of a snapshot whose accounts are in memory (or of a streamed one, which carries its own)."""
+        built = getattr(snapshot["accounts"], "index", None)
+        if built is not None:
+            return built
+        index = cls()
+        for account_id, account in snapshot["accounts"].items():
+            index.add(account_id, account)
+        return index
+
+    def add(self, account_id: str, account: Any) -> None:
+        """Take what other accounts' checks need from one account's entry (a damaged one adds what it can)."""
+        if not isinstance(account, dict):
+            return
+        services = account.get("services")
+        services = services if isinstance(services, dict) else {}
+        regions = account.get("regions")
+        if isinstance(regions, list):
+            self.regions.update(r for r in regions if isinstance(r, str))
+        self.add_gaps(account_id, account)
+        trails = services.get("cloudtrail_trails")
+        for trail in trails.values() if isinstance(trails, dict) else ():
+            if isinstance(trail, dict) and trail.get("IsOrganizationTrail") and \
+                    _arn_account(trail.get("TrailARN")) == account_id:
+                self.organization_trails.append((account_id, trail))
+        s3 = services.get("s3")
         buckets = s3.get("buckets") if isinstance(s3, dict) else None
         if not isinstance(buckets, dict):
-            continue
-        for name in buckets:
-            readers.setdefault(name, []).append(account_id)
-    return readers
+            return
+        for name, data in buckets.items():
+            self.buckets.setdefault(name, []).append((account_id, data))
+        if buckets:
+            self.public_access_blocks[account_id] = s3.get("account_public_access_block")
+
+    def add_gaps(self, account_id: str, value: Any, where: tuple[str, ...] = ()) -> None:
+        for path, marker in iter_account_unavailable(value, where):
+            self.coverage_gaps.append({"account_id": account_id, "where": path, **marker})
+
+
+def _arn_account(arn) -> str | None:
+    parts = str(arn).split(":")
+    return parts[4] if len(parts) > 5 else None
 
 
 @dataclass
@@ -33,12 +84,20 @@ class AccountContext:
     snapshot: dict
     account_id: str
     config: AuditConfig
-    # bucket_readers(snapshot); computed on first use when not given (evaluate gives one for every account)
-    readers: dict[str, list[str]] | None = field(default=None, repr=False)
+    # OrgIndex.of(snapshot); computed on first use when not given (evaluate gives one for every account)
+    index: OrgIndex | None = field(default=None, repr=False)
+    # this account's entry, when the caller already holds it (a streamed snapshot loads it once)
+    part: dict | None = field(default=None, repr=False)
 
     @property
     def account(self) -> dict:
-        return self.snapshot["accounts"][self.account_id]
+        return self.part if self.part is not None else self.snapshot["accounts"][self.account_id]
+
+    @property
+    def org(self) -> OrgIndex:
+        if self.index is None:
+            self.index = OrgIndex.of(self.snapshot)
+        return self.index
 
     @property
     def regions(self) -> list[str]:
@@ -71,11 +130,8 @@ class AccountContext:
         The bucket often lives in another (log archive) account: the first account of the snapshot
         that could read it wins.
         """
-        if self.readers is None:
-            self.readers = bucket_readers(self.snapshot)
         reasons = []
-        for account_id in self.readers.get(name, ()):
-            data = self.snapshot["accounts"][account_id]["services"]["s3"]["buckets"][name]
+        for account_id, data in self.org.buckets.get(name, ()):
             if data is None:
                 continue
             if not is_unavailable(data) and not is_unavailable(data.get("versioning")):
@@ -88,5 +144,5 @@ class AccountContext:
                           "audit the account that owns it too")
 
     def account_public_access_block(self, account_id: str) -> Any:
-        s3 = self.snapshot["accounts"][account_id].get("services", {}).get("s3") or {}
-        return s3.get("account_public_access_block")
+        """The account-level public access block of an account that read a trail bucket (see ``bucket``)."""
+        return self.org.public_access_blocks.get(account_id)

@@ -11,9 +11,9 @@ from datetime import date
 from irready.audit import waivers as waivers_module
 from irready.audit.checks import ALL_CHECKS
 from irready.audit.config import AuditConfig
-from irready.audit.context import AccountContext, bucket_readers
+from irready.audit.context import AccountContext, OrgIndex
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, Severity, Status, exceeds, tally
-from irready.audit.snapshot import MARKER, Unavailable, iter_unavailable
+from irready.audit.snapshot import MARKER, Unavailable
 from irready.audit.snapshot import sha256 as snapshot_sha256
 
 from irready import __version__
@@ -24,12 +24,15 @@ log = logging.getLogger("irready")
 
 
 def evaluate(snapshot: dict, config: AuditConfig, checks: Iterable[Check] = ALL_CHECKS) -> list[Finding]:
+    """The findings of ``checks`` on every account, sorted. One account's entry is held at a time, with the
+    organization's index (``OrgIndex``) for what its checks read elsewhere: a streamed snapshot
+    (audit/parts.py) is evaluated in memory that does not grow with its number of accounts."""
     checks = list(checks)
     findings = []
-    readers = bucket_readers(snapshot)
+    index = OrgIndex.of(snapshot)
     for account_id in sorted(snapshot["accounts"]):
-        context = AccountContext(snapshot, account_id, config, readers)
         account = snapshot["accounts"][account_id]
+        context = AccountContext(snapshot, account_id, config, index, account)
         for check in checks:
             for result in _run(check, context, account):
                 findings.append(Finding(
@@ -57,16 +60,13 @@ def _run(check: Check, context: AccountContext, account: dict) -> list[Result]:
 
 
 def summarize(findings: list[Finding], snapshot: dict) -> dict:
-    coverage_gaps = [
-        {"account_id": account_id, "where": path, **marker}
-        for account_id, path, marker in iter_unavailable(snapshot)
-    ]
+    index = OrgIndex.of(snapshot)
     return {
         "accounts": len(snapshot["accounts"]),
-        "regions": sorted({r for a in snapshot["accounts"].values() for r in a.get("regions", [])}),
+        "regions": sorted(index.regions),
         "checks": len({f.check_id for f in findings}),
         **tally(findings),
-        "coverage_gaps": coverage_gaps,
+        "coverage_gaps": sorted(index.coverage_gaps, key=lambda gap: gap["account_id"]),
         "skipped_accounts": snapshot.get("skipped_accounts", {}),
         "incomplete": snapshot.get("incomplete"),
     }

@@ -64,6 +64,13 @@ def require(value: Any, what: str, *, none_means_unset: bool = False) -> Any:
 
 def iter_unavailable(snapshot: dict):
     """Every marker in the snapshot, as (account id, path, marker): the audit's coverage gaps."""
+    for account_id, account in snapshot.get("accounts", {}).items():
+        for path, marker in iter_account_unavailable(account):
+            yield account_id, path, marker
+
+
+def iter_account_unavailable(account, where: tuple[str, ...] = ()):
+    """Every marker in one account's entry (or in a value found at ``where`` inside it), as (path, marker)."""
     def walk(value, path):
         if is_unavailable(value):
             yield path, value[MARKER]
@@ -74,12 +81,11 @@ def iter_unavailable(snapshot: dict):
             for index, child in enumerate(value):
                 yield from walk(child, (*path, str(index)))
 
-    for account_id, account in snapshot.get("accounts", {}).items():
-        if isinstance(account, dict) and MARKER in account:  # the account itself could not be reached
-            yield account_id, "account", account[MARKER]
-            continue
-        for path, marker in walk(account, ()):
-            yield account_id, "/".join(path), marker
+    if not where and isinstance(account, dict) and MARKER in account:  # the account itself could not be reached
+        yield "account", account[MARKER]
+        return
+    for path, marker in walk(account, where):
+        yield "/".join(path), marker
 
 
 def dumps(snapshot: dict) -> str:
@@ -88,7 +94,9 @@ def dumps(snapshot: dict) -> str:
 
 
 def sha256(snapshot: dict) -> str:
-    return hashlib.sha256(dumps(snapshot).encode()).hexdigest()
+    """The SHA-256 of the snapshot as saved (a streamed snapshot's is its file's, audit/parts.py)."""
+    streamed = getattr(snapshot.get("accounts"), "sha256", None)
+    return streamed or hashlib.sha256(dumps(snapshot).encode()).hexdigest()
 
 
 def save(snapshot: dict, path: Path) -> None:
@@ -96,6 +104,13 @@ def save(snapshot: dict, path: Path) -> None:
 
 
 def load(path: Path) -> dict:
+    """A saved snapshot: snapshot-v1 (one JSON document, read whole) or snapshot-v2 (per-account parts,
+    audit/parts.py, whose accounts are read from the file one at a time). Raises UsageError naming the
+    field when the file is not a snapshot or is damaged."""
+    from irready.audit import parts
+
+    if parts.is_parts_file(path):
+        return parts.load(path)
     try:
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -110,23 +125,29 @@ def load(path: Path) -> dict:
                          "pass a file written by `irready audit --snapshot-out`")
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise UsageError(f"snapshot {path}: field 'schema' is {found!r}, expected {SCHEMA!r}; "
+        raise UsageError(f"snapshot {path}: field 'schema' is {found!r}, expected {SCHEMA!r} (or a JSON-lines "
+                         f"{parts.SCHEMA} file); "
                          "pass a file written by `irready audit --snapshot-out`")
     if not isinstance(data.get("accounts"), dict):
         raise UsageError(f"snapshot {path}: field 'accounts' must be an object keyed by account id")
     for account_id, account in data["accounts"].items():
-        if not isinstance(account, dict) or not isinstance(account.get("services", {}), dict):
-            raise UsageError(f"snapshot {path}: accounts.{account_id} must be an object with a 'services' "
-                             "object; the file is damaged or was not written by irready")
-        regions = account.get("regions", [])
-        if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
-            raise UsageError(f"snapshot {path}: accounts.{account_id}.regions must be a list of region names")
+        check_account(path, account_id, account)
     if not isinstance(data.get("config", {}), dict):
         raise UsageError(f"snapshot {path}: field 'config' must be an object")
-    for where in _malformed_markers(data["accounts"]):
+    return data
+
+
+def check_account(path, account_id: str, account) -> None:
+    """UsageError naming the field when one account's entry is not what checks can read."""
+    if not isinstance(account, dict) or not isinstance(account.get("services", {}), dict):
+        raise UsageError(f"snapshot {path}: accounts.{account_id} must be an object with a 'services' "
+                         "object; the file is damaged or was not written by irready")
+    regions = account.get("regions", [])
+    if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+        raise UsageError(f"snapshot {path}: accounts.{account_id}.regions must be a list of region names")
+    for where in _malformed_markers(account, (str(account_id),)):
         raise UsageError(f"snapshot {path}: accounts.{where}.{MARKER} must be an object with a text 'reason' "
                          "(and 'operation', 'code', 'message'); the file is damaged or was not written by irready")
-    return data
 
 
 def _malformed_markers(value, path=()):

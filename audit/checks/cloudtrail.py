@@ -40,16 +40,10 @@ def _organization_audit(ctx: AccountContext) -> bool:
     return (ctx.snapshot.get("config") or {}).get("org") is True
 
 
-def _organization_trails(ctx: AccountContext) -> Iterator[tuple[str, dict]]:
-    """(owner, trail) for each organization trail read in the account that owns it."""
-    for account_id, account in ctx.snapshot["accounts"].items():
-        trails = (account.get("services") or {}).get("cloudtrail_trails")
-        if not isinstance(trails, dict):
-            continue
-        for trail in trails.values():
-            if isinstance(trail, dict) and trail.get("IsOrganizationTrail") and \
-                    _arn_account(trail.get("TrailARN")) == account_id:
-                yield account_id, trail
+def _organization_trails(ctx: AccountContext) -> list[tuple[str, dict]]:
+    """(owner, trail) for each organization trail read in the account that owns it (from the organization's
+    index: evaluating one account never walks the others)."""
+    return ctx.org.organization_trails
 
 
 def _arn_account(arn) -> str | None:

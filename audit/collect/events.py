@@ -48,22 +48,33 @@ def topics_read_elsewhere(accounts: dict) -> dict[str, set[str]]:
     """Owner account -> the SNS topics other audited accounts' GuardDuty rules target in it that the
     owner's own collection did not read (a member's rule sending to the security account's topic).
     ``accounts`` is the snapshot's accounts; only owners among them are named."""
+    return topics_wanted({account_id: topic_refs(account_id, account) for account_id, account in accounts.items()})
+
+
+def topic_refs(account_id: str, account: dict) -> tuple[set[str], set[str]]:
+    """What one account's entry says about topics: (the topics of other accounts its GuardDuty rules
+    target, the topics read in it). Small, so a streamed collection keeps it for every account."""
+    targeted, read = set(), set()
+    for section in ((account.get("services") or {}).get("events") or {}).values():
+        if not isinstance(section, dict):
+            continue
+        read |= set(section.get("topics") or {})
+        for rule in section.get("rules", []):
+            targets = rule.get("targets")
+            targeted |= {arn for arn in (targets if isinstance(targets, list) else [])
+                         if _is_topic(arn) and _account(arn) != account_id}
+    return targeted, read
+
+
+def topics_wanted(refs: dict[str, tuple[set[str], set[str]]]) -> dict[str, set[str]]:
+    """Owner -> topics to read there, from every audited account's ``topic_refs``."""
     wanted: dict[str, set[str]] = {}
-    for account_id, account in accounts.items():
-        for section in ((account.get("services") or {}).get("events") or {}).values():
-            for rule in section.get("rules", []) if isinstance(section, dict) else []:
-                targets = rule.get("targets")
-                for arn in targets if isinstance(targets, list) else []:
-                    owner = _account(arn)
-                    if _is_topic(arn) and owner != account_id and owner in accounts and \
-                            arn not in _topics_of(accounts[owner], arn.split(":")[3]):
-                        wanted.setdefault(owner, set()).add(arn)
+    for targeted, _ in refs.values():
+        for arn in targeted:
+            owner = _account(arn)
+            if owner in refs and arn not in refs[owner][1]:
+                wanted.setdefault(owner, set()).add(arn)
     return wanted
-
-
-def _topics_of(account: dict, region: str) -> dict:
-    section = ((account.get("services") or {}).get("events") or {}).get(region)
-    return section.get("topics", {}) if isinstance(section, dict) else {}
 
 
 def collect_topics(clients: Clients, topic_arns: set[str]) -> dict[str, dict]:

@@ -13,9 +13,11 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from irready.audit import parts
 from irready.audit.aws import (
     AWS_ERRORS,
     DEFAULT_PATIENCE,
@@ -48,6 +50,85 @@ _INACTIVE = {"SUSPENDED", "PENDING_CLOSURE", "CLOSED"}
 def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: str | None = None,
                      max_workers: int = 8, progress: Progress | None = None, stats: CallStats | None = None,
                      patience: Patience = DEFAULT_PATIENCE) -> dict:
+    """The snapshot, every account held in memory (see ``collect_to_file`` for an organization of any size).
+
+    Raises UnreachableError when the credentials cannot reach AWS, UsageError for an organization that
+    cannot be listed, Interrupted (holding the finished accounts) on KeyboardInterrupt.
+    """
+    snapshot: dict = {}
+
+    def in_memory(header: dict) -> _InMemory:
+        snapshot.update(header, accounts={})
+        return _InMemory(snapshot["accounts"])
+
+    try:
+        _, finished_at = _collect(config, session, in_memory, endpoint_url, max_workers, progress, stats, patience)
+    except _Stopped as stop:
+        snapshot["incomplete"] = stop.incomplete
+        snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
+        raise Interrupted(snapshot) from None
+    snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
+    snapshot["collection"]["finished_at"] = finished_at
+    return snapshot
+
+
+def collect_to_file(config: AuditConfig, session: boto3.Session, path: Path, endpoint_url: str | None = None,
+                    max_workers: int = 8, progress: Progress | None = None, stats: CallStats | None = None,
+                    patience: Patience = DEFAULT_PATIENCE) -> dict:
+    """Collect as ``collect_snapshot`` does, streaming each account's part to ``path`` (a snapshot-v2 file,
+    audit/parts.py) as it finishes: memory holds the accounts in flight and the organization's index, not
+    the organization. Returns the snapshot with ``accounts`` read back from the file one at a time.
+
+    The file is written as ``<path>.partial`` and renamed when complete or interrupted (then marked
+    incomplete, raised as Interrupted); on any other error the partial file is removed. Raises as
+    ``collect_snapshot`` does, and OSError when the file cannot be written.
+    """
+    writers: list[parts.PartWriter] = []
+
+    def to_file(header: dict) -> parts.PartWriter:
+        writers.append(parts.PartWriter(path, header))
+        return writers[0]
+
+    def streamed(writer: parts.PartWriter, incomplete: dict | None, finished_at: str | None) -> dict:
+        sha = writer.close(finished_at, incomplete)
+        return parts.load_written(writer, sha)
+
+    try:
+        writer, finished_at = _collect(config, session, to_file, endpoint_url, max_workers, progress, stats,
+                                       patience)
+    except _Stopped as stop:
+        raise Interrupted(streamed(writers[0], stop.incomplete, None)) from None
+    except BaseException:
+        for writer in writers:
+            writer.discard()
+        raise
+    return streamed(writer, None, finished_at)
+
+
+class _InMemory:
+    """The sink of ``collect_snapshot``: accounts kept in the snapshot's map."""
+
+    def __init__(self, accounts: dict):
+        self.accounts = accounts
+
+    def add(self, account_id: str, account: dict) -> None:
+        self.accounts[account_id] = account
+
+    def add_topics(self, owner: str, topics: dict) -> None:
+        parts.merge_topics(self.accounts[owner], topics)
+
+
+class _Stopped(Exception):  # noqa: N818 - a signal between _collect and its callers
+    def __init__(self, incomplete: dict):
+        super().__init__("interrupted")
+        self.incomplete = incomplete
+
+
+def _collect(config: AuditConfig, session: boto3.Session, open_sink: Callable, endpoint_url: str | None,
+             max_workers: int, progress: Progress | None, stats: CallStats | None, patience: Patience):
+    """Collect every target account into the sink ``open_sink(header)`` returns (``add`` each account's
+    entry as it finishes, then ``add_topics`` for topics read in their owners); (the sink, finished_at).
+    Only small per-account facts (the SNS topics its rules target) are kept across accounts."""
     home = _home_region(config, session)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     try:
@@ -58,9 +139,11 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
                                "and --endpoint-url") from exc
     caller_clients = Clients(session, endpoint_url, max_pool_connections=max_workers, stats=stats, patience=patience)
     targets, skipped = _targets(config, caller_clients, caller, home)
-    snapshot = new_snapshot(config, caller, skipped, caller_arn=identity.get("Arn"), started_at=started_at)
+    header = new_snapshot(config, caller, skipped, caller_arn=identity.get("Arn"), started_at=started_at)
+    del header["accounts"]
     # Organizations once, from the caller: the guardrail SCP check needs the SCPs and each account's ancestors.
-    snapshot["organization"] = organizations.collect(caller_clients, home, targets)
+    header["organization"] = organizations.collect(caller_clients, home, targets)
+    sink = open_sink(header)
     progress = progress or Progress(len(targets))
     # Enough accounts in flight to keep the API pool busy while each waits for its slowest call.
     account_threads = max(1, min(len(targets), max(2, max_workers // 4)))
@@ -68,40 +151,37 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
     account_pool = ThreadPoolExecutor(account_threads, thread_name_prefix="account")
     collector = _AccountCollector(config, caller_clients, caller, home, api_pool, progress)
     futures = {account_pool.submit(collector.collect, account_id): account_id for account_id in targets}
+    refs: dict[str, tuple[set[str], set[str]]] = {}
     try:
         for future in as_completed(futures):
             account_id = futures[future]
-            snapshot["accounts"][account_id] = future.result()
-            progress.account_done(account_id, failed=MARKER in snapshot["accounts"][account_id])
-        _read_topics_for_other_accounts(snapshot["accounts"], collector)
+            account = future.result()
+            del futures[future]  # the future holds the entry: let it go once written
+            sink.add(account_id, account)
+            refs[account_id] = events.topic_refs(account_id, account)
+            progress.account_done(account_id, failed=MARKER in account)
+            del account, future
+        _read_topics_for_other_accounts(refs, collector, sink)
     except KeyboardInterrupt:  # also SIGTERM, which the CLI turns into KeyboardInterrupt
         for pool in (account_pool, api_pool):
             pool.shutdown(wait=False, cancel_futures=True)
         progress.finish()
-        snapshot["incomplete"] = {"reason": "interrupted",
-                                  "missing_accounts": sorted(set(targets) - set(snapshot["accounts"]))}
-        snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
-        raise Interrupted(snapshot) from None
+        raise _Stopped({"reason": "interrupted", "missing_accounts": sorted(set(targets) - set(refs))}) from None
     for pool in (account_pool, api_pool):
         pool.shutdown()
     progress.finish()
-    snapshot["accounts"] = dict(sorted(snapshot["accounts"].items()))
-    snapshot["collection"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    return snapshot
+    return sink, datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _read_topics_for_other_accounts(accounts: dict, collector: _AccountCollector) -> None:
+def _read_topics_for_other_accounts(refs: dict, collector: _AccountCollector, sink) -> None:
     """A topic another audited account's rule targets is read in the account that owns it (only the
     owner may list its subscriptions), and recorded there, beside the owner's own topics."""
-    for owner, arns in events.topics_read_elsewhere(accounts).items():
-        clients = collector.clients.get(owner)
+    for owner, arns in sorted(events.topics_wanted(refs).items()):
+        clients = collector.clients_for(owner)
         if clients is None:
             continue
         read = _safely("ListSubscriptionsByTopic", events.collect_topics, clients, arns)
-        for arn in arns:
-            section = accounts[owner]["services"]["events"].get(arn.split(":")[3])
-            if isinstance(section, dict) and not is_unavailable(section):
-                section.setdefault("topics", {})[arn] = read if is_unavailable(read) else read[arn]
+        sink.add_topics(owner, {arn: read if is_unavailable(read) else read[arn] for arn in sorted(arns)})
 
 
 def new_snapshot(config: AuditConfig, caller: str, skipped: dict[str, str],
@@ -200,23 +280,33 @@ class _AccountCollector:
                  progress: Progress | None = None, assume_own_account: bool = False):
         self.config, self.caller_clients, self.caller, self.home = config, caller_clients, caller, home
         self.pool, self.progress, self.assume_own_account = pool, progress, assume_own_account
-        self.clients: dict[str, Clients] = {}  # each reached account's, for reads after collection
 
     def collect(self, account_id: str) -> dict:
         log.info("collecting account %s", account_id)
-        if account_id == self.caller and not self.assume_own_account:
-            clients = self.caller_clients
-            self.clients[account_id] = clients
-        else:
-            role_arn = f"arn:aws:iam::{account_id}:role/{self.config.role_name}"
-            try:
-                session = assumed_session(self.caller_clients, role_arn, self.config.external_id, self.home)
-            except (ClientError, BotoCoreError) as exc:
-                log.warning("account %s: cannot assume %s: %s", account_id, role_arn, redact(str(exc)))
-                return {"account_id": account_id, "regions": [], **marker_for(exc, "AssumeRole"), "services": {}}
-            clients = self.caller_clients.for_session(session)
-        self.clients[account_id] = clients
+        try:
+            clients = self._reach(account_id)
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("account %s: cannot assume %s: %s", account_id, self._role_arn(account_id), redact(str(exc)))
+            return {"account_id": account_id, "regions": [], **marker_for(exc, "AssumeRole"), "services": {}}
         return self._collect_account(clients, account_id)
+
+    def clients_for(self, account_id: str) -> Clients | None:
+        """Clients for a read after collection (an account's clients are not kept: 1,000 accounts' would
+        hold every botocore client they built); None when the account cannot be reached."""
+        try:
+            return self._reach(account_id)
+        except (ClientError, BotoCoreError):
+            return None
+
+    def _role_arn(self, account_id: str) -> str:
+        return f"arn:aws:iam::{account_id}:role/{self.config.role_name}"
+
+    def _reach(self, account_id: str) -> Clients:
+        if account_id == self.caller and not self.assume_own_account:
+            return self.caller_clients
+        session = assumed_session(self.caller_clients, self._role_arn(account_id), self.config.external_id,
+                                  self.home)
+        return self.caller_clients.for_session(session)
 
     def _collect_account(self, clients: Clients, account_id: str) -> dict:
         regions, disabled = _regions(clients, self.config, self.home)
