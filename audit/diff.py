@@ -32,13 +32,15 @@ _FIELDS = ("check_id", "account_id", "region", "resource_id")
 
 def load_findings(path: Path) -> tuple[list[dict], str]:
     """The findings of a JSON report, or of a snapshot evaluated now; and a label for the run."""
+    from irready.audit import parts
+
     try:
-        data = json.loads(Path(path).read_text())
+        data = {"schema": parts.SCHEMA} if parts.is_parts_file(path) else json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file; give a JSON report (--format json) or a snapshot")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path}: not JSON ({type(exc).__name__}); give a JSON report or a snapshot")
-    if isinstance(data, dict) and data.get("schema") == "irready/snapshot-v1":
+    if isinstance(data, dict) and data.get("schema") in ("irready/snapshot-v1", parts.SCHEMA):
         from irready.audit import config as config_module
         from irready.audit.evaluate import report
         from irready.audit.snapshot import load

@@ -20,6 +20,7 @@ SHA-256 a report states is that of the file's bytes. snapshot-v1 files (one JSON
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -34,6 +35,11 @@ from irready.audit.snapshot import check_account, is_unavailable
 
 SCHEMA = "irready/snapshot-v2"
 _KINDS = ("header", "account", "topics", "end")
+
+
+class SnapshotWriteError(OSError):
+    """The snapshot file could not be written on (disk full, folder gone): what was written stays in
+    ``<path>.partial``."""
 
 
 def _line(kind: str, value: Any) -> bytes:
@@ -72,25 +78,27 @@ class PartWriter:
         self._digest = hashlib.sha256()
         self.header = {**header, "schema": SCHEMA}
         self.end: dict | None = None
-        self._file = open(self.partial, "wb")  # noqa: SIM115 - closed by close()
+        try:
+            self._file = open(self.partial, "wb")  # noqa: SIM115 - closed by close()
+        except OSError as exc:
+            raise SnapshotWriteError(exc.errno, exc.strerror or str(exc)) from exc
         self._write("header", self.header)
 
     def _write(self, kind: str, value: Any) -> int:
-        data = _line(kind, value)
-        offset = self._file.tell()
-        self._file.write(data)
+        return self._write_line(_line(kind, value))
+
+    def _write_line(self, data: bytes) -> int:
+        try:
+            offset = self._file.tell()
+            self._file.write(data)
+        except OSError as exc:
+            raise SnapshotWriteError(exc.errno, exc.strerror or str(exc)) from exc
         self._digest.update(data)
         return offset
 
     def add(self, account_id: str, account: dict, line: bytes | None = None) -> None:
-        """One account's entry (``line``: the same already encoded, from a worker process, with ``account``
-        then only what the index needs)."""
-        if line is None:
-            self.offsets[account_id] = self._write("account", account)
-        else:
-            self.offsets[account_id] = self._file.tell()
-            self._file.write(line)
-            self._digest.update(line)
+        """One account's entry (``line``: the same already encoded, e.g. by a worker process)."""
+        self.offsets[account_id] = self._write_line(line if line is not None else _line("account", account))
         self.index.add(account_id, account)
 
     def add_topics(self, owner: str, topics: dict[str, Any]) -> None:
@@ -102,15 +110,24 @@ class PartWriter:
         """Write the end line, move the file into place; the file's SHA-256."""
         self.end = {"finished_at": finished_at, "incomplete": incomplete}
         self._write("end", self.end)
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self.partial, self.path)
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            os.replace(self.partial, self.path)
+        except OSError as exc:
+            raise SnapshotWriteError(exc.errno, exc.strerror or str(exc)) from exc
         return self._digest.hexdigest()
 
     def discard(self) -> None:
-        self._file.close()
+        """Remove the partial file (the collection failed before any account was worth keeping)."""
+        self.abandon()
         self.partial.unlink(missing_ok=True)
+
+    def abandon(self) -> None:
+        """Close the partial file and leave it: it loads as a snapshot cut short."""
+        with contextlib.suppress(OSError):
+            self._file.close()
 
 
 def encode_account(account: dict) -> bytes:
@@ -251,3 +268,10 @@ def _snapshot(header: dict, end: dict | None, accounts: Parts) -> dict:
     if incomplete:
         snapshot["incomplete"] = incomplete
     return snapshot
+
+
+def in_memory(snapshot: dict) -> dict:
+    """A snapshot-v1 copy of any snapshot, every account in memory (for small ones: tests, conversions)."""
+    from irready.audit.snapshot import SCHEMA as V1
+
+    return {**snapshot, "schema": V1, "accounts": {a: snapshot["accounts"][a] for a in snapshot["accounts"]}}

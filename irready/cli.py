@@ -22,7 +22,6 @@ from irready.audit.evaluate import exceeds, report, unknown_exceeds
 from irready.audit.model import Severity
 from irready.audit.report import FORMATS, markdown
 from irready.audit.snapshot import load as load_snapshot
-from irready.audit.snapshot import save as save_snapshot
 from irready.audit.snapshot import sha256 as snapshot_sha256
 from irready.policies import names
 
@@ -94,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
     audit.add_argument("--max-workers", type=int, default=16,
                        help="API calls in flight at once, across all accounts and regions (default: 16)")
-    audit.add_argument("--snapshot-out", type=Path, help="also save the collected snapshot (JSON) for "
-                                                         "`irready evaluate` and as evidence")
+    audit.add_argument("--snapshot-out", type=Path, help="also save the collected snapshot for `irready evaluate` "
+                       "and as evidence: JSON Lines, one line per account, written as accounts finish "
+                       "(FILE.partial until complete or interrupted; see docs/audit.md)")
     _report_options(audit)
 
     offline = commands.add_parser(
@@ -313,7 +313,8 @@ def _refuse_collection_changes(snapshot_config, values: dict, source: str) -> No
 def _audit(args: argparse.Namespace) -> int:
     from irready.audit.aws import base_session  # boto3 session set-up is not needed by `evaluate`
     from irready.audit.collect import nothing_read
-    from irready.audit.collect.run import Interrupted, collect_snapshot
+    from irready.audit.collect.run import Interrupted, collect_to_file
+    from irready.audit.parts import SnapshotWriteError
 
     if args.max_workers < 1:
         raise UsageError(f"--max-workers must be at least 1, got {args.max_workers}")
@@ -330,27 +331,54 @@ def _audit(args: argparse.Namespace) -> int:
     except BotoCoreError as exc:  # ProfileNotFound and other credential-file errors
         raise UsageError(f"--profile: {exc}; name a profile of your AWS config (aws configure list-profiles)") \
             from None
+    # The snapshot streams to disk account by account (audit/parts.py): to --snapshot-out, or to a temporary
+    # file removed once the report is written.
+    path = args.snapshot_out or _temporary_snapshot()
     try:
-        snapshot = collect_snapshot(config, session, args.endpoint_url, args.max_workers)
+        snapshot = collect_to_file(config, session, path, args.endpoint_url, args.max_workers)
     except Interrupted as stop:
-        _save_what_finished(args, stop.snapshot)
-    if args.snapshot_out:
-        _save_or_rescue(snapshot, args.snapshot_out)
+        _save_what_finished(args, stop.snapshot, path)
+    except SnapshotWriteError as exc:  # the snapshot could not be written on (disk full): what was written is kept
+        raise UsageError(f"{'--snapshot-out ' if args.snapshot_out else ''}{path}: cannot write the snapshot "
+                         f"({exc.strerror or exc}); the accounts written before are in {path}.partial "
+                         f"(`irready evaluate {path}.partial` reports them, marked incomplete)") from None
+    except BaseException:
+        _forget(args, path)
+        raise
     if not snapshot["accounts"]:
         skipped = "; ".join(f"{a}: {why}" for a, why in snapshot.get("skipped_accounts", {}).items())
         _report(args, snapshot, config, options)
+        _forget(args, path)
         raise UnreachableError("no account was audited" + (f" ({skipped})" if skipped else "") +
                                "; check --accounts, --exclude-accounts and --org")
     if nothing_read(snapshot):
         _report(args, snapshot, config, options)
+        _forget(args, path)
         raise UnreachableError("nothing could be read: every account or every call failed "
                                "(see the coverage section of the report for why)")
     try:
-        return _report(args, snapshot, config, options)
+        status = _report(args, snapshot, config, options)
     except OSError as exc:  # the disk filled up, the folder went away: keep the collection, say so
         if not args.snapshot_out:
-            _save_or_rescue(snapshot, None)
+            print(f"irready: the collected snapshot is saved in {path}; `irready evaluate {path}` reports it",
+                  file=sys.stderr)
         raise UsageError(f"--output {args.output}: cannot write the report ({exc.strerror or exc})") from None
+    _forget(args, path)
+    return status
+
+
+def _temporary_snapshot() -> Path:
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="irready-snapshot-", suffix=".jsonl")
+    os.close(fd)
+    return Path(name)
+
+
+def _forget(args: argparse.Namespace, path: Path) -> None:
+    """Remove the temporary snapshot (never the one --snapshot-out asked for)."""
+    if not args.snapshot_out:
+        path.unlink(missing_ok=True)
 
 
 def _require_writable(option: str, path: Path | None) -> None:
@@ -367,31 +395,14 @@ def _require_writable(option: str, path: Path | None) -> None:
         raise UsageError(f"{option} {path}: cannot write there; choose a writable path")
 
 
-def _save_or_rescue(snapshot: dict, path: Path | None) -> None:
-    """Save the snapshot to ``path``; if that fails (or no path), to a new file in the temporary folder,
-    and say where: a collection, which may have taken an hour, is never thrown away."""
-    import tempfile
-
-    if path is not None:
-        try:
-            save_snapshot(snapshot, path)
-            return
-        except OSError as exc:
-            print(f"irready: cannot write the snapshot to {path} ({exc.strerror or exc})", file=sys.stderr)
-    fd, rescue = tempfile.mkstemp(prefix="irready-snapshot-", suffix=".json")
-    os.close(fd)
-    save_snapshot(snapshot, Path(rescue))
-    print(f"irready: the collected snapshot is saved in {rescue}; `irready evaluate {rescue}` reports it",
-          file=sys.stderr)
-
-
-def _save_what_finished(args: argparse.Namespace, snapshot: dict) -> NoReturn:
-    """Save the finished accounts (atomically) and leave at once: calls still in flight are abandoned."""
+def _save_what_finished(args: argparse.Namespace, snapshot: dict, path: Path) -> NoReturn:
+    """The finished accounts are already on disk, marked incomplete: keep them (--snapshot-out) or remove
+    the temporary file, say so, and leave at once: calls still in flight are abandoned."""
     done, missing = len(snapshot["accounts"]), snapshot["incomplete"]["missing_accounts"]
     message = f"irready: interrupted after {done} of {done + len(missing)} account(s)"
     if args.snapshot_out:
-        save_snapshot(snapshot, args.snapshot_out)
         message += f"; the finished ones are in {args.snapshot_out} (marked incomplete)"
+    _forget(args, path)
     message += "; no report was written"
     if missing:
         message += f"; not audited: {', '.join(missing)}"

@@ -81,7 +81,7 @@ def collect_to_file(config: AuditConfig, session: boto3.Session, path: Path, end
 
     The file is written as ``<path>.partial`` and renamed when complete or interrupted (then marked
     incomplete, raised as Interrupted); on any other error the partial file is removed. Raises as
-    ``collect_snapshot`` does, and OSError when the file cannot be written.
+    ``collect_snapshot`` does, and parts.SnapshotWriteError when the file cannot be written.
     """
     writers: list[parts.PartWriter] = []
 
@@ -98,6 +98,10 @@ def collect_to_file(config: AuditConfig, session: boto3.Session, path: Path, end
                                        patience)
     except _Stopped as stop:
         raise Interrupted(streamed(writers[0], stop.incomplete, None)) from None
+    except parts.SnapshotWriteError:  # disk full: the accounts written so far stay in <path>.partial
+        for writer in writers:
+            writer.abandon()
+        raise
     except BaseException:
         for writer in writers:
             writer.discard()

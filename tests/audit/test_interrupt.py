@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from irready.audit.snapshot import load as load_snapshot
 
 from irready.cli import main
 from tests.audit.emulated import REGION, SECURITY_ACCOUNT
@@ -38,7 +39,7 @@ def test_interrupted_audit_saves_finished_accounts_atomically(emulator, fresh_ac
     assert process.wait(timeout=15) == 130, rest
     assert f"interrupted after 1 of 3 account(s); the finished ones are in {snapshot}" in rest
     assert f"not audited: {', '.join(sorted([slow, slower]))}" in rest
-    saved = json.loads(snapshot.read_text())
+    saved = load_snapshot(snapshot)  # streamed: one line per finished account, then the end line
     assert list(saved["accounts"]) == [fast]
     assert saved["incomplete"] == {"reason": "interrupted", "missing_accounts": sorted([slow, slower])}
     assert not (tmp_path / "report.txt").exists()

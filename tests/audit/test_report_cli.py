@@ -8,6 +8,8 @@ import hashlib
 import json
 
 import pytest
+from irready.audit.parts import in_memory
+from irready.audit.snapshot import load
 
 from irready.cli import main
 from irready.emulated.seed import Seeder, incident_account
@@ -166,7 +168,7 @@ def test_hostile_resource_names_from_a_snapshot_stay_data_in_every_report(audite
     """Names are chosen by whoever controls the account: EKS clusters named to inject markup, forge Markdown
     lines or drive the terminal, evaluated from a snapshot as `irready evaluate` reads it."""
     _, _, snapshot = audited
-    data = json.loads(snapshot.read_text())
+    data = in_memory(load(snapshot))  # rewritten as a snapshot-v1 file, which evaluate still reads
     account = next(iter(data["accounts"].values()))
     account["services"]["eks"][REGION] = {"clusters": [{"name": n, "enabled_log_types": []}
                                                        for n in HOSTILE_CLUSTERS]}
