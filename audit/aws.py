@@ -119,6 +119,11 @@ class CallStats:
         with self._lock:
             self.requests[f"{service}:{operation}"] += 1
 
+    def add(self, requests: dict[str, int]) -> None:
+        """Count requests another process sent (collection processes report theirs at the end)."""
+        with self._lock:
+            self.requests.update(requests)
+
     @property
     def total(self) -> int:
         return sum(self.requests.values())

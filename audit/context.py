@@ -69,6 +69,15 @@ class OrgIndex:
         if buckets:
             self.public_access_blocks[account_id] = s3.get("account_public_access_block")
 
+    def merge(self, other: OrgIndex) -> None:
+        """Add another index's entries (one built in a collection process) after this one's."""
+        self.organization_trails += other.organization_trails
+        for name, readings in other.buckets.items():
+            self.buckets.setdefault(name, []).extend(readings)
+        self.public_access_blocks.update(other.public_access_blocks)
+        self.regions |= other.regions
+        self.coverage_gaps += other.coverage_gaps
+
     def add_gaps(self, account_id: str, value: Any, where: tuple[str, ...] = ()) -> None:
         for path, marker in iter_account_unavailable(value, where):
             self.coverage_gaps.append({"account_id": account_id, "where": path, **marker})

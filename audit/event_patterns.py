@@ -21,6 +21,7 @@ finding type or account, match) or NONE.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -74,10 +75,20 @@ def parse(event_pattern) -> dict | None:
 
 def finding_coverage(event_pattern) -> dict[float, Match]:
     """For each of SEVERITIES, whether the pattern matches GuardDuty findings of that severity."""
-    pattern = parse(event_pattern)
+    if isinstance(event_pattern, str):  # as collected: the same few patterns recur in every account and region
+        return dict(_text_coverage(event_pattern))
+    return dict(_coverage(parse(event_pattern)))
+
+
+@functools.lru_cache(maxsize=512)
+def _text_coverage(event_pattern: str) -> tuple[tuple[float, Match], ...]:
+    return _coverage(parse(event_pattern))
+
+
+def _coverage(pattern: dict | None) -> tuple[tuple[float, Match], ...]:
     if pattern is None:
-        return {severity: Match.NONE for severity in SEVERITIES}
-    return {severity: _match_object(pattern, finding_event(severity)) for severity in SEVERITIES}
+        return tuple((severity, Match.NONE) for severity in SEVERITIES)
+    return tuple((severity, _match_object(pattern, finding_event(severity))) for severity in SEVERITIES)
 
 
 def matches_guardduty(event_pattern) -> bool:

@@ -96,10 +96,15 @@ class PartWriter:
         self._digest.update(data)
         return offset
 
-    def add(self, account_id: str, account: dict, line: bytes | None = None) -> None:
-        """One account's entry (``line``: the same already encoded, e.g. by a worker process)."""
+    def add(self, account_id: str, account: dict | None, line: bytes | None = None,
+            index: OrgIndex | None = None) -> None:
+        """One account's entry; or, from a collection process, the entry already encoded (``line``, as
+        ``encode_account`` makes it) and its index (``index``), so the entry is never decoded here."""
         self.offsets[account_id] = self._write_line(line if line is not None else _line("account", account))
-        self.index.add(account_id, account)
+        if index is not None:
+            self.index.merge(index)
+        else:
+            self.index.add(account_id, account)
 
     def add_topics(self, owner: str, topics: dict[str, Any]) -> None:
         self._write("topics", {"account_id": owner, "topics": topics})

@@ -63,25 +63,39 @@ def seed(url: str, accounts: int, regions: list[str]) -> list[str]:
     return members
 
 
-def audit(url: str, regions: list[str], workers: int, latency: float) -> dict:
-    """One measured audit, in this (fresh) process."""
+def audit(url: str, regions: list[str], workers: int, latency: float, processes: int | None = None) -> dict:
+    """One measured audit, in this (fresh) process: collected as `irready audit` does (streamed to a
+    snapshot file, ``processes`` collection processes, None: the default for the account count), then
+    evaluated from that file. CPU and peak RSS are the auditor's: this process and its collection
+    processes (the largest one's peak, and the sum bound parent + processes x largest)."""
+    import functools
+    import tempfile
+    from pathlib import Path
+
     from irready.audit.aws import CallStats
-    from irready.audit.collect.run import collect_snapshot
+    from irready.audit.collect.run import collect_to_file, default_processes
     from irready.audit.config import AuditConfig
     from irready.audit.evaluate import evaluate
     from irready.audit.progress import Progress
 
     config = AuditConfig(regions=tuple(regions), org=True, security_account_id="123456789012")
-    session = boto3.Session(region_name=regions[0], **CREDENTIALS)
+    factory = functools.partial(boto3.Session, region_name=regions[0], **CREDENTIALS)
     stats = CallStats()
-    cpu, wall = time.process_time(), time.perf_counter()
-    snapshot = collect_snapshot(config, session, endpoint_url=url, max_workers=workers, stats=stats,
-                                progress=Progress(0, enabled=False))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    started = time.perf_counter()
-    findings = evaluate(snapshot, config)
-    evaluate_seconds = time.perf_counter() - started
-    accounts = len(snapshot["accounts"])
+    cpu, wall = _cpu_with_children(), time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="irready-bench-") as folder:
+        snapshot = collect_to_file(config, factory(), Path(folder) / "snapshot.jsonl", endpoint_url=url,
+                                   max_workers=workers, stats=stats, progress=Progress(0, enabled=False),
+                                   processes=processes, session_factory=functools.partial(_session, factory))
+        wall, cpu = time.perf_counter() - wall, _cpu_with_children() - cpu
+        collect_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        findings = evaluate(snapshot, config)
+        evaluate_seconds = time.perf_counter() - started
+        accounts = len(snapshot["accounts"])
+        snapshot_mib = (Path(folder) / "snapshot.jsonl").stat().st_size / 2**20
+    used = processes or default_processes(accounts)
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if used > 1 else 0
+    parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     table = floor_table()
     by_scope: dict[str, int] = {}
     for call, n in stats.requests.items():
@@ -89,17 +103,31 @@ def audit(url: str, regions: list[str], workers: int, latency: float) -> dict:
         by_scope[scope] = by_scope.get(scope, 0) + n
     regional = by_scope.pop("region", 0)
     return {
-        "accounts": accounts, "regions": len(regions), "workers": workers, "latency_s": latency,
+        "accounts": accounts, "regions": len(regions), "workers": workers, "processes": used, "latency_s": latency,
         "wall_s": round(wall, 2), "requests": stats.total,
         "requests_per_account_region": round(regional / (accounts * len(regions)), 2),
         "other_requests_per_account": round((stats.total - regional) / accounts, 2),
         "auditor_cpu_ms_per_request": round(cpu * 1000 / stats.total, 2),
         "ideal_s": round(stats.total * latency / workers, 2),
         "efficiency": round(stats.total * latency / workers / wall, 2),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mib": round(parent_rss, 1), "collect_rss_mib": round(collect_rss, 1),
+        "process_peak_rss_mib": round(child_rss, 1),
+        "total_rss_bound_mib": round(parent_rss + (used if used > 1 else 0) * child_rss, 1),
+        "snapshot_mib": round(snapshot_mib, 1),
         "evaluate_s": round(evaluate_seconds, 2), "findings": len(findings),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "by_scope": dict(sorted(by_scope.items())), "by_operation": dict(sorted(stats.requests.items())),
     }
+
+
+def _session(factory):
+    return factory()
+
+
+def _cpu_with_children() -> float:
+    """CPU seconds (user + system) of this process and of its collection processes that have ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -108,6 +136,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=10)
     parser.add_argument("--regions", type=int, default=17, help="how many of the 17 default regions")
     parser.add_argument("--workers", default="8,32,64", help="comma-separated worker counts to measure")
+    parser.add_argument("--processes", type=int, help="collection processes (default: as `irready audit`)")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every request")
     parser.add_argument("--throttle-every", type=int, default=0, help="canned: throttle every Nth request")
     parser.add_argument("--max-seconds", type=float, default=3600, help="stop every run after this long")
@@ -116,7 +145,7 @@ def main() -> None:
     args = parser.parse_args()
     regions = DEFAULT_REGIONS[:args.regions]
     if args.measure:
-        print(json.dumps(audit(args.measure, regions, int(args.workers), args.latency)))
+        print(json.dumps(audit(args.measure, regions, int(args.workers), args.latency, args.processes)))
         return
 
     if args.aws == "canned":
@@ -138,7 +167,8 @@ def main() -> None:
             emulator_cpu = _cpu_seconds(server.pid)
             try:
                 result = subprocess.run([sys.executable, "-m", "bench.org_scale", "--measure", url, "--workers",
-                                         str(workers), "--regions", str(args.regions), "--latency", str(args.latency)],
+                                         str(workers), "--regions", str(args.regions), "--latency", str(args.latency),
+                                         *(["--processes", str(args.processes)] if args.processes else [])],
                                         capture_output=True, text=True, check=True, timeout=args.max_seconds)
             except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
                 print(f"{workers} workers: the audit did not finish ({exc}); stderr:\n{exc.stderr}", file=sys.stderr)
@@ -176,10 +206,13 @@ def _cpu_seconds(pid: int) -> float:
 
 def _describe(m: dict) -> str:
     top = sorted(m["by_operation"].items(), key=lambda item: -item[1])[:6]
-    return (f"{m['accounts']} accounts x {m['regions']} regions, {m['workers']} workers, {m['latency_s']}s latency: "
+    return (f"{m['accounts']} accounts x {m['regions']} regions, {m['workers']} workers in {m['processes']} "
+            f"process(es), {m['latency_s']}s latency, load average {m['load_average']}: "
             f"wall {m['wall_s']}s (ideal {m['ideal_s']}s, efficiency {m['efficiency']}), {m['requests']} requests "
             f"({m['requests_per_account_region']}/account-region + {m['other_requests_per_account']}/account), "
-            f"auditor CPU {m['auditor_cpu_ms_per_request']} ms/request, peak RSS {m['peak_rss_mib']} MiB, "
+            f"auditor CPU {m['auditor_cpu_ms_per_request']} ms/request, peak RSS {m['peak_rss_mib']} MiB (parent; "
+            f"largest collection process {m['process_peak_rss_mib']} MiB, bound {m['total_rss_bound_mib']} MiB), "
+            f"snapshot {m['snapshot_mib']} MiB, "
             f"evaluate {m['evaluate_s']}s; CPU: auditor {m['auditor_cpu_s']}s + emulator {m['emulator_cpu_s']}s = "
             f"{m['cores_busy']} cores busy of {os.cpu_count()}\n  top operations: "
             + ", ".join(f"{op} {n}" for op, n in top))

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -93,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
     audit.add_argument("--max-workers", type=int, default=16,
                        help="API calls in flight at once, across all accounts and regions (default: 16)")
+    audit.add_argument("--processes", type=int, metavar="N",
+                       help="collection processes, sharing the accounts and the --max-workers calls in flight "
+                            "(default: one per CPU for 8 or more accounts, else 1)")
     audit.add_argument("--snapshot-out", type=Path, help="also save the collected snapshot for `irready evaluate` "
                        "and as evidence: JSON Lines, one line per account, written as accounts finish "
                        "(FILE.partial until complete or interrupted; see docs/audit.md)")
@@ -318,6 +322,8 @@ def _audit(args: argparse.Namespace) -> int:
 
     if args.max_workers < 1:
         raise UsageError(f"--max-workers must be at least 1, got {args.max_workers}")
+    if args.processes is not None and not 1 <= args.processes <= args.max_workers:
+        raise UsageError(f"--processes must be from 1 to --max-workers ({args.max_workers}), got {args.processes}")
     config = _config(args)
     options = output.options(args)  # bad filters, framework or waivers fail before collecting
     # Everything that could stop the run after collecting is checked before: a collection is never lost.
@@ -335,7 +341,8 @@ def _audit(args: argparse.Namespace) -> int:
     # file removed once the report is written.
     path = args.snapshot_out or _temporary_snapshot()
     try:
-        snapshot = collect_to_file(config, session, path, args.endpoint_url, args.max_workers)
+        snapshot = collect_to_file(config, session, path, args.endpoint_url, args.max_workers,
+                                   processes=args.processes, session_factory=partial(base_session, args.profile))
     except Interrupted as stop:
         _save_what_finished(args, stop.snapshot, path)
     except SnapshotWriteError as exc:  # the snapshot could not be written on (disk full): what was written is kept

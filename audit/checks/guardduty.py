@@ -203,7 +203,7 @@ def _findings_routed(ctx: AccountContext) -> Iterator[Result]:
                 problems += theirs.problems
                 unknowns += theirs.unknowns
         if _routes_enough(covered):
-            lowest = min(s for s in covered if all(t in covered for t in SEVERITIES if t >= s))
+            lowest = _lowest_routed(covered)
             how = covered[max(SEVERITIES)]
             rule = how.split("rule ", 1)[1].split(" ", 1)[0]  # the first rule on the way
             yield Result.passed(region, rule, f"findings of severity >= {lowest:g} go through {how}")
@@ -215,6 +215,16 @@ def _findings_routed(ctx: AccountContext) -> Iterator[Result]:
                       if problems else "GuardDuty is on but no enabled EventBridge rule sends its findings anywhere")
             yield Result.failed(region, NO_RESOURCE, reason)
     return ctx.per_region("guardduty", judge)
+
+
+def _lowest_routed(covered: dict[float, str]) -> float:
+    """The lowest severity from which every higher one is routed (``covered`` routes the highest)."""
+    lowest = max(SEVERITIES)
+    for severity in sorted(SEVERITIES, reverse=True):
+        if severity not in covered:
+            break
+        lowest = severity
+    return lowest
 
 
 def _routes_enough(covered: dict[float, str]) -> bool:

@@ -9,9 +9,11 @@ inside its account's ``Clients.acting()``, which decides the credentials its req
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +37,7 @@ from irready.audit.aws import (
 from irready.audit.collect import COLLECTORS, Scope, cloudtrail, events, organizations, s3
 from irready.audit.collect import investigation as workspace
 from irready.audit.config import ALL_REGIONS, AuditConfig
+from irready.audit.context import OrgIndex
 from irready.audit.errors import UnreachableError, UsageError
 from irready.audit.progress import Progress
 from irready.audit.snapshot import MARKER, SCHEMA, is_unavailable, unavailable
@@ -74,7 +77,8 @@ def collect_snapshot(config: AuditConfig, session: boto3.Session, endpoint_url: 
 
 def collect_to_file(config: AuditConfig, session: boto3.Session, path: Path, endpoint_url: str | None = None,
                     max_workers: int = 8, progress: Progress | None = None, stats: CallStats | None = None,
-                    patience: Patience = DEFAULT_PATIENCE) -> dict:
+                    patience: Patience = DEFAULT_PATIENCE, *, processes: int | None = None,
+                    session_factory: Callable[[], boto3.Session] | None = None) -> dict:
     """Collect as ``collect_snapshot`` does, streaming each account's part to ``path`` (a snapshot-v2 file,
     audit/parts.py) as it finishes: memory holds the accounts in flight and the organization's index, not
     the organization. Returns the snapshot with ``accounts`` read back from the file one at a time.
@@ -95,7 +99,7 @@ def collect_to_file(config: AuditConfig, session: boto3.Session, path: Path, end
 
     try:
         writer, finished_at = _collect(config, session, to_file, endpoint_url, max_workers, progress, stats,
-                                       patience)
+                                       patience, processes if session_factory else 1, session_factory)
     except _Stopped as stop:
         raise Interrupted(streamed(writers[0], stop.incomplete, None)) from None
     except parts.SnapshotWriteError:  # disk full: the accounts written so far stay in <path>.partial
@@ -115,7 +119,7 @@ class _InMemory:
     def __init__(self, accounts: dict):
         self.accounts = accounts
 
-    def add(self, account_id: str, account: dict) -> None:
+    def add(self, account_id: str, account: dict, _line=None, _index=None) -> None:
         self.accounts[account_id] = account
 
     def add_topics(self, owner: str, topics: dict) -> None:
@@ -129,7 +133,8 @@ class _Stopped(Exception):  # noqa: N818 - a signal between _collect and its cal
 
 
 def _collect(config: AuditConfig, session: boto3.Session, open_sink: Callable, endpoint_url: str | None,
-             max_workers: int, progress: Progress | None, stats: CallStats | None, patience: Patience):
+             max_workers: int, progress: Progress | None, stats: CallStats | None, patience: Patience,
+             processes: int = 1, session_factory: Callable[[], boto3.Session] | None = None):
     """Collect every target account into the sink ``open_sink(header)`` returns (``add`` each account's
     entry as it finishes, then ``add_topics`` for topics read in their owners); (the sink, finished_at).
     Only small per-account facts (the SNS topics its rules target) are kept across accounts."""
@@ -149,32 +154,73 @@ def _collect(config: AuditConfig, session: boto3.Session, open_sink: Callable, e
     header["organization"] = organizations.collect(caller_clients, home, targets)
     sink = open_sink(header)
     progress = progress or Progress(len(targets))
-    # Enough accounts in flight to keep the API pool busy while each waits for its slowest call.
-    account_threads = max(1, min(len(targets), max(2, max_workers // 4)))
-    api_pool = ThreadPoolExecutor(max_workers, thread_name_prefix="api")
-    account_pool = ThreadPoolExecutor(account_threads, thread_name_prefix="account")
-    collector = _AccountCollector(config, caller_clients, caller, home, api_pool, progress)
-    futures = {account_pool.submit(collector.collect, account_id): account_id for account_id in targets}
+    processes = processes or default_processes(len(targets))
+    if processes > 1:
+        from irready.audit.collect import fanout
+
+        collector = _AccountCollector(config, caller_clients, caller, home, None, progress)
+        job = fanout.Job(config, session_factory, endpoint_url, max(1, max_workers // processes), patience, caller,
+                         home)
+        finished = fanout.collect(job, targets, processes, progress, stats)
+    else:
+        api_pool = ThreadPoolExecutor(max_workers, thread_name_prefix="api")
+        collector = _AccountCollector(config, caller_clients, caller, home, api_pool, progress)
+        finished = _in_threads(collector, targets, api_pool, max_workers)
     refs: dict[str, tuple[set[str], set[str]]] = {}
     try:
-        for future in as_completed(futures):
-            account_id = futures[future]
-            account = future.result()
-            del futures[future]  # the future holds the entry: let it go once written
-            sink.add(account_id, account)
-            refs[account_id] = events.topic_refs(account_id, account)
-            progress.account_done(account_id, failed=MARKER in account)
-            del account, future
+        for done in finished:
+            sink.add(done.account_id, done.account, done.line, done.index)
+            refs[done.account_id] = done.topic_refs
+            progress.account_done(done.account_id, failed=done.failed)
         _read_topics_for_other_accounts(refs, collector, sink)
     except KeyboardInterrupt:  # also SIGTERM, which the CLI turns into KeyboardInterrupt
-        for pool in (account_pool, api_pool):
-            pool.shutdown(wait=False, cancel_futures=True)
+        finished.close()
         progress.finish()
         raise _Stopped({"reason": "interrupted", "missing_accounts": sorted(set(targets) - set(refs))}) from None
-    for pool in (account_pool, api_pool):
-        pool.shutdown()
     progress.finish()
     return sink, datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def default_processes(accounts: int) -> int:
+    """Collection processes for ``accounts`` accounts: one per CPU for an organization (each process's
+    Python parses its own responses, so CPU scales past one core), one for a few accounts (starting a
+    process costs about a second)."""
+    return 1 if accounts < 8 else max(1, min(os.cpu_count() or 1, accounts // 4))
+
+
+@dataclass
+class Finished:
+    """One account collected: its entry (in this process) or its encoded line and index (from another)."""
+    account_id: str
+    account: dict | None
+    topic_refs: tuple[set[str], set[str]]
+    failed: bool
+    line: bytes | None = None
+    index: OrgIndex | None = None
+
+    @classmethod
+    def of(cls, account_id: str, account: dict) -> Finished:
+        return cls(account_id, account, events.topic_refs(account_id, account), MARKER in account)
+
+
+def _in_threads(collector: _AccountCollector, targets: list[str], api_pool: ThreadPoolExecutor,
+                max_workers: int) -> Iterator[Finished]:
+    """Each account as it finishes, collected in this process: a few account threads submit their calls
+    to ``api_pool``. Closing the generator (Ctrl-C) abandons the calls in flight."""
+    # Enough accounts in flight to keep the API pool busy while each waits for its slowest call.
+    account_threads = max(1, min(len(targets), max(2, max_workers // 4)))
+    account_pool = ThreadPoolExecutor(account_threads, thread_name_prefix="account")
+    futures = {account_pool.submit(collector.collect, account_id): account_id for account_id in targets}
+    try:
+        for future in as_completed(futures):
+            account_id = futures.pop(future)  # the future holds the entry: let it go once handed on
+            yield Finished.of(account_id, future.result())
+    except BaseException:
+        for pool in (account_pool, api_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    for pool in (account_pool, api_pool):
+        pool.shutdown()
 
 
 def _read_topics_for_other_accounts(refs: dict, collector: _AccountCollector, sink) -> None:
