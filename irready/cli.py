@@ -350,6 +350,11 @@ def _audit(args: argparse.Namespace) -> int:
                          f"({exc.strerror or exc}); the accounts written before are in {path}.partial "
                          f"(`irready evaluate {path}.partial` reports them, marked incomplete)") from None
     except BaseException:
+        kept = path.with_name(path.name + ".partial")
+        if args.snapshot_out and kept.exists():
+            print(f"irready: the accounts collected before the error are in {kept}", file=sys.stderr)
+        else:
+            kept.unlink(missing_ok=True)
         _forget(args, path)
         raise
     if not snapshot["accounts"]:

@@ -84,7 +84,8 @@ def collect_to_file(config: AuditConfig, session: boto3.Session, path: Path, end
     the organization. Returns the snapshot with ``accounts`` read back from the file one at a time.
 
     The file is written as ``<path>.partial`` and renamed when complete or interrupted (then marked
-    incomplete, raised as Interrupted); on any other error the partial file is removed. Raises as
+    incomplete, raised as Interrupted); on any other error the partial file is left when it holds an
+    account (it loads as a snapshot cut short), else removed. Raises as
     ``collect_snapshot`` does, and parts.SnapshotWriteError when the file cannot be written.
     """
     writers: list[parts.PartWriter] = []
@@ -102,13 +103,9 @@ def collect_to_file(config: AuditConfig, session: boto3.Session, path: Path, end
                                        patience, processes if session_factory else 1, session_factory)
     except _Stopped as stop:
         raise Interrupted(streamed(writers[0], stop.incomplete, None)) from None
-    except parts.SnapshotWriteError:  # disk full: the accounts written so far stay in <path>.partial
+    except BaseException:  # a full disk, a dead collection process: the accounts written so far stay in .partial
         for writer in writers:
-            writer.abandon()
-        raise
-    except BaseException:
-        for writer in writers:
-            writer.discard()
+            writer.abandon() if writer.offsets else writer.discard()
         raise
     return streamed(writer, None, finished_at)
 
@@ -341,8 +338,8 @@ class _AccountCollector:
         return self._collect_account(clients, account_id)
 
     def clients_for(self, account_id: str) -> Clients | None:
-        """Clients for a read after collection (an account's clients are not kept: 1,000 accounts' would
-        hold every botocore client they built); None when the account cannot be reached."""
+        """Clients for a read after collection (an account's session and credentials are not kept past its
+        collection, so memory does not grow with the accounts); None when the account cannot be reached."""
         try:
             return self._reach(account_id)
         except (ClientError, BotoCoreError):
