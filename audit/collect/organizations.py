@@ -5,13 +5,16 @@ Anything the caller may not read is recorded as unavailable, never as "no SCP"."
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from irready.audit.aws import Clients, guarded, paginate
 
 
-def collect(clients: Clients, region: str, account_ids: list[str]) -> dict:
+def collect(clients: Clients, region: str, account_ids: list[str], max_workers: int = 8) -> dict:
     """{"management_account_id", "scps": [{id, name, content, targets}], "ancestors": {account: [ids]}},
-    or an unavailable marker (DescribeOrganization failed: not in an organization, or access denied)."""
+    or an unavailable marker (DescribeOrganization failed: not in an organization, or access denied).
+    Each account's ancestors are read by ``max_workers`` threads at once (one ListParents per level: a
+    thousand accounts one after another would wait a thousand round trips before collection starts)."""
     client = clients.client("organizations", region)
     with clients.acting():
         organization = guarded("DescribeOrganization", lambda: client.describe_organization()["Organization"])
@@ -23,8 +26,13 @@ def collect(clients: Clients, region: str, account_ids: list[str]) -> dict:
              "targets": [t["TargetId"] for t in paginate(client, "list_targets_for_policy", "Targets",
                                                           PolicyId=summary["Id"])]}
             for summary in paginate(client, "list_policies", "Policies", Filter="SERVICE_CONTROL_POLICY")])
-        ancestors = {account: guarded("ListParents", lambda account=account: _ancestors(client, account))
-                     for account in account_ids}
+
+    def ancestors_of(account: str):
+        with clients.acting():
+            return guarded("ListParents", lambda: _ancestors(client, account))
+
+    with ThreadPoolExecutor(max(1, min(max_workers, len(account_ids))), thread_name_prefix="organizations") as pool:
+        ancestors = dict(zip(account_ids, pool.map(ancestors_of, account_ids), strict=True))
     return {"management_account_id": organization["MasterAccountId"], "scps": scps, "ancestors": ancestors}
 
 

@@ -4,6 +4,10 @@ Concurrency: one pool of ``max_workers`` threads makes every API call, shared by
 the number of calls in flight is bounded however many accounts there are. A few account threads
 only orchestrate: each submits one account's calls to that pool and waits for them. Every task runs
 inside its account's ``Clients.acting()``, which decides the credentials its requests are signed with.
+With several collection processes (fanout.py) each process runs this with its share of the pool.
+
+Each account is handed to a sink as soon as it finishes: ``collect_snapshot`` keeps it in memory,
+``collect_to_file`` writes it to the snapshot file (audit/parts.py) and lets it go.
 """
 
 from __future__ import annotations
@@ -148,7 +152,7 @@ def _collect(config: AuditConfig, session: boto3.Session, open_sink: Callable, e
     header = new_snapshot(config, caller, skipped, caller_arn=identity.get("Arn"), started_at=started_at)
     del header["accounts"]
     # Organizations once, from the caller: the guardrail SCP check needs the SCPs and each account's ancestors.
-    header["organization"] = organizations.collect(caller_clients, home, targets)
+    header["organization"] = organizations.collect(caller_clients, home, targets, max_workers)
     sink = open_sink(header)
     progress = progress or Progress(len(targets))
     processes = processes or default_processes(len(targets))
