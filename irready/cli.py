@@ -437,7 +437,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _file_sha256(path: Path) -> str:
     import hashlib
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    with open(path, "rb") as file:  # in chunks: a snapshot of a large organization is not read whole
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _format(args: argparse.Namespace) -> str:
