@@ -35,7 +35,7 @@ def _code_history(ctx: AccountContext) -> Iterator[Result]:
 CHECKS = (
     Check(
         id="lambda.code_history",
-        categories=("forensics-ready",),
+        categories=("logging", "forensics-ready"),
         title="Lambda functions keep published versions of their code",
         severity=Severity.LOW,
         rationale="Responders to a serverless compromise want the function's code and its previous versions: "
