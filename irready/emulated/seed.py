@@ -15,6 +15,7 @@ from functools import cached_property
 from irready import policies
 from irready.audit.aws import single_host_endpoint
 from irready.emulated.emulator import EmulatedAWS
+from irready.emulated.seed_workloads import WorkloadSeeding
 from irready.policies import names
 
 _EMULATOR_IMAGE = "ami-12c6146b"  # one of the images moto ships; looking one up costs seconds
@@ -43,7 +44,7 @@ def trust_account(account_id: str, condition: dict | None = None) -> dict:
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
-class Seeder:
+class Seeder(WorkloadSeeding):
     def __init__(self, emulator: EmulatedAWS, account_id: str):
         self.emulator = emulator
         self.account_id = account_id
@@ -286,3 +287,4 @@ def incident_account(seeder: Seeder, regions: list[str], security_account: str) 
     seeder.instance(regions[0], imdsv2=False, role_policy=WEB_SERVER_ROLE, name="wordpress")
     seeder.guardduty(regions[0])
     seeder.log_group(regions[0], "/aws/lambda/wordpress-thumbnails", 30)
+
