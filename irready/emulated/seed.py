@@ -15,7 +15,7 @@ from functools import cached_property
 from irready import policies
 from irready.audit.aws import single_host_endpoint
 from irready.emulated.emulator import EmulatedAWS
-from irready.emulated.seed_workloads import WorkloadSeeding
+from irready.emulated.seed_workloads import CONTEXT, WorkloadSeeding
 from irready.policies import names
 
 _EMULATOR_IMAGE = "ami-12c6146b"  # one of the images moto ships; looking one up costs seconds
@@ -273,10 +273,17 @@ def prepare_account(seeder: Seeder, regions: list[str], security_account: str) -
         seeder.flow_logs(region)
         seeder.quarantine_group(region)
         seeder.query_logging(region)
-        seeder.guardduty(region)
+        seeder.guardduty_plans(region)
         seeder.findings_rule(region)
-    seeder.instance(regions[0], imdsv2=True, role_policy=LEAST_PRIVILEGE_WEB_ROLE)
+    instance = seeder.instance(regions[0], imdsv2=True, role_policy=LEAST_PRIVILEGE_WEB_ROLE)
     seeder.eks_cluster(regions[0])
+    # Workloads with their evidence, and the business context on every resource (issue #19).
+    seeder.workloads(regions[0], prepared=True, tags=CONTEXT)
+    seeder.client("ec2", regions[0]).create_tags(Resources=[instance], Tags=[
+        {"Key": k, "Value": v} for k, v in CONTEXT.items()])
+    seeder.client("eks", regions[0]).tag_resource(
+        resourceArn=f"arn:aws:eks:{regions[0]}:{seeder.account_id}:cluster/apps", tags=CONTEXT)
+    seeder.tag_every_bucket(CONTEXT)
 
 
 def incident_account(seeder: Seeder, regions: list[str], security_account: str) -> None:

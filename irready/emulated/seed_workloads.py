@@ -89,10 +89,9 @@ class WorkloadSeeding:
     def load_balancer(self, region: str, name: str = "web", *, access_logs: bool = True,
                       tags: dict | None = None) -> None:
         ec2, elb = self.client("ec2", region), self.client("elbv2", region)
-        vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{n}.0/24",
-                                     AvailabilityZone=f"{region}{zone}")["Subnet"]["SubnetId"]
-                   for n, zone in ((1, "a"), (2, "b"))]
+        # In the default VPC's subnets: a VPC of its own would lack the flow logs and groups the audit wants.
+        subnets = [subnet["SubnetId"] for subnet in ec2.describe_subnets(
+            Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]][:2]
         arn = elb.create_load_balancer(Name=name, Subnets=subnets, Type="application",
                                        **({"Tags": _tag_list(tags)} if tags else {}))["LoadBalancers"][0][
             "LoadBalancerArn"]
@@ -102,7 +101,7 @@ class WorkloadSeeding:
                 {"Key": "access_logs.s3.enabled", "Value": "true"},
                 {"Key": "access_logs.s3.bucket", "Value": f"{name}-{self.account_id}-elb-logs"}])
 
-    def distribution(self, *, logging: bool = True) -> str:
+    def distribution(self, *, logging: bool = True, tags: dict | None = None) -> str:
         config = {"CallerReference": f"irready-{self.account_id}-{logging}", "Comment": "", "Enabled": True,
                   "Origins": {"Quantity": 1, "Items": [{"Id": "origin", "DomainName": "example.com",
                                                         "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
@@ -113,10 +112,41 @@ class WorkloadSeeding:
         if logging:
             config["Logging"] = {"Enabled": True, "IncludeCookies": False,
                                  "Bucket": f"cdn-logs-{self.account_id}.s3.amazonaws.com", "Prefix": "cdn/"}
-        return self.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+        cloudfront = self.client("cloudfront")
+        if tags:
+            return cloudfront.create_distribution_with_tags(DistributionConfigWithTags={
+                "DistributionConfig": config, "Tags": {"Items": _tag_list(tags)}})["Distribution"]["Id"]
+        return cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
 
     def guardduty_plans(self, region: str, features: tuple[str, ...] = names.GUARDDUTY_REQUIRED_FEATURES) -> str:
         """A detector with ``features`` enabled (and every other plan disabled)."""
         return self.client("guardduty", region).create_detector(Enable=True, Features=[
             {"Name": name, "Status": "ENABLED" if name in features else "DISABLED"}
             for name in names.GUARDDUTY_FEATURES])["DetectorId"]
+
+    def distribution_v2_logging(self, distribution_id: str) -> None:
+        """CloudFront standard logging (v2): a CloudWatch Logs delivery of the distribution's ACCESS_LOGS to S3."""
+        logs = self.client("logs", "us-east-1")
+        arn = f"arn:aws:cloudfront::{self.account_id}:distribution/{distribution_id}"
+        logs.put_delivery_source(name=f"cdn-{distribution_id}", resourceArn=arn, logType="ACCESS_LOGS")
+        destination = logs.put_delivery_destination(
+            name=f"cdn-{distribution_id}-s3", deliveryDestinationConfiguration={
+                "destinationResourceArn": f"arn:aws:s3:::cdn-logs-{self.account_id}"})["deliveryDestination"]["arn"]
+        logs.create_delivery(deliverySourceName=f"cdn-{distribution_id}", deliveryDestinationArn=destination)
+
+    def tag_every_bucket(self, tags: dict) -> None:
+        """The context tags on every bucket of the account (the trail's and the log buckets too)."""
+        s3 = self.client("s3")
+        for bucket in s3.list_buckets()["Buckets"]:
+            s3.put_bucket_tagging(Bucket=bucket["Name"], Tagging={"TagSet": _tag_list(tags)})
+
+    def workloads(self, region: str, *, prepared: bool, tags: dict | None = None) -> None:
+        """One of each workload the audit looks at; ``prepared``: each with its evidence, else none has it."""
+        self.ecs_task(region, logging=prepared, tags=tags)
+        self.ecr_repository(region, scan_on_push=prepared, tags=tags)
+        self.lambda_function(region, publish=prepared, alias_to="version" if prepared else None, tags=tags)
+        self.database(region, exports=("postgresql",) if prepared else (), tags=tags)
+        self.load_balancer(region, access_logs=prepared, tags=tags)
+        distribution = self.distribution(logging=False, tags=tags)
+        if prepared:
+            self.distribution_v2_logging(distribution)
