@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from irready.audit.checks import CHECKS_BY_ID
 from irready.audit.checks.rds import evidence_log_types
-
 from irready.policies import readiness
+
 from tests.audit.checks.fragments import ACCOUNT, DENIED, run, snapshot, trail, trails_seen
 
 R = "us-east-1"
