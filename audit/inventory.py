@@ -10,10 +10,14 @@ https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetRes
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from irready.audit.model import GLOBAL
+from irready.audit.report.csv_report import _cell as safe_cell  # the one CSV-injection guard
 from irready.audit.snapshot import is_unavailable
 
 TAGGING = "resourcegroupstaggingapi"
@@ -137,3 +141,53 @@ def missing_context(resource: Resource, context_tags: tuple[str, ...]) -> list[s
     """The context tags ``resource`` lacks (a tag with an empty value counts as missing)."""
     tags = resource.tags or {}
     return [key for key in context_tags if not str(tags.get(key, "")).strip()]
+
+
+# --- the export (`irready inventory`): every account of a snapshot, as rows ------------------------------------
+
+SOURCES_NOTE = ("resources listed by irready's collectors ({collectors}) and, with their tags, by the Resource Groups "
+                "Tagging API (GetResources), which lists only resources that are or were tagged; AWS Config and "
+                "Resource Explorer are not read")
+
+
+def export_rows(snapshot: dict, context_tags: tuple[str, ...]) -> tuple[list[dict], dict]:
+    """(one row per resource of every readable account: ``{"account_id", "region", "type", "arn",
+    "sources", "tags_read", <each context tag>}``, what the export says about its sources and gaps)."""
+    rows, unread, tags_unread = [], [], []
+    for account_id, account in sorted(snapshot.get("accounts", {}).items()):
+        if not isinstance(account, dict) or "unavailable" in account:  # the account itself was not reached
+            unread.append(f"account {account_id}")
+            continue
+        inventory = account_inventory(account, with_tagging_only=True)
+        unread += [f"{account_id}: {what}" for what in inventory.unread]
+        tags_unread += [f"{account_id}: {region}" for region in inventory.tags_unread]
+        for resource in inventory.resources:
+            tags = resource.tags or {}
+            rows.append({"account_id": account_id, "region": resource.region, "type": resource.type,
+                         "arn": resource.arn, "sources": "+".join(resource.sources),
+                         "tags_read": resource.tags is not None,
+                         **{key: tags.get(key, "") for key in context_tags}})
+    about = {"sources": SOURCES_NOTE.format(collectors=", ".join(COLLECTOR_SOURCES)),
+             "context_tags": list(context_tags), "collected_at": snapshot.get("collected_at"),
+             "not_listed": unread, "tags_not_read": tags_unread}
+    return rows, about
+
+
+def write_export(snapshot: dict, context_tags: tuple[str, ...], fmt: str) -> str:
+    """The export as text: ``fmt`` "json" (``{"about": ..., "resources": [rows]}``) or "csv" (a header row, then
+    one row per resource; the sources and gaps on leading ``#`` lines, which CSV readers can skip)."""
+    rows, about = export_rows(snapshot, context_tags)
+    if fmt == "json":
+        return json.dumps({"about": about, "resources": rows}, indent=1) + "\n"
+    buffer = io.StringIO()
+    for key in ("sources", "collected_at", "not_listed", "tags_not_read"):
+        value = about[key]
+        buffer.write(f"# {key}: {'; '.join(value) if isinstance(value, list) else value}\n")
+    columns = ["account_id", "region", "type", "arn", *context_tags, "tags_read", "sources"]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: safe_cell(str(row[key]).lower() if isinstance(row[key], bool) else row[key])
+                         for key in columns})
+    return buffer.getvalue()
+
