@@ -49,8 +49,8 @@ CHECKS = (
                   "whether it holds personal data and whom to call; AWS cannot say, and asking around costs hours "
                   "while the attacker works.",
         remediation="Tag workloads with the context tags (audit setting context_tags; default environment, owner, "
-                    "data-classification), e.g. through the deployment tool's default tags; report gaps with an "
-                    "Organizations tag policy (stack setting contextTagPolicy); not provisioned by infra/.",
+                    "data-classification), e.g. through the deployment tool's default tags; an Organizations tag "
+                    "policy can report non-compliant resources; not provisioned by infra/.",
         references=("https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html",
                     "https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html"),
         evaluate=_business_context,
