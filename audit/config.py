@@ -32,12 +32,22 @@ class AuditConfig:
     external_id: str | None = field(default=None, repr=False)
     # UNKNOWN on a check of at least this severity makes the run exit 3 ("none": never).
     fail_on_unknown: str = "high"
+    # --- workload evidence and business context (issue #19) ---
+    # GuardDuty protection plans (GetDetector feature names) guardduty.protection_plans requires.
+    guardduty_required_features: tuple[str, ...] = names.GUARDDUTY_REQUIRED_FEATURES
+    # The tags that give the business context; inventory.business_context wants them on this share of resources.
+    context_tags: tuple[str, ...] = names.CONTEXT_TAGS
+    context_tags_min_percent: int = 90
+    # Values of the data-classification tag (the last of context_tags) that mean personal data (case-insensitive).
+    personal_data_values: tuple[str, ...] = ("personal", "pii", "personal-data")
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["regions"] = self.regions if isinstance(self.regions, str) else list(self.regions)
         data["accounts"] = list(self.accounts)
         data["exclude_accounts"] = list(self.exclude_accounts)
+        for key in ("guardduty_required_features", "context_tags", "personal_data_values"):
+            data[key] = list(getattr(self, key))
         data.pop("external_id")  # a shared secret: not written to snapshots
         return data
 
@@ -154,6 +164,25 @@ def _text(value, where: str) -> str:
     return value
 
 
+def _names(choices: tuple[str, ...] | None = None):
+    def validate(value, where: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            raise UsageError(f"{where}: expected a non-empty list of names")
+        unknown = [v for v in value if choices is not None and v not in choices]
+        if unknown:
+            raise UsageError(f"{where}: unknown name {unknown[0]!r}; choose from {', '.join(choices)}")
+        return tuple(dict.fromkeys(value))
+    return validate
+
+
+def _percent(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise UsageError(f"{where}: expected a whole percentage from 0 to 100, got {value!r}")
+    return value
+
+
 _VALIDATORS = {
     "regions": _regions,
     "security_account_id": _account_id,
@@ -166,5 +195,9 @@ _VALIDATORS = {
     "role_name": _name(names.is_role_name, "IAM role name"),
     "external_id": _text,
     "fail_on_unknown": _severity_or_none,
+    "guardduty_required_features": _names(names.GUARDDUTY_FEATURES),
+    "context_tags": _names(),
+    "context_tags_min_percent": _percent,
+    "personal_data_values": _names(),
 }
 

@@ -10,9 +10,12 @@ reference; this only has to be fast and well-formed.
 
 Every account looks like one irready has prepared, in every region: a default VPC with flow logs
 and the quarantine group, DNS query logging, a DNS Firewall rule group blocking every domain, a
-GuardDuty detector with its findings rule, a CloudWatch log group; one multi-region trail with its
-bucket; no instances or clusters. So each account costs the floor's 11 calls per region plus its
-per-resource reads (docs/audit.md, "The call floor").
+GuardDuty detector with every protection plan and its findings rule, a CloudWatch log group; one
+multi-region trail with its bucket (the account's one bucket); one CloudFront distribution with access
+logs; no instances or EKS clusters; and in the first region one of each workload issue #19 looks at (an
+ECS service's task, an ECR repository, a Lambda function with a version, a PostgreSQL database, a load
+balancer), each with its evidence and the context tags. So each account costs the floor's 20 calls per
+region plus its per-resource reads (docs/audit.md, "The call floor").
 
 ``--throttle-every N`` answers every Nth request with the service's throttling error (0: never).
 The server prints its URL on the first line of standard output, then serves on 127.0.0.1 until
@@ -44,7 +47,8 @@ _THROTTLED = {"json": "ThrottlingException", "rest-json": "TooManyRequestsExcept
 _PROTOCOL = {"sts": "query", "iam": "query", "ec2": "ec2", "organizations": "json", "cloudtrail": "json",
              "logs": "json", "events": "json", "route53resolver": "json", "account": "rest-json",
              "guardduty": "rest-json", "eks": "rest-json", "s3": "rest-xml", "s3control": "rest-xml",
-             "sns": "query"}
+             "sns": "query", "rds": "query", "elasticloadbalancing": "query", "lambda": "rest-json",
+             "cloudfront": "rest-xml"}
 _FULL_BLOCK = ("<BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
                "<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets>")
 _SELECTORS = [
@@ -218,7 +222,9 @@ class Answers:
         return 200, json.dumps({"detectorIds": ["0canned"]})
 
     def guardduty_GetDetector(self, account, region, params):  # noqa: N802
-        return 200, json.dumps({"status": "ENABLED", "serviceRole": "canned", "createdAt": "2026-01-01"})
+        return 200, json.dumps({"status": "ENABLED", "serviceRole": "canned", "createdAt": "2026-01-01",
+                                "features": [{"name": name, "status": "ENABLED"}
+                                             for name in policies.names.GUARDDUTY_FEATURES]})
 
     def guardduty_GetAdministratorAccount(self, account, region, params):  # noqa: N802
         return 200, json.dumps({})  # no delegated administrator: the account routes its own findings
@@ -325,6 +331,110 @@ class Answers:
         return 200, ('<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
                      f"{_FULL_BLOCK}</PublicAccessBlockConfiguration>")
 
+    # --- workload evidence and business context (issue #19): one of each workload, in us-east-1 only, each
+    # with its evidence and the context tags; the trail bucket is every account's one bucket ----------------
+
+    def _home(self, region):
+        return region == REGIONS[0]
+
+    def ecs_ListClusters(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"clusterArns": [f"arn:aws:ecs:{region}:{account}:cluster/apps"]
+                                if self._home(region) else []})
+
+    def ecs_ListTasks(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"taskArns": [f"arn:aws:ecs:{region}:{account}:task/apps/0canned"]})
+
+    def ecs_DescribeTasks(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"tasks": [{"taskArn": arn, "group": "service:web",
+                                           "taskDefinitionArn": f"arn:aws:ecs:{region}:{account}:task-definition/web:1"}
+                                          for arn in params.get("tasks", [])], "failures": []})
+
+    def ecs_DescribeTaskDefinition(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"taskDefinition": {
+            "taskDefinitionArn": params["taskDefinition"], "containerDefinitions": [
+                {"name": "app", "image": "nginx", "logConfiguration": {"logDriver": "awslogs", "options": {}}}]}})
+
+    def ecr_DescribeRepositories(self, account, region, params):  # noqa: N802
+        repos = [{"repositoryName": "web", "repositoryArn": f"arn:aws:ecr:{region}:{account}:repository/web",
+                  "imageScanningConfiguration": {"scanOnPush": True}}] if self._home(region) else []
+        return 200, json.dumps({"repositories": repos})
+
+    def ecr_GetRegistryScanningConfiguration(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"registryId": account, "scanningConfiguration": {"scanType": "BASIC", "rules": [
+            {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]}})
+
+    def lambda_ListFunctions(self, account, region, params):  # noqa: N802
+        arn = f"arn:aws:lambda:{region}:{account}:function:thumbnails"
+        versions = [{"FunctionName": "thumbnails", "FunctionArn": arn, "Version": "$LATEST"},
+                    {"FunctionName": "thumbnails", "FunctionArn": f"{arn}:1", "Version": "1"}]
+        return 200, json.dumps({"Functions": versions if self._home(region) else []})
+
+    def lambda_ListAliases(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"Aliases": [{"Name": "live", "FunctionVersion": "1", "AliasArn": "canned"}]})
+
+    def rds_DescribeDBInstances(self, account, region, params):  # noqa: N802
+        item = (f"<DBInstance><DBInstanceIdentifier>orders</DBInstanceIdentifier><DBInstanceArn>arn:aws:rds:{region}:"
+                f"{account}:db:orders</DBInstanceArn><Engine>postgres</Engine><EnabledCloudwatchLogsExports>"
+                "<member>postgresql</member></EnabledCloudwatchLogsExports></DBInstance>") if self._home(region) else ""
+        return 200, _query("DescribeDBInstances", "http://rds.amazonaws.com/doc/2014-10-31/",
+                           f"<DBInstances>{item}</DBInstances>")
+
+    def rds_DescribeDBClusters(self, account, region, params):  # noqa: N802
+        return 200, _query("DescribeDBClusters", "http://rds.amazonaws.com/doc/2014-10-31/", "<DBClusters/>")
+
+    def elasticloadbalancing_DescribeLoadBalancers(self, account, region, params):  # noqa: N802
+        item = (f"<member><LoadBalancerName>web</LoadBalancerName><LoadBalancerArn>{self._lb(account, region)}"
+                "</LoadBalancerArn><Type>application</Type></member>") if self._home(region) else ""
+        return 200, _query("DescribeLoadBalancers", "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+                           f"<LoadBalancers>{item}</LoadBalancers>")
+
+    @staticmethod
+    def _lb(account, region):
+        return f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/web/0canned"
+
+    def elasticloadbalancing_DescribeLoadBalancerAttributes(self, account, region, params):  # noqa: N802
+        return 200, _query("DescribeLoadBalancerAttributes",
+                           "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+                           "<Attributes><member><Key>access_logs.s3.enabled</Key><Value>true</Value></member>"
+                           f"<member><Key>access_logs.s3.bucket</Key><Value>irready-trail-{account}</Value></member>"
+                           "</Attributes>")
+
+    def ssm_DescribeInstanceInformation(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"InstanceInformationList": []})  # the canned accounts run no instances
+
+    def s3_ListBuckets(self, account, region, params):  # noqa: N802
+        return 200, ('<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Buckets><Bucket>'
+                     f"<Name>irready-trail-{account}</Name><CreationDate>2026-01-01T00:00:00Z</CreationDate>"
+                     "<BucketRegion>us-east-1</BucketRegion></Bucket></Buckets><Owner><ID>canned</ID></Owner>"
+                     "</ListAllMyBucketsResult>")
+
+    def s3_GetBucketLogging(self, account, region, params):  # noqa: N802
+        # The trail bucket: its object access is in the trail's S3 data events, so no server access logging.
+        return 200, '<BucketLoggingStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>'
+
+    def cloudfront_ListDistributions(self, account, region, params):  # noqa: N802
+        return 200, ('<DistributionList xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Marker></Marker>'
+                     "<MaxItems>1000</MaxItems><IsTruncated>false</IsTruncated><Quantity>1</Quantity><Items>"
+                     f"<DistributionSummary><Id>E0CANNED</Id><ARN>arn:aws:cloudfront::{account}:distribution/E0CANNED"
+                     "</ARN></DistributionSummary></Items></DistributionList>")
+
+    def cloudfront_GetDistributionConfig(self, account, region, params):  # noqa: N802
+        return 200, ('<DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Logging><Enabled>'
+                     f"true</Enabled><IncludeCookies>false</IncludeCookies><Bucket>irready-trail-{account}."
+                     "s3.amazonaws.com</Bucket><Prefix>cdn/</Prefix></Logging></DistributionConfig>")
+
+    def logs_DescribeDeliverySources(self, account, region, params):  # noqa: N802
+        return 200, json.dumps({"deliverySources": []})  # standard logging (legacy) in the canned accounts
+
+    def tagging_GetResources(self, account, region, params):  # noqa: N802
+        context = [{"Key": "environment", "Value": "production"}, {"Key": "owner", "Value": "platform"},
+                   {"Key": "data-classification", "Value": "internal"}]
+        arns = [f"arn:aws:ecs:{region}:{account}:cluster/apps", f"arn:aws:ecr:{region}:{account}:repository/web",
+                f"arn:aws:lambda:{region}:{account}:function:thumbnails", f"arn:aws:rds:{region}:{account}:db:orders",
+                self._lb(account, region), f"arn:aws:s3:::irready-trail-{account}",
+                f"arn:aws:cloudfront::{account}:distribution/E0CANNED"] if self._home(region) else []
+        return 200, json.dumps({"ResourceTagMappingList": [{"ResourceARN": arn, "Tags": context} for arn in arns]})
+
 
 # REST operations, by (service, method, path pattern, query key)
 _REST = [
@@ -338,6 +448,13 @@ _REST = [
     ("s3", "GET", re.compile(r"^/[^/]+/?$"), "lifecycle", "GetBucketLifecycleConfiguration"),
     ("s3", "GET", re.compile(r"^/[^/]+/?$"), "object-lock", "GetObjectLockConfiguration"),
     ("s3", "GET", re.compile(r"^/[^/]+/?$"), "publicAccessBlock", "GetPublicAccessBlock"),
+    # issue #19
+    ("s3", "GET", re.compile(r"^/[^/]+/?$"), "logging", "GetBucketLogging"),
+    ("s3", "GET", re.compile(r"^/$"), None, "ListBuckets"),
+    ("lambda", "GET", re.compile(r"^/2015-03-31/functions/?$"), None, "ListFunctions"),
+    ("lambda", "GET", re.compile(r"^/2015-03-31/functions/[^/]+/aliases/?$"), None, "ListAliases"),
+    ("cloudfront", "GET", re.compile(r"^/2020-05-31/distribution/?$"), None, "ListDistributions"),
+    ("cloudfront", "GET", re.compile(r"^/2020-05-31/distribution/[^/]+/config$"), None, "GetDistributionConfig"),
 ]
 _CONTENT_TYPE = {"json": "application/x-amz-json-1.1", "rest-json": "application/json"}
 

@@ -130,7 +130,7 @@ security_account = SecurityAccount("security-account", SecurityAccountArgs(
     regions=monitored,
     email=config.security_contact.email, min_severity=config.findings_min_severity,
     forwarding_accounts=tuple(account.id for account in config.accounts),
-    security_hub=config.security_hub,
+    security_hub=config.security_hub, protection_plans=config.guardduty_protection_plans,
     finding_publishing_frequency=config.finding_publishing_frequency,
     # Alerts in one place: what the accounts forward is routed to the topic on the home bus by the same patterns.
     forwarded_patterns=(("unexpected-run-instances", run_instances_pattern(config.run_instances_allowed)),

@@ -103,6 +103,10 @@ class StackConfig:
     # How often the GuardDuty administrator's detectors publish updates of existing findings (new findings are
     # published within minutes whatever the value); only an administrator may set it, members inherit it.
     finding_publishing_frequency: str = "FIFTEEN_MINUTES"
+    # --- workload evidence (issue #19) ---
+    # GuardDuty protection plans turned on for the security account and, through the organization
+    # configuration, every member (existing and new). Each is billed by usage: see docs/provisioning.md.
+    guardduty_protection_plans: tuple[str, ...] = ()
 
 
 FINDING_PUBLISHING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
@@ -206,7 +210,7 @@ _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trusted
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
                 "trailObjectLock", "dataEvents", "securityHub", "trailManagementEvents", "scheduledAudit",
                 "networkLogDestinations", "investigation", "guardrailTargets", "deployingPrincipals", "auditPrincipals",
-                "trailAdminPrincipals", "organization"}
+                "trailAdminPrincipals", "organization", "guardDutyProtectionPlans"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -302,7 +306,28 @@ def load(get: Callable[[str], object]) -> StackConfig:
         organization=_organization_mode(get, accounts, get("networkLogDestinations") or ["cloudwatch"]),
         finding_publishing_frequency=_choice(_given(get, "findingPublishingFrequency", "FIFTEEN_MINUTES"),
                                              "irready:findingPublishingFrequency", FINDING_PUBLISHING_FREQUENCIES),
+        guardduty_protection_plans=_protection_plans(_given(get, "guardDutyProtectionPlans", []),
+                                                     "irready:guardDutyProtectionPlans"),
     )
+
+
+# --- workload evidence (issue #19) -------------------------------------------------------------------------
+
+def _protection_plans(value, where: str) -> tuple[str, ...]:
+    """GuardDuty feature names (names.GUARDDUTY_FEATURES), or "recommended" for the ones the audit requires."""
+    if value == "recommended":
+        return names.GUARDDUTY_REQUIRED_FEATURES
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise StackConfigError(f"{where}: expected a list of GuardDuty features, e.g. [S3_DATA_EVENTS, "
+                               "EKS_AUDIT_LOGS], or \"recommended\"")
+    unknown = [v for v in value if v not in names.GUARDDUTY_FEATURES]
+    if unknown:
+        raise StackConfigError(f"{where}: unknown feature {unknown[0]!r}; choose from "
+                               f"{', '.join(names.GUARDDUTY_FEATURES)}")
+    if {"RUNTIME_MONITORING", "EKS_RUNTIME_MONITORING"} <= set(value):
+        raise StackConfigError(f"{where}: RUNTIME_MONITORING includes EKS_RUNTIME_MONITORING; list one of them "
+                               "(https://docs.aws.amazon.com/guardduty/latest/ug/runtime-monitoring.html)")
+    return tuple(dict.fromkeys(value))
 
 
 def _given(get, key: str, default):

@@ -63,6 +63,24 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     output.add_report_options(parser)
 
 
+def _collection_options(parser: argparse.ArgumentParser) -> None:
+    """The credential, account and region options `audit` and `inventory` share."""
+    parser.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
+    parser.add_argument("--regions", help="comma-separated regions, or 'all' for each account's enabled regions "
+                                           "(default: all)")
+    parser.add_argument("--endpoint-url", help="send every AWS call here (moto, LocalStack) instead of AWS")
+    parser.add_argument("--org", action="store_true", default=None,
+                        help="audit every active account of the organization (run from the management or a "
+                             "delegated administrator account); suspended accounts are skipped")
+    parser.add_argument("--accounts", help="comma-separated account ids to audit by assuming --role-name in each "
+                                            "(default: the caller's own account; with --org, a filter)")
+    parser.add_argument("--exclude-accounts", help="comma-separated account ids to leave out")
+    parser.add_argument("--role-name", help=f"role to assume in each of --accounts (default: {names.AUDIT_ROLE_NAME})")
+    parser.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
+    parser.add_argument("--max-workers", type=int, default=16,
+                        help="API calls in flight at once, across all accounts and regions (default: 16)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="irready", description="Is this AWS organization ready for a security incident? A read-only audit of the "
@@ -80,20 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "audit", parents=[verbose],
         help="collect account state with read-only calls, evaluate the checks, report the gaps",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    audit.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
-    audit.add_argument("--regions", help="comma-separated regions, or 'all' for each account's enabled regions "
-                                         "(default: all)")
-    audit.add_argument("--endpoint-url", help="send every AWS call here (moto, LocalStack) instead of AWS")
-    audit.add_argument("--org", action="store_true", default=None,
-                       help="audit every active account of the organization (run from the management or a "
-                            "delegated administrator account); suspended accounts are skipped")
-    audit.add_argument("--accounts", help="comma-separated account ids to audit by assuming --role-name in each "
-                                          "(default: the caller's own account; with --org, a filter)")
-    audit.add_argument("--exclude-accounts", help="comma-separated account ids to leave out")
-    audit.add_argument("--role-name", help=f"role to assume in each of --accounts (default: {names.AUDIT_ROLE_NAME})")
-    audit.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
-    audit.add_argument("--max-workers", type=int, default=16,
-                       help="API calls in flight at once, across all accounts and regions (default: 16)")
+    _collection_options(audit)
     audit.add_argument("--processes", type=int, metavar="N",
                        help="collection processes, sharing the accounts and the --max-workers calls in flight "
                             "(default: one per CPU for 8 or more accounts, else 1)")
@@ -110,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("checks", help="list the checks with their metadata")
     listing.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+
+    # issue #19: the resources the audit sees, with their business context, for a SIEM or CMDB
+    inventory = commands.add_parser(
+        "inventory", parents=[verbose], help="list the resources the audit sees (account, region, type, ARN, "
+                                             "context tags) as CSV or JSON, with read-only calls")
+    _collection_options(inventory)
+    inventory.add_argument("--config", type=Path, help="TOML file with an [audit] table (context_tags, regions...)")
+    inventory.add_argument("--snapshot", type=Path, help="list from a file written by `irready audit "
+                                                         "--snapshot-out` instead of calling AWS")
+    inventory.add_argument("--format", choices=["csv", "json"], help="default: from the --output extension, else csv")
+    inventory.add_argument("--output", type=Path, help="write to FILE instead of standard output")
 
     iac = commands.add_parser(
         "iac-scan", parents=[verbose],
@@ -223,6 +239,8 @@ def _run(args: argparse.Namespace) -> int:
             return _evaluate(args)
         if args.command == "checks":
             return _list_checks(args)
+        if args.command == "inventory":
+            return _inventory(args)
         if args.command == "iac-scan":
             return _iac_scan(args)
         if args.command == "diff":
@@ -286,7 +304,8 @@ def _preflight(args: argparse.Namespace) -> int:
 
 
 def _flag_overrides(args: argparse.Namespace) -> dict:
-    flags = {"min_log_retention_days": args.min_log_retention_days, "security_account_id": args.security_account_id}
+    flags = {"min_log_retention_days": getattr(args, "min_log_retention_days", None),
+             "security_account_id": getattr(args, "security_account_id", None)}
     for name in ("regions", "org", "accounts", "exclude_accounts", "role_name", "external_id", "fail_on_unknown"):
         flags[name] = getattr(args, name, None)
     return flags
@@ -391,6 +410,50 @@ def _forget(args: argparse.Namespace, path: Path) -> None:
     """Remove the temporary snapshot (never the one --snapshot-out asked for)."""
     if not args.snapshot_out:
         path.unlink(missing_ok=True)
+
+
+def _inventory(args: argparse.Namespace) -> int:
+    """`irready inventory`: collect (or load) a snapshot and write its resources; exit 3 if nothing was read."""
+    from irready.audit.inventory import write_export
+
+    if args.snapshot:
+        snapshot = load_snapshot(args.snapshot)
+        config = _config(args, config_module.build(_recorded(snapshot), f"snapshot {args.snapshot}"))
+    else:
+        from irready.audit.aws import base_session
+        from irready.audit.collect import nothing_read
+        from irready.audit.collect.run import Interrupted, collect_snapshot
+
+        if args.max_workers < 1:
+            raise UsageError(f"--max-workers must be at least 1, got {args.max_workers}")
+        config = _config(args)
+        _require_writable("--output", args.output)
+        try:
+            session = base_session(args.profile)
+        except BotoCoreError as exc:
+            raise UsageError(f"--profile: {exc}; name a profile of your AWS config (aws configure list-profiles)") \
+                from None
+        try:
+            snapshot = collect_snapshot(config, session, args.endpoint_url, args.max_workers)
+        except Interrupted:
+            raise KeyboardInterrupt from None
+        if not snapshot["accounts"] or nothing_read(snapshot):
+            raise UnreachableError("nothing could be read: no account or no call succeeded; check the credentials, "
+                                   "--accounts and --org")
+    suffix = args.output.suffix.lower() if args.output else ""
+    fmt = args.format or ("json" if suffix == ".json" else "csv")
+    text = write_export(snapshot, config.context_tags, fmt)
+    if args.output:
+        from irready.audit.files import write_atomically
+        write_atomically(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _recorded(snapshot: dict) -> dict:
+    """The snapshot's recorded config, minus keys this version does not know (an older or newer snapshot)."""
+    return {k: v for k, v in (snapshot.get("config") or {}).items() if k in config_module.KEYS and v is not None}
 
 
 def _require_writable(option: str, path: Path | None) -> None:

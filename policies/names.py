@@ -29,6 +29,16 @@ MIN_LOG_RETENTION_DAYS = 365
 # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html
 CLOUDTRAIL_PREFIX = "AWSLogs/"
 
+# --- workload evidence and business context (issue #19): shared by the audit and the program ---------------
+# GuardDuty's protection plans, as GetDetector's Features and the organization configuration name them:
+# https://docs.aws.amazon.com/guardduty/latest/APIReference/API_DetectorFeatureConfigurationResult.html
+GUARDDUTY_FEATURES = ("S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS",
+                      "EKS_RUNTIME_MONITORING", "LAMBDA_NETWORK_LOGS", "RUNTIME_MONITORING")
+# The plans a responder relies on (S3 data access, Kubernetes audit logs, runtime monitoring, malware scans).
+GUARDDUTY_REQUIRED_FEATURES = ("S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "RUNTIME_MONITORING", "EBS_MALWARE_PROTECTION")
+# The business context AWS cannot give: is it production, who owns it, does it hold personal data.
+CONTEXT_TAGS = ("environment", "owner", "data-classification")
+
 
 def cloudtrail_log_prefix(key_prefix: str | None) -> str:
     """Where a trail with S3KeyPrefix ``key_prefix`` (None or "" for none) writes its log files."""

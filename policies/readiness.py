@@ -380,3 +380,26 @@ def responder_trust_problems(trust_policy: dict, security_account_id: str | None
     elif accounts and not all(is_account_id(a) for a in accounts):
         problems.append(f"it trusts {next(iter(accounts))}, not an account; trust the security account")
     return problems
+
+
+# --- one bucket's object access: S3 data events whose scope takes in the bucket (issue #19) ------------------
+
+def _selector_takes_in(selector: dict, object_arn: str, basic: bool) -> bool:
+    """Whether a selector's resource scope includes ``object_arn`` (its other fields are judged by coverage)."""
+    if basic:
+        values = [v for r in selector.get("DataResources") or [] if r.get("Type") == S3_OBJECT
+                  for v in r.get("Values") or []]
+        return any(v in _ALL_RESOURCES or object_arn.startswith(v) for v in values)
+    arns = [c for c in selector.get("FieldSelectors") or []
+            if isinstance(c, dict) and c.get("Field") == "resources.ARN"]
+    return all(field_matches(c, object_arn) for c in arns)
+
+
+def s3_object_events_of_bucket(selectors: dict, bucket: str) -> str | None:
+    """How a trail records object-level reads and writes of every object in ``bucket`` (``s3_object_events``
+    over the selectors whose resources.ARN scope or DataResources values take in the whole bucket), or None.
+    A selector scoped to a prefix of the bucket does not record the rest of it, so it does not count."""
+    sample = f"arn:aws:s3:::{bucket}/"  # an object's ARN starts so; a prefix-scoped selector rejects it
+    kept = {"basic": [s for s in selectors.get("basic") or [] if _selector_takes_in(s, sample, True)],
+            "advanced": [s for s in selectors.get("advanced") or [] if _selector_takes_in(s, sample, False)]}
+    return s3_object_events(kept)

@@ -4,7 +4,31 @@ id prefix (``vpc.flow_logs`` lives in ``vpc.py``).
 ALL_CHECKS is the plain, explicit list of what runs; nothing registers itself on import.
 """
 
-from irready.audit.checks import account, cloudtrail, dns, ec2, eks, guardduty, iam, investigation, ir, logs, org, vpc
+import importlib
+
+from irready.audit.checks import (
+    account,
+    cloudfront,
+    cloudtrail,
+    dns,
+    ec2,
+    ecr,
+    ecs,
+    eks,
+    elb,
+    guardduty,
+    iam,
+    inventory,
+    investigation,
+    ir,
+    logs,
+    org,
+    rds,
+    s3,
+    vpc,
+)
+
+functions = importlib.import_module(f"{__name__}.lambda")  # issue #19's lambda.* checks; `lambda` is a keyword
 
 ALL_CHECKS = (
     *account.CHECKS,
@@ -19,6 +43,15 @@ ALL_CHECKS = (
     *iam.CHECKS,
     *eks.CHECKS,
     *investigation.CHECKS,
+    # workload evidence and business context (issue #19)
+    *ecs.CHECKS,
+    *ecr.CHECKS,
+    *functions.CHECKS,
+    *s3.CHECKS,
+    *rds.CHECKS,
+    *cloudfront.CHECKS,
+    *elb.CHECKS,
+    *inventory.CHECKS,
 )
 
 CHECKS_BY_ID = {check.id: check for check in ALL_CHECKS}

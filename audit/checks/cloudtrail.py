@@ -114,6 +114,17 @@ def _region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str 
     return Result.failed(region, NO_RESOURCE, "; ".join([missing, *narrowed]))
 
 
+def region_covered(ctx: AccountContext, region: str, has: Callable[[dict], str | Narrowed | None],
+                   missing: str) -> Result:
+    """``_region_covered`` for other check modules (s3.access_evidence credits a trail with it)."""
+    return _region_covered(ctx, region, has, missing)
+
+
+def trail_selectors(trail: dict) -> dict:
+    """A trail's event selectors (Unavailable if they could not be read)."""
+    return _selectors(trail)
+
+
 class Narrowed(str):
     """What a trail's selectors leave out of the events a check needs (the narrowing conditions)."""
 

@@ -261,4 +261,40 @@ FINDINGS_ROUTED = Check(
     evaluate=_findings_routed,
 )
 
-CHECKS = (GUARDDUTY_ENABLED, FINDINGS_ROUTED)
+# --- protection plans (issue #19): what each enabled detector watches beyond the foundational sources ----------
+
+def _protection_plans(ctx: AccountContext) -> Iterator[Result]:
+    required = ctx.config.guardduty_required_features
+
+    def judge(region: str, data: dict) -> Iterator[Result]:
+        for detector in data["detectors"]:
+            if require(detector["status"], f"GuardDuty detector {detector['detector_id']} in {region}") != "ENABLED":
+                continue  # guardduty.enabled reports it
+            features = require(detector.get("features"), f"protection plans of detector {detector['detector_id']}")
+            off = [name for name in required if (features.get(name) or {}).get("status") != "ENABLED"]
+            if off:
+                yield Result.failed(region, detector["detector_id"], f"protection plan(s) {', '.join(off)} not "
+                                    "enabled")
+            else:
+                yield Result.passed(region, detector["detector_id"], f"{', '.join(required)} enabled")
+    return ctx.per_region("guardduty", judge)
+
+
+PROTECTION_PLANS = Check(
+    id="guardduty.protection_plans",
+    categories=("detection",),
+    title="GuardDuty protection plans responders rely on are enabled",
+    severity=Severity.MEDIUM,
+    rationale="GuardDuty's foundational sources see neither object reads in S3, nor Kubernetes API calls, nor "
+              "what runs on a host or in a container: without its S3, EKS audit log, runtime monitoring and "
+              "malware protection plans those compromises raise no finding, and malware scans keep no evidence.",
+    remediation="Deploy infra component SecurityAccount (infra/components/security_account.py) with the stack "
+                "setting guardDutyProtectionPlans, which turns the plans on for every member through the "
+                "organization configuration; which plans are required is the audit setting "
+                "guardduty_required_features.",
+    references=("https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-features-activation-model.html",
+                "https://docs.aws.amazon.com/guardduty/latest/APIReference/API_GetDetector.html"),
+    evaluate=_protection_plans,
+)
+
+CHECKS = (GUARDDUTY_ENABLED, FINDINGS_ROUTED, PROTECTION_PLANS)

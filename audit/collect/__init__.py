@@ -13,14 +13,35 @@ account's ancestors), read once from the caller.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 from irready.audit.aws import Clients
-from irready.audit.collect import account, cloudtrail, ec2, eks, events, guardduty, iam, logs, route53resolver
+from irready.audit.collect import (
+    account,
+    cloudfront,
+    cloudtrail,
+    ec2,
+    ecr,
+    ecs,
+    eks,
+    elbv2,
+    events,
+    guardduty,
+    iam,
+    logs,
+    rds,
+    resourcegroupstaggingapi,
+    route53resolver,
+    s3_buckets,
+    ssm,
+)
 from irready.audit.config import AuditConfig
 from irready.audit.snapshot import MARKER, is_unavailable
+
+functions = importlib.import_module(f"{__name__}.lambda")  # issue #19's Lambda collector; `lambda` is a keyword
 
 
 class Scope(Enum):
@@ -64,6 +85,17 @@ COLLECTORS = (
     Collector("route53resolver", Scope.REGIONAL, "ListResolverQueryLogConfigAssociations",
               _ignoring_config(route53resolver.collect_region)),
     Collector("eks", Scope.REGIONAL, "ListClusters", _ignoring_config(eks.collect_region)),
+    # --- workload evidence and business context (issue #19) ---
+    Collector("ecs", Scope.REGIONAL, "ListClusters", _ignoring_config(ecs.collect_region)),
+    Collector("ecr", Scope.REGIONAL, "DescribeRepositories", _ignoring_config(ecr.collect_region)),
+    Collector("lambda", Scope.REGIONAL, "ListFunctions", _ignoring_config(functions.collect_region)),
+    Collector("rds", Scope.REGIONAL, "DescribeDBInstances", _ignoring_config(rds.collect_region)),
+    Collector("elbv2", Scope.REGIONAL, "DescribeLoadBalancers", _ignoring_config(elbv2.collect_region)),
+    Collector("ssm", Scope.REGIONAL, "DescribeInstanceInformation", _ignoring_config(ssm.collect_region)),
+    Collector("resourcegroupstaggingapi", Scope.REGIONAL, "GetResources",
+              _ignoring_config(resourcegroupstaggingapi.collect_region)),
+    Collector("s3_buckets", Scope.GLOBAL, "ListBuckets", _ignoring_config(s3_buckets.collect)),
+    Collector("cloudfront", Scope.GLOBAL, "ListDistributions", _ignoring_config(cloudfront.collect)),
 )
 
 

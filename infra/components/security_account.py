@@ -47,6 +47,7 @@ class SecurityAccountArgs:
     security_hub: bool = False
     finding_publishing_frequency: str = "FIFTEEN_MINUTES"  # irready:findingPublishingFrequency
     forwarded_patterns: tuple[tuple[str, dict], ...] = ()  # (rule name, pattern) of alerts forwarded home
+    protection_plans: tuple[str, ...] = ()  # GuardDuty features for the administrator and every member
 
 
 # How the provider's detector lookup says the account has none: "empty result" (current), "no GuardDuty
@@ -133,10 +134,11 @@ class SecurityAccount(pulumi.ComponentResource):
                 f"{name}-guardduty-admin-{region}", admin_account_id=args.security_account_id, region=region,
                 opts=pulumi.ResourceOptions.merge(management, pulumi.ResourceOptions(depends_on=[detector])))
             self.guardduty_admins[region] = admin
-            aws.guardduty.OrganizationConfiguration(
+            auto_enable = aws.guardduty.OrganizationConfiguration(
                 f"{name}-guardduty-auto-enable-{region}", detector_id=detector.id, region=region,
                 auto_enable_organization_members="ALL",
                 opts=pulumi.ResourceOptions(parent=self, provider=args.security_provider, depends_on=[admin]))
+            self._protection_plans(name, region, detector.id, auto_enable, args)
 
         self._alerts(name, args, security)
         if args.security_hub:
@@ -193,6 +195,22 @@ class SecurityAccount(pulumi.ComponentResource):
                                             region=region, opts=security)
             aws.cloudwatch.EventTarget(f"{name}-{region}-guardduty-findings-to-home", rule=rule.name,
                                        arn=self.home_bus_arn, role_arn=forwarder.arn, region=region, opts=security)
+
+    def _protection_plans(self, name: str, region: str, detector_id: pulumi.Output[str],
+                          auto_enable: aws.guardduty.OrganizationConfiguration, args: SecurityAccountArgs) -> None:
+        """Issue #19: each protection plan on the administrator's own detector (DetectorFeature) and, with
+        auto-enable ALL, on every member's (OrganizationConfigurationFeature): the organization configuration
+        applies to members, not to the administrator itself
+        (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-features-activation-model.html,
+        https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html)."""
+        options = pulumi.ResourceOptions(parent=self, provider=args.security_provider, depends_on=[auto_enable])
+        for plan in args.protection_plans:
+            slug = plan.lower().replace("_", "-")
+            aws.guardduty.DetectorFeature(f"{name}-guardduty-{slug}-{region}", detector_id=detector_id, name=plan,
+                                          status="ENABLED", region=region, opts=options)
+            aws.guardduty.OrganizationConfigurationFeature(
+                f"{name}-guardduty-org-{slug}-{region}", detector_id=detector_id, name=plan, auto_enable="ALL",
+                region=region, opts=options)
 
     def _security_hub(self, name: str, args: SecurityAccountArgs, management: pulumi.ResourceOptions) -> None:
         """The administrator is designated in every region (the designation is regional), members are

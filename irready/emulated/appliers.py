@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -450,6 +451,39 @@ def _organization_accounts(target: Target) -> list[str]:
     return list(dict.fromkeys([*target.stack_accounts, *members]))
 
 
+def guardduty_detector_feature(target: Target, inputs: dict) -> Applied:
+    """UpdateDetector with the one feature (moto replaces a detector's whole feature list: merged here, as
+    AWS keeps the features an update does not name)."""
+    _enable_features(target, target.account_id, inputs["detectorId"], inputs["name"])
+    return f"{inputs['detectorId']}/{inputs['name']}", {}
+
+
+def guardduty_organization_feature(target: Target, inputs: dict) -> Applied:
+    """moto has no UpdateOrganizationConfiguration: do what a feature's auto-enable ALL does in AWS, turn it
+    on in every member's detector of the region (the administrator's own is DetectorFeature's)."""
+    if inputs["autoEnable"] != "ALL":
+        raise AwsRuleViolated("the emulated apply knows a feature's auto-enable ALL only")
+    for account in _organization_accounts(target):
+        if account == target.account_id:
+            continue
+        for detector_id in target.client("guardduty", account).list_detectors()["DetectorIds"]:
+            _enable_features(target, account, detector_id, inputs["name"])
+    return f"{inputs['detectorId']}/organization/{inputs['name']}", {}
+
+
+_FEATURES_LOCK = threading.Lock()  # Pulumi registers resources concurrently: one read-modify-write at a time
+
+
+def _enable_features(target: Target, account_id: str, detector_id: str, feature: str) -> None:
+    client = target.client("guardduty", account_id)
+    with _FEATURES_LOCK:
+        features = {f["Name"]: f.get("Status", "DISABLED")
+                    for f in client.get_detector(DetectorId=detector_id).get("Features") or []}
+        features[feature] = "ENABLED"
+        client.update_detector(DetectorId=detector_id, Features=[{"Name": n, "Status": s}
+                                                                 for n, s in features.items()])
+
+
 def security_hub_auto_enable(target: Target, inputs: dict) -> Applied:
     target.client("securityhub").update_organization_configuration(AutoEnable=bool(inputs["autoEnable"]))
     return f"{target.account_id}-{target.region}", {}
@@ -540,6 +574,8 @@ APPLIERS: dict[str, Callable[[Target, dict], Applied]] = {
     "aws:guardduty/detector:Detector": detector,
     "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": guardduty_admin,
     "aws:guardduty/organizationConfiguration:OrganizationConfiguration": guardduty_auto_enable,
+    "aws:guardduty/detectorFeature:DetectorFeature": guardduty_detector_feature,
+    "aws:guardduty/organizationConfigurationFeature:OrganizationConfigurationFeature": guardduty_organization_feature,
     "aws:securityhub/organizationConfiguration:OrganizationConfiguration": security_hub_auto_enable,
     "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount": security_hub_admin,
     "aws:sns/topic:Topic": sns_topic,

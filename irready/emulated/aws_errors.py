@@ -14,7 +14,7 @@ import botocore.session
 
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 # Signing names that differ from the botocore service name.
-_SERVICE_BY_SIGNING_NAME = {"s3": "s3", "execute-api": "apigateway"}
+_SERVICE_BY_SIGNING_NAME = {"s3": "s3", "execute-api": "apigateway", "tagging": "resourcegroupstaggingapi"}
 
 
 def signed_scope(environ) -> tuple[str, str, str] | None:

@@ -12,6 +12,7 @@ from irready.audit.config import AuditConfig
 from irready.audit.evaluate import report
 from irready.audit.model import Report
 from irready.emulated.emulator import Emulator
+from irready.policies import names
 
 REGIONS = ("us-east-1", "eu-west-1")
 
@@ -46,6 +47,7 @@ def stack_values(org: Organization, **overrides) -> dict:
         "dataEvents": {"s3": "all", "lambda": "all"},
         "networkLogDestinations": ["cloudwatch", "s3"],
         "investigation": {"enabled": True},
+        "guardDutyProtectionPlans": list(names.GUARDDUTY_REQUIRED_FEATURES),
     }
     return {**values, **overrides}
 

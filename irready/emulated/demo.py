@@ -24,6 +24,7 @@ from irready.audit.report import html, json_report, markdown
 from irready.audit.snapshot import save
 from irready.emulated.baseline import Organization, audit, audit_config, stack_values
 from irready.emulated.emulator import DEFAULT_ACCOUNT, Emulator
+from irready.emulated.seed import Seeder
 
 ORGANIZATION = Organization(management=DEFAULT_ACCOUNT, security="222222222222", workloads=("111111111111",))
 
@@ -38,6 +39,12 @@ def run_demo(output_dir: Path) -> int:
     with Emulator() as aws:
         print(f"Emulated AWS (moto) on {aws.url}: management account {org.management}, security account "
               f"{org.security}, workload account {', '.join(org.workloads)}; regions {', '.join(org.regions)}.")
+        # The workloads a responder would investigate, as teams left them: no log shipping, no scanning, no
+        # versions, no access logs, no context tags (issue #19); the audit names each gap.
+        workload = Seeder(aws, org.workloads[0])
+        workload.workloads(org.regions[0], prepared=False)
+        workload.bucket(f"customer-exports-{org.workloads[0]}", org.regions[0], tags={"data-classification": "pii"})
+        workload.guardduty(org.regions[0])  # a detector a team turned on, with no protection plan
         print("\n1. Audit the untouched organization")
         before_snapshot, before = audit(aws, config)
         print(f"   {_totals(before)}")

@@ -56,6 +56,9 @@ class Emulator(EmulatedAWS):
     def __init__(self, middleware: Callable[[WsgiApp], WsgiApp] | None = None):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
+        from irready.emulated.tagging_gaps import add_ecr_and_eks_to_the_tagging_api
+        add_ecr_and_eks_to_the_tagging_api()  # issue #19: AWS's Tagging API returns them; moto's does not
+
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = DomainDispatcherApplication(create_backend_app)
 

@@ -15,6 +15,7 @@ from functools import cached_property
 from irready import policies
 from irready.audit.aws import single_host_endpoint
 from irready.emulated.emulator import EmulatedAWS
+from irready.emulated.seed_workloads import CONTEXT, WorkloadSeeding
 from irready.policies import names
 
 _EMULATOR_IMAGE = "ami-12c6146b"  # one of the images moto ships; looking one up costs seconds
@@ -43,7 +44,7 @@ def trust_account(account_id: str, condition: dict | None = None) -> dict:
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
-class Seeder:
+class Seeder(WorkloadSeeding):
     def __init__(self, emulator: EmulatedAWS, account_id: str):
         self.emulator = emulator
         self.account_id = account_id
@@ -272,10 +273,17 @@ def prepare_account(seeder: Seeder, regions: list[str], security_account: str) -
         seeder.flow_logs(region)
         seeder.quarantine_group(region)
         seeder.query_logging(region)
-        seeder.guardduty(region)
+        seeder.guardduty_plans(region)
         seeder.findings_rule(region)
-    seeder.instance(regions[0], imdsv2=True, role_policy=LEAST_PRIVILEGE_WEB_ROLE)
+    instance = seeder.instance(regions[0], imdsv2=True, role_policy=LEAST_PRIVILEGE_WEB_ROLE)
     seeder.eks_cluster(regions[0])
+    # Workloads with their evidence, and the business context on every resource (issue #19).
+    seeder.workloads(regions[0], prepared=True, tags=CONTEXT)
+    seeder.client("ec2", regions[0]).create_tags(Resources=[instance], Tags=[
+        {"Key": k, "Value": v} for k, v in CONTEXT.items()])
+    seeder.client("eks", regions[0]).tag_resource(
+        resourceArn=f"arn:aws:eks:{regions[0]}:{seeder.account_id}:cluster/apps", tags=CONTEXT)
+    seeder.tag_every_bucket(CONTEXT)
 
 
 def incident_account(seeder: Seeder, regions: list[str], security_account: str) -> None:
@@ -286,3 +294,4 @@ def incident_account(seeder: Seeder, regions: list[str], security_account: str) 
     seeder.instance(regions[0], imdsv2=False, role_policy=WEB_SERVER_ROLE, name="wordpress")
     seeder.guardduty(regions[0])
     seeder.log_group(regions[0], "/aws/lambda/wordpress-thumbnails", 30)
+

@@ -20,6 +20,9 @@ CONTRACT = [
     "dns.resolver_query_logging", "dns.firewall_block_ready",
     "ec2.imdsv2_required", "iam.instance_profile_escalation", "eks.audit_logging", "investigation.queries_ready",
     "org.guardrail_scp",  # issue #12
+    "ecs.task_logging", "ecr.image_scanning", "lambda.code_history", "s3.access_evidence", "rds.log_exports",
+    "cloudfront.access_logging", "elb.access_logging", "ec2.ssm_managed", "guardduty.protection_plans",
+    "inventory.business_context",  # issue #19
 ]
 
 

@@ -20,7 +20,10 @@ from tests.audit.emulated import REGION, SECURITY_ACCOUNT
 from tests.support.faults import Fault
 
 AUDITED_SERVICES = ("account", "iam", "ec2", "cloudtrail", "logs", "guardduty", "events", "route53resolver", "eks",
-                    "s3", "s3control", "sns")
+                    "s3", "s3control", "sns",
+                    # issue #19 (by signing name, as the fault injector matches them)
+                    "ecs", "ecr", "lambda", "rds", "elasticloadbalancing", "ssm", "resourcegroupstaggingapi",
+                    "cloudfront")
 
 
 @pytest.fixture(autouse=True)

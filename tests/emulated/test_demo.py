@@ -11,6 +11,10 @@ import sys
 from irready.cli import main
 from irready.emulated.demo import ORGANIZATION
 
+# Workload settings the program does not own (issue #19): they FAIL before and after, in the workload account.
+WORKLOAD_OWNED = ("ecs.task_logging", "ecr.image_scanning", "lambda.code_history", "rds.log_exports",
+                  "cloudfront.access_logging", "elb.access_logging")
+
 
 def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     # Its own process, as `make demo` runs it: the demo's moto state and settings stay out of this one.
@@ -33,12 +37,24 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
                          "guardduty.enabled", "ir.responder_role", "ir.quarantine_security_group"):
             assert (account, check_id) in failed_before
 
+    # Issue #19: the workload account's workloads, as teams left them, fail each new check before.
+    workload = ORGANIZATION.workloads[0]
+    for check_id in (*WORKLOAD_OWNED, "s3.access_evidence", "guardduty.protection_plans", "inventory.business_context"):
+        assert (workload, check_id) in failed_before
+
     after = json.loads((tmp_path / "audit.json").read_text())
-    # No FAIL: members' GuardDuty findings are routed by the delegated administrator, whose rule the audit
-    # credits to each member that GuardDuty reports as the administrator's (auto-enable ALL enrolled them).
-    assert [(f["account_id"], f["check_id"]) for f in after["findings"] if f["status"] == "FAIL"] == []
+    # No FAIL from what irready provisions: members' GuardDuty findings are routed by the delegated administrator,
+    # whose rule the audit credits to each member GuardDuty reports as the administrator's. What FAILs is the
+    # workloads' own settings, which the program does not own (issue #19), and the business context, which no one
+    # tagged (irready's own resources included). What irready provisions passes: the trail's S3 data events cover
+    # the workload's buckets, GuardDuty's protection plans are on in every account.
+    assert {(f["account_id"], f["check_id"]) for f in after["findings"] if f["status"] == "FAIL"} == {
+        (workload, check_id) for check_id in WORKLOAD_OWNED} | {
+        (account, "inventory.business_context") for account in ORGANIZATION.accounts}
     assert {f["account_id"] for f in after["findings"] if f["check_id"] == "guardduty.findings_routed"
             and f["status"] == "PASS"} == set(ORGANIZATION.accounts)
+    for check_id in ("s3.access_evidence", "guardduty.protection_plans"):
+        assert {f["status"] for f in after["findings"] if f["check_id"] == check_id} == {"PASS"}
     # UNKNOWN only where moto lacks the API (DNS Firewall), and where the audit's caller, the security account,
     # cannot read Organizations (moto keeps the organization in the management account only), each said so.
     unknown = [f for f in after["findings"] if f["status"] == "UNKNOWN"]
@@ -49,7 +65,7 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     assert {f["account_id"] for f in after["findings"]} == set(ORGANIZATION.accounts)
     assert (tmp_path / "audit.md").read_text().startswith("# irready readiness report")
     assert main(["evaluate", str(tmp_path / "snapshot.json"), "--format", "json",
-                 "--output", str(tmp_path / "again.json")]) == 0  # no FAIL; the UNKNOWNs are medium
+                 "--output", str(tmp_path / "again.json")]) == 1  # the workloads' and context FAILs above
     assert json.loads((tmp_path / "again.json").read_text())["findings"] == after["findings"]
 
     # The compliance report for people, written by the demo: the NIST SP 800-61r3 view and the trend.
@@ -57,13 +73,21 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     assert "Framework: nist-800-61r3" in page and "PR.PS-04" in page and "Trend" in page
     assert "Fixed by provisioning" in out
 
-    # irready diff on the demo's before and after reports lists every fixed check, nothing new or regressed.
+    # irready diff on the demo's before and after reports lists every fixed check; new are only the program's
+    # own resources without context tags (issue #19), so it exits 1.
     assert main(["diff", str(tmp_path / "before" / "audit.json"), str(tmp_path / "audit.json"), "--format", "json",
-                 "--output", str(tmp_path / "diff.json")]) == 0
+                 "--output", str(tmp_path / "diff.json")]) == 1
     diff = json.loads((tmp_path / "diff.json").read_text())
-    fixed_checks = {f["check_id"] for f in before["findings"] if f["status"] == "FAIL"}
+    still_failing = {f["check_id"] for f in after["findings"] if f["status"] == "FAIL"}
+    fixed_checks = {f["check_id"] for f in before["findings"] if f["status"] == "FAIL"} - still_failing
     assert set(diff["fixed_checks"]) == fixed_checks
-    assert (diff["counts"]["new"], diff["counts"]["regressed"]) == (0, 0)
+    # New FAILs: only the resources the program created, which carry no context tags.
+    failed_keys = {(f["check_id"], f["account_id"], f["region"], f["resource_id"])
+                   for f in before["findings"] if f["status"] == "FAIL"}
+    new = [f for f in after["findings"] if f["status"] == "FAIL"
+           and (f["check_id"], f["account_id"], f["region"], f["resource_id"]) not in failed_keys]
+    assert {f["check_id"] for f in new} == {"inventory.business_context"}
+    assert (diff["counts"]["new"], diff["counts"]["regressed"]) == (len(new), 0)
     # Backwards, everything fixed has regressed: exit 1.
     assert main(["diff", str(tmp_path / "audit.json"), str(tmp_path / "before" / "audit.json")]) == 1
 
@@ -71,5 +95,5 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     for framework in ("nist-800-61r3", "cis-aws-5.0.0", "aws-wa-sec10", "aws-ir-guide"):
         out_file = tmp_path / f"{framework}.html"
         assert main(["evaluate", str(tmp_path / "snapshot.json"), "--compliance", framework, "--format", "html",
-                     "--output", str(out_file)]) == 0  # no FAIL
+                     "--output", str(out_file)]) == 1  # the workloads' and context FAILs above
         assert f"Framework: {framework}" in out_file.read_text()

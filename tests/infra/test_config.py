@@ -89,6 +89,11 @@ def test_a_security_account_is_adopted_or_created_never_both_nor_neither():
     ({"evidenceRetentionDays": 0}, "irready:evidenceRetentionDays: 0 is not a number of days"),
     ({"findingPublishingFrequency": "5m"},
      "irready:findingPublishingFrequency: '5m' is not one of FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS"),
+    ({"guardDutyProtectionPlans": ["S3_PROTECTION"]}, "irready:guardDutyProtectionPlans: unknown feature "
+                                                      "'S3_PROTECTION'; choose from S3_DATA_EVENTS"),
+    ({"guardDutyProtectionPlans": "all"}, "irready:guardDutyProtectionPlans: expected a list of GuardDuty features"),
+    ({"guardDutyProtectionPlans": ["RUNTIME_MONITORING", "EKS_RUNTIME_MONITORING"]},
+     "irready:guardDutyProtectionPlans: RUNTIME_MONITORING includes EKS_RUNTIME_MONITORING"),
 ])
 def test_bad_values(overrides, message):
     with pytest.raises(StackConfigError) as error:
@@ -101,3 +106,12 @@ def test_bad_values(overrides, message):
 def test_required_keys_say_how_to_set_them(key):
     with pytest.raises(StackConfigError, match=f"irready:{key} is not set; set it with `pulumi config set"):
         load(getter(remove=key))
+
+
+def test_protection_plans_are_off_unless_chosen_and_recommended_names_the_audits_required_plans():
+    from irready.policies import names
+    assert load(getter({})).guardduty_protection_plans == ()
+    assert load(getter({"guardDutyProtectionPlans": "recommended"})).guardduty_protection_plans == \
+        names.GUARDDUTY_REQUIRED_FEATURES
+    assert load(getter({"guardDutyProtectionPlans": ["S3_DATA_EVENTS", "S3_DATA_EVENTS"]})).guardduty_protection_plans \
+        == ("S3_DATA_EVENTS",)

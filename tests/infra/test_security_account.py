@@ -130,3 +130,27 @@ def test_alerts_reach_one_encrypted_topic_with_one_subscription_in_the_home_regi
         "arn:aws:iam::111111111111:role/irready-alert-forwarder-*"]
     roles = recorder.of_type("aws:iam/rolePolicy:RolePolicy")
     assert [json.loads(r.inputs["policy"])["Statement"][0]["Resource"] for r in roles] == [home_bus]
+
+
+def test_protection_plans_on_the_administrator_and_auto_enabled_for_every_member_in_every_region():
+    # The organization configuration applies to members; the administrator's own detector is set with
+    # UpdateDetector (DetectorFeature):
+    # https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-features-activation-model.html
+    # https://docs.aws.amazon.com/guardduty/latest/APIReference/API_OrganizationFeatureConfiguration.html
+    plans = ("S3_DATA_EVENTS", "RUNTIME_MONITORING")
+    recorder = declare(protection_plans=plans)
+    own = recorder.of_type("aws:guardduty/detectorFeature:DetectorFeature")
+    detector_of = {c.inputs["region"]: c.inputs["detectorId"]  # the administrator's detector, as auto-enable names it
+                   for c in recorder.of_type("aws:guardduty/organizationConfiguration:OrganizationConfiguration")}
+    assert {(f.inputs["region"], f.inputs["name"], f.inputs["status"], f.inputs["detectorId"]) for f in own} == {
+        (region, plan, "ENABLED", detector_of[region]) for region in ("us-east-1", "eu-west-1") for plan in plans}
+    members = recorder.of_type("aws:guardduty/organizationConfigurationFeature:OrganizationConfigurationFeature")
+    assert {(f.inputs["region"], f.inputs["name"], f.inputs["autoEnable"]) for f in members} == {
+        (region, plan, "ALL") for region in ("us-east-1", "eu-west-1") for plan in plans}
+    assert all("security" in f.provider for f in [*own, *members])
+
+
+def test_no_protection_plan_unless_chosen():
+    recorder = declare()
+    assert recorder.of_type("aws:guardduty/detectorFeature:DetectorFeature") == []
+    assert recorder.of_type("aws:guardduty/organizationConfigurationFeature:OrganizationConfigurationFeature") == []

@@ -14,7 +14,7 @@ from irready.emulated.seed import Seeder, prepare_account
 from tests.audit.emulated import SECURITY_ACCOUNT, audit_config, caller_session, firewall
 
 REGIONS = ("us-east-1", "eu-west-1")
-PER_REGION = 12  # the figure docs/audit.md states
+PER_REGION = 20  # the figure docs/audit.md states
 
 
 # How many times each scope of the table occurs in the prepared account: one member account, audited
@@ -28,6 +28,11 @@ SCOPES = {
     # Organizations is read once, from the caller; the emulated caller is in no organization, so the
     # first read ends it.
     "run": 1, "readable organization": 0, "SCP": 0, "OU level above an audited account": 0,
+    # Issue #19: one of each workload in the first region (prepare_account), and two buckets (the trail's and
+    # the load balancer's log bucket).
+    "region with ECR repositories": 1, "ECS cluster": 1, "ECS cluster with running tasks": 1,
+    "task definition in use": 1, "function with published versions": 1, "bucket": 2, "load balancer": 1,
+    "distribution": 1, "account with distributions": 1, "account with a CloudFront delivery source": 1,
 }
 
 
