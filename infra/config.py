@@ -103,6 +103,9 @@ class StackConfig:
     # How often the GuardDuty administrator's detectors publish updates of existing findings (new findings are
     # published within minutes whatever the value); only an administrator may set it, members inherit it.
     finding_publishing_frequency: str = "FIFTEEN_MINUTES"
+    # The business context (issue #19) on every resource irready creates, as its providers' default tags:
+    # the keys the audit's inventory.business_context reads (policies/names.py CONTEXT_TAGS) and any others.
+    context_tags: tuple[tuple[str, str], ...] = ()
     # --- workload evidence (issue #19) ---
     # GuardDuty protection plans turned on for the security account and, through the organization
     # configuration, every member (existing and new). Each is billed by usage: see docs/provisioning.md.
@@ -304,6 +307,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
         trail_admin_principals=_arns(_given(get, "trailAdminPrincipals", []), "irready:trailAdminPrincipals"),
         evidence_retention_days=_days(_given(get, "evidenceRetentionDays", 365), "irready:evidenceRetentionDays"),
         organization=_organization_mode(get, accounts, get("networkLogDestinations") or ["cloudwatch"]),
+        context_tags=_context_tags(_given(get, "contextTags", {}), _security_contact_email(get)),
         finding_publishing_frequency=_choice(_given(get, "findingPublishingFrequency", "FIFTEEN_MINUTES"),
                                              "irready:findingPublishingFrequency", FINDING_PUBLISHING_FREQUENCIES),
         guardduty_protection_plans=_protection_plans(_given(get, "guardDutyProtectionPlans", []),
@@ -328,6 +332,35 @@ def _protection_plans(value, where: str) -> tuple[str, ...]:
         raise StackConfigError(f"{where}: RUNTIME_MONITORING includes EKS_RUNTIME_MONITORING; list one of them "
                                "(https://docs.aws.amazon.com/guardduty/latest/ug/runtime-monitoring.html)")
     return tuple(dict.fromkeys(value))
+
+
+# Tag limits: https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html (128/256 characters,
+# letters, digits, spaces and + - = . _ : / @; the aws: prefix is AWS's own).
+_TAG_TEXT = re.compile(r"^[\w .:+=@/-]*$", re.UNICODE)
+
+
+def _security_contact_email(get) -> str:
+    contact = get("securityContact")
+    return contact.get("email", "") if isinstance(contact, dict) else ""
+
+
+def _context_tags(value, owner: str) -> tuple[tuple[str, str], ...]:
+    """irready:contextTags over the defaults: environment=security, owner=the security contact's e-mail,
+    data-classification=confidential (what irready keeps is logs and evidence). Raises StackConfigError."""
+    where = "irready:contextTags"
+    if not isinstance(value, dict):
+        raise StackConfigError(f"{where}: expected a map of tag name to value, e.g. {{owner: secops@example.com}}")
+    defaults = dict(zip(names.CONTEXT_TAGS, ("security", owner or "security", "confidential"), strict=True))
+    tags = {**defaults, **value}
+    for key, tag_value in tags.items():
+        if not (isinstance(key, str) and 0 < len(key) <= 128 and _TAG_TEXT.match(key)
+                and not key.lower().startswith("aws:")):
+            raise StackConfigError(f"{where}: tag name {key!r} is not a valid AWS tag key (1-128 letters, digits, "
+                                   "spaces and + - = . _ : / @, not starting with aws:)")
+        if not (isinstance(tag_value, str) and len(tag_value) <= 256 and _TAG_TEXT.match(tag_value)):
+            raise StackConfigError(f"{where}.{key}: expected text of at most 256 letters, digits, spaces and "
+                                   "+ - = . _ : / @")
+    return tuple(sorted(tags.items()))
 
 
 def _given(get, key: str, default):

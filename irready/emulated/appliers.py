@@ -38,9 +38,14 @@ class Target:
     stack_accounts: tuple[str, ...]  # every account the stack has a provider for
     management_account_id: str = ""
     import_id: str = ""  # the id of an existing resource the program adopts (Pulumi's import option)
+    default_tags: tuple[tuple[str, str], ...] = ()  # the provider's default tags
 
     def client(self, service: str, account_id: str | None = None):
         return self.client_for(account_id or self.account_id, service, self.region)
+
+    def tags(self, inputs: dict) -> dict[str, str]:
+        """The resource's tags as the provider sends them (tags_all): its default tags, then the resource's own."""
+        return {**dict(self.default_tags), **(inputs.get("tags") or {})}
 
 
 Applied = tuple[str, dict]  # (id, outputs besides the inputs)
@@ -161,6 +166,9 @@ def s3_bucket(target: Target, inputs: dict) -> Applied:
     if target.region != "us-east-1":
         params["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
     target.client("s3").create_bucket(**params)
+    if tags := target.tags(inputs):
+        target.client("s3").put_bucket_tagging(Bucket=name, Tagging={"TagSet": [
+            {"Key": k, "Value": v} for k, v in tags.items()]})
     return name, {"arn": f"arn:aws:s3:::{name}", "bucket": name}
 
 
@@ -276,7 +284,7 @@ def _permissions(rules: list[dict]) -> list[dict]:
 
 def security_group(target: Target, inputs: dict) -> Applied:
     client = target.client("ec2")
-    tags = [{"Key": k, "Value": v} for k, v in (inputs.get("tags") or {}).items()]
+    tags = [{"Key": k, "Value": v} for k, v in target.tags(inputs).items()]
     group_id = client.create_security_group(
         GroupName=_name(inputs), Description=inputs["description"], VpcId=inputs["vpcId"],
         **({"TagSpecifications": [{"ResourceType": "security-group", "Tags": tags}]} if tags else {}))["GroupId"]

@@ -39,6 +39,7 @@ class EmulatedApply(pulumi.runtime.Mocks):
         self.management_account = management_account
         self.result = result
         self.providers: dict[str, tuple[str, str]] = {}  # provider id -> (account, default region)
+        self.default_tags: dict[str, tuple[tuple[str, str], ...]] = {}  # provider id -> its default tags
         self._sessions: dict[str, object] = {}
         self._clients: dict[tuple[str, str, str], object] = {}
 
@@ -51,9 +52,11 @@ class EmulatedApply(pulumi.runtime.Mocks):
         return self._clients[key]
 
     def _target(self, provider_reference: str, region: str | None) -> Target:
-        account_id, default_region = self.providers[provider_reference.rsplit("::", 1)[-1]]
+        provider_id = provider_reference.rsplit("::", 1)[-1]
+        account_id, default_region = self.providers[provider_id]
         return Target(account_id, region or default_region, self.client,
-                      tuple(account for account, _ in self.providers.values()), self.management_account)
+                      tuple(account for account, _ in self.providers.values()), self.management_account,
+                      default_tags=self.default_tags.get(provider_id, ()))
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
@@ -62,6 +65,9 @@ class EmulatedApply(pulumi.runtime.Mocks):
             allowed = inputs["allowedAccountIds"]
             (account_id,) = json.loads(allowed) if isinstance(allowed, str) else allowed
             self.providers[f"provider-{account_id}"] = (account_id, inputs["region"])
+            default_tags = inputs.get("defaultTags") or {}
+            default_tags = json.loads(default_tags) if isinstance(default_tags, str) else default_tags
+            self.default_tags[f"provider-{account_id}"] = tuple(sorted((default_tags.get("tags") or {}).items()))
             return f"provider-{account_id}", inputs
         if not args.typ.startswith("aws:"):
             return args.name, {}  # a component: nothing to create

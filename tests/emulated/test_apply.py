@@ -21,7 +21,6 @@ from irready.emulated.appliers import APPLIERS, NOT_EMULATED
 from irready.emulated.apply import EmulatedApply, Provisioned, UnknownResourceType, provision
 from irready.emulated.baseline import Organization, audit, audit_config, stack_values
 from irready.emulated.respond import emulated_copy, enforced
-from tests.emulated.awaited import untagged_by_the_program
 
 # Checks that read an API moto lacks: UNKNOWN is the right answer there, and the only one allowed.
 MOTO_GAP_CHECKS = {"dns.firewall_block_ready": "API not available here",
@@ -45,7 +44,6 @@ def test_provisioned_accounts_have_no_fail(round_trip):
     org, untouched, _, findings = round_trip
     failed = {(f.account_id, f.check_id, f.region) for f in findings
               if f.account_id in org.accounts and f.status is Status.FAIL}
-    failed -= untagged_by_the_program(org.accounts, findings)
     # The workspace's tables cannot reach the audited account the stack never knew of.
     workspace = (org.security, "investigation.queries_ready", org.regions[0])
     assert failed == {workspace}
@@ -117,9 +115,7 @@ def test_a_weaker_program_is_caught_by_the_audit(emulator, new_account):
     values = stack_values(org, dataEvents={"s3": "none", "lambda": "none"}, unlistedRegions="deny")
     provision(emulator, stack_config(values), org.management)
     _, report = audit(emulator, audit_config(org))
-    awaited = untagged_by_the_program(org.accounts, report.findings)
-    failed = {(f.account_id, f.check_id) for f in report.findings if f.status is Status.FAIL
-              and (f.account_id, f.check_id, f.region) not in awaited}
+    failed = {(f.account_id, f.check_id) for f in report.findings if f.status is Status.FAIL}
     # Without S3 data events, no bucket's object access is recorded either (s3.access_evidence, issue #19).
     assert failed == {(account, check) for account in org.accounts
                       for check in ("cloudtrail.s3_data_events", "cloudtrail.lambda_data_events", "s3.access_evidence")}
@@ -156,8 +152,7 @@ def test_a_created_security_account_is_trusted_everywhere_and_the_audit_passes(c
     _, management, security, provisioned, findings = created_security_account
     members = {f.account_id for f in findings} - {security}
     # By design besides: no SCP reaches the management account (here the caller can read Organizations).
-    untagged = {(a, c) for a, c, _ in untagged_by_the_program({f.account_id for f in findings}, findings)}
-    assert {(f.account_id, f.check_id) for f in findings if f.status is Status.FAIL} - untagged == {
+    assert {(f.account_id, f.check_id) for f in findings if f.status is Status.FAIL} == {
         (management, "org.guardrail_scp")}
     # Members' findings go to the new account, GuardDuty's administrator (auto-enable ALL enrolled them), which
     # this audit leaves out: whether its rule routes them cannot be read, so UNKNOWN, never FAIL or PASS.
