@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.hardened_bucket import HardenedBucketArgs, deny_plain_http, hardened_bucket
 from irready.policies import names
 
 from irready import policies
@@ -53,8 +54,7 @@ def key_policy(security_account_id: str, organization_id: str) -> dict:
 
 def bucket_policy(bucket_arn: str, organization_id: str, member_account_ids: tuple[str, ...]) -> dict:
     return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        deny_plain_http(bucket_arn),
         {"Sid": "MemberRespondersAddEvidence", "Effect": "Allow", "Action": "s3:PutObject",
          "Principal": {"AWS": [f"arn:aws:iam::{account}:root" for account in member_account_ids]},
          "Resource": f"{bucket_arn}/*", "Condition": {
@@ -75,22 +75,9 @@ class ForensicEvidence(pulumi.ComponentResource):
                                    key_policy(args.security_account_id, org))))
         aws.kms.Alias(f"{name}-key-alias", name=policies.FORENSIC_KEY_ALIAS, target_key_id=self.key.key_id,
                       region=region, opts=child)
-        self.bucket = aws.s3.Bucket(f"{name}-bucket", region=region, object_lock_enabled=True, opts=child,
-                                    bucket=policies.evidence_bucket_name(args.security_account_id, region))
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
-                                versioning_configuration={"status": "Enabled"})
-        aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=self.bucket.id, region=region,
-                                       block_public_acls=True, ignore_public_acls=True, block_public_policy=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=self.bucket.id, region=region, opts=child, rules=[{
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
-                                                            "kms_master_key_id": self.key.arn},
-                "bucket_key_enabled": True}])
-        aws.s3.BucketObjectLockConfiguration(f"{name}-object-lock", bucket=self.bucket.id, region=region, opts=child,
-                                             rule={"default_retention": {"mode": "GOVERNANCE",
-                                                                         "days": args.retention_days}})
-        aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
-                            policy=pulumi.Output.all(self.bucket.arn, organization).apply(
-                                lambda values: json.dumps(bucket_policy(*values, args.member_account_ids))))
+        self.bucket = hardened_bucket(name, HardenedBucketArgs(
+            bucket_name=policies.evidence_bucket_name(args.security_account_id, region), region=region,
+            key_arn=self.key.arn, object_lock_days=args.retention_days,
+            policy=lambda arn: organization.apply(lambda org: bucket_policy(arn, org, args.member_account_ids))),
+            opts=child).bucket
         self.register_outputs({"key_arn": self.key.arn, "bucket": self.bucket.id})

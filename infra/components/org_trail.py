@@ -10,6 +10,13 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.hardened_bucket import (
+    ABORT_INCOMPLETE_UPLOADS,
+    HardenedBucketArgs,
+    deny_plain_http,
+    hardened_bucket,
+    keep_then_expire,
+)
 from irready.infra.components.log_archive import reader_statements
 from irready.policies import names
 from irready.policies.investigation import INVESTIGATOR_ROLE
@@ -88,41 +95,18 @@ class OrganizationTrail(pulumi.ComponentResource):
                                        key_tamper_denies(values[1])))))
 
         self.bucket_name = bucket_name = f"irready-trail-{args.management_account_id}-{region}"
-        self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, region=region,
-                                    object_lock_enabled=args.object_lock, opts=evidence)
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
-                                versioning_configuration={"status": "Enabled"})
-        aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=self.bucket.id, region=region,
-                                       block_public_acls=True, ignore_public_acls=True, block_public_policy=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=self.bucket.id, region=region, opts=child, rules=[{
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
-                                                            "kms_master_key_id": self.key.arn},
-                "bucket_key_enabled": True}])
         # Logs, and the versions an attacker's overwrite or delete leaves behind, live at least this long.
-        aws.s3.BucketLifecycleConfiguration(f"{name}-retention", bucket=self.bucket.id, region=region, opts=child,
-                                            rules=[{"id": "keep-then-expire", "status": "Enabled",
-                                                    "filter": {"prefix": names.CLOUDTRAIL_PREFIX},
-                                                    "expiration": {"days": args.retention_days},
-                                                    "noncurrent_version_expiration": {
-                                                        "noncurrent_days": args.retention_days}},
-                                                   # Whole bucket: parts of an upload that never finished.
-                                                   {"id": "abort-incomplete-uploads", "status": "Enabled",
-                                                    "filter": {"prefix": ""},
-                                                    "abort_incomplete_multipart_upload": {
-                                                        "days_after_initiation": 7}}])
-        if args.object_lock:
-            aws.s3.BucketObjectLockConfiguration(f"{name}-object-lock", bucket=self.bucket.id, region=region,
-                                                 opts=child, rule={"default_retention": {
-                                                     "mode": "GOVERNANCE", "days": args.retention_days}})
-        policy = aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
-                                     policy=pulumi.Output.all(
-                                         self.bucket.arn, args.security_account_id, args.investigator_account_id,
-                                         args.admin_principals).apply(
-                                         lambda values: json.dumps(_with_tamper_denies(
-                                             self._bucket_policy(values[0], args, trail_arn, values[1], values[2]),
-                                             bucket_tamper_denies(values[0], values[3])))))
+        stored = hardened_bucket(name, HardenedBucketArgs(
+            bucket_name=bucket_name, region=region, key_arn=self.key.arn,
+            lifecycle_rules=(keep_then_expire("keep-then-expire", names.CLOUDTRAIL_PREFIX, args.retention_days),
+                             ABORT_INCOMPLETE_UPLOADS),
+            object_lock_days=args.retention_days if args.object_lock else 0,
+            policy=lambda arn: pulumi.Output.all(args.security_account_id, args.investigator_account_id,
+                                                 args.admin_principals).apply(
+                lambda values: _with_tamper_denies(self._bucket_policy(arn, args, trail_arn, values[0], values[1]),
+                                                   bucket_tamper_denies(arn, values[2])))),
+            opts=child, bucket_opts=evidence)
+        self.bucket, policy = stored.bucket, stored.policy
 
         self.log_group = aws.cloudwatch.LogGroup(f"{name}-log-group", name=f"/irready/{TRAIL_NAME}", region=region,
                                                  retention_in_days=args.cloudwatch_retention_days, opts=evidence)
@@ -174,8 +158,7 @@ class OrganizationTrail(pulumi.ComponentResource):
         writes = [f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.management_account_id}/*",
                   f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.organization_id}/*"]
         return {"Version": "2012-10-17", "Statement": [
-            {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            deny_plain_http(bucket_arn),
             {"Sid": "CloudTrailChecksAcl", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
              "Action": "s3:GetBucketAcl", "Resource": bucket_arn,
              "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
