@@ -90,7 +90,7 @@ trail = OrganizationTrail("organization-trail", OrganizationTrailArgs(
     retention_days=config.trail_retention_days, cloudwatch_retention_days=config.log_retention_days,
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
     object_lock=config.trail_object_lock, investigator_account_id=investigator,
-    management_events=config.trail_management_events,
+    management_events=config.trail_management_events, existing_bucket=config.trail_bucket_name,
     admin_principals=trail_admins(config, providers[management.id])))
 
 archive = None
@@ -272,7 +272,7 @@ if config.investigation:
         organization_id=organization.id,
         account_ids=tuple(sorted({*organization_accounts, *(a.id for a in config.accounts)})),
         regions=tuple(dict.fromkeys(region for account in config.accounts for region in account.regions)),
-        trail_bucket=trail.bucket_name, trail_key_arn=trail.key.arn,
+        trail_bucket=trail.bucket_name, trail_key_arn=trail.key.arn if trail.key else None,
         network_bucket=archive.bucket_name if archive else None, network_key_arn=archive.key.arn if archive else None,
         vpc_ids=tuple(sorted(set(all_vpcs))), bytes_scanned_cutoff=config.investigation.bytes_scanned_cutoff,
         first_day=config.investigation.first_day))

@@ -80,6 +80,9 @@ class StackConfig:
     # False: a data-events-only trail, where a landing zone's organization trail already records
     # management events (a second copy is billed); `irready preflight` reports such a trail.
     trail_management_events: bool = True
+    # An existing bucket the organization trail writes to (a landing zone's log archive, often in another
+    # account); None: irready creates the trail bucket and its key. Its owner keeps its policy.
+    trail_bucket_name: str | None = None
     # Regions nobody listed: "monitor" (GuardDuty and the RunInstances alert in every enabled region)
     # or "deny" (a region-deny SCP on the organization's root for every other region).
     unlisted_regions: str = "monitor"
@@ -261,7 +264,9 @@ def load(get: Callable[[str], object]) -> StackConfig:
         raise StackConfigError("irready:trailManagementEvents: false leaves the trail nothing to record with "
                                "irready:dataEvents s3 and lambda both none; set one of them, or leave "
                                "trailManagementEvents true")
+    trail_bucket = _trail_bucket(get("trailBucketName"), get)
     return StackConfig(
+        trail_bucket_name=trail_bucket,
         security_account_id=security,
         create_security_account=_new_account(create, "irready:createSecurityAccount") if create is not None else None,
         accounts=accounts,
@@ -608,6 +613,24 @@ def _group_name(value, where: str) -> str:
 def _text(value, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise StackConfigError(f"{where}: expected a non-empty string")
+    return value
+
+
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (general purpose buckets)
+_BUCKET_NAME = re.compile(r"^(?!xn--|sthree-|amzn-s3-demo-)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _trail_bucket(value, get: Callable[[str], object]) -> str | None:
+    """irready:trailBucketName: an existing S3 bucket's name (S3's naming rules), not with trailObjectLock."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _BUCKET_NAME.match(value) \
+            or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value) or value.endswith(("-s3alias", "--ol-s3", ".mrap")):
+        raise StackConfigError(f"irready:trailBucketName: {value!r} is not an S3 bucket name (3 to 63 of a-z, 0-9, "
+                               "'.' and '-'); give the existing log archive bucket's name, or leave it out")
+    if get("trailObjectLock") not in (None, False, "false"):
+        raise StackConfigError("irready:trailObjectLock: Object Lock is set on a bucket irready creates; with "
+                               "irready:trailBucketName the bucket's owner decides it: leave trailObjectLock out")
     return value
 
 
