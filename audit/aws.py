@@ -87,6 +87,8 @@ def _require_protocol_body(response_dict, operation_model=None, **_):
         return
     operation = getattr(operation_model, "name", "the call")
     protocol = getattr(getattr(operation_model, "service_model", None), "protocol", "")
+    if _raw_payload(operation_model):
+        return  # the body is the document itself (GetBucketPolicy's policy), not a protocol answer
     head = body.lstrip()[:200].lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
         raise MalformedResponse(operation=operation, why="an HTML page")
@@ -99,6 +101,14 @@ def _require_protocol_body(response_dict, operation_model=None, **_):
             raise MalformedResponse(operation=operation, why="JSON, but not an object")
     elif protocol in ("query", "ec2", "rest-xml") and not head.startswith(b"<"):
         raise MalformedResponse(operation=operation, why="not XML")
+
+
+def _raw_payload(operation_model) -> bool:
+    """Whether the operation's output is one string or blob member sent as the whole body (a rest-xml
+    ``payload``, e.g. S3 GetBucketPolicy's Policy)."""
+    output = getattr(operation_model, "output_shape", None)
+    payload = output.serialization.get("payload") if output is not None else None
+    return bool(payload) and output.members[payload].type_name in ("string", "blob")
 
 
 def single_host_endpoint(request, **_):

@@ -90,7 +90,7 @@ trail = OrganizationTrail("organization-trail", OrganizationTrailArgs(
     retention_days=config.trail_retention_days, cloudwatch_retention_days=config.log_retention_days,
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
     object_lock=config.trail_object_lock, investigator_account_id=investigator,
-    management_events=config.trail_management_events,
+    management_events=config.trail_management_events, existing_bucket=config.trail_bucket_name,
     admin_principals=trail_admins(config, providers[management.id])))
 
 archive = None
@@ -191,7 +191,6 @@ for account in config.accounts:
 # --- Organization mode (issue #18): member accounts get the baseline from StackSets, their alerts and
 # CreateVpc events reach the security account's member-events bus; the management account keeps the
 # components above (StackSets never deploy there).
-member_accounts = tuple(a.id for a in config.accounts)
 if config.organization:
     import dataclasses
 
@@ -227,8 +226,6 @@ if config.organization:
         provider=security_side(), region=security_home, security_account_id=security,
         organization_id=organization.id, bus_name=member_events.bus.name, regions=organization_regions,
         quarantine_group_name=config.quarantine_group_name, log_retention_days=config.log_retention_days))
-    # The evidence bucket admits the responders of the organization's accounts as listed at `pulumi up`.
-    member_accounts = tuple(sorted({*member_accounts, *(m.id for m in organization.accounts or [])}))
 
 GuardrailScp("guardrail-scp", GuardrailScpArgs(
     provider=providers[management.id], deploying_principals=deploying_principals(config),
@@ -237,7 +234,9 @@ if isinstance(security, str):  # the evidence path names its bucket after the (k
     ForensicEvidence("forensic-evidence", ForensicEvidenceArgs(
         provider=security_side(), security_account_id=security, organization_id=organization.id,
         region=next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0]),
-        retention_days=config.evidence_retention_days, member_account_ids=member_accounts))
+        retention_days=config.evidence_retention_days, member_account_ids=tuple(a.id for a in config.accounts),
+        # organization-wide: every account's responders, present and future, by aws:PrincipalOrgID
+        organization_wide=config.organization is not None))
 
 scheduled = config.scheduled_audit
 if scheduled:
@@ -272,7 +271,7 @@ if config.investigation:
         organization_id=organization.id,
         account_ids=tuple(sorted({*organization_accounts, *(a.id for a in config.accounts)})),
         regions=tuple(dict.fromkeys(region for account in config.accounts for region in account.regions)),
-        trail_bucket=trail.bucket_name, trail_key_arn=trail.key.arn,
+        trail_bucket=trail.bucket_name, trail_key_arn=trail.key.arn if trail.key else None,
         network_bucket=archive.bucket_name if archive else None, network_key_arn=archive.key.arn if archive else None,
         vpc_ids=tuple(sorted(set(all_vpcs))), bytes_scanned_cutoff=config.investigation.bytes_scanned_cutoff,
         first_day=config.investigation.first_day))

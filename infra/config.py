@@ -80,6 +80,9 @@ class StackConfig:
     # False: a data-events-only trail, where a landing zone's organization trail already records
     # management events (a second copy is billed); `irready preflight` reports such a trail.
     trail_management_events: bool = True
+    # An existing bucket the organization trail writes to (a landing zone's log archive, often in another
+    # account); None: irready creates the trail bucket and its key. Its owner keeps its policy.
+    trail_bucket_name: str | None = None
     # Regions nobody listed: "monitor" (GuardDuty and the RunInstances alert in every enabled region)
     # or "deny" (a region-deny SCP on the organization's root for every other region).
     unlisted_regions: str = "monitor"
@@ -105,7 +108,7 @@ class StackConfig:
     finding_publishing_frequency: str = "FIFTEEN_MINUTES"
     # The business context (issue #19) on every resource irready creates, as its providers' default tags:
     # the keys the audit's inventory.business_context reads (policies/names.py CONTEXT_TAGS) and any others.
-    context_tags: tuple[tuple[str, str], ...] = ()
+    resource_tags: tuple[tuple[str, str], ...] = ()
     # --- workload evidence (issue #19) ---
     # GuardDuty protection plans turned on for the security account and, through the organization
     # configuration, every member (existing and new). Each is billed by usage: see docs/provisioning.md.
@@ -268,7 +271,9 @@ def load(get: Callable[[str], object]) -> StackConfig:
         raise StackConfigError("irready:trailManagementEvents: false leaves the trail nothing to record with "
                                "irready:dataEvents s3 and lambda both none; set one of them, or leave "
                                "trailManagementEvents true")
+    trail_bucket = _trail_bucket(get("trailBucketName"), get)
     return StackConfig(
+        trail_bucket_name=trail_bucket,
         security_account_id=security,
         create_security_account=_new_account(create, "irready:createSecurityAccount") if create is not None else None,
         accounts=accounts,
@@ -307,7 +312,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
         trail_admin_principals=_arns(_given(get, "trailAdminPrincipals", []), "irready:trailAdminPrincipals"),
         evidence_retention_days=_days(_given(get, "evidenceRetentionDays", 365), "irready:evidenceRetentionDays"),
         organization=_organization_mode(get, accounts, get("networkLogDestinations") or ["cloudwatch"]),
-        context_tags=_context_tags(_given(get, "contextTags", {}), _security_contact_email(get)),
+        resource_tags=_resource_tags(_given(get, "resourceTags", {}), _security_contact_email(get)),
         finding_publishing_frequency=_choice(_given(get, "findingPublishingFrequency", "FIFTEEN_MINUTES"),
                                              "irready:findingPublishingFrequency", FINDING_PUBLISHING_FREQUENCIES),
         guardduty_protection_plans=_protection_plans(_given(get, "guardDutyProtectionPlans", []),
@@ -344,10 +349,10 @@ def _security_contact_email(get) -> str:
     return contact.get("email", "") if isinstance(contact, dict) else ""
 
 
-def _context_tags(value, owner: str) -> tuple[tuple[str, str], ...]:
-    """irready:contextTags over the defaults: environment=security, owner=the security contact's e-mail,
+def _resource_tags(value, owner: str) -> tuple[tuple[str, str], ...]:
+    """irready:resourceTags over the defaults: environment=security, owner=the security contact's e-mail,
     data-classification=confidential (what irready keeps is logs and evidence). Raises StackConfigError."""
-    where = "irready:contextTags"
+    where = "irready:resourceTags"
     if not isinstance(value, dict):
         raise StackConfigError(f"{where}: expected a map of tag name to value, e.g. {{owner: secops@example.com}}")
     defaults = dict(zip(names.CONTEXT_TAGS, ("security", owner or "security", "confidential"), strict=True))
@@ -666,6 +671,24 @@ def _group_name(value, where: str) -> str:
 def _text(value, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise StackConfigError(f"{where}: expected a non-empty string")
+    return value
+
+
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (general purpose buckets)
+_BUCKET_NAME = re.compile(r"^(?!xn--|sthree-|amzn-s3-demo-)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _trail_bucket(value, get: Callable[[str], object]) -> str | None:
+    """irready:trailBucketName: an existing S3 bucket's name (S3's naming rules), not with trailObjectLock."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _BUCKET_NAME.match(value) \
+            or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value) or value.endswith(("-s3alias", "--ol-s3", ".mrap")):
+        raise StackConfigError(f"irready:trailBucketName: {value!r} is not an S3 bucket name (3 to 63 of a-z, 0-9, "
+                               "'.' and '-'); give the existing log archive bucket's name, or leave it out")
+    if get("trailObjectLock") not in (None, False, "false"):
+        raise StackConfigError("irready:trailObjectLock: Object Lock is set on a bucket irready creates; with "
+                               "irready:trailBucketName the bucket's owner decides it: leave trailObjectLock out")
     return value
 
 

@@ -17,14 +17,14 @@ def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
             role_arn=f"arn:aws:iam::{account.id}:role/{config.member_role_name}", session_name="irready-provision")]
         providers[account.id] = aws.Provider(
             f"account-{account.id}", region=home, assume_roles=assume, allowed_account_ids=[account.id],
-            default_tags=context_tags(config))
+            default_tags=resource_tags(config))
     return providers
 
 
-def context_tags(config: StackConfig) -> aws.ProviderDefaultTagsArgs:
-    """The business context (irready:contextTags) on every taggable resource the provider creates: the
+def resource_tags(config: StackConfig) -> aws.ProviderDefaultTagsArgs:
+    """The business context (irready:resourceTags) on every taggable resource the provider creates: the
     provider's default tags (https://www.pulumi.com/registry/packages/aws/api-docs/provider/#default_tags)."""
-    return aws.ProviderDefaultTagsArgs(tags=dict(config.context_tags))
+    return aws.ProviderDefaultTagsArgs(tags=dict(config.resource_tags))
 
 
 def security_provider(config: StackConfig, security_account_id: pulumi.Input[str],
@@ -35,7 +35,7 @@ def security_provider(config: StackConfig, security_account_id: pulumi.Input[str
         return providers[security_account_id]
     account = pulumi.Output.from_input(security_account_id)
     return aws.Provider("account-security", region=config.accounts[0].regions[0], allowed_account_ids=[account],
-                        default_tags=context_tags(config),
+                        default_tags=resource_tags(config),
                         assume_roles=[aws.ProviderAssumeRoleArgs(
                             role_arn=account.apply(lambda a: f"arn:aws:iam::{a}:role/{config.member_role_name}"),
                             session_name="irready-provision")])

@@ -10,12 +10,13 @@ names the stack-config key or the AWS setting that fixes it.
 Facts layout::
 
     {"caller_account_id": str,
-     "organization": {"feature_set", "root_id", "policy_types": [...]},
+     "organization": {"id", "feature_set", "root_id", "policy_types": [...]},
      "trusted_access": [service principals],
      "organization_accounts": {id: status},
      "delegated_administrators": {service principal: [account ids]},
      "guardduty_administrators": {region: [account ids]},
      "organization_trails": [{"name", "arn", "home_region", "management_events": bool}],
+     "trail_bucket": {"name", "exists": bool, "policy": dict | None} (only with irready:trailBucketName),
      "accounts": {id: {"reached": True | marker, "regions": {region: {
          "opt_in": status, "detectors": [{"id", "status"}], "vpcs": [{"id", "owner"}]}}}}}
 
@@ -25,17 +26,19 @@ A value that could not be read is the audit's unavailable marker, and the checks
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+from botocore.exceptions import ClientError
 
 from irready.audit.aws import Clients, assumed_session, caller_account, guarded, paginate
 from irready.audit.evaluate import summarize
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, Severity, Status
 from irready.audit.snapshot import Unavailable, is_unavailable
-from irready.infra.components.org_trail import TRAIL_NAME
+from irready.infra.components.org_trail import TRAIL_NAME, cloudtrail_delivery_statements, organization_trail_arn
 from irready.infra.config import StackConfig, file_reader, load
 from irready.infra.organization import (
     ENABLED_BY_DESIGNATION,
@@ -43,6 +46,8 @@ from irready.infra.organization import (
     enable_command,
     needed_trusted_access,
 )
+from irready.policies.evaluator import ALLOW, Request
+from irready.policies.evaluator import evaluate as evaluate_policy
 
 
 def read_stack_config(path: Path) -> StackConfig:
@@ -81,6 +86,8 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
             "organization_trails": guarded("DescribeTrails", lambda: _read_organization_trails(
                 clients.client("cloudtrail", home))),
         }
+        if stack.trail_bucket_name:
+            facts["trail_bucket"] = _read_trail_bucket(clients.client("s3", home), stack.trail_bucket_name)
     facts["accounts"] = {account.id: _account(clients, stack, account, home) for account in stack.accounts}
     return facts
 
@@ -88,7 +95,8 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
 def _read_organization(client) -> dict:
     organization = client.describe_organization()["Organization"]
     roots = client.list_roots()["Roots"]
-    return {"feature_set": organization["FeatureSet"], "root_id": roots[0]["Id"] if roots else None,
+    return {"id": organization["Id"], "feature_set": organization["FeatureSet"],
+            "root_id": roots[0]["Id"] if roots else None,
             "policy_types": [t["Type"] for t in (roots[0].get("PolicyTypes", []) if roots else [])
                              if t.get("Status") == "ENABLED"]}
 
@@ -102,6 +110,19 @@ def _read_organization_trails(client) -> list[dict]:
         trails.append({"name": trail["Name"], "arn": trail["TrailARN"], "home_region": trail.get("HomeRegion"),
                        "management_events": records_management_events(selectors)})
     return trails
+
+
+def _read_trail_bucket(client, name: str) -> dict:
+    """GetBucketPolicy tells a bucket that does not exist (NoSuchBucket) from one without a policy
+    (NoSuchBucketPolicy: None) and reads the policy where its owner lets us (else the unavailable marker)."""
+    try:
+        return {"name": name, "exists": True, "policy": json.loads(client.get_bucket_policy(Bucket=name)["Policy"])}
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("NoSuchBucket", "NoSuchBucketPolicy"):
+            return {"name": name, "exists": code == "NoSuchBucketPolicy", "policy": None}
+    return {"name": name, "exists": True, "policy": guarded(
+        "GetBucketPolicy", lambda: json.loads(client.get_bucket_policy(Bucket=name)["Policy"]))}
 
 
 def records_management_events(selectors: dict) -> bool:
@@ -287,6 +308,53 @@ def _organization_trails(stack: StackConfig, facts: dict) -> Judged:
                                                              "records management events")
 
 
+CLOUDTRAIL = "cloudtrail.amazonaws.com"
+
+
+def _trail_bucket(stack: StackConfig, facts: dict) -> Judged:
+    """A landing zone's bucket (irready:trailBucketName) must exist and let this organization trail, and only
+    trails of this organization, GetBucketAcl and PutObject under AWSLogs/<management>/ and AWSLogs/<org id>/."""
+    if not stack.trail_bucket_name:
+        return
+    management, bucket = _management(stack), facts["trail_bucket"]
+    name, arn = bucket["name"], f"arn:aws:s3:::{bucket['name']}"
+    if not bucket["exists"]:
+        yield management, Result.failed(GLOBAL, arn, (
+            f"bucket {name} does not exist: set irready:trailBucketName to the log archive bucket's name"))
+        return
+    organization_id = _need(facts["organization"], "the organization")["id"]
+    home = next(a for a in stack.accounts if a.management).regions[0]
+    trail = organization_trail_arn(home, management)
+    needed = json.dumps(cloudtrail_delivery_statements(arn, management, organization_id, trail))
+    if is_unavailable(bucket["policy"]):
+        marker = bucket["policy"]["unavailable"]
+        yield management, Result.unknown(GLOBAL, arn, (
+            f"could not read bucket {name}'s policy ({marker['code']}); ask its owner to confirm it has: {needed}"))
+        return
+    policy = bucket["policy"] or {}
+    if not _delivers(policy, arn, trail, management, organization_id):
+        yield management, Result.failed(GLOBAL, arn, (
+            f"bucket {name}'s policy does not let the irready organization trail deliver; its owner adds: {needed}"))
+    elif _delivers(policy, arn, "arn:aws:cloudtrail:us-east-1:000000000000:trail/any", "000000000000",
+                   "o-000000000000"):
+        yield management, Result.failed(GLOBAL, arn, (
+            f"bucket {name}'s policy lets any trail write (no aws:SourceArn or aws:SourceOrgID condition): a "
+            f"confused deputy can fill it; its owner scopes the CloudTrail statements to: {needed}"))
+    else:
+        yield management, Result.passed(GLOBAL, arn, f"bucket {name}'s policy lets the organization trail deliver")
+
+
+def _delivers(policy: dict, bucket_arn: str, trail_arn: str, management: str, organization_id: str) -> bool:
+    """Whether ``policy`` lets CloudTrail, for ``trail_arn``, check the bucket's ACL and write both log prefixes
+    (the request context CloudTrail sends: aws:SourceArn, aws:SourceAccount, aws:SourceOrgID, s3:x-amz-acl)."""
+    context = {"aws:SourceArn": trail_arn, "aws:SourceAccount": management, "aws:SourceOrgID": organization_id,
+               "aws:SecureTransport": "true", "s3:x-amz-acl": "bucket-owner-full-control"}
+    requests = [Request("s3:GetBucketAcl", bucket_arn, CLOUDTRAIL, context)] + [
+        Request("s3:PutObject", f"{bucket_arn}/AWSLogs/{prefix}/CloudTrail/us-east-1/log.json.gz", CLOUDTRAIL,
+                context) for prefix in (management, f"{organization_id}/{management}")]
+    return all(evaluate_policy([policy], request) == ALLOW for request in requests)
+
+
 def _security_account(stack: StackConfig, facts: dict) -> str | None:
     return stack.security_account_id  # None when the stack creates it: nothing to compare yet
 
@@ -407,6 +475,12 @@ PREFLIGHT_CHECKS = (
            "Set irready:trailManagementEvents: false where another organization trail records management events.",
            "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html",
            _organization_trails),
+    _check("preflight.trail_bucket", "The landing zone's bucket admits the organization trail", Severity.HIGH,
+           "With irready:trailBucketName the trail writes to a bucket its owner keeps; without the owner's "
+           "statements CreateTrail fails (InsufficientS3BucketPolicyException).",
+           "The bucket's owner adds the printed statements to its bucket policy (aws:SourceArn = the irready trail).",
+           "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html",
+           _trail_bucket),
     _check("preflight.guardduty_administrator", "GuardDuty's delegated administrator is the security account",
            Severity.HIGH, "An organization has one GuardDuty delegated administrator per region; designating a "
            "second fails.", "Set irready:securityAccountId to the existing administrator, or remove its designation.",

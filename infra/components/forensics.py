@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.hardened_bucket import HardenedBucketArgs, deny_plain_http, hardened_bucket
 from irready.policies import names
 
 from irready import policies
@@ -28,6 +29,8 @@ class ForensicEvidenceArgs:
     region: str
     retention_days: int = 365
     member_account_ids: tuple[str, ...] = ()  # whose responders may add evidence objects
+    # True (organization-wide mode): every account of the organization, present and future, without listing them
+    organization_wide: bool = False
 
 
 def key_policy(security_account_id: str, organization_id: str) -> dict:
@@ -51,12 +54,22 @@ def key_policy(security_account_id: str, organization_id: str) -> dict:
     ]}
 
 
-def bucket_policy(bucket_arn: str, organization_id: str, member_account_ids: tuple[str, ...]) -> dict:
+def bucket_policy(bucket_arn: str, organization_id: str, member_account_ids: tuple[str, ...],
+                  organization_wide: bool = False) -> dict:
+    """The evidence bucket's policy: TLS only; s3:PutObject, and nothing else, for IncidentResponder roles of
+    this organization (aws:PrincipalOrgID and aws:PrincipalArn). In explicit-accounts mode the principals are
+    the listed accounts; organization-wide, ``Principal: *`` bounded by both conditions, because a list of
+    every account passes S3's 20 KB bucket-policy limit near 550 accounts and a new account's responders
+    could not add evidence before the next `pulumi up`
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/BucketRestrictions.html, policy size). With a
+    fixed aws:PrincipalOrgID the policy is not public, so Block Public Access admits it
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status).
+    tests/infra/test_forensics.py proves with policies/evaluator.py that nobody else gains anything."""
+    principal = "*" if organization_wide else [f"arn:aws:iam::{account}:root" for account in member_account_ids]
     return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        deny_plain_http(bucket_arn),
         {"Sid": "MemberRespondersAddEvidence", "Effect": "Allow", "Action": "s3:PutObject",
-         "Principal": {"AWS": [f"arn:aws:iam::{account}:root" for account in member_account_ids]},
+         "Principal": {"AWS": principal},
          "Resource": f"{bucket_arn}/*", "Condition": {
              "StringEquals": {"aws:PrincipalOrgID": organization_id},
              "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"}}},
@@ -75,22 +88,10 @@ class ForensicEvidence(pulumi.ComponentResource):
                                    key_policy(args.security_account_id, org))))
         aws.kms.Alias(f"{name}-key-alias", name=policies.FORENSIC_KEY_ALIAS, target_key_id=self.key.key_id,
                       region=region, opts=child)
-        self.bucket = aws.s3.Bucket(f"{name}-bucket", region=region, object_lock_enabled=True, opts=child,
-                                    bucket=policies.evidence_bucket_name(args.security_account_id, region))
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
-                                versioning_configuration={"status": "Enabled"})
-        aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=self.bucket.id, region=region,
-                                       block_public_acls=True, ignore_public_acls=True, block_public_policy=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=self.bucket.id, region=region, opts=child, rules=[{
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
-                                                            "kms_master_key_id": self.key.arn},
-                "bucket_key_enabled": True}])
-        aws.s3.BucketObjectLockConfiguration(f"{name}-object-lock", bucket=self.bucket.id, region=region, opts=child,
-                                             rule={"default_retention": {"mode": "GOVERNANCE",
-                                                                         "days": args.retention_days}})
-        aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
-                            policy=pulumi.Output.all(self.bucket.arn, organization).apply(
-                                lambda values: json.dumps(bucket_policy(*values, args.member_account_ids))))
+        self.bucket = hardened_bucket(name, HardenedBucketArgs(
+            bucket_name=policies.evidence_bucket_name(args.security_account_id, region), region=region,
+            key_arn=self.key.arn, object_lock_days=args.retention_days,
+            policy=lambda arn: organization.apply(lambda org: bucket_policy(
+                arn, org, args.member_account_ids, args.organization_wide))),
+            opts=child).bucket
         self.register_outputs({"key_arn": self.key.arn, "bucket": self.bucket.id})

@@ -41,7 +41,7 @@ class InvestigationWorkspaceArgs:
     account_ids: tuple[str, ...]  # partition projection: the organization's accounts at deploy time
     regions: tuple[str, ...]
     trail_bucket: str
-    trail_key_arn: pulumi.Input[str]
+    trail_key_arn: pulumi.Input[str] | None  # None: the trail writes to a landing zone's bucket, not our key
     network_bucket: str | None = None  # flow logs and Resolver query logs in S3, if sent there
     network_key_arn: pulumi.Input[str] | None = None
     vpc_ids: tuple[str, ...] = ()  # partition projection of the Resolver query log table
@@ -139,7 +139,7 @@ class InvestigationWorkspace(pulumi.ComponentResource):
             description="Investigate: query the organization's logs in the irready-investigation workgroup",
             assume_role_policy=security.apply(lambda sec: json.dumps(investigation.investigator_trust_policy(sec))))
         log_buckets = [args.trail_bucket] + ([args.network_bucket] if args.network_bucket else [])
-        keys = [args.trail_key_arn] + ([args.network_key_arn] if args.network_key_arn else [])
+        keys = [key for key in (args.trail_key_arn, args.network_key_arn) if key]
         aws.iam.RolePolicy(
             f"{name}-investigator-permissions", role=self.investigator.id, name="investigate", opts=child,
             policy=pulumi.Output.all(security, self.results_bucket.bucket, self.results_key.arn, *keys).apply(

@@ -16,6 +16,13 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.hardened_bucket import (
+    ABORT_INCOMPLETE_UPLOADS,
+    HardenedBucketArgs,
+    deny_plain_http,
+    hardened_bucket,
+    keep_then_expire,
+)
 from irready.policies import names
 from irready.policies.investigation import INVESTIGATOR_ROLE
 
@@ -46,32 +53,12 @@ class NetworkLogArchive(pulumi.ComponentResource):
                                enable_key_rotation=True, deletion_window_in_days=30, region=region, opts=child,
                                policy=security.apply(lambda sec: json.dumps(self.key_policy(args, sec))))
         self.bucket_name = bucket_name(args.management_account_id, region)
-        self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=self.bucket_name,
-                                    region=region, opts=child)
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
-                                versioning_configuration={"status": "Enabled"})
-        aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=self.bucket.id, region=region,
-                                       block_public_acls=True, ignore_public_acls=True, block_public_policy=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=self.bucket.id, region=region, opts=child, rules=[{
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
-                                                            "kms_master_key_id": self.key.arn},
-                "bucket_key_enabled": True}])
-        aws.s3.BucketLifecycleConfiguration(f"{name}-retention", bucket=self.bucket.id, region=region, opts=child,
-                                            rules=[{"id": "keep-then-expire", "status": "Enabled",
-                                                    "filter": {"prefix": names.CLOUDTRAIL_PREFIX},
-                                                    "expiration": {"days": args.retention_days},
-                                                    "noncurrent_version_expiration": {
-                                                        "noncurrent_days": args.retention_days}},
-                                                   {"id": "abort-incomplete-uploads", "status": "Enabled",
-                                                    "filter": {"prefix": ""},
-                                                    "abort_incomplete_multipart_upload": {
-                                                        "days_after_initiation": 7}}])
-        self.policy = aws.s3.BucketPolicy(
-            f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
-            policy=pulumi.Output.all(self.bucket.arn, security).apply(
-                lambda values: json.dumps(self.bucket_policy(values[0], args, values[1]))))
+        stored = hardened_bucket(name, HardenedBucketArgs(
+            bucket_name=self.bucket_name, region=region, key_arn=self.key.arn,
+            lifecycle_rules=(keep_then_expire("keep-then-expire", names.CLOUDTRAIL_PREFIX, args.retention_days),
+                             ABORT_INCOMPLETE_UPLOADS),
+            policy=lambda arn: security.apply(lambda sec: self.bucket_policy(arn, args, sec))), opts=child)
+        self.bucket, self.policy = stored.bucket, stored.policy
         self.register_outputs({"bucket": self.bucket.id, "key_arn": self.key.arn})
 
     @staticmethod
@@ -91,8 +78,7 @@ class NetworkLogArchive(pulumi.ComponentResource):
     def bucket_policy(bucket_arn: str, args: NetworkLogArchiveArgs, security_account_id: str) -> dict:
         accounts = list(args.account_ids)
         return {"Version": "2012-10-17", "Statement": [
-            {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            deny_plain_http(bucket_arn),
             {"Sid": "LogDeliveryChecksAcl", "Effect": "Allow", "Principal": {"Service": DELIVERY},
              "Action": ["s3:GetBucketAcl", "s3:ListBucket"], "Resource": bucket_arn,
              "Condition": {"StringEquals": {"aws:SourceAccount": accounts}}},

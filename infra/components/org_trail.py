@@ -10,6 +10,13 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.hardened_bucket import (
+    ABORT_INCOMPLETE_UPLOADS,
+    HardenedBucketArgs,
+    deny_plain_http,
+    hardened_bucket,
+    keep_then_expire,
+)
 from irready.infra.components.log_archive import reader_statements
 from irready.policies import names
 from irready.policies.investigation import INVESTIGATOR_ROLE
@@ -46,6 +53,10 @@ class OrganizationTrailArgs:
     management_events: bool = True
     # Who alone may delete the bucket or key or change their policies (issue #12; SCPs do not reach here).
     admin_principals: pulumi.Input[list[str]] | None = None
+    # An existing bucket to write to (a landing zone's log archive, e.g. Control Tower's in its Log Archive
+    # account): no bucket or key is created; its owner's bucket policy must admit this trail
+    # (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html).
+    existing_bucket: str | None = None
 
 
 # Evidence stores outlive the stack: a rename or `pulumi destroy` must not delete the logs, the key
@@ -72,57 +83,64 @@ def event_selectors(s3: str | tuple[str, ...], lambda_: str | tuple[str, ...],
     return selectors
 
 
+def organization_trail_arn(home_region: str, management_account_id: str) -> str:
+    """The irready organization trail's ARN (it lives in the management account's home region)."""
+    return f"arn:aws:cloudtrail:{home_region}:{management_account_id}:trail/{TRAIL_NAME}"
+
+
+def cloudtrail_delivery_statements(bucket_arn: str, management_account_id: str, organization_id: str,
+                                   trail_arn: str) -> list[dict]:
+    """The bucket-policy statements an organization trail needs to deliver: s3:GetBucketAcl on the bucket and
+    s3:PutObject under AWSLogs/<management account>/ and AWSLogs/<organization id>/, both only for this trail
+    (aws:SourceArn), as https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+    gives them for organization trails. ``irready preflight`` prints them for a landing zone's bucket."""
+    writes = [f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{management_account_id}/*",
+              f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{organization_id}/*"]
+    return [
+        {"Sid": "CloudTrailChecksAcl", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": bucket_arn,
+         "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
+        {"Sid": "CloudTrailWritesThisTrailOnly", "Effect": "Allow",
+         "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": writes,
+         "Condition": {"StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}}},
+    ]
+
+
 class OrganizationTrail(pulumi.ComponentResource):
     def __init__(self, name: str, args: OrganizationTrailArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("irready:index:OrganizationTrail", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         evidence = pulumi.ResourceOptions(parent=self, provider=args.provider, **EVIDENCE)
         region = args.home_region
-        trail_arn = f"arn:aws:cloudtrail:{region}:{args.management_account_id}:trail/{TRAIL_NAME}"
+        trail_arn = organization_trail_arn(region, args.management_account_id)
 
-        self.key = aws.kms.Key(f"{name}-key", description="irready organization trail", enable_key_rotation=True,
-                               deletion_window_in_days=30, region=region, opts=evidence,
-                               policy=pulumi.Output.all(args.security_account_id, args.admin_principals).apply(
-                                   lambda values: json.dumps(_with_tamper_denies(
-                                       self._key_policy(args, trail_arn, values[0]),
-                                       key_tamper_denies(values[1])))))
+        if args.existing_bucket:
+            # A landing zone's log archive: its owner keeps the bucket, its policy and its encryption
+            # (`irready preflight` checks the policy lets this trail write); no bucket or key of ours.
+            self.key = self.bucket = None
+            self.bucket_name, waits = args.existing_bucket, []
+        else:
+            self.key = aws.kms.Key(f"{name}-key", description="irready organization trail", enable_key_rotation=True,
+                                   deletion_window_in_days=30, region=region, opts=evidence,
+                                   policy=pulumi.Output.all(args.security_account_id, args.admin_principals).apply(
+                                       lambda values: json.dumps(_with_tamper_denies(
+                                           self._key_policy(args, trail_arn, values[0]),
+                                           key_tamper_denies(values[1])))))
 
-        self.bucket_name = bucket_name = f"irready-trail-{args.management_account_id}-{region}"
-        self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, region=region,
-                                    object_lock_enabled=args.object_lock, opts=evidence)
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
-                                versioning_configuration={"status": "Enabled"})
-        aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=self.bucket.id, region=region,
-                                       block_public_acls=True, ignore_public_acls=True, block_public_policy=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=self.bucket.id, region=region, opts=child, rules=[{
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
-                                                            "kms_master_key_id": self.key.arn},
-                "bucket_key_enabled": True}])
-        # Logs, and the versions an attacker's overwrite or delete leaves behind, live at least this long.
-        aws.s3.BucketLifecycleConfiguration(f"{name}-retention", bucket=self.bucket.id, region=region, opts=child,
-                                            rules=[{"id": "keep-then-expire", "status": "Enabled",
-                                                    "filter": {"prefix": names.CLOUDTRAIL_PREFIX},
-                                                    "expiration": {"days": args.retention_days},
-                                                    "noncurrent_version_expiration": {
-                                                        "noncurrent_days": args.retention_days}},
-                                                   # Whole bucket: parts of an upload that never finished.
-                                                   {"id": "abort-incomplete-uploads", "status": "Enabled",
-                                                    "filter": {"prefix": ""},
-                                                    "abort_incomplete_multipart_upload": {
-                                                        "days_after_initiation": 7}}])
-        if args.object_lock:
-            aws.s3.BucketObjectLockConfiguration(f"{name}-object-lock", bucket=self.bucket.id, region=region,
-                                                 opts=child, rule={"default_retention": {
-                                                     "mode": "GOVERNANCE", "days": args.retention_days}})
-        policy = aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
-                                     policy=pulumi.Output.all(
-                                         self.bucket.arn, args.security_account_id, args.investigator_account_id,
-                                         args.admin_principals).apply(
-                                         lambda values: json.dumps(_with_tamper_denies(
-                                             self._bucket_policy(values[0], args, trail_arn, values[1], values[2]),
-                                             bucket_tamper_denies(values[0], values[3])))))
+            self.bucket_name = bucket_name = f"irready-trail-{args.management_account_id}-{region}"
+            # Logs, and the versions an attacker's overwrite or delete leaves behind, live at least this long.
+            stored = hardened_bucket(name, HardenedBucketArgs(
+                bucket_name=bucket_name, region=region, key_arn=self.key.arn,
+                lifecycle_rules=(keep_then_expire("keep-then-expire", names.CLOUDTRAIL_PREFIX, args.retention_days),
+                                 ABORT_INCOMPLETE_UPLOADS),
+                object_lock_days=args.retention_days if args.object_lock else 0,
+                policy=lambda arn: pulumi.Output.all(args.security_account_id, args.investigator_account_id,
+                                                     args.admin_principals).apply(
+                    lambda values: _with_tamper_denies(self._bucket_policy(arn, args, trail_arn, values[0], values[1]),
+                                                       bucket_tamper_denies(arn, values[2])))),
+                opts=child, bucket_opts=evidence)
+            self.bucket, policy = stored.bucket, stored.policy
+            waits = [policy]
 
         self.log_group = aws.cloudwatch.LogGroup(f"{name}-log-group", name=f"/irready/{TRAIL_NAME}", region=region,
                                                  retention_in_days=args.cloudwatch_retention_days, opts=evidence)
@@ -137,17 +155,19 @@ class OrganizationTrail(pulumi.ComponentResource):
                                "Resource": f"{arn}:*"}]})))
 
         self.trail = aws.cloudtrail.Trail(
-            f"{name}-trail", name=TRAIL_NAME, region=region, s3_bucket_name=self.bucket.id,
+            f"{name}-trail", name=TRAIL_NAME, region=region,
+            s3_bucket_name=self.bucket.id if self.bucket else self.bucket_name,
             is_organization_trail=True, is_multi_region_trail=True, include_global_service_events=True,
-            enable_log_file_validation=True, kms_key_id=self.key.arn,
+            enable_log_file_validation=True, kms_key_id=self.key.arn if self.key else None,
             cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
             cloud_watch_logs_role_arn=delivery.arn,
             advanced_event_selectors=event_selectors(args.s3_data_events, args.lambda_data_events,
                                                      args.management_events),
             # CreateTrail checks that CloudTrail can write to the bucket and assume the delivery role.
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[policy, delivery_policy],
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[*waits, delivery_policy],
                                         **EVIDENCE))
-        self.register_outputs({"trail_arn": self.trail.arn, "bucket": self.bucket.id, "key_arn": self.key.arn})
+        self.register_outputs({"trail_arn": self.trail.arn, "bucket": self.bucket_name,
+                               "key_arn": self.key.arn if self.key else None})
 
     @staticmethod
     def _key_policy(args: OrganizationTrailArgs, trail_arn: str, security_account_id: str) -> dict:
@@ -171,18 +191,9 @@ class OrganizationTrail(pulumi.ComponentResource):
     @staticmethod
     def _bucket_policy(bucket_arn: str, args: OrganizationTrailArgs, trail_arn: str,
                        security_account_id: str, investigator_account_id: str | None = None) -> dict:
-        writes = [f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.management_account_id}/*",
-                  f"{bucket_arn}/{names.CLOUDTRAIL_PREFIX}{args.organization_id}/*"]
         return {"Version": "2012-10-17", "Statement": [
-            {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-            {"Sid": "CloudTrailChecksAcl", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:GetBucketAcl", "Resource": bucket_arn,
-             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
-            {"Sid": "CloudTrailWritesThisTrailOnly", "Effect": "Allow",
-             "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": writes,
-             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn,
-                                            "s3:x-amz-acl": "bucket-owner-full-control"}}},
+            deny_plain_http(bucket_arn),
+            *cloudtrail_delivery_statements(bucket_arn, args.management_account_id, args.organization_id, trail_arn),
             # Responders in the security account read the logs (the key policy lets them decrypt): its
             # IncidentResponder and irready-investigator roles, not every principal of that account.
             {"Sid": "SecurityAccountListsTrailLogs", "Effect": "Allow",

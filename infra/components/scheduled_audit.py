@@ -24,6 +24,13 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.hardened_bucket import (
+    ABORT_INCOMPLETE_UPLOADS,
+    HardenedBucketArgs,
+    deny_plain_http,
+    hardened_bucket,
+    keep_then_expire,
+)
 from irready.policies import scheduled_audit as names
 from irready.policies.names import AUDIT_ROLE_NAME
 
@@ -202,8 +209,7 @@ def key_policy(account: str, partition: str = "aws") -> dict:
 
 
 def bucket_policy(bucket_arn: str) -> dict:
-    return _doc({"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                 "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+    return _doc(deny_plain_http(bucket_arn))
 
 
 def code_files() -> dict[str, Path]:
@@ -255,32 +261,12 @@ class ScheduledAudit(pulumi.ComponentResource):
         self.key = aws.kms.Key(f"{name}-key", description="irready scheduled audit reports",
                                enable_key_rotation=True, deletion_window_in_days=30, region=region, opts=child,
                                policy=account.apply(lambda a: json.dumps(key_policy(a))))
-        self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=account.apply(lambda a: f"{names.BUCKET_PREFIX}{a}"),
-                                    region=region, opts=child)
-        aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=self.bucket.id, region=region, opts=child,
-                                       rule={"object_ownership": "BucketOwnerEnforced"})
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id, region=region, opts=child,
-                                versioning_configuration={"status": "Enabled"})
-        aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=self.bucket.id, region=region,
-                                       block_public_acls=True, ignore_public_acls=True, block_public_policy=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=self.bucket.id, region=region, opts=child, rules=[{
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
-                                                            "kms_master_key_id": self.key.arn},
-                "bucket_key_enabled": True}])
-        aws.s3.BucketLifecycleConfiguration(f"{name}-retention", bucket=self.bucket.id, region=region, opts=child,
-                                            rules=[
-            {"id": "keep-reports", "status": "Enabled", "filter": {"prefix": names.REPORTS},
-             "expiration": {"days": args.retention_days},
-             "noncurrent_version_expiration": {"noncurrent_days": args.retention_days}},
-            {"id": "expire-working-data", "status": "Enabled", "filter": {"prefix": names.RUNS},
-             "expiration": {"days": names.WORK_RETENTION_DAYS},
-             "noncurrent_version_expiration": {"noncurrent_days": names.WORK_RETENTION_DAYS}},
-            {"id": "abort-incomplete-uploads", "status": "Enabled", "filter": {"prefix": ""},
-             "abort_incomplete_multipart_upload": {"days_after_initiation": 7}}])
-        aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id, region=region, opts=child,
-                            policy=self.bucket.arn.apply(lambda arn: json.dumps(bucket_policy(arn))))
+        self.bucket = hardened_bucket(name, HardenedBucketArgs(
+            bucket_name=account.apply(lambda a: f"{names.BUCKET_PREFIX}{a}"), region=region, key_arn=self.key.arn,
+            owner_enforced=True, policy=bucket_policy,
+            lifecycle_rules=(keep_then_expire("keep-reports", names.REPORTS, args.retention_days),
+                             keep_then_expire("expire-working-data", names.RUNS, names.WORK_RETENTION_DAYS),
+                             ABORT_INCOMPLETE_UPLOADS)), opts=child).bucket
 
         if args.alert_topic_arn is not None:
             topic_arn = pulumi.Output.from_input(args.alert_topic_arn)

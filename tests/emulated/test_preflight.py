@@ -173,3 +173,85 @@ def test_organization_mode_needs_stacksets_trusted_access(_emulator_and_faults, 
         facts["delegated_administrators"][principal] = delegated
         reasons = [f.reason for f in preflight.evaluate(stack, facts) if f.check_id == "preflight.trusted_access"]
         assert any(expected in reason for reason in reasons), reasons
+
+
+# --- irready:trailBucketName: a landing zone's log archive bucket, in another account --------------------------
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html: an
+# organization trail needs s3:GetBucketAcl and s3:PutObject under AWSLogs/<management>/ and AWSLogs/<org id>/,
+# scoped with aws:SourceArn to the trail.
+
+def _log_archive(emulator, org, new_account, policy_of) -> str:
+    """A bucket in a log-archive account of its own, with the policy ``policy_of(bucket_arn, org_id, trail)``."""
+    import json
+
+    from irready.infra.components.org_trail import organization_trail_arn
+    owner = new_account()
+    name = f"aws-controltower-logs-{owner}-us-east-1"
+    s3 = emulator.session(owner).client("s3", region_name="us-east-1", endpoint_url=emulator.url)
+    s3.create_bucket(Bucket=name)
+    organizations = emulator.session(org.management).client("organizations", region_name="us-east-1",
+                                                             endpoint_url=emulator.url)
+    org_id = organizations.describe_organization()["Organization"]["Id"]
+    policy = policy_of(f"arn:aws:s3:::{name}", org_id, organization_trail_arn("us-east-1", org.management))
+    if policy is not None:
+        s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": policy}))
+    return name
+
+
+def _trail_bucket_findings(emulator, org, tmp_path, name):
+    report = run(emulator, org, tmp_path, trailBucketName=name, trailManagementEvents=False)
+    return [f for f in report.findings if f.check_id == "preflight.trail_bucket"]
+
+
+def test_a_landing_zone_bucket_that_admits_the_trail_passes(organization, tmp_path, new_account):
+    from irready.infra.components.org_trail import cloudtrail_delivery_statements
+    emulator, org = organization
+    name = _log_archive(emulator, org, new_account, lambda arn, org_id, trail: cloudtrail_delivery_statements(
+        arn, org.management, org_id, trail))
+    (finding,) = _trail_bucket_findings(emulator, org, tmp_path, name)
+    assert finding.status is Status.PASS, finding.reason
+
+
+def test_a_control_tower_style_policy_scoped_by_source_org_id_passes(organization, tmp_path, new_account):
+    # https://docs.aws.amazon.com/controltower/latest/userguide/logging-s3-audit-bucket.html (aws:SourceOrgID)
+    emulator, org = organization
+    name = _log_archive(emulator, org, new_account, lambda arn, org_id, trail: [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": arn},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"{arn}/AWSLogs/*",
+         "Condition": {"StringEquals": {"aws:SourceOrgID": org_id, "s3:x-amz-acl": "bucket-owner-full-control"}}}])
+    (finding,) = _trail_bucket_findings(emulator, org, tmp_path, name)
+    assert finding.status is Status.PASS, finding.reason
+
+
+def test_a_policy_without_the_organization_prefix_prints_the_missing_statements(organization, tmp_path, new_account):
+    emulator, org = organization
+    name = _log_archive(emulator, org, new_account, lambda arn, org_id, trail: [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": arn, "Condition": {"StringEquals": {"aws:SourceArn": trail}}},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"{arn}/AWSLogs/{org.management}/*", "Condition": {"StringEquals": {"aws:SourceArn": trail}}}])
+    (finding,) = _trail_bucket_findings(emulator, org, tmp_path, name)
+    assert finding.status is Status.FAIL
+    assert "does not let the irready organization trail deliver" in finding.reason
+    assert f"{name}/AWSLogs/o-" in finding.reason and "aws:SourceArn" in finding.reason \
+        and "s3:GetBucketAcl" in finding.reason
+
+
+def test_a_policy_any_trail_may_write_to_is_a_confused_deputy(organization, tmp_path, new_account):
+    emulator, org = organization
+    name = _log_archive(emulator, org, new_account, lambda arn, org_id, trail: [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": ["s3:GetBucketAcl", "s3:PutObject"], "Resource": [arn, f"{arn}/*"]}])
+    (finding,) = _trail_bucket_findings(emulator, org, tmp_path, name)
+    assert finding.status is Status.FAIL and "lets any trail write" in finding.reason
+
+
+def test_a_bucket_with_no_policy_or_none_at_all_names_the_fix(organization, tmp_path, new_account):
+    emulator, org = organization
+    name = _log_archive(emulator, org, new_account, lambda *_: None)
+    (finding,) = _trail_bucket_findings(emulator, org, tmp_path, name)
+    assert finding.status is Status.FAIL and "its owner adds" in finding.reason
+    (finding,) = _trail_bucket_findings(emulator, org, tmp_path, "irready-no-such-log-archive")
+    assert finding.status is Status.FAIL and "irready:trailBucketName" in finding.reason

@@ -224,6 +224,38 @@ def test_14_a_data_events_only_trail_needs_some_data_events():
         load(values.get)
 
 
+LOG_ARCHIVE = "aws-controltower-logs-444455556666-us-east-1"
+
+
+def test_14_a_landing_zones_log_archive_bucket_is_reused_and_nothing_of_ours_stores_the_trail():
+    # The organization trail may write to a bucket of another account whose policy admits it:
+    # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+    values = example_values() | {"trailManagementEvents": False, "trailBucketName": LOG_ARCHIVE,
+                                 "investigation": {"enabled": True}}
+    program = record(stack_config(values))
+    (trail,) = program.of_type("aws:cloudtrail/trail:Trail")
+    assert trail.inputs["s3BucketName"] == LOG_ARCHIVE and "kmsKeyId" not in trail.inputs
+    assert not [r for r in program.resources if r.name.startswith("organization-trail-") and
+                r.type.startswith(("aws:s3/", "aws:kms/"))]
+    assert [r.name for r in program.of_type("aws:kms/key:Key") if "trail" in r.name] == []
+    (investigator,) = [r for r in program.of_type("aws:iam/rolePolicy:RolePolicy")
+                       if r.name == "investigation-investigator-permissions"]
+    assert LOG_ARCHIVE in investigator.inputs["policy"]
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"trailBucketName": "Not_A_Bucket"}, "irready:trailBucketName: 'Not_A_Bucket' is not an S3 bucket name"),
+    ({"trailBucketName": "192.168.1.1"}, "irready:trailBucketName: '192.168.1.1' is not an S3 bucket name"),
+    ({"trailBucketName": LOG_ARCHIVE, "trailObjectLock": True}, "irready:trailObjectLock: Object Lock is set on a"),
+])
+def test_14_a_bad_trail_bucket_name_names_the_key_and_the_fix(changes, message):
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+    from irready.infra.config import StackConfigError, load
+
+    with pytest.raises(StackConfigError, match=message.replace(".", r"\.")):
+        load((example_values() | changes).get)
+
+
 def test_15_the_revoke_sessions_cutoff_a_responder_moved_is_never_reverted(options):
     # Responders bump the cutoff at incident time (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html);
     # `pulumi up --refresh` must not put the old one back.

@@ -1,5 +1,5 @@
 """irready's own resources carry the business context the audit asks of every resource (issue #19's
-inventory.business_context): irready:contextTags become every provider's default tags, which the AWS
+inventory.business_context): irready:resourceTags become every provider's default tags, which the AWS
 provider adds to each taggable resource (tags_all;
 https://www.pulumi.com/registry/packages/aws/api-docs/provider/#default_tags) and which CloudFormation
 StackSets propagate to their stacks' resources
@@ -22,34 +22,34 @@ def _load(**changes):
 
 
 def test_defaults_name_every_context_tag_the_audit_reads():
-    tags = dict(_load().context_tags)
+    tags = dict(_load().resource_tags)
     assert set(names.CONTEXT_TAGS) <= set(tags)
     assert tags == {"environment": "security", "owner": example_values()["securityContact"]["email"],
                     "data-classification": "confidential"}
 
 
 def test_the_stack_config_overrides_and_adds_tags():
-    tags = dict(_load(contextTags={"owner": "secops@example.com", "cost-center": "4711"}).context_tags)
+    tags = dict(_load(resourceTags={"owner": "secops@example.com", "cost-center": "4711"}).resource_tags)
     assert tags["owner"] == "secops@example.com" and tags["cost-center"] == "4711"
     assert tags["environment"] == "security"
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    (["owner"], "irready:contextTags: expected a map"),
+    (["owner"], "irready:resourceTags: expected a map"),
     ({"aws:owner": "x"}, "tag name 'aws:owner' is not a valid AWS tag key"),
-    ({"owner": "x" * 257}, "irready:contextTags.owner: expected text of at most 256"),
-    ({"owner": 7}, "irready:contextTags.owner: expected text"),
+    ({"owner": "x" * 257}, "irready:resourceTags.owner: expected text of at most 256"),
+    ({"owner": 7}, "irready:resourceTags.owner: expected text"),
 ])
 def test_bad_context_tags_stop_with_one_line(value, message):
     with pytest.raises(StackConfigError, match=message):
-        _load(contextTags=value)
+        _load(resourceTags=value)
 
 
 def test_every_provider_sets_the_context_as_default_tags():
     program = run_program(example_config())
     providers = program.of_type("pulumi:providers:aws")
     assert providers
-    expected = dict(_load().context_tags)
+    expected = dict(_load().resource_tags)
     for provider in providers:
         default_tags = provider.inputs.get("defaultTags")
         default_tags = json.loads(default_tags) if isinstance(default_tags, str) else default_tags
