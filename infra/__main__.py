@@ -39,6 +39,12 @@ from irready.infra.components.quarantine import QuarantineSecurityGroups, Quaran
 from irready.infra.components.region_guard import UnlistedRegionsDeny, UnlistedRegionsDenyArgs
 from irready.infra.components.scheduled_audit import ScheduledAudit, ScheduledAuditArgs
 from irready.infra.components.security_account import SecurityAccount, SecurityAccountArgs, new_security_account
+from irready.infra.components.workload_evidence import (
+    ContextTagPolicy,
+    ContextTagPolicyArgs,
+    EcrRegistryScanning,
+    EcrRegistryScanningArgs,
+)
 from irready.infra.config import ALL_REGIONS, LISTED, ORGANIZATION, StackConfigError, load, reader
 from irready.infra.organization import missing_trusted_access, trusted_access_error
 from irready.infra.providers import (
@@ -187,6 +193,9 @@ for account in config.accounts:
     TamperAlerts(f"tamper-alerts-{account.id}", TamperAlertsArgs(
         provider=provider, regions=forwarded, bus_arn=security_account.home_bus_arn,
         role_arn=detection.forwarder.arn))
+    if config.ecr_registry_scanning != "none":
+        EcrRegistryScanning(f"ecr-scanning-{account.id}", EcrRegistryScanningArgs(
+            provider=provider, regions=account.regions, scan_type=config.ecr_registry_scanning.upper()))
 
 # --- Organization mode (issue #18): member accounts get the baseline from StackSets, their alerts and
 # CreateVpc events reach the security account's member-events bus; the management account keeps the
@@ -205,7 +214,8 @@ if config.organization:
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
         responder_external_id=config.responder_external_id, audit_human_principals=config.audit_human_principals,
         audit_automation_principals=audit_automation, run_instances_allowed=config.run_instances_allowed,
-        retention_days=config.log_retention_days)
+        retention_days=config.log_retention_days,
+        ecr_scan_type=config.ecr_registry_scanning.upper() if config.ecr_registry_scanning != "none" else None)
 
     def template_body(make):
         return pulumi.Output.from_input(security).apply(lambda account: templates.body(
@@ -230,6 +240,9 @@ if config.organization:
 GuardrailScp("guardrail-scp", GuardrailScpArgs(
     provider=providers[management.id], deploying_principals=deploying_principals(config),
     targets=config.guardrail_targets))
+if config.tag_policy:
+    ContextTagPolicy("context-tag-policy", ContextTagPolicyArgs(
+        provider=providers[management.id], targets=config.guardrail_targets))
 if isinstance(security, str):  # the evidence path names its bucket after the (known) security account
     ForensicEvidence("forensic-evidence", ForensicEvidenceArgs(
         provider=security_side(), security_account_id=security, organization_id=organization.id,

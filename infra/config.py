@@ -113,8 +113,15 @@ class StackConfig:
     # GuardDuty protection plans turned on for the security account and, through the organization
     # configuration, every member (existing and new). Each is billed by usage: see docs/provisioning.md.
     guardduty_protection_plans: tuple[str, ...] = ()
+    # An Organizations tag policy naming the context tags (policies/names.py CONTEXT_TAGS), reporting only:
+    # no enforced_for, so no tagging call is ever refused. Needs the TAG_POLICY type enabled on the root.
+    tag_policy: bool = False
+    # ECR registry scanning in every prepared account and region (explicit-accounts mode): "none", "basic"
+    # (scan on push, free) or "enhanced" (Amazon Inspector, billed per image): see docs/provisioning.md.
+    ecr_registry_scanning: str = "none"
 
 
+ECR_REGISTRY_SCANNING = ("none", "basic", "enhanced")
 FINDING_PUBLISHING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 
 
@@ -216,7 +223,7 @@ _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trusted
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
                 "trailObjectLock", "dataEvents", "securityHub", "trailManagementEvents", "scheduledAudit",
                 "networkLogDestinations", "investigation", "guardrailTargets", "deployingPrincipals", "auditPrincipals",
-                "trailAdminPrincipals", "organization", "guardDutyProtectionPlans"}
+                "trailAdminPrincipals", "organization", "guardDutyProtectionPlans", "tagPolicy"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -317,6 +324,9 @@ def load(get: Callable[[str], object]) -> StackConfig:
                                              "irready:findingPublishingFrequency", FINDING_PUBLISHING_FREQUENCIES),
         guardduty_protection_plans=_protection_plans(_given(get, "guardDutyProtectionPlans", []),
                                                      "irready:guardDutyProtectionPlans"),
+        tag_policy=_flag(_given(get, "tagPolicy", False), "irready:tagPolicy"),
+        ecr_registry_scanning=_choice(_given(get, "ecrRegistryScanning", "none"), "irready:ecrRegistryScanning",
+                                      ECR_REGISTRY_SCANNING),
     )
 
 

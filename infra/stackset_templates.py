@@ -29,6 +29,7 @@ from irready.infra.components.flow_logs import LOG_GROUP as FLOW_LOG_GROUP
 from irready.infra.components.flow_logs import delivery_trust
 from irready.infra.components.guardrails import iam_tamper_pattern, tamper_pattern
 from irready.infra.components.ir_roles import READ_ONLY_MANAGED
+from irready.infra.components.workload_evidence import registry_scanning_rules
 from irready.policies import names, vpc_preparation
 
 from irready import policies
@@ -70,6 +71,7 @@ class BaselineTemplateArgs:
     run_instances_allowed: tuple[str, ...] = ()
     retention_days: int = names.MIN_LOG_RETENTION_DAYS
     max_session_seconds: int = 3600
+    ecr_scan_type: str | None = None  # irready:ecrRegistryScanning: "BASIC", "ENHANCED", or None for none
 
 
 def substituted(node):
@@ -208,6 +210,13 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
         "FlowLogGroup": {"Type": "AWS::Logs::LogGroup", **retained, "Properties": {
             "LogGroupName": FLOW_LOG_GROUP, "RetentionInDays": args.retention_days}},
     })
+    if args.ecr_scan_type:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registryscanningconfiguration.html
+        resources["EcrRegistryScanning"] = {"Type": "AWS::ECR::RegistryScanningConfiguration", "Properties": {
+            "ScanType": args.ecr_scan_type, "Rules": [
+                {"ScanFrequency": rule["scan_frequency"], "RepositoryFilters": [
+                    {"Filter": f["filter"], "FilterType": f["filter_type"]} for f in rule["repository_filters"]]}
+                for rule in registry_scanning_rules(args.ecr_scan_type)]}}
     return {"AWSTemplateFormatVersion": TEMPLATE_VERSION,
             "Description": "irready baseline, regional part: runbooks, alerts, DNS containment, log groups (generated)",
             "Resources": substituted(resources),

@@ -215,6 +215,14 @@ def _organization_features(stack: StackConfig, facts: dict) -> Judged:
             "the SCP policy type is not enabled: the quarantine SCP cannot be attached at incident time; run "
             f"`aws organizations enable-policy-type --root-id {organization['root_id']} "
             "--policy-type SERVICE_CONTROL_POLICY`"))
+    if stack.tag_policy and "TAG_POLICY" not in organization["policy_types"]:
+        # AttachPolicy refuses a policy of a type not enabled on the root (PolicyTypeNotEnabledException).
+        yield management, Result.failed(GLOBAL, organization["root_id"] or NO_RESOURCE, (
+            "irready:tagPolicy is set but the tag policy type is not enabled: `pulumi up` cannot attach the context "
+            f"tag policy; run `aws organizations enable-policy-type --root-id {organization['root_id']} "
+            "--policy-type TAG_POLICY`"))
+    elif stack.tag_policy:
+        yield management, Result.passed(GLOBAL, organization["root_id"] or NO_RESOURCE, "tag policies are enabled")
 
 
 def _trusted_access(stack: StackConfig, facts: dict) -> Judged:
@@ -448,7 +456,8 @@ PREFLIGHT_CHECKS = (
            _credentials),
     _check("preflight.organization", "All features and SCPs are enabled", Severity.HIGH,
            "Trusted access and delegated administrators need all features; the quarantine SCP needs SCPs enabled.",
-           "Enable all features, then the SERVICE_CONTROL_POLICY policy type on the root.",
+           "Enable all features, then the SERVICE_CONTROL_POLICY policy type on the root (and TAG_POLICY with "
+           "irready:tagPolicy).",
            "https://docs.aws.amazon.com/organizations/latest/userguide/enable-policy-type.html",
            _organization_features),
     _check("preflight.trusted_access", "Trusted access is enabled for the services the program uses", Severity.HIGH,

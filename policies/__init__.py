@@ -275,6 +275,20 @@ def guardrail_scp(deploying_principal_arns: list[str]) -> dict:
     return doc
 
 
+def context_tag_policy(tag_keys: tuple[str, ...] = names.CONTEXT_TAGS) -> dict:
+    """The Organizations tag policy (type TAG_POLICY) for the business-context tags: for each key a policy
+    key (lowercase) with ``tag_key`` fixing its capitalization, no ``tag_value`` (any value) and no
+    ``enforced_for``: it only reports non-compliant resources (Resource Groups Tagging API compliance
+    reports), it never refuses a tagging call. Syntax:
+    https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_example-tag-policies.html
+    Raises ValueError for no key or two keys equal but for case (AWS's policy keys are case-insensitive)."""
+    if not tag_keys:
+        raise ValueError("context_tag_policy needs at least one tag key")
+    if len({key.lower() for key in tag_keys}) != len(tag_keys):
+        raise ValueError(f"context_tag_policy: tag keys {list(tag_keys)} repeat a key but for case")
+    return {"tags": {key.lower(): {"tag_key": {"@@assign": key}} for key in tag_keys}}
+
+
 def guardrail_gaps(scp: dict) -> list[str]:
     """What of the guardrail an SCP does not deny to an ordinary administrator of a member account: each
     tamper action, and changing IncidentResponder, irready-audit or an irready policy. Judged with

@@ -53,7 +53,9 @@ CHECKS = (
         remediation="Set the registry's scanning configuration (ECR > Private registry > Scanning: a scan-on-push "
                     "rule with filter *): aws ecr put-registry-scanning-configuration --scan-type BASIC --rules "
                     "'[{\"scanFrequency\":\"SCAN_ON_PUSH\",\"repositoryFilters\":[{\"filter\":\"*\","
-                    "\"filterType\":\"WILDCARD\"}]}]'; not provisioned by infra/.",
+                    "\"filterType\":\"WILDCARD\"}]}]'; or deploy infra component "
+                    "EcrRegistryScanning (infra/components/workload_evidence.py) with irready:ecrRegistryScanning "
+                    "basic (the regional StackSet sets it in organization mode).",
         references=("https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html",),
         evaluate=_image_scanning,
     ),

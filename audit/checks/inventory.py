@@ -50,7 +50,8 @@ CHECKS = (
                   "while the attacker works.",
         remediation="Tag workloads with the context tags (audit setting context_tags; default environment, owner, "
                     "data-classification), e.g. through the deployment tool's default tags; an Organizations tag "
-                    "policy can report non-compliant resources; not provisioned by infra/.",
+                    "policy reports non-compliant resources: infra component ContextTagPolicy "
+                    "(infra/components/workload_evidence.py) attaches one with irready:tagPolicy (reporting only).",
         references=("https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html",
                     "https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html"),
         evaluate=_business_context,

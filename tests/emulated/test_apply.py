@@ -15,10 +15,12 @@ import pytest
 from irready.audit.config import AuditConfig
 from irready.audit.model import Status
 from irready.infra.offline.program import stack_config
+from irready.infra.organization import TRUSTED_ACCESS
+from irready.policies import names
 
 from irready import policies
 from irready.emulated.appliers import APPLIERS, NOT_EMULATED
-from irready.emulated.apply import EmulatedApply, Provisioned, UnknownResourceType, provision
+from irready.emulated.apply import EmulatedApply, Provisioned, UnknownResourceType, aws_managed_policies, provision
 from irready.emulated.baseline import Organization, audit, audit_config, stack_values
 from irready.emulated.respond import emulated_copy, enforced
 
@@ -140,7 +142,17 @@ def created_security_account(_emulator_and_faults, new_account):
                             {"id": workload, "regions": ["us-east-1"]}],
                "createSecurityAccount": {"name": "Security", "email": "aws-security@example.com"},
                "securityHub": True, "trailObjectLock": True, "responderExternalId": "ir-automation-7f3",
-               "unlistedRegions": "deny"}
+               "unlistedRegions": "deny", "tagPolicy": True, "ecrRegistryScanning": "basic"}
+    with aws_managed_policies():  # the accounts' first use: moto loads AWS's managed policies then
+        # A workload's repository (tagged, but no scan on push of its own): the registry rule covers it.
+        emulator.client(emulator.session(workload), "ecr", "us-east-1").create_repository(
+            repositoryName="shop/api", tags=[{"Key": key, "Value": "shop"} for key in names.CONTEXT_TAGS])
+        # What `irready preflight` asks before the first `pulumi up` with irready:tagPolicy (preflight.organization).
+        organizations = emulator.client(emulator.session(management), "organizations")
+        organizations.create_organization(FeatureSet="ALL")
+        for principal in TRUSTED_ACCESS:
+            organizations.enable_aws_service_access(ServicePrincipal=principal)
+        organizations.enable_policy_type(RootId=organizations.list_roots()["Roots"][0]["Id"], PolicyType="TAG_POLICY")
     provisioned = provision(emulator, stack_config(values), management)
     (security,) = [id_ for type_, _, _, id_ in provisioned.created if type_ == "aws:organizations/account:Account"]
     config = AuditConfig(regions=("us-east-1",), accounts=(management, workload), security_account_id=security)
@@ -166,6 +178,26 @@ def test_a_created_security_account_is_trusted_everywhere_and_the_audit_passes(c
     # moto accepts a Security Hub administrator only from the management account, and only a member.
     assert [(account, id_) for type_, _, account, id_ in provisioned.created
             if type_ == "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount"] == [(management, security)]
+
+
+def test_registry_scanning_makes_the_workloads_repository_pass(created_security_account):
+    # irready:ecrRegistryScanning basic: scan on push for every repository of every listed account and region.
+    _, management, _, provisioned, findings = created_security_account
+    scanning = [f for f in findings if f.check_id == "ecr.image_scanning"]
+    assert [(f.resource_id, f.status) for f in scanning] == [("shop/api", Status.PASS)]
+    assert "basic registry scanning (SCAN_ON_PUSH)" in scanning[0].reason
+    assert provisioned.counts()["aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"] == 2
+
+
+def test_the_context_tag_policy_is_attached_to_the_root(created_security_account):
+    emulator, management, *_ = created_security_account
+    organizations = emulator.client(emulator.session(management), "organizations")
+    (summary,) = [p for p in organizations.list_policies(Filter="TAG_POLICY")["Policies"]
+                  if p["Name"] == "irready-context-tags"]
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    assert [t["TargetId"] for t in organizations.list_targets_for_policy(PolicyId=summary["Id"])["Targets"]] == [root]
+    content = organizations.describe_policy(PolicyId=summary["Id"])["Policy"]["Content"]
+    assert json.loads(content) == policies.context_tag_policy()
 
 
 def test_between_the_two_stacks_every_applier_runs(round_trip, created_security_account):

@@ -7,7 +7,17 @@ import json
 
 import pytest
 
-from irready.emulated.appliers import AwsRuleViolated, Target, detector, flow_log, query_log_association, trail
+from irready.emulated.appliers import (
+    AwsRuleViolated,
+    Target,
+    detector,
+    ecr_registry_scanning,
+    flow_log,
+    organizations_policy,
+    organizations_policy_attachment,
+    query_log_association,
+    trail,
+)
 from irready.emulated.apply import EmulatedApply, Provisioned
 from irready.emulated.brownfield import share_vpc
 
@@ -90,3 +100,29 @@ def test_an_event_bus_target_in_another_region_needs_a_role(target_for, account_
         event_target(target, {"rule": name, "arn": home_bus})
     role = f"arn:aws:iam::{account_id}:role/irready-alert-forwarder-1"
     assert event_target(target, {"rule": name, "arn": home_bus, "roleArn": role})[0].startswith(name)
+
+
+def test_a_tag_policy_is_attached_only_once_its_type_is_enabled_on_the_root(target_for, new_account):
+    # PolicyTypeNotEnabledException: https://docs.aws.amazon.com/organizations/latest/APIReference/API_AttachPolicy.html
+    target = target_for(new_account())
+    organizations = target.client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    policy_id, _ = organizations_policy(target, {"name": "tags", "type": "TAG_POLICY", "content": json.dumps(
+        {"tags": {"owner": {"tag_key": {"@@assign": "owner"}}}})})
+    with pytest.raises(AwsRuleViolated, match="PolicyTypeNotEnabledException"):
+        organizations_policy_attachment(target, {"policyId": policy_id, "targetId": root})
+    organizations.enable_policy_type(RootId=root, PolicyType="TAG_POLICY")
+    organizations_policy_attachment(target, {"policyId": policy_id, "targetId": root})
+    assert organizations.list_policies_for_target(TargetId=root, Filter="TAG_POLICY")["Policies"][0]["Id"] == policy_id
+
+
+def test_basic_registry_scanning_cannot_scan_continuously(target_for, new_account):
+    # https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutRegistryScanningConfiguration.html:
+    # BASIC supports SCAN_ON_PUSH (and MANUAL); CONTINUOUS_SCAN needs ENHANCED.
+    target = target_for(new_account())
+    rules = [{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]
+    with pytest.raises(AwsRuleViolated, match="not allowed with scan type BASIC"):
+        ecr_registry_scanning(target, {"scanType": "BASIC", "rules": rules})
+    ecr_registry_scanning(target, {"scanType": "ENHANCED", "rules": rules})
+    assert target.client("ecr").get_registry_scanning_configuration()["scanningConfiguration"]["scanType"] == "ENHANCED"

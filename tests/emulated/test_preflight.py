@@ -118,6 +118,11 @@ def test_missing_trusted_access_and_scps_name_the_commands(_emulator_and_faults,
         "trusted access for account.amazonaws.com", "trusted access for cloudtrail.amazonaws.com"]
     assert "--service-principal cloudtrail.amazonaws.com" in found["preflight.trusted_access"][1]
     assert "enable-policy-type" in found["preflight.organization"][0]
+    # With irready:tagPolicy, the tag policy type too (AttachPolicy: PolicyTypeNotEnabledException,
+    # https://docs.aws.amazon.com/organizations/latest/APIReference/API_AttachPolicy.html).
+    problems = failures(run(emulator, org, tmp_path, tagPolicy=True))["preflight.organization"]
+    (tags,) = [problem for problem in problems if "--policy-type TAG_POLICY" in problem]
+    assert "irready:tagPolicy" in tags and len(problems) == 2
 
 
 def test_a_data_events_only_trail_with_no_other_trail_is_a_gap(organization, tmp_path):

@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-anatomy.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -81,3 +82,19 @@ def test_escalation_and_exposure_checks_pass_on_the_template_roles_without_a_ski
     assert {r.resource.rsplit(".", 1)[1] for r in results} >= {"ResponderRole", "AuditRole", "RunbookRole"}
     assert all(r.passed for r in results), [r.resource for r in results if not r.passed]
     assert not any(skip.check_id == check_id for skip in BASELINE_SKIPS)
+
+
+@pytest.mark.parametrize(("scan_type", "frequency"), [("BASIC", "SCAN_ON_PUSH"), ("ENHANCED", "CONTINUOUS_SCAN")])
+def test_registry_scanning_in_the_regional_template_passes_cfn_lint(scan_type, frequency):
+    # irready:ecrRegistryScanning in organization mode: every member's registry in every chosen region.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registryscanningconfiguration.html
+    from irready.infra.stackset_templates import BaselineTemplateArgs, body, regional_template
+
+    args = BaselineTemplateArgs(security_account_id="210987654321", home_region="us-east-1",
+                                trusted_cidrs=("203.0.113.0/24",), revoke_sessions_before="2026-01-01T00:00:00Z",
+                                deny_except_actions=("sts:GetCallerIdentity",), ecr_scan_type=scan_type)
+    template = regional_template(args)
+    assert template["Resources"]["EcrRegistryScanning"]["Properties"] == {"ScanType": scan_type, "Rules": [
+        {"ScanFrequency": frequency, "RepositoryFilters": [{"Filter": "*", "FilterType": "WILDCARD"}]}]}
+    assert lint(body(template)) == []
+    assert "EcrRegistryScanning" not in regional_template(dataclasses.replace(args, ecr_scan_type=None))["Resources"]
