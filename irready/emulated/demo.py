@@ -50,7 +50,8 @@ def run_demo(output_dir: Path) -> int:
         print(f"   {_totals(before)}")
 
         print("\n2. Prepare it: the Pulumi program (infra/__main__.py), applied to the emulator")
-        provisioned = provision(aws, stack_config(stack_values(org)), org.management)
+        # The registry's scan-on-push is the one workload evidence irready provisions (irready:ecrRegistryScanning).
+        provisioned = provision(aws, stack_config(stack_values(org, ecrRegistryScanning="basic")), org.management)
         print(f"   created {len(provisioned.created)} resources in {len(org.accounts)} accounts")
         for type_, count in sorted(provisioned.counts().items()):
             print(f"     {count:3d}  {type_}")

@@ -12,8 +12,8 @@ from irready.cli import main
 from irready.emulated.demo import ORGANIZATION
 
 # Workload settings the program does not own (issue #19): they FAIL before and after, in the workload account.
-WORKLOAD_OWNED = ("ecs.task_logging", "ecr.image_scanning", "lambda.code_history", "rds.log_exports",
-                  "cloudfront.access_logging", "elb.access_logging")
+WORKLOAD_OWNED = ("ecs.task_logging", "lambda.code_history", "rds.log_exports", "cloudfront.access_logging",
+                  "elb.access_logging")
 
 
 def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
@@ -39,7 +39,8 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
 
     # Issue #19: the workload account's workloads, as teams left them, fail each new check before.
     workload = ORGANIZATION.workloads[0]
-    for check_id in (*WORKLOAD_OWNED, "s3.access_evidence", "guardduty.protection_plans", "inventory.business_context"):
+    for check_id in (*WORKLOAD_OWNED, "ecr.image_scanning", "s3.access_evidence", "guardduty.protection_plans",
+                     "inventory.business_context"):
         assert (workload, check_id) in failed_before
 
     after = json.loads((tmp_path / "audit.json").read_text())
@@ -53,7 +54,7 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
         (workload, check_id) for check_id in (*WORKLOAD_OWNED, "inventory.business_context")}
     assert {f["account_id"] for f in after["findings"] if f["check_id"] == "guardduty.findings_routed"
             and f["status"] == "PASS"} == set(ORGANIZATION.accounts)
-    for check_id in ("s3.access_evidence", "guardduty.protection_plans"):
+    for check_id in ("s3.access_evidence", "guardduty.protection_plans", "ecr.image_scanning"):
         assert {f["status"] for f in after["findings"] if f["check_id"] == check_id} == {"PASS"}
     # UNKNOWN only where moto lacks the API (DNS Firewall), and where the audit's caller, the security account,
     # cannot read Organizations (moto keeps the organization in the management account only), each said so.
