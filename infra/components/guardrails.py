@@ -42,14 +42,20 @@ class GuardrailScp(pulumi.ComponentResource):
             f"{name}-policy", name=GUARDRAIL_SCP_NAME, type="SERVICE_CONTROL_POLICY", opts=child,
             description="irready: no stopping the logs, no changing irready's roles and policies",
             content=json.dumps(policies.guardrail_scp(list(args.deploying_principals))))
-        target_ids = [t for t in args.targets if t != "root"]
-        if "root" in args.targets:
-            organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=args.provider))
-            target_ids.insert(0, organization.roots[0].id)
-        self.attachments = [aws.organizations.PolicyAttachment(f"{name}-{target}", policy_id=self.policy.id,
-                                                               target_id=target, opts=child)
-                            for target in target_ids]
+        self.attachments = attach_policy(name, self.policy, args.targets, args.provider, child)
         self.register_outputs({"policy_id": self.policy.id})
+
+
+def attach_policy(name: str, policy: aws.organizations.Policy, targets: tuple[str, ...], provider: aws.Provider,
+                  opts: pulumi.ResourceOptions) -> list[aws.organizations.PolicyAttachment]:
+    """Attach an Organizations policy to ``targets`` ("root", the organization's root looked up at deploy time,
+    or OU ids), one ``<name>-<target id>`` attachment each, declared with ``opts``."""
+    target_ids = [t for t in targets if t != "root"]
+    if "root" in targets:
+        organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=provider))
+        target_ids.insert(0, organization.roots[0].id)
+    return [aws.organizations.PolicyAttachment(f"{name}-{target}", policy_id=policy.id, target_id=target, opts=opts)
+            for target in target_ids]
 
 
 def tamper_pattern() -> dict:

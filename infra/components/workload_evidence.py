@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.infra.components.guardrails import attach_policy
 from irready.policies import names
 
 from irready import policies
@@ -40,13 +41,7 @@ class ContextTagPolicy(pulumi.ComponentResource):
             f"{name}-policy", name=TAG_POLICY_NAME, type="TAG_POLICY", opts=child,
             description="irready: the business-context tags a responder reads (reporting only)",
             content=json.dumps(policies.context_tag_policy()))
-        target_ids = [t for t in args.targets if t != "root"]
-        if "root" in args.targets:
-            organization = aws.organizations.get_organization(opts=pulumi.InvokeOptions(provider=args.provider))
-            target_ids.insert(0, organization.roots[0].id)
-        self.attachments = [aws.organizations.PolicyAttachment(f"{name}-{target}", policy_id=self.policy.id,
-                                                               target_id=target, opts=child)
-                            for target in target_ids]
+        self.attachments = attach_policy(name, self.policy, args.targets, args.provider, child)
         self.register_outputs({"policy_id": self.policy.id})
 
 
