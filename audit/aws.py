@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.client
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
@@ -28,6 +29,9 @@ from botocore.retries import standard
 from irready.audit.snapshot import unavailable
 
 READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "Search")
+# Reads named otherwise, each checked in its API reference: BatchGetNamedQuery returns saved queries
+# (https://docs.aws.amazon.com/athena/latest/APIReference/API_BatchGetNamedQuery.html).
+OTHER_READS = frozenset({"BatchGetNamedQuery"})
 # The only non-read operation the audit sends: reaching member accounts.
 ALLOWED_OTHER_OPERATIONS = frozenset({"AssumeRole"})
 
@@ -50,7 +54,8 @@ class WriteRefused(RuntimeError):
 
 
 def is_read_operation(operation_name: str) -> bool:
-    return operation_name.startswith(READ_PREFIXES) or operation_name in ALLOWED_OTHER_OPERATIONS
+    return (operation_name.startswith(READ_PREFIXES) or operation_name in OTHER_READS
+            or operation_name in ALLOWED_OTHER_OPERATIONS)
 
 
 def _refuse_writes(model, **_):
@@ -165,6 +170,29 @@ class _CurrentAccountCredentials(Credentials):
     account_id = property(lambda self: getattr(self._current(), "account_id", None))
 
 
+_CREATE_CLIENT_CLASS = botocore.client.ClientCreator._create_client_class
+_CLASS_CACHE_ATTRIBUTE = "_irready_client_classes"
+
+
+def _create_client_class_once(creator, service_name, service_model):
+    """botocore builds a client's class (a method and a docstring per operation: 830 for EC2) for every
+    client, about two thirds of a client's construction; the class depends on the service and on the
+    handlers of the session's ``creating-client-class`` event, not on the region or credentials. For the
+    audit's own sessions (made alike by ``_SharedClients``, marked on their event emitter) each service's
+    class is built once; any other session is served by botocore as before."""
+    classes = getattr(creator._event_emitter, _CLASS_CACHE_ATTRIBUTE, None)
+    if classes is None:
+        return _CREATE_CLIENT_CLASS(creator, service_name, service_model)
+    key = (service_name, service_model.api_version)
+    made = classes.get(key)
+    if made is None:
+        made = classes.setdefault(key, _CREATE_CLIENT_CLASS(creator, service_name, service_model))
+    return made
+
+
+botocore.client.ClientCreator._create_client_class = _create_client_class_once
+
+
 class _SharedClients:
     """One client per (service, region) for the whole run, signing for the current account.
 
@@ -200,6 +228,7 @@ class _SharedClients:
         self._building: dict[tuple[str, str], threading.Lock] = {}
         self._idle_sessions: queue.SimpleQueue[boto3.Session] = queue.SimpleQueue()
         self._sessions_made = itertools.count()  # next() is atomic
+        self._classes: dict[tuple[str, str], type] = {}  # shared by this object's sessions, which are alike
 
     def client(self, service: str, region: str):
         key = (service, region)
@@ -221,7 +250,9 @@ class _SharedClients:
         core = botocore.session.Session()
         core.register_component("data_loader", self._loader)
         core._credentials = _CurrentAccountCredentials()  # boto3 has no public setter for a credentials object
-        return boto3.Session(botocore_session=core)
+        session = boto3.Session(botocore_session=core)  # registers boto3's handlers, alike in every session
+        setattr(core.get_component("event_emitter"), _CLASS_CACHE_ATTRIBUTE, self._classes)
+        return session
 
     def _build(self, service: str, region: str):
         session = self._borrow_session()

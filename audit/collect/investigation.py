@@ -53,8 +53,18 @@ def _workgroup(athena) -> dict | None:
 
 
 def _named_queries(athena) -> list[dict]:
+    """The workgroup's saved queries, read 50 at a time (BatchGetNamedQuery's limit). An id AWS could
+    not return makes the whole list unreadable: a query missing from it would read as "not saved"."""
     ids = paginate(athena, "list_named_queries", "NamedQueryIds", page_size=50, WorkGroup=WORKGROUP)
-    queries = [athena.get_named_query(NamedQueryId=query_id)["NamedQuery"] for query_id in ids]
+    queries = []
+    for start in range(0, len(ids), 50):
+        answer = athena.batch_get_named_query(NamedQueryIds=ids[start:start + 50])
+        if answer.get("UnprocessedNamedQueryIds"):
+            failed = answer["UnprocessedNamedQueryIds"][0]
+            raise ClientError({"Error": {"Code": failed.get("ErrorCode") or "UnprocessedNamedQuery",
+                                         "Message": failed.get("ErrorMessage") or failed.get("NamedQueryId")}},
+                              "BatchGetNamedQuery")
+        queries += answer.get("NamedQueries") or []
     return [{"name": q.get("Name"), "database": q.get("Database"), "query": q.get("QueryString")} for q in queries]
 
 

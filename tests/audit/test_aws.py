@@ -62,6 +62,24 @@ def test_threads_acting_for_different_accounts_do_not_see_each_other():
     assert seen == {n: f"AKIA{n}" for n in range(len(accounts))}
 
 
+def test_a_service_s_client_class_is_built_once_for_every_region_and_only_for_the_audit():
+    """Building a client's class (a method per operation) is most of a client's construction: the audit's
+    clients of one service share it across regions, each keeps its own region, endpoint and handlers;
+    a session that is not the audit's gets botocore's own per-client classes."""
+    clients = Clients(session("AKIAFIRST"))
+    west, east = clients.client("ec2", "eu-west-1"), clients.client("ec2", "us-east-1")
+    assert type(west) is type(east)
+    assert (west.meta.region_name, east.meta.region_name) == ("eu-west-1", "us-east-1")
+    assert west.meta.events is not east.meta.events
+    assert type(clients.client("logs", "eu-west-1")) is not type(west)
+    other = Clients(session("AKIAOTHER"))  # another run: its own classes
+    assert type(other.client("ec2", "eu-west-1")) is not type(west)
+    plain = session("AKIAPLAIN")
+    assert type(plain.client("ec2", "eu-west-1")) is not type(plain.client("ec2", "us-east-1"))
+    with pytest.raises(WriteRefused):  # the refusal is each client's handler, not the shared class's
+        east.terminate_instances(InstanceIds=["i-1"])
+
+
 def test_writes_are_refused_before_signing():
     with pytest.raises(WriteRefused):
         Clients(session("AKIAFIRST")).client("ec2", "us-east-1").terminate_instances(InstanceIds=["i-1"])
