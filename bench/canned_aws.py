@@ -10,7 +10,11 @@ reference; this only has to be fast and well-formed.
 
 Every account looks like one irready has prepared, in every region: a default VPC with flow logs
 and the quarantine group, DNS query logging, a DNS Firewall rule group blocking every domain, a
-GuardDuty detector with every protection plan and its findings rule, a CloudWatch log group; one
+GuardDuty detector with every protection plan, a CloudWatch log group; GuardDuty's delegated
+administrator is the security account (the management account here), whose findings rule in each
+region routes the organization's findings, and each member has only its forwarded alerts' rules
+(the organization layout since issues #13 and #18; until 2026-11-30 every account routed its own
+findings, two more per-resource reads per account-region: ListTargetsByRule, ListSubscriptionsByTopic); one
 multi-region trail with its bucket (the account's one bucket); one CloudFront distribution with access
 logs; no instances or EKS clusters; and in the first region one of each workload issue #19 looks at (an
 ECS service's task, an ECR repository, a Lambda function with a version, a PostgreSQL database, a load
@@ -62,6 +66,8 @@ _SELECTORS = [
 _ALL = ("<item><ipProtocol>-1</ipProtocol><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges>"
         "<ipv6Ranges><item><cidrIpv6>::/0</cidrIpv6></item></ipv6Ranges></item>")
 _GUARDDUTY_PATTERN = json.dumps({"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"]})
+_RUN_INSTANCES_PATTERN = json.dumps({"source": ["aws.ec2"], "detail-type": ["AWS API Call via CloudTrail"],
+                                     "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": ["RunInstances"]}})
 
 
 def _iam_details() -> str:
@@ -227,9 +233,16 @@ class Answers:
                                              for name in policies.names.GUARDDUTY_FEATURES]})
 
     def guardduty_GetAdministratorAccount(self, account, region, params):  # noqa: N802
-        return 200, json.dumps({})  # no delegated administrator: the account routes its own findings
+        if account == MANAGEMENT:  # the security account is the delegated administrator, a member of none
+            return 200, json.dumps({})
+        return 200, json.dumps({"administrator": {"accountId": MANAGEMENT, "invitationId": "canned",
+                                                  "relationshipStatus": "Enabled", "invitedAt": "2026-01-01"}})
 
     def events_ListRules(self, account, region, params):  # noqa: N802
+        if account != MANAGEMENT:  # a member forwards its own alerts; the administrator routes its findings
+            return 200, json.dumps({"Rules": [{"Name": "irready-unexpected-run-instances", "State": "ENABLED",
+                                               "EventPattern": _RUN_INSTANCES_PATTERN, "Arn": f"arn:aws:events:"
+                                               f"{region}:{account}:rule/irready-unexpected-run-instances"}]})
         return 200, json.dumps({"Rules": [{"Name": "guardduty-findings-to-ir", "State": "ENABLED",
                                            "EventPattern": _GUARDDUTY_PATTERN,
                                            "Arn": f"arn:aws:events:{region}:{account}:rule/guardduty-findings-to-ir"}]})
