@@ -7,7 +7,7 @@ https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logg
 
 from __future__ import annotations
 
-from irready.audit.aws import Clients, guarded, paginate
+from irready.audit.aws import Clients, guarded, paginate, paginator
 
 _V2_REGION = "us-east-1"
 
@@ -16,7 +16,7 @@ def collect(clients: Clients, region: str) -> dict:
     """``{"distributions": [{"id", "arn", "legacy_logging": {"enabled", "bucket"} | marker}],
     "v2_delivered": [distribution ARN] | marker}``."""
     client = clients.client("cloudfront", region)
-    summaries = [d for page in client.get_paginator("list_distributions").paginate(
+    summaries = [d for page in paginator(client, "list_distributions").paginate(
         PaginationConfig={"PageSize": 1000}) for d in (page.get("DistributionList") or {}).get("Items") or []]
     distributions = [{"id": d["Id"], "arn": d["ARN"],
                       "legacy_logging": guarded("GetDistributionConfig", lambda i=d["Id"]: _legacy(client, i))}

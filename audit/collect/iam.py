@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote
 
-from irready.audit.aws import Clients
+from irready.audit.aws import Clients, paginator
 from irready.policies import CONTAINMENT_POLICIES
 
 _CONTAINMENT_NAMES = {policy.name for policy in CONTAINMENT_POLICIES}
@@ -19,9 +19,9 @@ _CONTAINMENT_NAMES = {policy.name for policy in CONTAINMENT_POLICIES}
 def collect(clients: Clients, region: str, responder_role_name: str) -> dict:
     client = clients.client("iam", region)
     roles, policies = [], []
-    paginator = client.get_paginator("get_account_authorization_details")
-    for page in paginator.paginate(Filter=["Role", "LocalManagedPolicy", "AWSManagedPolicy"],
-                                   PaginationConfig={"PageSize": 1000}):
+    pages = paginator(client, "get_account_authorization_details").paginate(
+        Filter=["Role", "LocalManagedPolicy", "AWSManagedPolicy"], PaginationConfig={"PageSize": 1000})
+    for page in pages:
         roles.extend(page.get("RoleDetailList", []))
         policies.extend(page.get("Policies", []))
 

@@ -129,3 +129,20 @@ def test_a_client_being_built_holds_up_neither_other_clients_nor_cache_hits():
             loader.release.set()
         assert held.result(timeout=60) is waiting.result(timeout=60)  # built once, for both
     assert held.result().meta.region_name == "eu-west-1"
+
+
+def test_renewed_credentials_are_used_within_seconds_of_their_renewal():
+    """Signing reuses an account's frozen keys for a few seconds only, so renewed keys take over at once."""
+    from botocore.credentials import Credentials
+
+    keys = Credentials("AKIAOLD", "old-secret")
+    account = Clients(session("AKIABASE"))
+    account.credentials = keys
+    ec2 = account.client("ec2", "us-east-1")
+    with account.acting():
+        assert signing_key(ec2) == "AKIAOLD"
+        keys.access_key = "AKIANEW"  # as a refresh would
+        assert signing_key(ec2) == "AKIAOLD"  # frozen a moment ago
+        until, frozen = keys._irready_frozen
+        keys._irready_frozen = (until - ec2._request_signer._credentials.FREEZE_SECONDS - 1, frozen)
+        assert signing_key(ec2) == "AKIANEW"
