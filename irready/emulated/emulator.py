@@ -11,6 +11,7 @@ import boto3
 import botocore.session
 from werkzeug.serving import make_server
 
+from irready.emulated.account_management import AccountManagementLayer, allow_account_management_delegation
 from irready.emulated.aws_errors import error_response, signed_scope
 from irready.emulated.guardduty_organization import GuardDutyOrganizationLayer
 
@@ -58,6 +59,7 @@ class Emulator(EmulatedAWS):
 
         from irready.emulated.tagging_gaps import add_ecr_and_eks_to_the_tagging_api
         add_ecr_and_eks_to_the_tagging_api()  # issue #19: AWS's Tagging API returns them; moto's does not
+        allow_account_management_delegation()  # issue #18: moto refuses account.amazonaws.com as one
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = DomainDispatcherApplication(create_backend_app)
@@ -65,8 +67,8 @@ class Emulator(EmulatedAWS):
         class KeepAliveHandler(MotoRequestHandler):
             protocol_version = "HTTP/1.1"  # reuse connections, as clients do with AWS
 
-        # What moto lacks, answered in front of it: GuardDuty's organization side.
-        app = GuardDutyOrganizationLayer(_unimplemented_as_errors(app))
+        # What moto lacks, answered in front of it: GuardDuty's organization side, Account Management's rules.
+        app = GuardDutyOrganizationLayer(AccountManagementLayer(_unimplemented_as_errors(app)))
         self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
                                    request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
