@@ -25,8 +25,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from moto.events.models import EventPattern
 from irready.policies import alternate_contacts as names
+from moto.events.models import EventPattern
 
 from irready import alternate_contacts
 from irready.emulated.brownfield import join_organization
