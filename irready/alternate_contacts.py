@@ -23,11 +23,14 @@ import os
 from dataclasses import dataclass
 
 import boto3
+import botocore.config
 import botocore.exceptions
 
 from irready.policies import alternate_contacts as names
 
 ACCOUNT_REGION = "us-east-1"  # Account Management's endpoint (account.us-east-1.amazonaws.com)
+# Account Management throttles; a burst of new accounts backs off rather than fails.
+RETRIES = botocore.config.Config(retries={"mode": "standard", "max_attempts": 8})
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ def active_members(organizations, management: str) -> list[str]:
 def handler(event: dict, _context=None, base: boto3.Session | None = None, endpoint_url: str | None = None) -> dict:
     """The Lambda entry point. Returns {"contacts": [outcome, ...]} (and "ignored" with the reason when the
     event asks for nothing); prints one JSON line per account (the function's log). The management
-    account is always left to Pulumi, even when an event names it (a MoveAccount of it)."""
+    account is always left to Pulumi, even when an event names it (a MoveAccount of it). Raises
+    ContactNotSet when an event's account could not be set (after the others were tried)."""
     base = base or boto3.Session()
     wanted = RECONCILE if event.get("reconcile") else event_accounts(event)
     if wanted is None:
@@ -118,8 +122,16 @@ def handler(event: dict, _context=None, base: boto3.Session | None = None, endpo
     own = base.client("sts", region_name=ACCOUNT_REGION, endpoint_url=endpoint_url).get_caller_identity()["Account"]
     wanted = active_members(organizations, management) if wanted == RECONCILE else [
         account for account in wanted if account != management]
-    client = base.client("account", region_name=ACCOUNT_REGION, endpoint_url=endpoint_url)
+    client = base.client("account", region_name=ACCOUNT_REGION, endpoint_url=endpoint_url, config=RETRIES)
     outcomes = [set_contact(client, account_id, contact, own) for account_id in wanted]
     for outcome in outcomes:
         print(json.dumps(outcome.__dict__))
+    failed = [o.account_id for o in outcomes if o.action == "failed"]
+    if failed and not event.get("reconcile"):
+        # An event's run fails, so Lambda retries the asynchronous invocation; the reconciliation reports instead.
+        raise ContactNotSet(f"the SECURITY contact could not be set for {', '.join(failed)}")
     return {"contacts": [outcome.__dict__ for outcome in outcomes]}
+
+
+class ContactNotSet(RuntimeError):
+    """An event named an account whose contact could not be read or written (the error is in the log)."""

@@ -183,3 +183,12 @@ def test_the_pattern_forwards_what_the_function_acts_on(organization, event, mat
     assert EventPattern.load(json.dumps(names.organization_events_pattern())).matches_event(events[event]) is matched
     # ... and the function acts exactly on what the pattern lets through.
     assert (alternate_contacts.event_accounts(events[event]) is not None) is matched
+
+
+def test_an_events_account_that_cannot_be_set_fails_the_run_so_lambda_retries_it(organization, new_account):
+    """A refused account (here: not a member, as AWS refuses it) fails an event's run (Lambda retries an
+    asynchronous invocation that fails); the reconciliation reports failures per account instead."""
+    emulator, management, security, _ = organization
+    stranger = new_account()
+    with pytest.raises(alternate_contacts.ContactNotSet, match=stranger):
+        run(emulator, security, create_account_result(management, stranger))
