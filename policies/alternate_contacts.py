@@ -43,6 +43,8 @@ def organization_events_pattern() -> dict:
     """Organizations' events that may leave an account without the contact: an account created
     (CreateAccountResult, only once it SUCCEEDED), an account joining (AccountJoinedOrganization: an invited
     account's acceptance, logged only in the management account), an account moved between OUs (MoveAccount).
+    Not InviteAccountToOrganization (the account is not a member yet, and may never accept) nor AcceptHandshake
+    (CloudTrail logs it in the invited account, the caller, where no irready rule exists before it joins).
     Failed API calls carry an errorCode and are not matched
     (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_cloudtrail-integration.html,
     https://docs.aws.amazon.com/organizations/latest/APIReference/API_AcceptHandshake.html,

@@ -192,3 +192,15 @@ def test_an_events_account_that_cannot_be_set_fails_the_run_so_lambda_retries_it
     stranger = new_account()
     with pytest.raises(alternate_contacts.ContactNotSet, match=stranger):
         run(emulator, security, create_account_result(management, stranger))
+
+
+def test_without_trusted_access_even_the_delegated_administrator_is_refused(organization):
+    emulator, management, security, workloads = organization
+    organizations = emulator.client(emulator.session(management), "organizations")
+    organizations.disable_aws_service_access(ServicePrincipal=names.SERVICE_PRINCIPAL)
+    try:
+        outcome = alternate_contacts.set_contact(emulator.client(emulator.session(security), "account"),
+                                                 workloads[0], CONTACT, security)
+    finally:
+        organizations.enable_aws_service_access(ServicePrincipal=names.SERVICE_PRINCIPAL)
+    assert (outcome.action, outcome.error) == ("failed", "AccessDeniedException")
