@@ -158,3 +158,17 @@ def test_the_function_package_holds_only_the_function_and_policies(tmp_path):
                            "import irready.alternate_contacts as m; print(m.__file__)", str(tmp_path)],
                           capture_output=True, text=True)
     assert done.stdout.strip() == str(tmp_path / "irready" / "alternate_contacts.py"), done.stderr
+
+
+def test_the_member_events_bus_admits_the_management_accounts_forwarder(program):
+    """The bus's organization-wide policy (MemberEventBus) lets the management account's forwarder in by its
+    name, and no other role of that account (policies/evaluator.py)."""
+    from irready.infra.components.member_events import bus_policy
+    from irready.policies.evaluator import ALLOW, IMPLICIT_DENY, Request, evaluate
+
+    bus = f"arn:aws:events:us-east-1:{SECURITY}:event-bus/{MEMBER_EVENTS_BUS}"
+    for role, expected in ((FORWARDER_ROLE, ALLOW), ("Admin", IMPLICIT_DENY)):
+        principal = f"arn:aws:iam::{MANAGEMENT}:role/{role}"
+        request = Request("events:PutEvents", bus, principal=principal,
+                          context={"aws:PrincipalOrgID": ORGANIZATION_ID, "aws:PrincipalArn": principal})
+        assert evaluate([bus_policy(bus, ORGANIZATION_ID)], request) == expected, role
