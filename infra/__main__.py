@@ -232,6 +232,16 @@ if config.organization:
         failure_tolerance_percentage=config.organization.failure_tolerance_percentage,
         max_concurrent_percentage=config.organization.max_concurrent_percentage,
         region_concurrency=config.organization.region_concurrency))
+    # Every account's SECURITY contact, present and future: the function, not one resource per account.
+    from irready.infra.components.alternate_contacts import (
+        OrganizationSecurityContacts,
+        OrganizationSecurityContactsArgs,
+    )
+    OrganizationSecurityContacts("organization-security-contacts", OrganizationSecurityContactsArgs(
+        management_provider=providers[management.id], security_provider=security_side(),
+        management_account_id=management.id, security_account_id=security, organization_id=organization.id,
+        region=security_home, bus_name=member_events.bus.name, bus_arn=member_events.bus.arn,
+        contact=config.security_contact, log_retention_days=config.log_retention_days))
     VpcPreparation("vpc-preparation", VpcPreparationArgs(
         provider=security_side(), region=security_home, security_account_id=security,
         organization_id=organization.id, bus_name=member_events.bus.name, regions=organization_regions,

@@ -7,9 +7,10 @@ from irready.infra.config import StackConfig
 
 # Trusted access the program cannot do without, and why. Each names the Organizations setting to turn on.
 TRUSTED_ACCESS = {
-    # PutAlternateContact with an AccountId, from the management account:
-    # https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-trusted-access.html
-    "account.amazonaws.com": "the SECURITY alternate contact of member accounts (SecurityContacts)",
+    # PutAlternateContact with an AccountId, from the management account or (organization mode) the delegated
+    # administrator: https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-trusted-access.html
+    "account.amazonaws.com": "the SECURITY alternate contact of member accounts (SecurityContacts, "
+                             "OrganizationSecurityContacts)",
     # An organization trail created through the API needs it first:
     # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html
     "cloudtrail.amazonaws.com": "the organization trail (OrganizationTrail)",
@@ -35,9 +36,9 @@ STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 
 def needed_trusted_access(config: StackConfig) -> dict[str, str]:
     """The principals of ``TRUSTED_ACCESS`` this stack config needs, with why: contacts only if member
-    accounts are listed, StackSets only in organization mode."""
+    accounts are listed or in organization mode (every member's), StackSets only in organization mode."""
     needed = dict(TRUSTED_ACCESS)
-    if not any(not account.management for account in config.accounts):
+    if config.organization is None and not any(not account.management for account in config.accounts):
         needed.pop("account.amazonaws.com")
     if config.organization is None:
         needed.pop(STACKSETS_PRINCIPAL)

@@ -46,6 +46,7 @@ from irready.infra.organization import (
     enable_command,
     needed_trusted_access,
 )
+from irready.policies.alternate_contacts import SERVICE_PRINCIPAL as ACCOUNT_MANAGEMENT
 from irready.policies.evaluator import ALLOW, Request
 from irready.policies.evaluator import evaluate as evaluate_policy
 
@@ -78,7 +79,7 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
                 principal: guarded("ListDelegatedAdministrators", lambda p=principal: [
                     a["Id"] for a in paginate(organizations, "list_delegated_administrators",
                                               "DelegatedAdministrators", ServicePrincipal=p)])
-                for principal in ("securityhub.amazonaws.com", STACKSETS_PRINCIPAL)},
+                for principal in ("securityhub.amazonaws.com", STACKSETS_PRINCIPAL, ACCOUNT_MANAGEMENT)},
             "guardduty_administrators": {region: guarded("ListOrganizationAdminAccounts", lambda r=region: [
                 a["AdminAccountId"] for a in paginate(clients.client("guardduty", r),
                                                       "list_organization_admin_accounts", "AdminAccounts")])
@@ -421,6 +422,27 @@ def _security_hub_administrator(stack: StackConfig, facts: dict) -> Judged:
                                         "adopted" if admins else "designated by the program")
 
 
+def _account_management_administrator(stack: StackConfig, facts: dict) -> Judged:
+    """Organization mode (issue #18): the security contacts function names member accounts as the delegated
+    administrator for Account Management, which the program registers (one per organization)."""
+    if not stack.organization:
+        return
+    management, security = _management(stack), _security_account(stack, facts)
+    admins = _need(facts["delegated_administrators"][ACCOUNT_MANAGEMENT],
+                   f"the delegated administrator for {ACCOUNT_MANAGEMENT}")
+    others = [a for a in admins if a != security]
+    if others:
+        yield management, Result.failed(GLOBAL, others[0], (
+            f"the delegated administrator for {ACCOUNT_MANAGEMENT} is {others[0]}; the program registers "
+            f"{security or 'the account it creates'} for the security contacts function: run `aws organizations "
+            f"deregister-delegated-administrator --account-id {others[0]} --service-principal {ACCOUNT_MANAGEMENT}`, "
+            f"or set irready:securityAccountId to {others[0]}"))
+    else:
+        yield management, Result.passed(GLOBAL, admins[0] if admins else NO_RESOURCE, (
+            "already the delegated administrator: adopted" if admins else
+            "no delegated administrator yet: registered by the program"))
+
+
 def _shared_vpcs(stack: StackConfig, facts: dict) -> Judged:
     listed = {a.id for a in stack.accounts}
     for account in stack.accounts:
@@ -503,6 +525,13 @@ PREFLIGHT_CHECKS = (
            "Set irready:securityAccountId to the existing administrator, or irready:securityHub: false.",
            "https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html",
            _security_hub_administrator),
+    _check("preflight.account_management_administrator",
+           "The security account is the delegated administrator for Account Management", Severity.HIGH,
+           "Organization mode: the security contacts function sets every account's SECURITY contact with AccountId, "
+           "which only the management account or the one delegated administrator for account.amazonaws.com may do.",
+           "Deregister the other delegated administrator for account.amazonaws.com, or adopt it as the security "
+           "account.", "https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-delegated-admin.html",
+           _account_management_administrator),
     _check("preflight.shared_vpcs", "Shared VPCs are logged by their owner", Severity.MEDIUM,
            "A participant of a shared VPC cannot create flow logs or query-log associations for it; its owner must.",
            "List the owner account in irready:accounts; never list a shared VPC under a participant's vpcs.",

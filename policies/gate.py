@@ -114,6 +114,7 @@ BASELINE_SKIPS = (
 # Organization mode's own (issue #18): the StackSets' templates scanned as CloudFormation, and the
 # organization-mode plan (Pulumi.example-org.yaml); tests/policies/test_stackset_templates.py proves each needed.
 _VPC_PREPARATION_FUNCTION = r"aws_lambda_function\.vpc_preparation_function$"
+_SECURITY_CONTACTS_FUNCTION = r"^aws_lambda_function\.organization_security_contacts_function$"
 ORGANIZATION_MODE_SKIPS = (
     Skip("CKV_AWS_158", r"^AWS::Logs::LogGroup\.", "as CKV_AWS_158 for aws_cloudwatch_log_group (the StackSets' "
          "flow-log and query-log groups)"),
@@ -139,6 +140,22 @@ ORGANIZATION_MODE_SKIPS = (
          "arn:aws:iam::*:role/IncidentResponder (listing every account passes S3's 20 KB policy limit near 550 "
          "accounts); tests/infra/test_forensics.py proves with policies/evaluator.py that principals outside the "
          "organization and other roles inside it are denied every S3 action, and responders get s3:PutObject only"),
+    # The security contacts function (issue #18), as the VPC preparation function above.
+    Skip("CKV_AWS_116", _SECURITY_CONTACTS_FUNCTION, "a failed membership-event invocation is retried by EventBridge "
+         "for a day, and the daily reconciliation sets any contact still missing; a dead-letter queue would hold "
+         "nothing the reconciliation does not redo"),
+    Skip("CKV_AWS_117", _SECURITY_CONTACTS_FUNCTION, "it only calls Account Management and Organizations; no inbound "
+         "path exists"),
+    Skip("CKV_AWS_272", _SECURITY_CONTACTS_FUNCTION, "as for the scheduled audit's functions (irready's own package, "
+         "archived at deploy time; signing needs an AWS Signer profile, future work)"),
+    Skip("CKV_AWS_173", _SECURITY_CONTACTS_FUNCTION, "the environment holds the security contact only (name, title, "
+         "e-mail, phone: what AWS shows every principal allowed GetAlternateContact), no secret; "
+         "tests/infra/test_security_contacts.py holds it to that"),
+    Skip("CKV_AWS_50", _SECURITY_CONTACTS_FUNCTION, "as for the scheduled audit's functions (X-Ray adds a write "
+         "permission and cost; each run logs one JSON line per account)"),
+    Skip("CKV_AWS_297", r"aws_scheduler_schedule\.organization_security_contacts_reconciliation$", "the target input "
+         "is {\"reconcile\": true}; a customer key would only add kms:Decrypt to a role that may only invoke the "
+         "function"),
 )
 BASELINE_SKIPS = BASELINE_SKIPS + ORGANIZATION_MODE_SKIPS
 

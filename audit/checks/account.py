@@ -23,7 +23,9 @@ SECURITY_CONTACT = Check(
     rationale="AWS sends abuse reports and security notices (leaked keys, compromised instances) to the security "
               "contact. Without one they reach only the root e-mail, which nobody may read during an incident.",
     remediation="Deploy infra component SecurityContacts (infra/components/alternate_contacts.py) with a "
-                "distribution list, or: aws account put-alternate-contact --alternate-contact-type SECURITY ...",
+                "distribution list (organization mode: infra component OrganizationSecurityContacts "
+                "(infra/components/alternate_contacts.py) sets every account's), or: "
+                "aws account put-alternate-contact --alternate-contact-type SECURITY ...",
     references=("https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact-alternate.html",),
     evaluate=_security_contact,
 )

@@ -24,11 +24,11 @@ from irready.policies import vpc_preparation as prep
 MEMORY_MB, TIMEOUT_S = 256, 900  # reconciliation walks every account and region one after the other
 
 
-def code_files() -> dict[str, Path]:
+def code_files(function_module: str = "irready.vpc_preparation") -> dict[str, Path]:
     """Archive path -> file: irready's __init__, the function's module and the policies package (documents
     included, checkov's checks left out). Raises RuntimeError if a part is not installed."""
     files: dict[str, Path] = {}
-    for module in ("irready", "irready.vpc_preparation"):
+    for module in ("irready", function_module):
         spec = importlib.util.find_spec(module)
         if spec is None or spec.origin is None:
             raise RuntimeError(f"{module} is not installed; run `make venv`")

@@ -89,8 +89,11 @@ class Declared:
 class Recorder(pulumi.runtime.Mocks):
     """Writes down every resource the program declares, with stand-in ids and ARNs."""
 
-    def __init__(self, trusted_services: list[str] | None = None, existing_detectors: bool = True):
+    def __init__(self, trusted_services: list[str] | None = None, existing_detectors: bool = True,
+                 delegated_administrators: dict[str, list[str]] | None = None):
         self.resources: list[Declared] = []
+        # service principal -> the accounts registered as its delegated administrators (none by default)
+        self.delegated_administrators = delegated_administrators or {}
         self.existing_detectors = existing_detectors  # False: the security account has no GuardDuty detector yet
         self.calls: list[tuple[str, dict]] = []
         self.trusted_services = TRUSTED_SERVICES if trusted_services is None else trusted_services
@@ -119,6 +122,13 @@ class Recorder(pulumi.runtime.Mocks):
             if not self.existing_detectors:
                 return {}, [("id", NO_DETECTOR)]
             return {"id": admin_detector(args.args["region"]), "status": "ENABLED", "region": args.args["region"]}
+        if args.token == "aws:organizations/getDelegatedAdministrators:getDelegatedAdministrators":
+            principal = args.args.get("servicePrincipal")
+            return {"id": "delegated", "servicePrincipal": principal, "delegatedAdministrators": [
+                {"id": account, "arn": f"arn:aws:organizations::123456789012:account/{ORGANIZATION_ID}/{account}",
+                 "name": account, "email": f"{account}@example.com", "status": "ACTIVE", "joinedMethod": "INVITED",
+                 "joinedTimestamp": "2026-01-01T00:00:00Z", "delegationEnabledDate": "2026-01-01T00:00:00Z"}
+                for account in self.delegated_administrators.get(principal, [])]}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": "123456789012", "arn": DEPLOYER_SESSION, "userId": "AROAEXAMPLE:deploy",
                     "id": "123456789012"}

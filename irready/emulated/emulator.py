@@ -11,6 +11,7 @@ import boto3
 import botocore.session
 from werkzeug.serving import make_server
 
+from irready.emulated.account_management import AccountManagementLayer, allow_account_management_delegation
 from irready.emulated.aws_errors import error_response, signed_scope
 from irready.emulated.guardduty_organization import GuardDutyOrganizationLayer
 
@@ -59,6 +60,7 @@ class Emulator(EmulatedAWS):
         from irready.emulated.tagging_gaps import add_athena_batch_get_named_query, add_ecr_and_eks_to_the_tagging_api
         add_ecr_and_eks_to_the_tagging_api()  # issue #19: AWS's Tagging API returns them; moto's does not
         add_athena_batch_get_named_query()  # issue #17: one request for the saved queries, not one each
+        allow_account_management_delegation()  # issue #18: moto refuses account.amazonaws.com as one
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = DomainDispatcherApplication(create_backend_app)
@@ -69,8 +71,8 @@ class Emulator(EmulatedAWS):
             # client's delayed ACK (measured: 1 ms more per call here; 40 ms in bench/canned_aws.py).
             disable_nagle_algorithm = True
 
-        # What moto lacks, answered in front of it: GuardDuty's organization side.
-        app = GuardDutyOrganizationLayer(_unimplemented_as_errors(app))
+        # What moto lacks, answered in front of it: GuardDuty's organization side, Account Management's rules.
+        app = GuardDutyOrganizationLayer(AccountManagementLayer(_unimplemented_as_errors(app)))
         self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
                                    request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -260,3 +260,40 @@ def test_a_bucket_with_no_policy_or_none_at_all_names_the_fix(organization, tmp_
     assert finding.status is Status.FAIL and "its owner adds" in finding.reason
     (finding,) = _trail_bucket_findings(emulator, org, tmp_path, "irready-no-such-log-archive")
     assert finding.status is Status.FAIL and "irready:trailBucketName" in finding.reason
+
+
+# --- Organization mode: the security contacts function needs the security account as Account Management's
+# delegated administrator (one per organization), which the program registers or adopts:
+# https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-delegated-admin.html
+
+def test_account_managements_delegated_administrator_is_reported_in_organization_mode(_emulator_and_faults,
+                                                                                      new_account, tmp_path):
+    emulator, _ = _emulator_and_faults
+    org = Organization(management=new_account(), security=new_account(), workloads=(new_account(),),
+                       regions=("us-east-1",))
+    join_organization(emulator, org.management, org.accounts)
+    organization_mode = {"accounts": [{"id": org.management, "management": True, "regions": ["us-east-1"]}],
+                         "organization": {"units": ["root"], "regions": ["us-east-1"]},
+                         "networkLogDestinations": ["cloudwatch"]}
+    check = "preflight.account_management_administrator"
+
+    def reasons(report) -> dict[Status, list[str]]:
+        found: dict[Status, list[str]] = {}
+        for f in report.findings:
+            if f.check_id == check:
+                found.setdefault(f.status, []).append(f.reason)
+        return found
+
+    assert reasons(run(emulator, org, tmp_path)) == {}  # explicit mode: Pulumi sets the contacts
+    assert reasons(run(emulator, org, tmp_path, **organization_mode)) == {
+        Status.PASS: ["no delegated administrator yet: registered by the program"]}
+    organizations = emulator.client(emulator.session(org.management), "organizations")
+    organizations.register_delegated_administrator(AccountId=org.workloads[0], ServicePrincipal="account.amazonaws.com")
+    (problem,) = reasons(run(emulator, org, tmp_path, **organization_mode))[Status.FAIL]
+    assert problem.startswith(f"the delegated administrator for account.amazonaws.com is {org.workloads[0]}")
+    assert f"deregister-delegated-administrator --account-id {org.workloads[0]}" in problem
+    organizations.deregister_delegated_administrator(AccountId=org.workloads[0],
+                                                     ServicePrincipal="account.amazonaws.com")
+    organizations.register_delegated_administrator(AccountId=org.security, ServicePrincipal="account.amazonaws.com")
+    assert reasons(run(emulator, org, tmp_path, **organization_mode)) == {
+        Status.PASS: ["already the delegated administrator: adopted"]}

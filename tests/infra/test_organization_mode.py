@@ -218,10 +218,11 @@ def test_the_bus_admits_the_organizations_forwarders_only_and_routes_alerts_to_t
     on_bus = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
               if r.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
     assert {r.inputs["name"] for r in on_bus} == {"irready-member-unexpected-run-instances", "irready-member-tamper",
-                                                  "irready-member-iam-tamper", "irready-member-create-vpc"}
+                                                  "irready-member-iam-tamper", "irready-member-create-vpc",
+                                                  "irready-organization-membership"}
     targets = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
-               if t.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS
-               and t.inputs["rule"] != "irready-member-create-vpc"]  # to the preparation function (below)
+               if t.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS  # but those to functions (below)
+               and t.inputs["rule"] not in ("irready-member-create-vpc", "irready-organization-membership")]
     assert {t.inputs["arn"] for t in targets} == {"arn:aws:mock:::security-account-us-east-1-alerts"}
 
 
@@ -293,7 +294,8 @@ def test_the_preparation_function_runs_on_create_vpc_events_and_a_daily_reconcil
     [target] = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
                 if t.inputs["rule"] == "irready-member-create-vpc"]
     assert target.inputs["arn"] == "arn:aws:mock:::vpc-preparation-function"
-    [permission] = program.of_type("aws:lambda/permission:Permission")
+    [permission] = [p for p in program.of_type("aws:lambda/permission:Permission")
+                    if p.inputs["function"] == prep.FUNCTION]
     assert (permission.inputs["principal"], permission.inputs["sourceArn"]) == (
         "events.amazonaws.com", "arn:aws:mock:::vpc-preparation-create-vpc")
     [schedule] = [s for s in program.of_type("aws:scheduler/schedule:Schedule")

@@ -3,7 +3,7 @@ the analysers and the semantic tests all run over (a new document must be added 
 
 from __future__ import annotations
 
-from irready.policies import investigation, vpc_preparation
+from irready.policies import alternate_contacts, investigation, vpc_preparation
 
 from irready import policies
 
@@ -43,6 +43,10 @@ DOCUMENTS = {
     "investigator_trust": investigation.investigator_trust_policy(SECURITY),
     "vpc_preparation": vpc_preparation.provisioning_role_permissions(WORKLOAD),
     "vpc_preparation_trust": vpc_preparation.provisioning_role_trust(SECURITY),
+    "security_contacts": alternate_contacts.function_permissions("us-east-1", SECURITY, MANAGEMENT, "o-exampleorg"),
+    "security_contacts_forwarder": alternate_contacts.forwarder_permissions(
+        f"arn:aws:events:us-east-1:{SECURITY}:event-bus/irready-member-events"),
 }
 # The documents a principal holds (identity policies with Allow statements): what the analysers judge.
-IDENTITY_POLICIES = ("responder", "responder_management", "audit_read", "runbook_role", "vpc_preparation")
+IDENTITY_POLICIES = ("responder", "responder_management", "audit_read", "runbook_role", "vpc_preparation",
+                     "security_contacts", "security_contacts_forwarder")

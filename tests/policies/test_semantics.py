@@ -10,7 +10,7 @@ from irready.policies.escalation import escalation_paths
 from irready.policies.evaluator import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, evaluate
 
 from irready import policies
-from tests.policies.documents import DOCUMENTS, EVIDENCE_BUCKET, FORENSIC_KEY, QUARANTINE_SCP, WORKLOAD
+from tests.policies.documents import DOCUMENTS, EVIDENCE_BUCKET, FORENSIC_KEY, MANAGEMENT, QUARANTINE_SCP, WORKLOAD
 
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 REPRESENTATIVE = ["s3:GetObject", "iam:CreateUser", "ec2:RunInstances", "sts:AssumeRole", "kms:Decrypt"]
@@ -434,3 +434,50 @@ def test_the_vpc_preparation_role_creates_only_tagged_containment_groups(context
 def test_only_the_preparation_function_assumes_the_vpc_preparation_role(principal, expected):
     request = Request("sts:AssumeRole", "*", principal=principal, context={"aws:PrincipalArn": principal})
     assert evaluate([DOCUMENTS["vpc_preparation_trust"]], request) == expected
+
+
+# --- The security contacts function (organization mode, issue #18): the SECURITY contact of this organization's
+# member accounts, and nothing else. Account Management's resources and condition key:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsaccountmanagement.html
+
+_CONTACTS = [DOCUMENTS["security_contacts"]]
+_MEMBER = f"arn:aws:account::{MANAGEMENT}:account/o-exampleorg/{WORKLOAD}"
+_SECURITY_TYPE = {"account:AlternateContactTypes": ["SECURITY"]}
+
+
+@pytest.mark.parametrize("request_", [
+    Request("account:PutAlternateContact", _MEMBER, context=_SECURITY_TYPE),
+    Request("account:GetAlternateContact", _MEMBER, context=_SECURITY_TYPE),
+    Request("account:PutAlternateContact", f"arn:aws:account::{SECURITY}:account", context=_SECURITY_TYPE),
+    Request("organizations:ListAccounts"), Request("organizations:DescribeOrganization")])
+def test_the_security_contacts_function_can_do_every_step(request_):
+    assert evaluate(_CONTACTS, request_) == ALLOW
+
+
+@pytest.mark.parametrize("request_", [
+    Request("account:PutAlternateContact", _MEMBER, context={"account:AlternateContactTypes": ["BILLING"]}),
+    Request("account:PutAlternateContact", _MEMBER, context={"account:AlternateContactTypes": ["OPERATIONS"]}),
+    Request("account:PutAlternateContact", _MEMBER, context={"account:AlternateContactTypes": ["SECURITY", "BILLING"]}),
+    Request("account:PutAlternateContact", _MEMBER),  # no contact type in the request: not let through
+    Request("account:PutAlternateContact", f"arn:aws:account::{MANAGEMENT}:account/o-otherorg/{WORKLOAD}",
+            context=_SECURITY_TYPE),  # another organization's account
+    Request("account:PutAlternateContact", f"arn:aws:account::{OTHER}:account/o-exampleorg/{WORKLOAD}",
+            context=_SECURITY_TYPE),  # another management account
+    Request("account:PutAlternateContact", f"arn:aws:account::{MANAGEMENT}:account",
+            context=_SECURITY_TYPE),  # the management account (its own contact is Pulumi's)
+    Request("account:DeleteAlternateContact", _MEMBER, context=_SECURITY_TYPE),
+    Request("account:PutContactInformation", _MEMBER), Request("account:PutAccountName", _MEMBER),
+    Request("account:EnableRegion", _MEMBER, context={"account:TargetRegion": "af-south-1"}),
+    Request("account:DisableRegion", _MEMBER, context={"account:TargetRegion": "af-south-1"}),
+    Request("account:StartPrimaryEmailUpdate", _MEMBER), Request("organizations:MoveAccount"),
+    Request("organizations:RegisterDelegatedAdministrator")])
+def test_the_security_contacts_function_cannot_do_more(request_):
+    assert evaluate(_CONTACTS, request_) == IMPLICIT_DENY
+
+
+@pytest.mark.parametrize(("resource", "expected"), [
+    (f"arn:aws:events:us-east-1:{SECURITY}:event-bus/irready-member-events", ALLOW),
+    (f"arn:aws:events:us-east-1:{SECURITY}:event-bus/default", IMPLICIT_DENY),
+    (f"arn:aws:events:us-east-1:{OTHER}:event-bus/irready-member-events", IMPLICIT_DENY)])
+def test_the_management_forwarder_puts_events_on_the_member_events_bus_only(resource, expected):
+    assert evaluate([DOCUMENTS["security_contacts_forwarder"]], Request("events:PutEvents", resource)) == expected
