@@ -20,15 +20,20 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from irready.audit import config as config_module
+from irready.audit import parts
+from irready.audit import snapshot as snapshot_file
 from irready.audit.aws import CallStats, Clients, assumed_session, marker_for
 from irready.audit.checks import CHECKS_BY_ID
 from irready.audit.collect.run import collect_account, list_targets, new_snapshot
@@ -38,7 +43,7 @@ from irready.audit.evaluate import report
 from irready.audit.history import Changes, compare
 from irready.audit.model import Finding, Report, Status
 from irready.audit.report import EXTENSIONS, FORMATS, asff
-from irready.audit.snapshot import MARKER, SCHEMA, unavailable
+from irready.audit.snapshot import MARKER, unavailable
 from irready.policies import scheduled_audit as layout
 
 log = logging.getLogger("irready")
@@ -135,24 +140,37 @@ def merge_run(settings: Settings, session: boto3.Session, run: dict, map_output:
     failed = {**_failed_items(s3, map_output), **(failures or {})}
     caller = session.client("sts", region_name=settings.region, endpoint_url=settings.endpoint_url,
                             config=_WRITER).get_caller_identity()["Account"]
-    started = datetime.fromisoformat(run["started_at"])
-    snapshot = new_snapshot(settings.config, caller, skipped, collected_at=started)
-    with ThreadPoolExecutor(settings.max_workers) as pool:  # one GET per account: in flight together
-        parts = pool.map(lambda a: _part(s3, settings.bucket, run_id, a, failed, map_error), targets)
-        snapshot["accounts"] = dict(zip(targets, parts, strict=True))
-    current = report(snapshot, settings.config)
-    previous_run, previous = _previous(s3, settings, run_id)
-    changes = compare(previous.findings if previous else None, current.findings, previous_run)
+    header = new_snapshot(settings.config, caller, skipped, collected_at=datetime.fromisoformat(run["started_at"]))
+    del header["accounts"]
+    with tempfile.TemporaryDirectory(prefix="irready-merge-") as folder:
+        # The parts streamed into one snapshot-v2 file and evaluated from it, a few accounts in memory at a time.
+        path = Path(folder) / layout.SNAPSHOT
+        writer = parts.PartWriter(path, header)
+        unreadable: dict[str, str] = {}
+        try:
+            for account_id, part in _in_order(lambda a: _part(s3, settings.bucket, run_id, a, failed, map_error),
+                                              targets, settings.max_workers):
+                if MARKER in part:
+                    unreadable[account_id] = part[MARKER]["reason"]
+                writer.add(account_id, part)
+        except BaseException:
+            writer.discard()
+            raise
+        snapshot = parts.load_written(writer, writer.close(datetime.now(UTC).isoformat(timespec="seconds")))
+        current = report(snapshot, settings.config)
+        previous_run, previous = _previous(s3, settings, run_id, Path(folder))
+        changes = compare(previous.findings if previous else None, current.findings, previous_run)
 
-    keys = {"snapshot": layout.report_key(run_id, "snapshot.json")}
-    _put_json(s3, settings.bucket, keys["snapshot"], snapshot)
-    for name in settings.formats:
-        keys[name] = layout.report_key(run_id, f"audit.{EXTENSIONS[name]}")
-        _put_text(s3, settings.bucket, keys[name], FORMATS[name](current))
+        keys = {"snapshot": layout.report_key(run_id, layout.SNAPSHOT)}
+        s3.upload_file(str(path), settings.bucket, keys["snapshot"],  # in parts when large, never read whole
+                       ExtraArgs={"ContentType": "application/x-ndjson; charset=utf-8"})
+        for name in settings.formats:  # while the snapshot's file is there, for a report that reads it
+            keys[name] = layout.report_key(run_id, f"audit.{EXTENSIONS[name]}")
+            _put_text(s3, settings.bucket, keys[name], FORMATS[name](current))
     keys["changes"] = layout.report_key(run_id, "changes.json")
     _put_json(s3, settings.bucket, keys["changes"], changes.to_dict())
 
-    summary = _summary(run_id, current, changes, snapshot, keys, settings.bucket)
+    summary = _summary(run_id, current, changes, len(targets), unreadable, skipped, keys, settings.bucket)
     if settings.security_hub:
         summary["security_hub"] = _import_findings(settings, session, caller, current, changes, run["started_at"])
     if settings.topic_arn:
@@ -231,36 +249,53 @@ def _failed_items(s3, map_output: dict | None) -> dict[str, str]:
     return failed
 
 
-def _previous(s3, settings: Settings, run_id: str) -> tuple[str | None, Report | None]:
+def _previous(s3, settings: Settings, run_id: str, folder: Path) -> tuple[str | None, Report | None]:
     """The latest earlier run with a snapshot, re-evaluated with today's checks (so a check added
-    since is not reported as a change)."""
+    since is not reported as a change), read from a copy in ``folder`` one account at a time."""
     runs = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings.bucket, Prefix=layout.REPORTS,
                                                              Delimiter="/"):
         runs.extend(p["Prefix"][len(layout.REPORTS):-1] for p in page.get("CommonPrefixes", []))
     for earlier in sorted((r for r in runs if r < run_id), reverse=True):
-        try:
-            snapshot = _get_json(s3, settings.bucket, layout.report_key(earlier, "snapshot.json"))
-        except ClientError:
-            continue
-        if isinstance(snapshot, dict) and snapshot.get("schema") == SCHEMA:
+        for name in layout.EARLIER_SNAPSHOTS:
+            copy = folder / f"previous-{name}"
+            try:
+                s3.download_file(settings.bucket, layout.report_key(earlier, name), str(copy))
+                snapshot = snapshot_file.load(copy)
+            except (ClientError, UsageError) as exc:
+                log.info("run %s: no readable %s (%s)", earlier, name, exc)
+                continue
             return earlier, report(snapshot, settings.config)
     return None, None
 
 
-def _summary(run_id: str, current: Report, changes: Changes, snapshot: dict, keys: dict, bucket: str) -> dict:
+def _in_order(fetch: Callable[[str], dict], items: list[str], window: int) -> Iterator[tuple[str, dict]]:
+    """(item, fetch(item)) in the order of ``items``, ``window`` fetches in flight, no more held."""
+    with ThreadPoolExecutor(max(1, window)) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append((item, pool.submit(fetch, item)))
+            if len(pending) >= window:
+                first, future = pending.popleft()
+                yield first, future.result()
+        while pending:
+            first, future = pending.popleft()
+            yield first, future.result()
+
+
+def _summary(run_id: str, current: Report, changes: Changes, accounts: int, unreadable: dict[str, str],
+             skipped: dict[str, str], keys: dict, bucket: str) -> dict:
     def brief(findings: list[Finding]) -> list[dict]:
         return [{"check_id": f.check_id, "severity": f.severity.value, "account_id": f.account_id,
                  "region": f.region, "resource_id": f.resource_id, "reason": f.reason} for f in findings]
 
-    unreadable_accounts = {a: acc[MARKER]["reason"] for a, acc in snapshot["accounts"].items() if MARKER in acc}
     return {"run_id": run_id, "bucket": bucket, "reports": keys,
-            "accounts": len(snapshot["accounts"]), "findings": current.summary["findings"],
+            "accounts": accounts, "findings": current.summary["findings"],
             "failures_by_severity": current.summary["failures_by_severity"],
             "previous_run": changes.previous_run,
             "new": brief(changes.new), "regressed": brief(changes.regressed),
             "resolved": len(changes.resolved), "newly_unreadable": len(changes.unreadable),
-            "unreadable_accounts": unreadable_accounts, "skipped_accounts": snapshot["skipped_accounts"]}
+            "unreadable_accounts": unreadable, "skipped_accounts": skipped}
 
 
 def _subject(summary: dict) -> str:

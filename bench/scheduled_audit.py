@@ -130,7 +130,7 @@ def merge_at(scale: int, settings, session, run: dict, accounts: list[str], time
     _, seconds, _ = timed(lambda: scheduled.merge_run(settings, session, cloned), trace=False)
     cpu = time.process_time() - cpu
     _, _, heap = timed(lambda: scheduled.merge_run(settings, session, cloned), trace=True)
-    snapshot = s3.head_object(Bucket=settings.bucket, Key=layout.report_key(run_id, "snapshot.json"))
+    snapshot = s3.head_object(Bucket=settings.bucket, Key=layout.report_key(run_id, layout.SNAPSHOT))
     return {"accounts": scale, "merge_s": round(seconds, 2), "merge_cpu_s": round(cpu, 2),
             "merge_heap_mib": round(heap, 1),
             "snapshot_mib": round(snapshot["ContentLength"] / 2**20, 1)}

@@ -13,7 +13,9 @@ listing sorts by time)::
     runs/<run_id>/parts/<account>.json     one account's part of the snapshot (per-account function)
     runs/map/<map run id>/...              the Distributed Map's result writer (manifest.json, FAILED_*.json);
                                            the map run's output names its manifest
-    reports/<run_id>/snapshot.json         the merged snapshot: the evidence, re-evaluable offline
+    reports/<run_id>/snapshot.jsonl        the merged snapshot (snapshot-v2, one account a line, streamed):
+                                           the evidence, re-evaluable offline; runs before 2026-11-30
+                                           wrote reports/<run_id>/snapshot.json (snapshot-v1)
     reports/<run_id>/audit.<format>        one report per format of the report stack
     reports/<run_id>/changes.json          what is new, regressed and resolved since the previous run
 
@@ -82,8 +84,12 @@ def part_key(run: str, account_id: str) -> str:
 MAP_RESULTS_PREFIX = f"{RUNS}map"
 
 
+SNAPSHOT = "snapshot.jsonl"
+EARLIER_SNAPSHOTS = (SNAPSHOT, "snapshot.json")  # what a previous run may have written, newest layout first
+
+
 def report_key(run: str, name: str) -> str:
-    """``name``: ``snapshot.json``, ``changes.json`` or ``audit.<format>``."""
+    """``name``: ``SNAPSHOT``, ``changes.json`` or ``audit.<format>``."""
     return f"{REPORTS}{run}/{name}"
 
 

@@ -40,8 +40,11 @@ RUNTIME = "python3.12"  # pinned: boto3 comes with it (https://docs.aws.amazon.c
 ARCHITECTURE = "arm64"
 # (memory MB, timeout s) per function (BENCHMARKS.md, "Scheduled audits"): the per-account step is
 # CPU-bound, so it gets one full vCPU (1,769 MB), which costs the same GB-seconds as less memory for
-# longer; the merge holds the whole snapshot (about 700 MiB at 1,000 accounts).
+# longer; the merge streams the parts through a snapshot file in /tmp (the run's and the previous run's,
+# about 50 MiB each at 1,000 accounts), so it gets 2 GiB of ephemeral storage (about 20,000 accounts) and
+# keeps 2,048 MB for its CPU share (evaluation and reports).
 SIZES = {names.LIST_FUNCTION: (256, 120), names.ACCOUNT_FUNCTION: (1769, 900), names.MERGE_FUNCTION: (2048, 900)}
+EPHEMERAL_STORAGE_MB = {names.MERGE_FUNCTION: 2048}  # Lambda's default, 512 MB, elsewhere
 _VENDORED = ("tabulate", "jinja2", "markupsafe")  # runtime dependencies the Lambda runtime lacks
 _PACKAGES = ("irready.audit", "irready.policies")
 _SKIPPED_DIRS = {"__pycache__", "checkov"}  # checkov's custom checks run in checkov, never in Lambda
@@ -309,6 +312,7 @@ class ScheduledAudit(pulumi.ComponentResource):
             self.functions[function] = aws.lambda_.Function(
                 f"{name}-{function}", name=function, role=role.arn, runtime=RUNTIME, architectures=[ARCHITECTURE],
                 handler=names.HANDLERS[function], code=code, memory_size=memory, timeout=timeout, region=region,
+                ephemeral_storage={"size": EPHEMERAL_STORAGE_MB.get(function, 512)},
                 # One list and one merge at a time; the accounts' step as wide as the map runs it, no wider.
                 reserved_concurrent_executions=args.max_concurrency if function == names.ACCOUNT_FUNCTION else 1,
                 environment={"variables": environment}, logging_config={"log_format": "JSON", "log_group": logs.name},

@@ -13,11 +13,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from irready.audit import scheduled
+from irready.audit import parts, scheduled
+from irready.audit import snapshot as snapshot_file
 from irready.audit.config import AuditConfig
 from irready.audit.errors import UsageError
 from irready.audit.report import EXTENSIONS, FORMATS
-from irready.audit.snapshot import SCHEMA
 from irready.policies import scheduled_audit as layout
 
 from irready.emulated.seed import Seeder, incident_account, prepare_account
@@ -59,6 +59,13 @@ def s3_keys(org, prefix: str) -> set[str]:
 def read(org, key: str):
     s3 = org["emulator"].client(org["session"], "s3")
     return s3.get_object(Bucket=org["settings"].bucket, Key=key)["Body"].read().decode()
+
+
+def merged(org, run_id: str, folder) -> dict:
+    """The run's merged snapshot, loaded as `irready evaluate` loads a saved one."""
+    path = folder / layout.SNAPSHOT
+    path.write_text(read(org, layout.report_key(run_id, layout.SNAPSHOT)))
+    return snapshot_file.load(path)
 
 
 def alerts(org) -> list[str]:
@@ -104,13 +111,13 @@ def test_every_account_step_writes_its_part_and_an_unreachable_account_is_a_part
     assert locked["unavailable"]["operation"] == "AssumeRole" and locked["unavailable"]["reason"] == "access denied"
 
 
-def test_the_merge_writes_the_snapshot_and_every_report_format(org, first_run):
+def test_the_merge_writes_the_snapshot_and_every_report_format(org, first_run, tmp_path):
     run_id = first_run["run"]["run_id"]
     expected = {layout.report_key(run_id, f"audit.{EXTENSIONS[name]}") for name in FORMATS}
-    expected |= {layout.report_key(run_id, "snapshot.json"), layout.report_key(run_id, "changes.json")}
+    expected |= {layout.report_key(run_id, layout.SNAPSHOT), layout.report_key(run_id, "changes.json")}
     assert s3_keys(org, f"{layout.REPORTS}{run_id}/") == expected
-    snapshot = json.loads(read(org, layout.report_key(run_id, "snapshot.json")))
-    assert snapshot["schema"] == SCHEMA and snapshot["collected_at"] == "2026-01-01T06:00:00+00:00"
+    snapshot = merged(org, run_id, tmp_path)
+    assert snapshot["schema"] == parts.SCHEMA and snapshot["collected_at"] == "2026-01-01T06:00:00+00:00"
     assert sorted(snapshot["accounts"]) == sorted((org["prepared"], org["incident"], org["locked"]))
     report = json.loads(read(org, layout.report_key(run_id, "audit.json")))
     assert report["summary"]["accounts"] == 3
@@ -155,6 +162,35 @@ def test_a_later_run_names_what_regressed_since_the_previous_one_and_alerts(org,
     assert [f["check_id"] for f in changes["regressed"]] == ["guardduty.enabled"]
 
 
+def test_a_run_written_before_the_streamed_layout_is_still_the_previous_run(org, first_run, tmp_path):
+    """Runs before 2026-11-30 wrote reports/<run>/snapshot.json (snapshot-v1, one document): the merge
+    compares with it as with a snapshot-v1 file `irready evaluate` reads."""
+    earlier = "2025-12-31T06-00-00Z"
+    v1 = parts.in_memory(merged(org, first_run["run"]["run_id"], tmp_path))
+    s3 = org["emulator"].client(org["session"], "s3")
+    s3.put_object(Bucket=org["settings"].bucket, Key=layout.report_key(earlier, "snapshot.json"),
+                  Body=json.dumps(v1).encode())
+    try:
+        run, previous = scheduled._previous(s3, org["settings"], "2026-01-01T00-00-00Z", tmp_path)
+    finally:
+        s3.delete_object(Bucket=org["settings"].bucket, Key=layout.report_key(earlier, "snapshot.json"))
+    assert run == earlier and previous.summary["accounts"] == 3
+
+
+def test_the_merge_holds_only_a_window_of_parts(org):
+    """Parts are fetched ``window`` at a time ahead of the writer, never all at once."""
+    fetched, held = [], []
+
+    def fetch(item: str) -> dict:
+        fetched.append(item)
+        return {"account_id": item}
+
+    for n, (item, _part) in enumerate(scheduled._in_order(fetch, [f"{i:012d}" for i in range(100)], 4)):
+        assert item == f"{n:012d}"
+        held.append(len(fetched) - n)
+    assert max(held) <= 4 and len(fetched) == 100
+
+
 def hub_findings(org) -> dict[str, dict]:
     hub = org["emulator"].client(org["session"], "securityhub")
     return {f["Id"]: f for page in hub.get_paginator("get_findings").paginate() for f in page["Findings"]}
@@ -172,7 +208,7 @@ def test_security_hub_holds_every_fail_under_an_id_stable_across_runs(org, first
                                        "active": summary["findings"]["FAIL"], "archived": 0}
 
 
-def test_an_account_whose_step_failed_is_named_by_the_merge_from_the_map_results(org, first_run):
+def test_an_account_whose_step_failed_is_named_by_the_merge_from_the_map_results(org, first_run, tmp_path):
     """The map's result writer lists the failed item; the merge reports the account, not a crash."""
     settings, session, s3 = org["settings"], org["session"], org["emulator"].client(org["session"], "s3")
     run = scheduled.start_run(settings, session, datetime(2026, 1, 3, 6, tzinfo=UTC))
@@ -189,7 +225,7 @@ def test_an_account_whose_step_failed_is_named_by_the_merge_from_the_map_results
         "Bucket": settings.bucket, "Key": f"{prefix}/manifest.json"}})
     alerts(org)
     assert summary["unreadable_accounts"] == {org["locked"]: "the per-account function failed (see the map run)"}
-    snapshot = json.loads(read(org, layout.report_key(run["run_id"], "snapshot.json")))
+    snapshot = merged(org, run["run_id"], tmp_path)
     assert "States.Timeout" in snapshot["accounts"][org["locked"]]["unavailable"]["message"]
     # GuardDuty is back on in the prepared account: resolved, and archived in Security Hub. The locked
     # account's FAILs are not resolved: it could not be read.
@@ -235,7 +271,7 @@ def test_the_cli_runs_the_steps_locally_into_a_bucket(emulator, account_id, tmp_
     assert code == 1 and out.startswith("irready audit ") and f"s3://{bucket}/reports/" in out  # an untouched account
     keys = {o["Key"] for o in emulator.client(caller_session(), "s3").list_objects_v2(Bucket=bucket)["Contents"]}
     assert {k.rsplit("/", 1)[-1] for k in keys if k.startswith("reports/")} == {
-        "audit.json", "audit.md", "snapshot.json", "changes.json"}
+        "audit.json", "audit.md", layout.SNAPSHOT, "changes.json"}
 
 
 def test_the_organization_is_listed_through_the_named_role_in_its_management_account(emulator, new_account):

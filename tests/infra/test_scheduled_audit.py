@@ -118,6 +118,10 @@ def test_functions_run_the_audit_package_on_a_pinned_runtime(program):
                                   names.ENV_SECURITY_HUB, names.ENV_ORGANIZATION_ROLE}
         assert "external_id" not in variables[names.ENV_AUDIT_CONFIG]
         assert inputs["timeout"] <= 900  # Lambda's limit
+    # The merge streams this run's and the previous run's snapshots through /tmp (512 MB to 10,240 MB,
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html).
+    assert functions[names.MERGE_FUNCTION]["ephemeralStorage"] == {"size": 2048}
+    assert functions[names.ACCOUNT_FUNCTION]["ephemeralStorage"] == {"size": 512}
 
 
 def test_the_code_archive_is_the_audit_package_without_infra_and_with_tabulate():
