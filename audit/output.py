@@ -18,7 +18,7 @@ from irready.audit.errors import UsageError
 from irready.audit.evaluate import Options
 from irready.audit.files import write_atomically
 from irready.audit.model import Report
-from irready.audit.report import FORMATS
+from irready.audit.report import write as write_format
 from irready.audit.report.layout import counts_line
 
 
@@ -69,11 +69,10 @@ def history(paths: list[Path]) -> list[dict]:
 
 
 def write(report: Report, fmt: str, output: Path | None) -> None:
-    """Render ``report`` as ``fmt`` to ``output`` (atomically) or standard output; with a file, one line
-    on standard error says what was written."""
-    text = FORMATS[fmt](report)
+    """Write ``report`` as ``fmt`` to ``output`` (atomically) or standard output, a finding at a time where
+    the format allows (report.write); with a file, one line on standard error says what was written."""
     if output:
-        write_atomically(output, text)
+        write_atomically(output, lambda stream: write_format(fmt, report, stream))
         print(f"irready: wrote {output} ({fmt}): {counts_line(report)}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        write_format(fmt, report, sys.stdout)

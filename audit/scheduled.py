@@ -43,6 +43,7 @@ from irready.audit.evaluate import report
 from irready.audit.history import Changes, compare
 from irready.audit.model import Finding, Report, Status
 from irready.audit.report import EXTENSIONS, FORMATS, asff
+from irready.audit.report import write as write_format
 from irready.audit.snapshot import MARKER, unavailable
 from irready.policies import scheduled_audit as layout
 
@@ -164,9 +165,14 @@ def merge_run(settings: Settings, session: boto3.Session, run: dict, map_output:
         keys = {"snapshot": layout.report_key(run_id, layout.SNAPSHOT)}
         s3.upload_file(str(path), settings.bucket, keys["snapshot"],  # in parts when large, never read whole
                        ExtraArgs={"ContentType": "application/x-ndjson; charset=utf-8"})
-        for name in settings.formats:  # while the snapshot's file is there, for a report that reads it
+        for name in settings.formats:  # each written to a file a finding at a time where it can be, then uploaded
             keys[name] = layout.report_key(run_id, f"audit.{EXTENSIONS[name]}")
-            _put_text(s3, settings.bucket, keys[name], FORMATS[name](current))
+            written = Path(folder) / f"audit.{EXTENSIONS[name]}"
+            with written.open("w", encoding="utf-8") as out:
+                write_format(name, current, out)
+            s3.upload_file(str(written), settings.bucket, keys[name],
+                           ExtraArgs={"ContentType": _content_type(keys[name])})
+            written.unlink()
     keys["changes"] = layout.report_key(run_id, "changes.json")
     _put_json(s3, settings.bucket, keys["changes"], changes.to_dict())
 

@@ -1,12 +1,14 @@
 """Reporters: they format a Report and never decide anything about it.
 
 ``FORMATS`` is the one registry of output formats, used by `irready audit`, `evaluate`, `iac-scan`
-(and anything else that writes a report): name -> render(Report) -> str.
+(and anything else that writes a report): name -> render(Report) -> str; ``write`` writes the same text
+to a stream, a finding at a time where the format allows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TextIO
 
 from irready.audit.model import Report
 from irready.audit.report import asff, csv_report, html, json_report, junit, markdown, ocsf, sarif, table
@@ -22,6 +24,24 @@ FORMATS: dict[str, Callable[[Report], str]] = {
     "ocsf": ocsf.render,
     "asff": asff.render,
 }
+
+# Formats whose size grows with the findings, written a finding at a time (a thousand accounts' findings
+# make tens of megabytes of text, and several times that as Python objects if built whole).
+WRITERS: dict[str, Callable[[Report, TextIO], None]] = {
+    "json": json_report.write,
+    "csv": csv_report.write,
+    "ocsf": ocsf.write,
+    "asff": asff.write,
+}
+
+
+def write(name: str, report: Report, out: TextIO) -> None:
+    """Write ``report`` as format ``name`` to ``out``: the same text as ``FORMATS[name](report)``."""
+    if name in WRITERS:
+        WRITERS[name](report, out)
+    else:
+        out.write(FORMATS[name](report))
+
 
 # The file extension a saved report of each format gets (the scheduled audit's bucket), and the one
 # `--output FILE` recognises to pick the format when `--format` is not given.

@@ -16,11 +16,12 @@ required attributes: https://docs.aws.amazon.com/securityhub/latest/userguide/as
 
 from __future__ import annotations
 
-import json
+import io
+from typing import TextIO
 
 from irready.audit.errors import UsageError
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Status
-from irready.audit.report.machine import report_time
+from irready.audit.report.machine import report_time, write_json_array
 
 from irready import __version__
 
@@ -35,12 +36,20 @@ GLOBAL_FINDINGS_REGION = "us-east-1"
 
 def render(report: Report) -> str:
     """The `asff` format: every finding of the report, each owned by its audited account."""
+    out = io.StringIO()
+    write(report, out)
+    return out.getvalue()
+
+
+def write(report: Report, out: TextIO) -> None:
+    """The same text as ``render``, written a finding at a time. Raises UsageError for an iac-scan report."""
     if report.kind == "iac-scan":
         raise UsageError("--format asff: Security Hub findings need an AWS account; iac-scan results have none "
                          "(use sarif, ocsf or json)")
     at = report_time(report).isoformat(timespec="seconds").replace("+00:00", "Z")
     checks = {c.id: c for c in report.checks}
-    return json.dumps([finding(f, checks.get(f.check_id), at) for f in report.findings], indent=2) + "\n"
+    write_json_array((finding(f, checks.get(f.check_id), at) for f in report.findings), out)
+    out.write("\n")
 
 
 def findings(current: list[Finding], resolved: list[Finding], checks: dict[str, Check], *, importer: str,

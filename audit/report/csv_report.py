@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TextIO
 
 from irready.audit.model import Report
 
@@ -23,6 +24,12 @@ def _cell(value: object) -> str:
 
 def render(report: Report) -> str:
     out = io.StringIO()
+    write(report, out)
+    return out.getvalue()
+
+
+def write(report: Report, out: TextIO) -> None:
+    """The same text as ``render``, written a row at a time."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for f in report.findings:
@@ -31,4 +38,3 @@ def render(report: Report) -> str:
                f.line, f.reason, f.remediation, f.source_check, w.get("reason"), w.get("owner"), w.get("ticket"),
                w.get("expires"), w.get("expired")]
         writer.writerow([_cell(v) for v in row])
-    return out.getvalue()

@@ -4,8 +4,11 @@ a time, and where a finding is."""
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from irready.audit.model import Finding, Report
 
@@ -35,3 +38,14 @@ def relative_uri(file: str) -> str:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def write_json_array(items: Iterable, out: TextIO, level: int = 0) -> None:
+    """Write ``items`` as ``json.dumps(list(items), indent=2)`` would at nesting ``level``, one item at a
+    time, so a report of a thousand accounts' findings never holds the whole document in memory."""
+    inner, empty = "  " * (level + 1), True
+    for item in items:
+        # json.dumps never writes an empty line (a newline in a string is escaped): indent every line
+        out.write(("[\n" if empty else ",\n") + inner + json.dumps(item, indent=2).replace("\n", "\n" + inner))
+        empty = False
+    out.write("[]" if empty else "\n" + "  " * level + "]")

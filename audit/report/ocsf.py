@@ -7,10 +7,11 @@ Schema: https://schema.ocsf.io/1.5.0/classes/compliance_finding
 
 from __future__ import annotations
 
-import json
+import io
+from typing import TextIO
 
 from irready.audit.model import Finding, Report, Severity, Status
-from irready.audit.report.machine import fingerprint, report_time
+from irready.audit.report.machine import fingerprint, report_time, write_json_array
 
 from irready import __version__
 
@@ -24,9 +25,17 @@ _STATUS = {Status.WAIVED: (3, "Suppressed")}
 
 
 def render(report: Report) -> str:
+    out = io.StringIO()
+    write(report, out)
+    return out.getvalue()
+
+
+def write(report: Report, out: TextIO) -> None:
+    """The same text as ``render``, written a finding at a time."""
     seen = int(report_time(report).timestamp() * 1000)
     checks = {c.id: c for c in report.checks}
-    return json.dumps([_event(f, checks[f.check_id], seen) for f in report.findings], indent=2) + "\n"
+    write_json_array((_event(f, checks[f.check_id], seen) for f in report.findings), out)
+    out.write("\n")
 
 
 def _event(finding: Finding, check, time_ms: int) -> dict:
