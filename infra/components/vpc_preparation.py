@@ -52,6 +52,7 @@ class VpcPreparationArgs:
     organization_id: str
     bus_name: pulumi.Input[str]  # the member-events bus
     regions: tuple[str, ...]  # where reconciliation looks (the regional StackSet's regions)
+    query_log_configs: pulumi.Input[dict[str, str]]  # region -> the shared configuration (OrganizationQueryLogging)
     quarantine_group_name: str = names.QUARANTINE_GROUP_NAME
     schedule: str = prep.RECONCILE_SCHEDULE
     log_retention_days: int = names.MIN_LOG_RETENTION_DAYS
@@ -79,7 +80,9 @@ class VpcPreparation(pulumi.ComponentResource):
             # Events may come in bursts (a landing zone vending VPCs): a few at a time, the rest retried.
             reserved_concurrent_executions=5,
             environment={"variables": {prep.ENV_REGIONS: ",".join(args.regions),
-                                       prep.ENV_QUARANTINE_GROUP: args.quarantine_group_name}},
+                                       prep.ENV_QUARANTINE_GROUP: args.quarantine_group_name,
+                                       prep.ENV_QUERY_LOG_CONFIGS: pulumi.Output.from_input(
+                                           args.query_log_configs).apply(prep.query_log_configs_variable)}},
             logging_config={"log_format": "JSON", "log_group": logs.name},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[logs]))
 
