@@ -38,7 +38,7 @@ from irready import policies
 ACCOUNT = "${AWS::AccountId}"  # the pseudo parameter each stack instance resolves to its own account
 FORWARDER_ROLE = names.NAME_PREFIX + "alert-forwarder-org"  # sends the rules' events to the security account
 FLOW_LOG_ROLE = vpc_preparation.FLOW_LOG_ROLE  # delivers flow logs to FLOW_LOG_GROUP
-MEMBER_EVENTS_BUS = names.NAME_PREFIX + "member-events"  # the security account's bus the member rules send to
+MEMBER_EVENTS_BUS = vpc_preparation.MEMBER_EVENTS_BUS  # the security account's bus the member rules send to
 CREATE_VPC_RULE = names.NAME_PREFIX + "create-vpc"
 RUN_INSTANCES_RULE = "irready-unexpected-run-instances"  # DetectionRouting's rule name
 TEMPLATE_VERSION = "2010-09-09"
@@ -53,8 +53,7 @@ def create_vpc_pattern() -> dict:
                        "errorCode": [{"exists": False}]}}
 
 
-def member_events_bus_arn(security_account_id: str, region: str) -> str:
-    return f"arn:aws:events:{region}:{security_account_id}:event-bus/{MEMBER_EVENTS_BUS}"
+member_events_bus_arn = vpc_preparation.member_events_bus_arn
 
 
 @dataclass(frozen=True)

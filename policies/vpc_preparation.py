@@ -28,10 +28,32 @@ ORGANIZATION_QUERY_LOG_CONFIG = names.NAME_PREFIX + "organization-queries"
 ORGANIZATION_QUERY_LOG_GROUP = "/aws/route53resolver/irready-organization-queries"
 QUERY_LOG_SHARE = names.NAME_PREFIX + "query-logging"  # the RAM resource share of each region
 RECONCILE_SCHEDULE = "rate(1 day)"  # the reconciliation run, for events that were missed
+MEMBER_EVENTS_BUS = names.NAME_PREFIX + "member-events"  # the security account's bus the member rules send to
+# The scheduled run puts one event per account on the member-events bus; a rule there sends each back to
+# the function, which then reconciles that one account (every configured region).
+RECONCILE_SOURCE = "irready.vpc-preparation"
+RECONCILE_DETAIL_TYPE = "irready VPC reconciliation"
+PUT_EVENTS_BATCH = 10  # PutEvents takes at most 10 entries per call
 
 ENV_REGIONS = "IRREADY_REGIONS"  # comma-separated: where reconciliation looks
 ENV_QUARANTINE_GROUP = "IRREADY_QUARANTINE_GROUP_NAME"
 ENV_QUERY_LOG_CONFIGS = "IRREADY_QUERY_LOG_CONFIGS"  # comma-separated region=configuration id
+ENV_MEMBER_EVENTS_BUS = "IRREADY_MEMBER_EVENTS_BUS"  # the bus's ARN: where reconciliation requests go
+
+
+def member_events_bus_arn(security_account_id: str, region: str) -> str:
+    return f"arn:aws:events:{region}:{security_account_id}:event-bus/{MEMBER_EVENTS_BUS}"
+
+
+def reconciliation_pattern(security_account_id: str) -> dict:
+    """The member-events bus rule that hands each reconciliation request back to the function: irready's own
+    source and detail-type, and only as put by the security account itself. The bus also takes events from
+    every account's forwarder role, whose senders choose source and detail-type, but never ``account``:
+    EventBridge sets it to the account that put the event, and keeps it when a rule forwards the event to
+    another account's bus
+    (https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html,
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html)."""
+    return {"source": [RECONCILE_SOURCE], "detail-type": [RECONCILE_DETAIL_TYPE], "account": [security_account_id]}
 
 
 def query_log_configs_variable(configs: dict[str, str]) -> str:
@@ -99,10 +121,17 @@ def provisioning_role_permissions(account_id: str, security_account_id: str) -> 
 def function_permissions(region: str, security_account_id: str, organization_id: str) -> dict:
     """The preparation function's own role, in the security account: assume the provisioning role in the
     organization's accounts only, list the organization's accounts (reconciliation; Organizations answers
-    its read calls in a delegated administrator account, which the security account is for GuardDuty), and
-    write its own log group."""
+    its read calls in a delegated administrator account, which the security account is for GuardDuty), put
+    reconciliation requests (irready's source and detail-type only) on the member-events bus only, and
+    write its own log group. ``events:source`` and ``events:detail-type`` are PutEvents' condition keys, the
+    literal fields of each entry
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html)."""
     log_group = f"arn:aws:logs:{region}:{security_account_id}:log-group:/aws/lambda/{FUNCTION}"
     return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "RequestOneReconciliationPerAccount", "Effect": "Allow", "Action": "events:PutEvents",
+         "Resource": member_events_bus_arn(security_account_id, region),
+         "Condition": {"StringEquals": {"events:source": RECONCILE_SOURCE,
+                                        "events:detail-type": RECONCILE_DETAIL_TYPE}}},
         {"Sid": "TheProvisioningRoleOfTheOrganizationsAccounts", "Effect": "Allow", "Action": "sts:AssumeRole",
          "Resource": f"arn:aws:iam::*:role/{PROVISIONING_ROLE}",
          "Condition": {"StringEquals": {"aws:ResourceOrgID": organization_id}}},

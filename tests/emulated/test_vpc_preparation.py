@@ -243,3 +243,154 @@ def test_the_configurations_travel_in_the_environment(value, expected):
     assert prep.parse_query_log_configs(value) == expected
     assert prep.query_log_configs_variable(expected) == value
     assert Settings.from_environment({prep.ENV_QUERY_LOG_CONFIGS: value}).query_log_configs == expected
+
+
+# --- Reconciliation fan-out: the schedule requests one run per ACTIVE member account, through the bus ----------
+# PutEvents takes at most 10 entries and reports failed entries one by one:
+# https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+
+BUS_QUEUE = "reconciliation-requests"
+
+
+@pytest.fixture(scope="module")
+def fan_out(deployed, new_account):
+    """The organization (one member suspended), the member-events bus with the function's reconciliation rule
+    routed to an SQS queue (to read what the rule hands the function), and a VPC the CreateVpc event missed."""
+    from moto.organizations.models import organizations_backends
+
+    from irready.emulated.brownfield import join_organization
+
+    emulator, org, settings = deployed
+    suspended = new_account()
+    join_organization(emulator, org.management, (*org.accounts, suspended))
+    [account] = [a for a in organizations_backends[org.management]["aws"].accounts if a.id == suspended]
+    account.status = "SUSPENDED"
+    session = emulator.session(org.security)
+    events, sqs = emulator.client(session, "events", REGION), emulator.client(session, "sqs", REGION)
+    events.create_event_bus(Name=prep.MEMBER_EVENTS_BUS)
+    queue = sqs.create_queue(QueueName=BUS_QUEUE)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="irready-vpc-reconciliation", EventBusName=prep.MEMBER_EVENTS_BUS,
+                    EventPattern=json.dumps(prep.reconciliation_pattern(org.security)))
+    # AWS hands a target the whole event, ``account`` included
+    # (https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html); moto's default target
+    # input leaves ``account`` out, so the queue's target asks moto for the whole event.
+    events.put_targets(Rule="irready-vpc-reconciliation", EventBusName=prep.MEMBER_EVENTS_BUS,
+                       Targets=[{"Id": "queue", "Arn": queue_arn, "InputTransformer": {
+                           "InputPathsMap": {}, "InputTemplate": "<aws.events.event.json>"}}])
+    missed = emulator.client(emulator.session(org.workloads[0]), "ec2", REGION).create_vpc(
+        CidrBlock="10.80.0.0/16")["Vpc"]["VpcId"]
+    settings = Settings(settings.regions, settings.quarantine_group_name, settings.query_log_configs,
+                        bus_arn=prep.member_events_bus_arn(org.security, REGION))
+    return emulator, org, settings, suspended, queue, missed
+
+
+def handed_to_the_function(emulator, security: str, queue: str) -> list[dict]:
+    """Every event the reconciliation rule delivered (drains the queue)."""
+    sqs = emulator.client(emulator.session(security), "sqs", REGION)
+    delivered = []
+    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+        delivered += [json.loads(m["Body"]) for m in messages]
+        sqs.delete_message_batch(QueueUrl=queue, Entries=[
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)])
+    return delivered
+
+
+@pytest.fixture(scope="module")
+def scheduled_run(_emulator_and_faults, fan_out):
+    """The scheduled run, in the security account. Organizations answers ListAccounts in a delegated
+    administrator account (the security account is GuardDuty's) as in the management account
+    (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html); moto answers it in
+    the management account only, so the security account is given the management account's answer."""
+    from tests.support.faults import Fault
+
+    emulator, org, settings, *_, queue, _ = fan_out
+    faults = _emulator_and_faults[1]
+    listed = emulator.client(emulator.session(org.management), "organizations").list_accounts()["Accounts"]
+    as_delegated = Fault("organizations", "ListAccounts", answer={"Accounts": [
+        {key: account[key] for key in ("Id", "Arn", "Name", "Email", "Status")} for account in listed]})
+    faults.faults.append(as_delegated)
+    try:
+        answer = vpc_preparation.handler({"reconcile": True}, base=emulator.session(org.security),
+                                         endpoint_url=emulator.url, settings=settings)
+    finally:
+        faults.faults.remove(as_delegated)
+    return answer, handed_to_the_function(emulator, org.security, queue)
+
+
+def test_the_scheduled_run_requests_one_reconciliation_per_active_member_account(fan_out, scheduled_run):
+    emulator, org, _, suspended, *_ = fan_out
+    answer, delivered = scheduled_run
+    organizations = emulator.client(emulator.session(org.management), "organizations")
+    active = {a["Id"] for a in organizations.list_accounts()["Accounts"] if a["Status"] == "ACTIVE"}
+    members = active - {org.management}  # the management account has the Pulumi components
+    assert org.workloads[0] in members and suspended not in active
+    assert sorted(answer["requested"]) == sorted(members) and answer["failed"] == []
+    requested = [event["detail"]["accountId"] for event in delivered]
+    assert sorted(requested) == sorted(members)  # one each
+    assert {(e["source"], e["detail-type"], e["account"]) for e in delivered} == {
+        (prep.RECONCILE_SOURCE, prep.RECONCILE_DETAIL_TYPE, org.security)}
+
+
+def test_a_reconciliation_request_prepares_that_accounts_vpcs_only(fan_out, scheduled_run):
+    emulator, org, settings, _, _, missed = fan_out
+    _, delivered = scheduled_run
+    [request] = [e for e in delivered if e["detail"]["accountId"] == org.workloads[0]]
+    prepared = vpc_preparation.handler(request, base=emulator.session(org.security), endpoint_url=emulator.url,
+                                       settings=settings)["prepared"]
+    assert {p["account_id"] for p in prepared} == {org.workloads[0]}
+    [done] = [p for p in prepared if p["vpc_id"] == missed]
+    assert done["created"] == ["flow-logs", "quarantine-group", "isolation-group", "query-logging"]
+
+
+def test_requests_go_ten_to_a_call_and_failed_entries_once_more(fan_out, faults):
+    """23 accounts: three PutEvents calls; an entry the first call reports failed is sent again alone, and one
+    that fails twice is reported, not lost silently."""
+    from tests.support.faults import Fault
+
+    emulator, org, settings, *_, queue, _ = fan_out
+    accounts = [f"{n:012d}" for n in range(500000000001, 500000000024)]
+    throttled = {"ErrorCode": "ThrottlingException", "ErrorMessage": "Rate exceeded"}
+    faults.faults.append(Fault("events", "PutEvents", times=1, answer={"FailedEntryCount": 1, "Entries": [
+        {"EventId": f"e{n}"} if n != 3 else throttled for n in range(10)]}))
+    answer = vpc_preparation.request_reconciliations(emulator.session(org.security), accounts, settings.bus_arn,
+                                                     emulator.url)
+    calls = [c for c in faults.calls if c.operation == "PutEvents"]
+    assert [len(json.loads(c.body)["Entries"]) for c in calls] == [10, 1, 10, 3]
+    assert json.loads(json.loads(calls[1].body)["Entries"][0]["Detail"]) == {"accountId": accounts[3]}
+    assert sorted(answer["requested"]) == accounts and answer["failed"] == []
+    # The first batch's nine others were "delivered" by the injected answer; the retried one and the rest by moto.
+    assert len(handed_to_the_function(emulator, org.security, queue)) == 1 + 13
+    faults.faults.append(Fault("events", "PutEvents", times=2, answer={"FailedEntryCount": 1, "Entries": [throttled]}))
+    assert vpc_preparation.request_reconciliations(emulator.session(org.security), accounts[:1], settings.bus_arn,
+                                                   emulator.url) == {
+        "requested": [], "failed": [{"account_id": accounts[0], "error": "ThrottlingException"}]}
+
+
+@pytest.mark.parametrize(("sender", "source", "expected"), [
+    ("security", prep.RECONCILE_SOURCE, True),  # the function's own request
+    ("member", prep.RECONCILE_SOURCE, False),  # forged in a member, forwarded through its forwarder role
+    ("security", "irready.alerts", False),
+    ("security", "aws.ec2", False),
+])
+def test_a_member_cannot_forge_a_reconciliation_request(fan_out, sender, source, expected):
+    """Who can put events on the member-events bus: the security account's own principals (the function's
+    role may put only irready's source and detail-type there) and, through the bus policy, only the
+    forwarder roles of the organization's accounts (tests/infra/test_organization_mode.py). A member's admin
+    could make its forwarder send any custom source and detail-type, but not choose ``account``: EventBridge
+    sets it to the account that put the event and keeps it when a rule forwards the event to another account's
+    bus, which is why receivers match on it (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html,
+    https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html). Sources starting with
+    ``aws.`` are refused to customers' PutEvents. The rule matches only the security account's requests, and
+    the function checks again; a forged request could at worst ask to prepare an organization account's VPCs,
+    which only adds logging and empty groups, idempotently. (moto's cross-account forwarding re-stamps
+    ``account`` with the receiver's, unlike AWS, so the forwarded event is built here as AWS documents it.)"""
+    from moto.events.models import EventPattern
+
+    _, org, settings, *_ = fan_out
+    event = {"version": "0", "id": "1", "detail-type": prep.RECONCILE_DETAIL_TYPE, "source": source,
+             "account": org.security if sender == "security" else org.workloads[0], "time": "2026-11-30T00:00:00Z",
+             "region": REGION, "resources": [], "detail": {"accountId": org.workloads[0]}}
+    pattern = EventPattern.load(json.dumps(prep.reconciliation_pattern(org.security)))
+    assert pattern.matches_event(event) is expected
+    assert (vpc_preparation.reconciliation_request(event, settings.bus_arn) == org.workloads[0]) is expected

@@ -225,10 +225,11 @@ def test_the_bus_admits_the_organizations_forwarders_only_and_routes_alerts_to_t
               if r.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
     assert {r.inputs["name"] for r in on_bus} == {"irready-member-unexpected-run-instances", "irready-member-tamper",
                                                   "irready-member-iam-tamper", "irready-member-create-vpc",
-                                                  "irready-organization-membership"}
+                                                  "irready-organization-membership", "irready-vpc-reconciliation"}
     targets = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
                if t.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS  # but those to functions (below)
-               and t.inputs["rule"] not in ("irready-member-create-vpc", "irready-organization-membership")]
+               and t.inputs["rule"] not in ("irready-member-create-vpc", "irready-organization-membership",
+                                            "irready-vpc-reconciliation")]
     assert {t.inputs["arn"] for t in targets} == {"arn:aws:mock:::security-account-us-east-1-alerts"}
 
 
@@ -380,7 +381,8 @@ def test_the_preparation_function_runs_on_create_vpc_events_and_a_daily_reconcil
     assert f"account-{MANAGEMENT}" not in function.provider  # the security account's
     variables = function.inputs["environment"]["variables"]
     assert {k: v for k, v in variables.items() if k != prep.ENV_QUERY_LOG_CONFIGS} == {
-        prep.ENV_REGIONS: ",".join(offline.ENABLED_REGIONS), prep.ENV_QUARANTINE_GROUP: "irready-quarantine"}
+        prep.ENV_REGIONS: ",".join(offline.ENABLED_REGIONS), prep.ENV_QUARANTINE_GROUP: "irready-quarantine",
+        prep.ENV_MEMBER_EVENTS_BUS: templates.member_events_bus_arn(SECURITY, "us-east-1")}
     [rule] = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
               if r.inputs["name"] == "irready-member-create-vpc"]
     assert rule.inputs["eventBusName"] == templates.MEMBER_EVENTS_BUS
@@ -388,10 +390,16 @@ def test_the_preparation_function_runs_on_create_vpc_events_and_a_daily_reconcil
     [target] = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
                 if t.inputs["rule"] == "irready-member-create-vpc"]
     assert target.inputs["arn"] == "arn:aws:mock:::vpc-preparation-function"
-    [permission] = [p for p in program.of_type("aws:lambda/permission:Permission")
-                    if p.inputs["function"] == prep.FUNCTION]
-    assert (permission.inputs["principal"], permission.inputs["sourceArn"]) == (
-        "events.amazonaws.com", "arn:aws:mock:::vpc-preparation-create-vpc")
+    permissions = [p for p in program.of_type("aws:lambda/permission:Permission") if p.inputs["function"] == prep.FUNCTION]
+    assert {(p.inputs["principal"], p.inputs["sourceArn"]) for p in permissions} == {
+        ("events.amazonaws.com", "arn:aws:mock:::vpc-preparation-create-vpc"),
+        ("events.amazonaws.com", "arn:aws:mock:::vpc-preparation-reconcile-account")}
+    [reconciliation] = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
+                        if r.inputs["name"] == "irready-vpc-reconciliation"]
+    assert reconciliation.inputs["eventBusName"] == templates.MEMBER_EVENTS_BUS
+    assert json.loads(reconciliation.inputs["eventPattern"]) == prep.reconciliation_pattern(SECURITY)
+    assert {t.inputs["arn"] for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
+            if t.inputs["rule"] == "irready-vpc-reconciliation"} == {"arn:aws:mock:::vpc-preparation-function"}
     [schedule] = [s for s in program.of_type("aws:scheduler/schedule:Schedule")
                   if s.inputs["name"] == f"{prep.FUNCTION}-reconciliation"]
     assert schedule.inputs["scheduleExpression"] == "rate(1 day)"

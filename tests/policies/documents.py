@@ -46,7 +46,8 @@ DOCUMENTS = {
     "security_contacts": alternate_contacts.function_permissions("us-east-1", SECURITY, MANAGEMENT, "o-exampleorg"),
     "security_contacts_forwarder": alternate_contacts.forwarder_permissions(
         f"arn:aws:events:us-east-1:{SECURITY}:event-bus/irready-member-events"),
+    "vpc_preparation_function": vpc_preparation.function_permissions("us-east-1", SECURITY, "o-exampleorg"),
 }
 # The documents a principal holds (identity policies with Allow statements): what the analysers judge.
 IDENTITY_POLICIES = ("responder", "responder_management", "audit_read", "runbook_role", "vpc_preparation",
-                     "security_contacts", "security_contacts_forwarder")
+                     "security_contacts", "security_contacts_forwarder", "vpc_preparation_function")

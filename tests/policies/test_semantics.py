@@ -506,3 +506,35 @@ def test_the_security_contacts_function_cannot_do_more(request_):
     (f"arn:aws:events:us-east-1:{OTHER}:event-bus/irready-member-events", IMPLICIT_DENY)])
 def test_the_management_forwarder_puts_events_on_the_member_events_bus_only(resource, expected):
     assert evaluate([DOCUMENTS["security_contacts_forwarder"]], Request("events:PutEvents", resource)) == expected
+
+
+# --- The preparation function's own role: one reconciliation request per account, on the member-events bus only --
+
+_FUNCTION = [DOCUMENTS["vpc_preparation_function"]]
+_BUS = f"arn:aws:events:us-east-1:{SECURITY}:event-bus/irready-member-events"
+_REQUEST = {"events:source": "irready.vpc-preparation", "events:detail-type": "irready VPC reconciliation"}
+
+
+@pytest.mark.parametrize(("request_", "expected"), [
+    (Request("events:PutEvents", _BUS, context=_REQUEST), ALLOW),
+    (Request("events:PutEvents", f"arn:aws:events:us-east-1:{SECURITY}:event-bus/default", context=_REQUEST),
+     IMPLICIT_DENY),  # the default bus: its rules route alerts to the responders' topic
+    (Request("events:PutEvents", f"arn:aws:events:eu-west-1:{SECURITY}:event-bus/irready-member-events",
+             context=_REQUEST), IMPLICIT_DENY),
+    # an alert or a CreateVpc of someone else's (aws.* sources are refused to customers anyway)
+    (Request("events:PutEvents", _BUS, context={**_REQUEST, "events:source": "irready.alerts"}), IMPLICIT_DENY),
+    (Request("events:PutEvents", _BUS, context={**_REQUEST, "events:detail-type": "AWS API Call via CloudTrail"}),
+     IMPLICIT_DENY),
+    (Request("events:PutEvents", _BUS), IMPLICIT_DENY),
+    (Request("sts:AssumeRole", f"arn:aws:iam::{WORKLOAD}:role/irready-vpc-preparation",
+             context={"aws:ResourceOrgID": "o-exampleorg"}), ALLOW),
+    (Request("sts:AssumeRole", f"arn:aws:iam::{OTHER}:role/irready-vpc-preparation",
+             context={"aws:ResourceOrgID": "o-another"}), IMPLICIT_DENY),
+    (Request("sts:AssumeRole", f"arn:aws:iam::{WORKLOAD}:role/OrganizationAccountAccessRole",
+             context={"aws:ResourceOrgID": "o-exampleorg"}), IMPLICIT_DENY),
+    (Request("events:PutRule", "*"), IMPLICIT_DENY), (Request("events:PutTargets", "*"), IMPLICIT_DENY),
+])
+def test_the_preparation_function_requests_reconciliations_and_nothing_else(request_, expected):
+    """events:source and events:detail-type are PutEvents' condition keys
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html)."""
+    assert evaluate(_FUNCTION, request_) == expected
