@@ -15,8 +15,9 @@ where an intruder who is admin in a member account cannot delete them.
   https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-query-logs-choosing-target-resource.html).
 - Sharing with the organization (its ARN as the principal, no external principals) needs RAM's sharing
   with AWS Organizations enabled from the management account, which turns on trusted access for
-  ``ram.amazonaws.com`` (https://docs.aws.amazon.com/ram/latest/userguide/getting-started-sharing.html#getting-started-sharing-orgs);
-  an account that joins the organization later sees the configuration without any change here.
+  ``ram.amazonaws.com``; the organization's accounts, those that join later included, then see the
+  configuration without an invitation. RAM is regional: one share per region
+  (https://docs.aws.amazon.com/ram/latest/userguide/getting-started-sharing.html).
 
 Six resources per region, none per account.
 """
