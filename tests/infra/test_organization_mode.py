@@ -390,7 +390,8 @@ def test_the_preparation_function_runs_on_create_vpc_events_and_a_daily_reconcil
     [target] = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
                 if t.inputs["rule"] == "irready-member-create-vpc"]
     assert target.inputs["arn"] == "arn:aws:mock:::vpc-preparation-function"
-    permissions = [p for p in program.of_type("aws:lambda/permission:Permission") if p.inputs["function"] == prep.FUNCTION]
+    permissions = [p for p in program.of_type("aws:lambda/permission:Permission")
+                   if p.inputs["function"] == prep.FUNCTION]
     assert {(p.inputs["principal"], p.inputs["sourceArn"]) for p in permissions} == {
         ("events.amazonaws.com", "arn:aws:mock:::vpc-preparation-create-vpc"),
         ("events.amazonaws.com", "arn:aws:mock:::vpc-preparation-reconcile-account")}
