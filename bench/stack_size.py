@@ -26,7 +26,6 @@ import pulumi
 from irready.infra.offline import program as offline
 
 ROOT = Path(__file__).parents[1]
-STACKSETS = "member.org.stacksets.cloudformation.amazonaws.com"
 
 
 def explicit_config(accounts: int) -> dict[str, str]:
@@ -63,7 +62,7 @@ def main() -> None:
                              "took minutes)")
     args = parser.parse_args()
     organization = offline.stack_config_file(ROOT / "Pulumi.example-org.yaml")
-    preview(organization, [*offline.TRUSTED_SERVICES, STACKSETS])  # imports and the SDK's start, not measured
+    preview(organization, offline.ORGANIZATION_TRUSTED_SERVICES)  # imports and the SDK's start, not measured
     print("| accounts | explicit: resources | explicit: preview (s) | organization: resources | "
           "organization: preview (s) |")
     print("|---:|---:|---:|---:|---:|")
@@ -72,7 +71,7 @@ def main() -> None:
                     else None)
         offline.ORGANIZATION_ACCOUNTS = ("123456789012", "210987654321",
                                          *(f"{n:012d}" for n in range(400000000001, 400000000001 + accounts - 2)))
-        org = preview(organization, [*offline.TRUSTED_SERVICES, STACKSETS])
+        org = preview(organization, offline.ORGANIZATION_TRUSTED_SERVICES)
         shown = f"{explicit[0]:,} | {explicit[1]:.1f}" if explicit else "not run | not run"
         print(f"| {accounts:,} | {shown} | {org[0]:,} | {org[1]:.1f} |", flush=True)
 

@@ -205,6 +205,10 @@ if config.organization:
 
     from irready.infra import stackset_templates as templates
     from irready.infra.components.member_events import MemberEventBus, MemberEventBusArgs
+    from irready.infra.components.organization_query_logging import (
+        OrganizationQueryLogging,
+        OrganizationQueryLoggingArgs,
+    )
     from irready.infra.components.stacksets import OrganizationBaseline, OrganizationBaselineArgs
     from irready.infra.components.vpc_preparation import VpcPreparation, VpcPreparationArgs
 
@@ -242,9 +246,13 @@ if config.organization:
         management_account_id=management.id, security_account_id=security, organization_id=organization.id,
         region=security_home, bus_name=member_events.bus.name, bus_arn=member_events.bus.arn,
         contact=config.security_contact, log_retention_days=config.log_retention_days))
+    query_logging = OrganizationQueryLogging("organization-query-logging", OrganizationQueryLoggingArgs(
+        provider=security_side(), security_account_id=security, organization_arn=organization.arn,
+        regions=organization_regions, retention_days=config.log_retention_days))
     VpcPreparation("vpc-preparation", VpcPreparationArgs(
         provider=security_side(), region=security_home, security_account_id=security,
         organization_id=organization.id, bus_name=member_events.bus.name, regions=organization_regions,
+        query_log_configs=query_logging.config_ids,
         quarantine_group_name=config.quarantine_group_name, log_retention_days=config.log_retention_days))
 
 GuardrailScp("guardrail-scp", GuardrailScpArgs(

@@ -181,7 +181,8 @@ def _organization_mode(get, accounts: tuple[Account, ...], destinations) -> Orga
                                "accounts get the baseline from the StackSets targeted at irready:organization.units")
     if "s3" in destinations:
         raise StackConfigError("irready:networkLogDestinations: s3 is not yet available in organization mode; use "
-                               "[cloudwatch] (the StackSets create each account's log groups)")
+                               "[cloudwatch] (the StackSets create each account's flow-log group; DNS queries go to "
+                               "the security account's log groups)")
     concurrency = raw.get("regionConcurrency", "PARALLEL")
     return OrganizationMode(
         units=tuple(units),

@@ -18,6 +18,11 @@ TRUSTED_ACCESS = {
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html
     "member.org.stacksets.cloudformation.amazonaws.com": "the organization-wide StackSets (OrganizationBaseline, "
                                                          "irready:organization)",
+    # Organization mode only: sharing with the organization's ARN needs RAM's sharing with AWS Organizations,
+    # enabled with RAM's own call (which also creates RAM's service-linked role; Organizations' call does not):
+    # https://docs.aws.amazon.com/ram/latest/APIReference/API_EnableSharingWithAwsOrganization.html
+    "ram.amazonaws.com": "the security account's query-logging configurations shared with the organization "
+                         "(OrganizationQueryLogging, irready:organization)",
 }
 # Enabled by the delegated-administrator designation itself; preflight reports them, the program
 # does not stop for them.
@@ -27,21 +32,27 @@ ENABLED_BY_DESIGNATION = {
 }
 
 
-def enable_command(principal: str) -> str:
-    return f"aws organizations enable-aws-service-access --service-principal {principal}"
-
-
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+RAM_PRINCIPAL = "ram.amazonaws.com"
+ORGANIZATION_MODE_ONLY = (STACKSETS_PRINCIPAL, RAM_PRINCIPAL)
+
+
+def enable_command(principal: str) -> str:
+    """The management account's command that enables trusted access for ``principal``."""
+    if principal == RAM_PRINCIPAL:
+        return "aws ram enable-sharing-with-aws-organization"
+    return f"aws organizations enable-aws-service-access --service-principal {principal}"
 
 
 def needed_trusted_access(config: StackConfig) -> dict[str, str]:
     """The principals of ``TRUSTED_ACCESS`` this stack config needs, with why: contacts only if member
-    accounts are listed or in organization mode (every member's), StackSets only in organization mode."""
+    accounts are listed or in organization mode (every member's), StackSets and RAM only in organization mode."""
     needed = dict(TRUSTED_ACCESS)
     if config.organization is None and not any(not account.management for account in config.accounts):
         needed.pop("account.amazonaws.com")
     if config.organization is None:
-        needed.pop(STACKSETS_PRINCIPAL)
+        for principal in ORGANIZATION_MODE_ONLY:
+            needed.pop(principal)
     return needed
 
 

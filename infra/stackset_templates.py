@@ -12,7 +12,9 @@ Two templates, each the body of one service-managed StackSet (infra/components/s
 - ``regional_template``: deployed in every chosen region of every member account: the containment
   runbooks (SSM documents are regional), the RunInstances and tamper alerts and the ``CreateVpc``
   forwarding rule (all sent to the security account's member-events bus), the DNS containment rule group,
-  and the log groups and Resolver query-logging configuration that VPC preparation associates.
+  and the flow-log group. No Resolver query-logging configuration: VPC preparation associates member VPCs
+  with the security account's, shared with the organization through RAM
+  (infra/components/organization_query_logging.py), so the DNS evidence is not the member's to delete.
 
 Account-specific values are CloudFormation pseudo parameters (``${AWS::AccountId}`` through ``Fn::Sub``),
 so one template serves every account; everything else is resolved when the program runs.
@@ -24,7 +26,6 @@ import json
 from dataclasses import dataclass
 
 from irready.infra.components.detection import run_instances_pattern
-from irready.infra.components.dns_containment import QUERY_LOG_GROUP
 from irready.infra.components.flow_logs import LOG_GROUP as FLOW_LOG_GROUP
 from irready.infra.components.flow_logs import delivery_trust
 from irready.infra.components.guardrails import iam_tamper_pattern, tamper_pattern
@@ -37,10 +38,9 @@ from irready import policies
 ACCOUNT = "${AWS::AccountId}"  # the pseudo parameter each stack instance resolves to its own account
 FORWARDER_ROLE = names.NAME_PREFIX + "alert-forwarder-org"  # sends the rules' events to the security account
 FLOW_LOG_ROLE = vpc_preparation.FLOW_LOG_ROLE  # delivers flow logs to FLOW_LOG_GROUP
-MEMBER_EVENTS_BUS = names.NAME_PREFIX + "member-events"  # the security account's bus the member rules send to
+MEMBER_EVENTS_BUS = vpc_preparation.MEMBER_EVENTS_BUS  # the security account's bus the member rules send to
 CREATE_VPC_RULE = names.NAME_PREFIX + "create-vpc"
 RUN_INSTANCES_RULE = "irready-unexpected-run-instances"  # DetectionRouting's rule name
-QUERY_LOG_CONFIG = vpc_preparation.QUERY_LOG_CONFIG  # DnsContainment's CloudWatch Logs configuration
 TEMPLATE_VERSION = "2010-09-09"
 
 
@@ -53,8 +53,7 @@ def create_vpc_pattern() -> dict:
                        "errorCode": [{"exists": False}]}}
 
 
-def member_events_bus_arn(security_account_id: str, region: str) -> str:
-    return f"arn:aws:events:{region}:{security_account_id}:event-bus/{MEMBER_EVENTS_BUS}"
+member_events_bus_arn = vpc_preparation.member_events_bus_arn
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,7 @@ def global_template(args: BaselineTemplateArgs) -> dict:
             "Description": "irready: flow logs, containment groups and query logging for new VPCs",
             "AssumeRolePolicyDocument": vpc_preparation.provisioning_role_trust(security),
             "Policies": [{"PolicyName": "prepare-vpcs",
-                          "PolicyDocument": vpc_preparation.provisioning_role_permissions(ACCOUNT)}]}},
+                          "PolicyDocument": vpc_preparation.provisioning_role_permissions(ACCOUNT, security)}]}},
     }
     for name, document in containment_documents(args).items():
         resources[_logical(name)] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
@@ -203,10 +202,6 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
             "Name": "irready-block-all-dns", "FirewallRules": [{
                 "Action": "BLOCK", "BlockResponse": "NXDOMAIN", "Priority": 100,
                 "FirewallDomainListId": {"Ref": "AllDomains"}}]}},
-        "QueryLogGroup": {"Type": "AWS::Logs::LogGroup", **retained, "Properties": {
-            "LogGroupName": QUERY_LOG_GROUP, "RetentionInDays": args.retention_days}},
-        "QueryLogConfig": {"Type": "AWS::Route53Resolver::ResolverQueryLoggingConfig", "Properties": {
-            "Name": QUERY_LOG_CONFIG, "DestinationArn": {"Fn::GetAtt": ["QueryLogGroup", "Arn"]}}},
         "FlowLogGroup": {"Type": "AWS::Logs::LogGroup", **retained, "Properties": {
             "LogGroupName": FLOW_LOG_GROUP, "RetentionInDays": args.retention_days}},
     })
@@ -218,10 +213,10 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
                     {"Filter": f["filter"], "FilterType": f["filter_type"]} for f in rule["repository_filters"]]}
                 for rule in registry_scanning_rules(args.ecr_scan_type)]}}
     return {"AWSTemplateFormatVersion": TEMPLATE_VERSION,
-            "Description": "irready baseline, regional part: runbooks, alerts, DNS containment, log groups (generated)",
+            "Description": "irready baseline, regional part: runbooks, alerts, DNS containment, flow-log group "
+                           "(generated)",
             "Resources": substituted(resources),
-            "Outputs": {"QueryLogConfigId": {"Value": {"Ref": "QueryLogConfig"}},
-                        "BlockAllDnsRuleGroupId": {"Value": {"Ref": "BlockAllDns"}}}}
+            "Outputs": {"BlockAllDnsRuleGroupId": {"Value": {"Ref": "BlockAllDns"}}}}
 
 
 def body(template: dict) -> str:

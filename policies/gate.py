@@ -117,7 +117,7 @@ _VPC_PREPARATION_FUNCTION = r"aws_lambda_function\.vpc_preparation_function$"
 _SECURITY_CONTACTS_FUNCTION = r"^aws_lambda_function\.organization_security_contacts_function$"
 ORGANIZATION_MODE_SKIPS = (
     Skip("CKV_AWS_158", r"^AWS::Logs::LogGroup\.", "as CKV_AWS_158 for aws_cloudwatch_log_group (the StackSets' "
-         "flow-log and query-log groups)"),
+         "flow-log groups)"),
     Skip("CKV_AWS_111", r"^AWS::IAM::Role\.ResponderRole$", "CloudFormation's CKV_AWS_290: the resources an incident "
          "touches are not known in advance (see CKV_AWS_290); CKV_AWS_107/109/110 (credentials, permissions "
          "management, escalation) pass on the template's responder without a skip"),
@@ -128,8 +128,9 @@ ORGANIZATION_MODE_SKIPS = (
          "of every account and region; no inbound path exists"),
     Skip("CKV_AWS_272", _VPC_PREPARATION_FUNCTION, "as for the scheduled audit's functions (irready's own package, "
          "archived at deploy time; signing needs an AWS Signer profile, future work)"),
-    Skip("CKV_AWS_173", _VPC_PREPARATION_FUNCTION, "the environment holds region names and the quarantine group's "
-         "name only (tests/infra/test_organization_mode.py holds it to that)"),
+    Skip("CKV_AWS_173", _VPC_PREPARATION_FUNCTION, "the environment holds region names, the quarantine group's "
+         "name, the shared query-logging configurations' ids and the member-events bus's ARN only "
+         "(tests/infra/test_organization_mode.py holds it to that)"),
     Skip("CKV_AWS_50", _VPC_PREPARATION_FUNCTION, "as for the scheduled audit's functions (X-Ray adds a write "
          "permission and cost; each run logs one JSON line per VPC)"),
     Skip("CKV_AWS_297", r"aws_scheduler_schedule\.vpc_preparation_reconciliation$", "the target input is "

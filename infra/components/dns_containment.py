@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from irready.policies.vpc_preparation import QUERY_LOG_CONFIG
 
 QUERY_LOG_GROUP = "/aws/route53resolver/irready-queries"
 
@@ -44,7 +45,7 @@ class DnsContainment(pulumi.ComponentResource):
                                                 retention_in_days=args.retention_days,
                                                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
                                                                             protect=True, retain_on_delete=True))
-                destinations.append(("query-log", "irready-queries", group.arn))
+                destinations.append(("query-log", QUERY_LOG_CONFIG, group.arn))
             if args.s3_bucket_arn is not None:
                 destinations.append(("query-log-s3", "irready-queries-s3", args.s3_bucket_arn))
             for suffix, config_name, destination in destinations:

@@ -1,6 +1,8 @@
 """New-VPC preparation in the security account (organization mode, issue #18): the function of
 irready/vpc_preparation.py, started by every member account's ``CreateVpc`` (forwarded by the regional
-StackSet's rule to the member-events bus) and by a daily reconciliation schedule, for events missed.
+StackSet's rule to the member-events bus) and by a daily reconciliation schedule, for events missed: the
+scheduled run puts one request per member account on the bus, and a rule there hands each back to the
+function, so that each run reconciles one account and the reserved concurrency bounds how many at once.
 
 Its code is irready's own package (``irready/__init__``, ``irready/vpc_preparation.py`` and
 ``irready/policies``), archived from the installed package, found with ``importlib.util.find_spec`` and
@@ -21,7 +23,8 @@ from irready.infra.stackset_templates import create_vpc_pattern
 from irready.policies import names
 from irready.policies import vpc_preparation as prep
 
-MEMORY_MB, TIMEOUT_S = 256, 900  # reconciliation walks every account and region one after the other
+MEMORY_MB, TIMEOUT_S = 256, 900  # a reconciliation run walks one account's regions one after the other
+RESERVED_CONCURRENCY = 5  # CreateVpc bursts and reconciliation requests: a few at a time, the rest wait
 
 
 def code_files(function_module: str = "irready.vpc_preparation") -> dict[str, Path]:
@@ -52,13 +55,15 @@ class VpcPreparationArgs:
     organization_id: str
     bus_name: pulumi.Input[str]  # the member-events bus
     regions: tuple[str, ...]  # where reconciliation looks (the regional StackSet's regions)
+    query_log_configs: pulumi.Input[dict[str, str]]  # region -> the shared configuration (OrganizationQueryLogging)
     quarantine_group_name: str = names.QUARANTINE_GROUP_NAME
     schedule: str = prep.RECONCILE_SCHEDULE
     log_retention_days: int = names.MIN_LOG_RETENTION_DAYS
 
 
 class VpcPreparation(pulumi.ComponentResource):
-    """The function, its role and log group, the CreateVpc rule on the bus and the reconciliation schedule.
+    """The function, its role and log group, the CreateVpc and reconciliation-request rules on the bus, and the
+    daily schedule that requests reconciliations.
     Outputs: ``function_arn``, ``role_arn`` (the principal member accounts' provisioning role trusts)."""
 
     def __init__(self, name: str, args: VpcPreparationArgs, opts: pulumi.ResourceOptions | None = None):
@@ -76,21 +81,32 @@ class VpcPreparation(pulumi.ComponentResource):
             f"{name}-function", name=prep.FUNCTION, role=self.role.arn, runtime=RUNTIME, architectures=[ARCHITECTURE],
             handler=prep.HANDLER, memory_size=MEMORY_MB, timeout=TIMEOUT_S, region=region,
             code=pulumi.AssetArchive({path: pulumi.FileAsset(str(file)) for path, file in code_files().items()}),
-            # Events may come in bursts (a landing zone vending VPCs): a few at a time, the rest retried.
-            reserved_concurrent_executions=5,
+            # Events may come in bursts (a landing zone vending VPCs, the daily reconciliation's one request
+            # per account): a few at a time; the rest wait in Lambda's asynchronous queue (up to 6 hours).
+            reserved_concurrent_executions=RESERVED_CONCURRENCY,
             environment={"variables": {prep.ENV_REGIONS: ",".join(args.regions),
-                                       prep.ENV_QUARANTINE_GROUP: args.quarantine_group_name}},
+                                       prep.ENV_QUARANTINE_GROUP: args.quarantine_group_name,
+                                       prep.ENV_QUERY_LOG_CONFIGS: pulumi.Output.from_input(
+                                           args.query_log_configs).apply(prep.query_log_configs_variable),
+                                       prep.ENV_MEMBER_EVENTS_BUS: account.apply(
+                                           lambda a: prep.member_events_bus_arn(a, region))}},
             logging_config={"log_format": "JSON", "log_group": logs.name},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[logs]))
 
-        rule = aws.cloudwatch.EventRule(f"{name}-create-vpc", name=f"{names.NAME_PREFIX}member-create-vpc",
-                                        event_bus_name=args.bus_name, event_pattern=json.dumps(create_vpc_pattern()),
-                                        region=region, opts=child)
-        aws.lambda_.Permission(f"{name}-from-the-bus", action="lambda:InvokeFunction", function=self.function.name,
-                               principal="events.amazonaws.com", source_arn=rule.arn, region=region, opts=child)
-        aws.cloudwatch.EventTarget(f"{name}-create-vpc-to-function", rule=rule.name, event_bus_name=args.bus_name,
-                                   arn=self.function.arn, region=region, opts=child,
-                                   retry_policy={"maximum_retry_attempts": 8, "maximum_event_age_in_seconds": 86400})
+        # (Pulumi name suffix, rule name, pattern, permission's Pulumi name): the CreateVpc names predate the second
+        # rule, kept so that existing stacks do not replace them.
+        retry = {"maximum_retry_attempts": 8, "maximum_event_age_in_seconds": 86400}
+        for suffix, rule_name, pattern, permission in (
+                ("create-vpc", f"{names.NAME_PREFIX}member-create-vpc",
+                 pulumi.Output.from_input(json.dumps(create_vpc_pattern())), f"{name}-from-the-bus"),
+                ("reconcile-account", f"{names.NAME_PREFIX}vpc-reconciliation",
+                 account.apply(lambda a: json.dumps(prep.reconciliation_pattern(a))), f"{name}-reconcile-account")):
+            rule = aws.cloudwatch.EventRule(f"{name}-{suffix}", name=rule_name, event_bus_name=args.bus_name,
+                                            event_pattern=pattern, region=region, opts=child)
+            aws.lambda_.Permission(permission, action="lambda:InvokeFunction", function=self.function.name,
+                                   principal="events.amazonaws.com", source_arn=rule.arn, region=region, opts=child)
+            aws.cloudwatch.EventTarget(f"{name}-{suffix}-to-function", rule=rule.name, event_bus_name=args.bus_name,
+                                       arn=self.function.arn, region=region, opts=child, retry_policy=retry)
 
         scheduler_role = aws.iam.Role(f"{name}-scheduler-role", name=f"{prep.FUNCTION}-scheduler", opts=child,
                                       assume_role_policy=account.apply(lambda a: json.dumps(service_trust(
@@ -104,7 +120,7 @@ class VpcPreparation(pulumi.ComponentResource):
             f"{name}-reconciliation", name=f"{prep.FUNCTION}-reconciliation", group_name="default", region=region,
             schedule_expression=args.schedule,
             flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": 60},
-            description="irready: prepare every VPC a missed CreateVpc event left unprepared",
+            description="irready: one reconciliation request per member account, for missed CreateVpc events",
             target={"arn": self.function.arn, "role_arn": scheduler_role.arn, "input": json.dumps({"reconcile": True})},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[invoke]))
         self.register_outputs({"function_arn": self.function.arn, "role_arn": self.role.arn})

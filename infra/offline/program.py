@@ -38,6 +38,9 @@ NO_DETECTOR = "reading this account's single GuardDuty Detector: empty result"
 ENABLED_REGIONS = ["ap-southeast-2", "eu-west-1", "us-east-1"]
 # An organization ready for the program: the trusted access `irready preflight` asks for.
 TRUSTED_SERVICES = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com"]
+# ... and in organization mode (irready:organization), StackSets' and RAM's.
+ORGANIZATION_TRUSTED_SERVICES = [*TRUSTED_SERVICES, "member.org.stacksets.cloudformation.amazonaws.com",
+                                 "ram.amazonaws.com"]
 DEPLOYER_ROLE = "arn:aws:iam::123456789012:role/irready-deployer"
 DEPLOYER_SESSION = "arn:aws:sts::123456789012:assumed-role/irready-deployer/deploy"
 
@@ -112,6 +115,7 @@ class Recorder(pulumi.runtime.Mocks):
             return {"id": "vpcs", "ids": [DISCOVERED_VPC], "region": args.args.get("region")}
         if args.token == "aws:organizations/getOrganization:getOrganization":
             return {"id": ORGANIZATION_ID, "masterAccountId": "123456789012",
+                    "arn": f"arn:aws:organizations::123456789012:organization/{ORGANIZATION_ID}",
                     "accounts": [{"id": account, "status": "ACTIVE"} for account in ORGANIZATION_ACCOUNTS],
                     "awsServiceAccessPrincipals": self.trusted_services,
                     "roots": [{"id": ROOT_ID, "name": "Root", "policyTypes": [],

@@ -146,10 +146,11 @@ def test_preflight_only_reads(organization, tmp_path, faults):
                               for op in operations), operations
 
 
-def test_organization_mode_needs_stacksets_trusted_access(_emulator_and_faults, new_account, tmp_path):
+def test_organization_mode_needs_stacksets_and_ram_trusted_access(_emulator_and_faults, new_account, tmp_path):
     """Service-managed StackSets need trusted access for member.org.stacksets.cloudformation.amazonaws.com
-    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html);
-    explicit-accounts mode does not ask for it."""
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html),
+    and sharing with the organization through RAM needs it for ram.amazonaws.com; explicit-accounts mode
+    asks for neither."""
     emulator, _ = _emulator_and_faults
     org = Organization(management=new_account(), security=new_account(), workloads=(new_account(),),
                        regions=("us-east-1",))
@@ -167,6 +168,15 @@ def test_organization_mode_needs_stacksets_trusted_access(_emulator_and_faults, 
     organizations.enable_aws_service_access(ServicePrincipal=principal)
     report = run(emulator, org, tmp_path, **organization_mode)
     assert "preflight.trusted_access" not in failures(report)
+    # RAM's sharing with the organization (the shared query-logging configurations), enabled with RAM's own
+    # call, which also creates its service-linked role
+    # (https://docs.aws.amazon.com/ram/latest/APIReference/API_EnableSharingWithAwsOrganization.html).
+    organizations.disable_aws_service_access(ServicePrincipal="ram.amazonaws.com")
+    assert "ram.amazonaws.com" not in str(run(emulator, org, tmp_path).findings)  # explicit mode
+    (problem,) = failures(run(emulator, org, tmp_path, **organization_mode))["preflight.trusted_access"]
+    assert problem.startswith("trusted access for ram.amazonaws.com is not enabled")
+    assert problem.endswith("run `aws ram enable-sharing-with-aws-organization`")
+    organizations.enable_aws_service_access(ServicePrincipal="ram.amazonaws.com")
     # moto refuses ListDelegatedAdministrators for this principal (AWS accepts it): the fact is unavailable
     # and only the line about it is left out; with the fact as AWS returns it, the line names them.
     path = tmp_path / "Pulumi.test.yaml"

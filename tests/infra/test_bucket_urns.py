@@ -13,15 +13,14 @@ import json
 from pathlib import Path
 
 import pytest
-from irready.infra.offline.program import Recorder, run_program, stack_config_file
+from irready.infra.offline.program import ORGANIZATION_TRUSTED_SERVICES, Recorder, run_program, stack_config_file
 from pulumi.runtime import mocks as pulumi_mocks
 
 from tests.infra.mocks import ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bucket_urns.json"
 STACKS = {"example": "Pulumi.example.yaml", "example-org": "Pulumi.example-org.yaml"}
-TRUSTED = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com",
-           "member.org.stacksets.cloudformation.amazonaws.com"]
+TRUSTED = ORGANIZATION_TRUSTED_SERVICES  # explicit mode needs a subset
 
 
 def _alias_urns(request, urn: str) -> set[str]:

@@ -81,13 +81,10 @@ def test_member_responders_reencrypt_through_ec2_and_nobody_else_uses_the_key():
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid).
 
 def _organization_wide_policy() -> dict:
-    from irready.infra.offline.program import record, stack_config_file
+    from irready.infra.offline.program import ORGANIZATION_TRUSTED_SERVICES, record, stack_config_file
 
     from tests.infra.mocks import ROOT
-
-    trusted = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com",
-               "member.org.stacksets.cloudformation.amazonaws.com"]
-    program = record(stack_config_file(ROOT / "Pulumi.example-org.yaml"), trusted)
+    program = record(stack_config_file(ROOT / "Pulumi.example-org.yaml"), ORGANIZATION_TRUSTED_SERVICES)
     (policy,) = [r for r in program.of_type("aws:s3/bucketPolicy:BucketPolicy")
                  if r.name == "forensic-evidence-bucket-policy"]
     return json.loads(policy.inputs["policy"])

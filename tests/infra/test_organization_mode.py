@@ -25,7 +25,13 @@ import pytest
 from irready.infra import stackset_templates as templates
 from irready.infra.config import StackConfigError, file_reader, load
 from irready.infra.offline import program as offline
-from irready.infra.offline.program import ORGANIZATION_ID, ROOT_ID, TRUSTED_SERVICES, stack_config_file
+from irready.infra.offline.program import (
+    ORGANIZATION_ID,
+    ORGANIZATION_TRUSTED_SERVICES,
+    ROOT_ID,
+    TRUSTED_SERVICES,
+    stack_config_file,
+)
 
 from irready import policies
 from tests.infra.mocks import ROOT, run_program
@@ -33,7 +39,7 @@ from tests.infra.mocks import ROOT, run_program
 EXAMPLE = ROOT / "Pulumi.example-org.yaml"
 MANAGEMENT, SECURITY = "123456789012", "210987654321"
 STACKSETS = "member.org.stacksets.cloudformation.amazonaws.com"
-ORG_TRUSTED = [*TRUSTED_SERVICES, STACKSETS]
+ORG_TRUSTED = ORGANIZATION_TRUSTED_SERVICES
 
 
 def example(**changes) -> dict[str, str]:
@@ -183,7 +189,7 @@ def test_the_regional_template_holds_the_management_accounts_rules_runbooks_and_
         "Priority": pulumi_rule["priority"]}
     log_groups = {r["Properties"]["LogGroupName"]: r for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"}
     assert set(log_groups) == {i["name"] for i in _by_name(program, "aws:cloudwatch/logGroup:LogGroup").values()
-                               if i["name"].startswith(("/irready/vpc", "/aws/route53resolver/irready"))}
+                               if i["name"].startswith("/irready/vpc")}
     for group in log_groups.values():  # evidence: never deleted with a stack
         assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
         assert group["Properties"]["RetentionInDays"] == 400
@@ -219,11 +225,99 @@ def test_the_bus_admits_the_organizations_forwarders_only_and_routes_alerts_to_t
               if r.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
     assert {r.inputs["name"] for r in on_bus} == {"irready-member-unexpected-run-instances", "irready-member-tamper",
                                                   "irready-member-iam-tamper", "irready-member-create-vpc",
-                                                  "irready-organization-membership"}
+                                                  "irready-organization-membership", "irready-vpc-reconciliation"}
     targets = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
                if t.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS  # but those to functions (below)
-               and t.inputs["rule"] not in ("irready-member-create-vpc", "irready-organization-membership")]
+               and t.inputs["rule"] not in ("irready-member-create-vpc", "irready-organization-membership",
+                                            "irready-vpc-reconciliation")]
     assert {t.inputs["arn"] for t in targets} == {"arn:aws:mock:::security-account-us-east-1-alerts"}
+
+
+# --- DNS query logging: the security account's configurations, shared with the organization through RAM ------
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/query-logging-configurations-managing-sharing.html
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html (the destination's policy)
+# https://docs.aws.amazon.com/ram/latest/APIReference/API_CreateResourceShare.html (allowExternalPrincipals)
+
+def test_members_get_no_query_logging_configuration_of_their_own(program):
+    """Evidence out of the member's reach: the regional template creates no configuration or query-log group."""
+    resources = template(program, "irready-baseline-regional")["Resources"]
+    assert not [r for r in resources.values() if r["Type"].startswith("AWS::Route53Resolver::ResolverQueryLogging")]
+    assert [r["Properties"]["LogGroupName"] for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"] == [
+        templates.FLOW_LOG_GROUP]
+
+
+def test_one_shared_configuration_per_region_in_the_security_account(program):
+    from irready.policies import vpc_preparation as prep
+    configs = [c for c in program.of_type("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig")
+               if c.inputs["name"] == prep.ORGANIZATION_QUERY_LOG_CONFIG]
+    assert sorted(c.inputs["region"] for c in configs) == offline.ENABLED_REGIONS
+    assert all(f"account-{MANAGEMENT}" not in c.provider for c in configs)
+    groups = {g.name: g for g in program.of_type("aws:cloudwatch/logGroup:LogGroup")
+              if g.inputs["name"] == prep.ORGANIZATION_QUERY_LOG_GROUP}
+    for config in configs:
+        group = groups[f"organization-query-logging-{config.inputs['region']}-queries"]
+        assert config.inputs["destinationArn"] == group.outputs["arn"]
+        assert group.inputs["retentionInDays"] == 400 and group.inputs["region"] == config.inputs["region"]
+
+
+def test_each_configuration_is_shared_with_the_organization_only(program):
+    shares = {s.inputs["region"]: s for s in program.of_type("aws:ram/resourceShare:ResourceShare")}
+    assert sorted(shares) == offline.ENABLED_REGIONS
+    assert all(s.inputs["allowExternalPrincipals"] is False for s in shares.values())
+    principals = program.of_type("aws:ram/principalAssociation:PrincipalAssociation")
+    assert {(p.inputs["region"], p.inputs["principal"], p.inputs["resourceShareArn"]) for p in principals} == {
+        (region, f"arn:aws:organizations::{MANAGEMENT}:organization/{ORGANIZATION_ID}", share.outputs["arn"])
+        for region, share in shares.items()}
+    configs = {c.inputs["region"]: c for c in program.of_type(
+        "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig") if c.name.startswith("organization-query")}
+    shared = program.of_type("aws:ram/resourceAssociation:ResourceAssociation")
+    assert {(a.inputs["resourceArn"], a.inputs["resourceShareArn"]) for a in shared} == {
+        (configs[region].outputs["arn"], share.outputs["arn"]) for region, share in shares.items()}
+
+
+def test_the_destination_admits_the_security_accounts_log_deliveries_only(program):
+    from irready.policies import vpc_preparation as prep
+    policies_ = {p.inputs["region"]: json.loads(p.inputs["policyDocument"])
+                 for p in program.of_type("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")}
+    assert sorted(policies_) == offline.ENABLED_REGIONS
+    for region, policy in policies_.items():
+        [statement] = policy["Statement"]
+        assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+        assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+        assert statement["Resource"] == (f"arn:aws:logs:{region}:{SECURITY}:log-group:"
+                                         f"{prep.ORGANIZATION_QUERY_LOG_GROUP}:log-stream:*")
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": SECURITY},
+                                          "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{SECURITY}:*"}}
+
+
+def test_the_log_groups_are_kept_and_the_configurations_wait_for_their_delivery_policy():
+    """Evidence: the groups are protected and kept on delete. The policy is declared before the configuration,
+    so AWS does not add a broader one of its own on first delivery."""
+    from irready.infra.offline.program import record
+    seen: dict = {}
+
+    def remember(args):
+        seen[args.name] = args.opts
+
+    record(example(), ORG_TRUSTED, transformation=remember)
+    for region in offline.ENABLED_REGIONS:
+        group = seen[f"organization-query-logging-{region}-queries"]
+        assert group.protect and group.retain_on_delete
+        assert {r._name for r in seen[f"organization-query-logging-{region}-config"].depends_on} == {
+            f"organization-query-logging-{region}-delivery"}
+
+
+def test_the_function_gets_each_regions_shared_configuration(program):
+    from irready.policies import vpc_preparation as prep
+    [function] = [f for f in program.of_type("aws:lambda/function:Function") if f.inputs["name"] == prep.FUNCTION]
+    variables = function.inputs["environment"]["variables"]
+    assert prep.parse_query_log_configs(variables[prep.ENV_QUERY_LOG_CONFIGS]) == {
+        region: f"organization-query-logging-{region}-config-id" for region in offline.ENABLED_REGIONS}
+
+
+def test_org_mode_needs_rams_sharing_with_the_organization():
+    with pytest.raises(Exception, match=r"ram\.amazonaws\.com.*`aws ram enable-sharing-with-aws-organization`"):
+        run_program(example(), [*TRUSTED_SERVICES, STACKSETS])
 
 
 def test_org_mode_needs_stacksets_trusted_access():
@@ -285,8 +379,10 @@ def test_the_preparation_function_runs_on_create_vpc_events_and_a_daily_reconcil
     [function] = [f for f in program.of_type("aws:lambda/function:Function") if f.inputs["name"] == prep.FUNCTION]
     assert function.inputs["handler"] == prep.HANDLER == "irready.vpc_preparation.handler"
     assert f"account-{MANAGEMENT}" not in function.provider  # the security account's
-    assert function.inputs["environment"]["variables"] == {prep.ENV_REGIONS: ",".join(offline.ENABLED_REGIONS),
-                                                          prep.ENV_QUARANTINE_GROUP: "irready-quarantine"}
+    variables = function.inputs["environment"]["variables"]
+    assert {k: v for k, v in variables.items() if k != prep.ENV_QUERY_LOG_CONFIGS} == {
+        prep.ENV_REGIONS: ",".join(offline.ENABLED_REGIONS), prep.ENV_QUARANTINE_GROUP: "irready-quarantine",
+        prep.ENV_MEMBER_EVENTS_BUS: templates.member_events_bus_arn(SECURITY, "us-east-1")}
     [rule] = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
               if r.inputs["name"] == "irready-member-create-vpc"]
     assert rule.inputs["eventBusName"] == templates.MEMBER_EVENTS_BUS
@@ -294,10 +390,17 @@ def test_the_preparation_function_runs_on_create_vpc_events_and_a_daily_reconcil
     [target] = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
                 if t.inputs["rule"] == "irready-member-create-vpc"]
     assert target.inputs["arn"] == "arn:aws:mock:::vpc-preparation-function"
-    [permission] = [p for p in program.of_type("aws:lambda/permission:Permission")
-                    if p.inputs["function"] == prep.FUNCTION]
-    assert (permission.inputs["principal"], permission.inputs["sourceArn"]) == (
-        "events.amazonaws.com", "arn:aws:mock:::vpc-preparation-create-vpc")
+    permissions = [p for p in program.of_type("aws:lambda/permission:Permission")
+                   if p.inputs["function"] == prep.FUNCTION]
+    assert {(p.inputs["principal"], p.inputs["sourceArn"]) for p in permissions} == {
+        ("events.amazonaws.com", "arn:aws:mock:::vpc-preparation-create-vpc"),
+        ("events.amazonaws.com", "arn:aws:mock:::vpc-preparation-reconcile-account")}
+    [reconciliation] = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
+                        if r.inputs["name"] == "irready-vpc-reconciliation"]
+    assert reconciliation.inputs["eventBusName"] == templates.MEMBER_EVENTS_BUS
+    assert json.loads(reconciliation.inputs["eventPattern"]) == prep.reconciliation_pattern(SECURITY)
+    assert {t.inputs["arn"] for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
+            if t.inputs["rule"] == "irready-vpc-reconciliation"} == {"arn:aws:mock:::vpc-preparation-function"}
     [schedule] = [s for s in program.of_type("aws:scheduler/schedule:Schedule")
                   if s.inputs["name"] == f"{prep.FUNCTION}-reconciliation"]
     assert schedule.inputs["scheduleExpression"] == "rate(1 day)"

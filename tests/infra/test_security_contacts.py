@@ -23,14 +23,20 @@ import json
 import pulumi
 import pytest
 from irready.infra.offline import program as offline
-from irready.infra.offline.program import ORGANIZATION_ID, TRUSTED_SERVICES, Recorder, record, stack_config_file
+from irready.infra.offline.program import (
+    ORGANIZATION_ID,
+    ORGANIZATION_TRUSTED_SERVICES,
+    Recorder,
+    record,
+    stack_config_file,
+)
 from irready.infra.stackset_templates import FORWARDER_ROLE, MEMBER_EVENTS_BUS
 from irready.policies import alternate_contacts as contacts
 
 from tests.infra.mocks import ROOT, example_config
 
 MANAGEMENT, SECURITY = "123456789012", "210987654321"
-ORG_TRUSTED = [*TRUSTED_SERVICES, "member.org.stacksets.cloudformation.amazonaws.com"]
+ORG_TRUSTED = ORGANIZATION_TRUSTED_SERVICES
 CONTACT_TYPE = "aws:account/alternativeContact:AlternativeContact"
 DELEGATED = "aws:organizations/delegatedAdministrator:DelegatedAdministrator"
 

@@ -41,12 +41,13 @@ DOCUMENTS = {
         results_key_arn=f"arn:aws:kms:us-east-1:{SECURITY}:key/1", log_buckets=["trail", "network"],
         log_key_arns=[f"arn:aws:kms:us-east-1:{MANAGEMENT}:key/2"]),
     "investigator_trust": investigation.investigator_trust_policy(SECURITY),
-    "vpc_preparation": vpc_preparation.provisioning_role_permissions(WORKLOAD),
+    "vpc_preparation": vpc_preparation.provisioning_role_permissions(WORKLOAD, SECURITY),
     "vpc_preparation_trust": vpc_preparation.provisioning_role_trust(SECURITY),
     "security_contacts": alternate_contacts.function_permissions("us-east-1", SECURITY, MANAGEMENT, "o-exampleorg"),
     "security_contacts_forwarder": alternate_contacts.forwarder_permissions(
         f"arn:aws:events:us-east-1:{SECURITY}:event-bus/irready-member-events"),
+    "vpc_preparation_function": vpc_preparation.function_permissions("us-east-1", SECURITY, "o-exampleorg"),
 }
 # The documents a principal holds (identity policies with Allow statements): what the analysers judge.
 IDENTITY_POLICIES = ("responder", "responder_management", "audit_read", "runbook_role", "vpc_preparation",
-                     "security_contacts", "security_contacts_forwarder")
+                     "security_contacts", "security_contacts_forwarder", "vpc_preparation_function")

@@ -387,8 +387,9 @@ _CONTAINMENT_TAG = {"aws:RequestTag/irready:containment": "quarantine", "aws:Tag
     Request("ec2:CreateTags", _SG, context={"ec2:CreateAction": "CreateSecurityGroup"}),
     Request("ec2:RevokeSecurityGroupEgress", _SG, context={"aws:ResourceTag/irready:containment": "quarantine"}),
     Request("ec2:AuthorizeSecurityGroupIngress", _SG, context={"aws:ResourceTag/irready:containment": "isolation"}),
+    # the security account's configuration, shared through RAM: its ARN names the owner (below)
     Request("route53resolver:AssociateResolverQueryLogConfig",
-            f"arn:aws:route53resolver:us-east-1:{WORKLOAD}:resolver-query-log-config/rqlc-1"),
+            f"arn:aws:route53resolver:us-east-1:{SECURITY}:resolver-query-log-config/rqlc-1"),
 ])
 def test_the_vpc_preparation_role_can_do_every_step(request_):
     assert evaluate(_PREP, request_) == ALLOW
@@ -407,6 +408,11 @@ def test_the_vpc_preparation_role_can_do_every_step(request_):
     Request("ec2:DeleteFlowLogs", "*"), Request("ec2:DeleteSecurityGroup", _SG),
     Request("route53resolver:DisassociateResolverQueryLogConfig", "*"), Request("iam:PutRolePolicy", "*"),
     Request("ec2:ModifyNetworkInterfaceAttribute", _SG),
+    # the member's own configuration (its destination is the member's to choose and delete), or another's
+    Request("route53resolver:AssociateResolverQueryLogConfig",
+            f"arn:aws:route53resolver:us-east-1:{WORKLOAD}:resolver-query-log-config/rqlc-own"),
+    Request("route53resolver:AssociateResolverQueryLogConfig",
+            f"arn:aws:route53resolver:us-east-1:{OTHER}:resolver-query-log-config/rqlc-2"),
 ])
 def test_the_vpc_preparation_role_cannot_do_more(request_):
     assert evaluate(_PREP, request_) == IMPLICIT_DENY
@@ -425,6 +431,25 @@ def test_the_vpc_preparation_role_creates_only_tagged_containment_groups(context
     (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ExamplePolicies_EC2.html#iam-example-security-groups)."""
     assert evaluate(_PREP, Request("ec2:CreateSecurityGroup", _VPC)) == ALLOW
     assert evaluate(_PREP, Request("ec2:CreateSecurityGroup", _SG, context=context)) == expected
+
+
+def test_association_with_a_shared_configuration_is_authorized_against_the_owners_arn():
+    """AssociateResolverQueryLogConfig has one resource type, the configuration (``resolver-query-log-config*``,
+    ARN ``arn:${Partition}:route53resolver:${Region}:${Account}:resolver-query-log-config/${ResourceId}``),
+    and a configuration shared through RAM keeps its owner's ARN: the participant's call is authorized
+    against the security account's ARN, which the provisioning role must name
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53resolver.html,
+    https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/query-logging-configurations-managing-sharing.html).
+    Read here from parliament's copy of the Service Authorization Reference."""
+    import parliament
+    reference = json.loads((Path(parliament.__file__).parent / "iam_definition.json").read_text())
+    [resolver] = [s for s in reference if s["prefix"] == "route53resolver"]
+    [associate] = [a for a in resolver["privileges"] if a["privilege"] == "AssociateResolverQueryLogConfig"]
+    assert [t["resource_type"] for t in associate["resource_types"]] == ["resolver-query-log-config*"]
+    [config] = [r for r in resolver["resources"] if r["resource"] == "resolver-query-log-config"]
+    assert config["arn"].split(":")[4] == "${Account}"
+    [statement] = [s for s in _PREP[0]["Statement"] if "route53resolver:AssociateResolverQueryLogConfig" in s["Action"]]
+    assert statement["Resource"] == f"arn:aws:route53resolver:*:{SECURITY}:resolver-query-log-config/*"
 
 
 @pytest.mark.parametrize(("principal", "expected"), [
@@ -481,3 +506,35 @@ def test_the_security_contacts_function_cannot_do_more(request_):
     (f"arn:aws:events:us-east-1:{OTHER}:event-bus/irready-member-events", IMPLICIT_DENY)])
 def test_the_management_forwarder_puts_events_on_the_member_events_bus_only(resource, expected):
     assert evaluate([DOCUMENTS["security_contacts_forwarder"]], Request("events:PutEvents", resource)) == expected
+
+
+# --- The preparation function's own role: one reconciliation request per account, on the member-events bus only --
+
+_FUNCTION = [DOCUMENTS["vpc_preparation_function"]]
+_BUS = f"arn:aws:events:us-east-1:{SECURITY}:event-bus/irready-member-events"
+_REQUEST = {"events:source": "irready.vpc-preparation", "events:detail-type": "irready VPC reconciliation"}
+
+
+@pytest.mark.parametrize(("request_", "expected"), [
+    (Request("events:PutEvents", _BUS, context=_REQUEST), ALLOW),
+    (Request("events:PutEvents", f"arn:aws:events:us-east-1:{SECURITY}:event-bus/default", context=_REQUEST),
+     IMPLICIT_DENY),  # the default bus: its rules route alerts to the responders' topic
+    (Request("events:PutEvents", f"arn:aws:events:eu-west-1:{SECURITY}:event-bus/irready-member-events",
+             context=_REQUEST), IMPLICIT_DENY),
+    # an alert or a CreateVpc of someone else's (aws.* sources are refused to customers anyway)
+    (Request("events:PutEvents", _BUS, context={**_REQUEST, "events:source": "irready.alerts"}), IMPLICIT_DENY),
+    (Request("events:PutEvents", _BUS, context={**_REQUEST, "events:detail-type": "AWS API Call via CloudTrail"}),
+     IMPLICIT_DENY),
+    (Request("events:PutEvents", _BUS), IMPLICIT_DENY),
+    (Request("sts:AssumeRole", f"arn:aws:iam::{WORKLOAD}:role/irready-vpc-preparation",
+             context={"aws:ResourceOrgID": "o-exampleorg"}), ALLOW),
+    (Request("sts:AssumeRole", f"arn:aws:iam::{OTHER}:role/irready-vpc-preparation",
+             context={"aws:ResourceOrgID": "o-another"}), IMPLICIT_DENY),
+    (Request("sts:AssumeRole", f"arn:aws:iam::{WORKLOAD}:role/OrganizationAccountAccessRole",
+             context={"aws:ResourceOrgID": "o-exampleorg"}), IMPLICIT_DENY),
+    (Request("events:PutRule", "*"), IMPLICIT_DENY), (Request("events:PutTargets", "*"), IMPLICIT_DENY),
+])
+def test_the_preparation_function_requests_reconciliations_and_nothing_else(request_, expected):
+    """events:source and events:detail-type are PutEvents' condition keys
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html)."""
+    assert evaluate(_FUNCTION, request_) == expected

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from cfnlint.api import lint_all
-from irready.infra.offline.program import TRUSTED_SERVICES, record, stack_config_file
+from irready.infra.offline.program import ORGANIZATION_TRUSTED_SERVICES, record, stack_config_file
 from irready.infra.offline.terraform_plan import to_plan
 from irready.policies.gate import BASELINE_SKIPS, ORGANIZATION_MODE_SKIPS, gate_failures, run_checkov
 
@@ -23,8 +23,7 @@ ROOT = Path(__file__).parents[2]
 
 @pytest.fixture(scope="module")
 def recorded():
-    return record(stack_config_file(ROOT / "Pulumi.example-org.yaml"),
-                  [*TRUSTED_SERVICES, "member.org.stacksets.cloudformation.amazonaws.com"])
+    return record(stack_config_file(ROOT / "Pulumi.example-org.yaml"), ORGANIZATION_TRUSTED_SERVICES)
 
 
 @pytest.fixture(scope="module")
