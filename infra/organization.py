@@ -41,6 +41,11 @@ def enable_command(principal: str) -> str:
     """The management account's command that enables trusted access for ``principal``."""
     if principal == RAM_PRINCIPAL:
         return "aws ram enable-sharing-with-aws-organization"
+    if principal == STACKSETS_PRINCIPAL:
+        # From CloudFormation's side, which also creates StackSets' roles in the management account; AWS
+        # recommends it over Organizations' own call:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html
+        return "aws cloudformation activate-organizations-access"
     return f"aws organizations enable-aws-service-access --service-principal {principal}"
 
 

@@ -40,7 +40,13 @@ FORWARDER_ROLE = names.NAME_PREFIX + "alert-forwarder-org"  # sends the rules' e
 FLOW_LOG_ROLE = vpc_preparation.FLOW_LOG_ROLE  # delivers flow logs to FLOW_LOG_GROUP
 MEMBER_EVENTS_BUS = vpc_preparation.MEMBER_EVENTS_BUS  # the security account's bus the member rules send to
 CREATE_VPC_RULE = names.NAME_PREFIX + "create-vpc"
-RUN_INSTANCES_RULE = "irready-unexpected-run-instances"  # DetectionRouting's rule name
+# The member rules' names: not the management and security accounts' own rules' names (DetectionRouting,
+# SecurityAccount: irready-unexpected-run-instances, irready-tamper, irready-iam-tamper), which a StackSet
+# targeting the root deploys beside in the security account; CloudFormation cannot create a rule whose name
+# the default bus already holds.
+MEMBER_RULE_PREFIX = names.NAME_PREFIX + "org-"
+RUN_INSTANCES_RULE = MEMBER_RULE_PREFIX + "unexpected-run-instances"
+TAMPER_RULE, IAM_TAMPER_RULE = MEMBER_RULE_PREFIX + "tamper", MEMBER_RULE_PREFIX + "iam-tamper"
 TEMPLATE_VERSION = "2010-09-09"
 
 
@@ -189,9 +195,9 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
     resources.update({
         "UnexpectedRunInstancesRule": _rule(RUN_INSTANCES_RULE, run_instances_pattern(args.run_instances_allowed),
                                             bus, "irready: RunInstances by a principal not on the allow-list"),
-        "TamperRule": _rule("irready-tamper", tamper_pattern(), bus,
+        "TamperRule": _rule(TAMPER_RULE, tamper_pattern(), bus,
                             "irready: calls that stop or delete the logs and detectors"),
-        "IamTamperRule": _rule("irready-iam-tamper", iam_tamper_pattern(), bus,
+        "IamTamperRule": _rule(IAM_TAMPER_RULE, iam_tamper_pattern(), bus,
                                "irready: changes to irready's roles and policies"),
         "CreateVpcRule": _rule(CREATE_VPC_RULE, create_vpc_pattern(), bus,
                                "irready: a new VPC, for the security account's preparation function"),

@@ -165,7 +165,8 @@ def reconcile(base: boto3.Session, accounts: list[str], settings: Settings,
               endpoint_url: str | None = None) -> list[Prepared]:
     """Prepare every VPC each account owns in each region of ``settings``, one account after the other (the
     function gets one account per run); an account whose provisioning role cannot be assumed (outside the
-    targeted OUs) is reported and passed over."""
+    targeted OUs) is reported and passed over, and so is a region or a VPC where a call is refused (a region
+    not enabled in that account, a landing zone's region-deny SCP): the rest is still prepared."""
     results = []
     for account_id in accounts:
         try:
@@ -175,8 +176,18 @@ def reconcile(base: boto3.Session, accounts: list[str], settings: Settings,
                                                                   f"{error.response['Error']['Code']}"))
             continue
         for region in settings.regions:
-            for vpc_id in owned_vpcs(session, account_id, region, endpoint_url):
-                results.append(prepare_vpc(session, account_id, region, vpc_id, settings, endpoint_url))
+            try:
+                vpcs = owned_vpcs(session, account_id, region, endpoint_url)
+            except botocore.exceptions.ClientError as error:
+                results.append(Prepared(account_id, region, "*", skipped=f"cannot list the VPCs: "
+                                                                         f"{error.response['Error']['Code']}"))
+                continue
+            for vpc_id in vpcs:
+                try:
+                    results.append(prepare_vpc(session, account_id, region, vpc_id, settings, endpoint_url))
+                except botocore.exceptions.ClientError as error:
+                    results.append(Prepared(account_id, region, vpc_id, skipped=f"refused: "
+                                                                                f"{error.response['Error']['Code']}"))
     return results
 
 

@@ -34,6 +34,7 @@ from irready.emulated.baseline import Organization, audit, audit_config, stack_v
 from irready.emulated.brownfield import share_vpc
 from irready.emulated.ram_shares import share_query_log_config
 from irready.vpc_preparation import Settings
+from tests.support.faults import Fault
 
 REGION = "us-east-1"
 VPC_CHECKS = ("vpc.flow_logs", "dns.resolver_query_logging", "ir.quarantine_security_group")
@@ -227,6 +228,28 @@ def test_reconciliation_prepares_every_owned_vpc_it_missed(deployed, new_vpc):
     assert results[prepared_vpc].created == []
     # The explicit-mode program's VPCs logged to the member's own configuration only: they gain the shared one.
     assert all(r.created in ([], ["query-logging"]) for vpc, r in results.items() if vpc != missed)
+
+
+def test_a_region_or_vpc_that_refuses_does_not_stop_the_reconciliation(deployed, _emulator_and_faults):
+    """A region the account has not enabled, or one a landing zone's SCP denies, refuses DescribeVpcs; a VPC
+    may refuse a call: each is reported, and the account's other regions and VPCs are still prepared."""
+    emulator, org, settings = deployed
+    _, faults = _emulator_and_faults
+    account = org.workloads[0]
+    missed = emulator.client(emulator.session(account), "ec2", REGION).create_vpc(CidrBlock="10.79.0.0/16")["Vpc"][
+        "VpcId"]
+    faults.faults.append(Fault("ec2", "DescribeVpcs", region="eu-north-1", code="UnauthorizedOperation"))
+    faults.faults.append(Fault("ec2", "DescribeFlowLogs", region=REGION, body_contains=missed,
+                               code="UnauthorizedOperation"))
+    wider = Settings(("eu-north-1", REGION), settings.quarantine_group_name, settings.query_log_configs)
+    try:
+        results = vpc_preparation.reconcile(emulator.session(org.security), [account], wider, emulator.url)
+    finally:
+        del faults.faults[-2:]
+    skipped = {(r.region, r.vpc_id): r.skipped for r in results if r.skipped}
+    assert skipped == {("eu-north-1", "*"): "cannot list the VPCs: UnauthorizedOperation",
+                       (REGION, missed): "refused: UnauthorizedOperation"}
+    assert any(r.region == REGION and r.vpc_id != missed and not r.skipped for r in results)
 
 
 def test_other_events_are_ignored(deployed):

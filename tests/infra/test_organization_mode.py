@@ -174,8 +174,9 @@ def test_the_regional_template_holds_the_management_accounts_rules_runbooks_and_
     pulumi_rules = {name: json.loads(inputs["eventPattern"]) for name, inputs in
                     _by_name(program, "aws:cloudwatch/eventRule:EventRule").items()
                     if not inputs.get("eventBusName")}
-    for name in (templates.RUN_INSTANCES_RULE, "irready-tamper", "irready-iam-tamper"):
-        assert rules[name]["EventPattern"] == pulumi_rules[name], name
+    for name, own in ((templates.RUN_INSTANCES_RULE, "irready-unexpected-run-instances"),
+                      (templates.TAMPER_RULE, "irready-tamper"), (templates.IAM_TAMPER_RULE, "irready-iam-tamper")):
+        assert rules[name]["EventPattern"] == pulumi_rules[own], name
     documents = {r["Properties"]["Name"]: r["Properties"]["Content"] for r in resources.values()
                  if r["Type"] == "AWS::SSM::Document"}
     assert documents == {name: json.loads(inputs["content"])
@@ -195,12 +196,41 @@ def test_the_regional_template_holds_the_management_accounts_rules_runbooks_and_
         assert group["Properties"]["RetentionInDays"] == 400
 
 
+# What each template resource type is named by, and the Pulumi type and input of the same AWS resource.
+_NAMED = {"AWS::Events::Rule": ("Name", "aws:cloudwatch/eventRule:EventRule", "name"),
+          "AWS::IAM::Role": ("RoleName", "aws:iam/role:Role", "name"),
+          "AWS::IAM::ManagedPolicy": ("ManagedPolicyName", "aws:iam/policy:Policy", "name"),
+          "AWS::Logs::LogGroup": ("LogGroupName", "aws:cloudwatch/logGroup:LogGroup", "name"),
+          "AWS::SSM::Document": ("Name", "aws:ssm/document:Document", "name"),
+          "AWS::Route53Resolver::FirewallRuleGroup": (
+              "Name", "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup", "name"),
+          "AWS::Route53Resolver::FirewallDomainList": (
+              "Name", "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList", "name")}
+
+
+def test_nothing_the_stacksets_name_in_the_security_account_is_declared_there_by_the_program(program):
+    """Service-managed StackSets deploy to every account of the targeted OUs or root but the management
+    account (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html),
+    so the security account gets both templates beside what the program declares there; a stack cannot create
+    a rule, role, policy, log group, document or rule group whose name exists (default bus, per account)."""
+    security = [r for r in program.resources if "account-security" in r.provider]
+    for name in ("irready-baseline-global", "irready-baseline-regional"):
+        for logical, resource in template(program, name)["Resources"].items():
+            if resource["Type"] not in _NAMED:
+                continue
+            key, pulumi_type, pulumi_key = _NAMED[resource["Type"]]
+            taken = {r.inputs.get(pulumi_key) for r in security if r.type == pulumi_type
+                     and not (pulumi_type.endswith("EventRule") and r.inputs.get("eventBusName"))}
+            assert resource["Properties"][key] not in taken, (name, logical)
+    assert any(r.type == "aws:cloudwatch/eventRule:EventRule" for r in security)  # the test sees the account
+
+
 def test_member_rules_send_to_the_security_accounts_bus_through_the_forwarder_role(program):
     resources = template(program, "irready-baseline-regional")["Resources"]
     bus = templates.member_events_bus_arn(SECURITY, "us-east-1")
     rules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
-    assert {r["Name"] for r in rules} == {templates.RUN_INSTANCES_RULE, "irready-tamper", "irready-iam-tamper",
-                                          templates.CREATE_VPC_RULE}
+    assert {r["Name"] for r in rules} == {templates.RUN_INSTANCES_RULE, templates.TAMPER_RULE,
+                                          templates.IAM_TAMPER_RULE, templates.CREATE_VPC_RULE}
     for rule in rules:
         assert rule["Targets"] == [{"Id": "security-account", "Arn": bus, "RoleArn": {
             "Fn::Sub": f"arn:aws:iam::${{AWS::AccountId}}:role/{templates.FORWARDER_ROLE}"}}]
