@@ -40,6 +40,14 @@ _EPILOG = """exit codes:
   130  interrupted (Ctrl-C or SIGTERM); with --snapshot-out, the accounts that finished are saved
   141  the output pipe was closed (e.g. piped to head)
 """
+_PREFLIGHT_EPILOG = """exit codes:
+  0  no FAIL at or above --fail-on
+  1  something would fail or be wrong (a FAIL at or above --fail-on)
+  2  usage or stack-config error (one line naming the key)
+  3  could not look: AWS unreachable as the management account, or nothing read
+  4  internal error (a bug in irready; run again with -v and report it)
+  130  interrupted (Ctrl-C or SIGTERM)
+"""
 # --output FILE with one of these extensions picks the format, unless --format says otherwise.
 _FORMAT_BY_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
                      ".sarif": "sarif", ".csv": "csv", ".xml": "junit"}
@@ -171,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     preflight = commands.add_parser(
         "preflight", help="before `pulumi up`: read the stack config and the organization (read-only, management "
                           "account credentials) and report what would fail or be wrong, each with the stack-config "
-                          "key or AWS setting that fixes it", epilog=_EPILOG,
+                          "key or AWS setting that fixes it", epilog=_PREFLIGHT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     preflight.add_argument("--stack-config", type=Path, required=True, metavar="Pulumi.<stack>.yaml",
                            help="the stack config `pulumi up` will use")
