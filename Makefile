@@ -18,10 +18,15 @@ ASL_INSTALLED := tools/asl/node_modules/.installed-$(shell cksum tools/asl/packa
 demo: $(INSTALLED)
 	$(BIN)/irready demo --output-dir reports
 
+# The suite is CPU-bound Python (the tests and moto's server share one interpreter lock), so it runs in
+# TEST_WORKERS processes (pytest-xdist), each with its own emulator; --dist loadfile keeps every module on one
+# worker, so its module-scoped seeding happens once. `python -m pytest tests/x.py` still runs in one process.
+TEST_WORKERS ?= 2
+
 test: $(INSTALLED) $(CHECKOV_INSTALLED) $(ASL_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/python -m tests.support.wheel
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Organization-scale figures for BENCHMARKS.md (minutes; not part of `make test`), against the canned
 # AWS stand-in at 50 ms per call; every run stops by itself (--max-seconds) and stops its stand-in.

@@ -12,6 +12,7 @@ from irready.audit.progress import Progress
 from bench.call_floor import DOCS, floor_table, scope_of
 from irready.emulated.seed import Seeder, prepare_account
 from tests.audit.emulated import SECURITY_ACCOUNT, audit_config, caller_session, firewall
+from tests.support.faults import Fault
 
 REGIONS = ("us-east-1", "eu-west-1")
 PER_REGION = 20  # the figure docs/audit.md states
@@ -25,8 +26,8 @@ SCOPES = {
     "detector": len(REGIONS), "rule whose pattern can match GuardDuty": len(REGIONS), "cluster": 1,
     "DNS Firewall rule group": len(REGIONS), "domain list a BLOCK rule uses": len(REGIONS),
     "SNS topic a GuardDuty rule targets": len(REGIONS),
-    # Organizations is read once, from the caller; the emulated caller is in no organization, so the
-    # first read ends it.
+    # Organizations is read once, from the caller; the caller is in no organization (answered so below,
+    # whatever other modules made in the shared emulator), so the first read ends it.
     "run": 1, "readable organization": 0, "SCP": 0, "OU level above an audited account": 0,
     # Issue #19: one of each workload in the first region (prepare_account), and two buckets (the trail's and
     # the load balancer's log bucket).
@@ -45,6 +46,9 @@ def requests(new_account, _emulator_and_faults):
     prepare_account(Seeder(emulator, account_id), list(REGIONS), SECURITY_ACCOUNT)
     faults.clear()
     faults.faults.extend(firewall(["*"]))  # moto has no DNS Firewall
+    # What AWS answers a caller in no organization (the emulator's default account may be in one by now).
+    faults.faults.append(Fault("organizations", "DescribeOrganization", code="AWSOrganizationsNotInUseException",
+                               status=400))
     stats = CallStats()
     try:
         snapshot = collect_snapshot(audit_config(account_id, regions=REGIONS), caller_session(),
