@@ -41,8 +41,8 @@ ARCHITECTURE = "arm64"
 # (memory MB, timeout s) per function (BENCHMARKS.md, "Scheduled audits"): the per-account step is
 # CPU-bound, so it gets one full vCPU (1,769 MB), which costs the same GB-seconds as less memory for
 # longer; the merge streams the parts through a snapshot file in /tmp (the run's and the previous run's,
-# about 50 MiB each at 1,000 accounts), so it gets 2 GiB of ephemeral storage (about 20,000 accounts) and
-# keeps 2,048 MB for its CPU share (evaluation and reports).
+# about 30 MiB each at 1,000 accounts), so it gets 2 GiB of ephemeral storage, and 2,048 MB of memory for
+# the findings and the reports built whole (about 780 MiB of heap at 1,000 accounts, BENCHMARKS.md).
 SIZES = {names.LIST_FUNCTION: (256, 120), names.ACCOUNT_FUNCTION: (1769, 900), names.MERGE_FUNCTION: (2048, 900)}
 EPHEMERAL_STORAGE_MB = {names.MERGE_FUNCTION: 2048}  # Lambda's default, 512 MB, elsewhere
 _VENDORED = ("tabulate", "jinja2", "markupsafe")  # runtime dependencies the Lambda runtime lacks
