@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 from irready.infra.components.detection import forwarder_trust
 from irready.infra.components.scheduled_audit import ARCHITECTURE, RUNTIME, service_trust
-from irready.infra.components.vpc_preparation import code_files
+from irready.infra.components.vpc_preparation import code_files, reconciliation_schedule
 from irready.infra.config import Contact
 from irready.infra.stackset_templates import FORWARDER_ROLE
 from irready.policies import alternate_contacts as contacts
@@ -141,21 +141,10 @@ class OrganizationSecurityContacts(pulumi.ComponentResource):
                                    arn=self.function.arn, region=region, opts=child,
                                    retry_policy={"maximum_retry_attempts": 8, "maximum_event_age_in_seconds": 86400})
 
-        scheduler_role = aws.iam.Role(f"{name}-scheduler-role", name=f"{contacts.FUNCTION}-scheduler", opts=child,
-                                      assume_role_policy=account.apply(lambda a: json.dumps(service_trust(
-                                          "scheduler.amazonaws.com", a,
-                                          f"arn:aws:scheduler:{region}:{a}:schedule-group/default"))))
-        invoke = aws.iam.RolePolicy(f"{name}-scheduler-policy", role=scheduler_role.id, name="invoke", opts=child,
-                                    policy=self.function.arn.apply(lambda arn: json.dumps({
-                                        "Version": "2012-10-17", "Statement": [{
-                                            "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arn}]})))
-        aws.scheduler.Schedule(
-            f"{name}-reconciliation", name=f"{contacts.FUNCTION}-reconciliation", group_name="default", region=region,
-            schedule_expression=args.schedule,
-            flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": 60},
-            description="irready: the SECURITY alternate contact on every account a missed event left without it",
-            target={"arn": self.function.arn, "role_arn": scheduler_role.arn, "input": json.dumps({"reconcile": True})},
-            opts=pulumi.ResourceOptions(parent=self, provider=args.security_provider, depends_on=[invoke]))
+        reconciliation_schedule(
+            name, contacts.FUNCTION, self.function, account, region, args.schedule,
+            "irready: the SECURITY alternate contact on every account a missed event left without it",
+            pulumi.ResourceOptions(parent=self, provider=args.security_provider))
         self.register_outputs({"function_arn": self.function.arn, "role_arn": self.role.arn})
 
     @staticmethod

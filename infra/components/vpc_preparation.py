@@ -108,19 +108,30 @@ class VpcPreparation(pulumi.ComponentResource):
             aws.cloudwatch.EventTarget(f"{name}-{suffix}-to-function", rule=rule.name, event_bus_name=args.bus_name,
                                        arn=self.function.arn, region=region, opts=child, retry_policy=retry)
 
-        scheduler_role = aws.iam.Role(f"{name}-scheduler-role", name=f"{prep.FUNCTION}-scheduler", opts=child,
-                                      assume_role_policy=account.apply(lambda a: json.dumps(service_trust(
-                                          "scheduler.amazonaws.com", a,
-                                          f"arn:aws:scheduler:{region}:{a}:schedule-group/default"))))
-        invoke = aws.iam.RolePolicy(f"{name}-scheduler-policy", role=scheduler_role.id, name="invoke", opts=child,
-                                    policy=self.function.arn.apply(lambda arn: json.dumps({
-                                        "Version": "2012-10-17", "Statement": [{
-                                            "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arn}]})))
-        aws.scheduler.Schedule(
-            f"{name}-reconciliation", name=f"{prep.FUNCTION}-reconciliation", group_name="default", region=region,
-            schedule_expression=args.schedule,
-            flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": 60},
-            description="irready: one reconciliation request per member account, for missed CreateVpc events",
-            target={"arn": self.function.arn, "role_arn": scheduler_role.arn, "input": json.dumps({"reconcile": True})},
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[invoke]))
+        reconciliation_schedule(name, prep.FUNCTION, self.function, account, region, args.schedule,
+                                "irready: one reconciliation request per member account, for missed CreateVpc events",
+                                pulumi.ResourceOptions(parent=self, provider=args.provider))
         self.register_outputs({"function_arn": self.function.arn, "role_arn": self.role.arn})
+
+
+def reconciliation_schedule(name: str, function_name: str, function: aws.lambda_.Function,
+                            account: pulumi.Output[str], region: str, schedule: str, description: str,
+                            opts: pulumi.ResourceOptions) -> aws.scheduler.Schedule:
+    """An EventBridge Scheduler schedule that invokes ``function`` with ``{"reconcile": true}`` (within an
+    hour of ``schedule``), through a role only Scheduler of this account may assume and that may only invoke
+    that function. Children of ``opts.parent``, named ``{name}-scheduler-role``, ``-scheduler-policy`` and
+    ``-reconciliation``."""
+    scheduler_role = aws.iam.Role(f"{name}-scheduler-role", name=f"{function_name}-scheduler", opts=opts,
+                                  assume_role_policy=account.apply(lambda a: json.dumps(service_trust(
+                                      "scheduler.amazonaws.com", a,
+                                      f"arn:aws:scheduler:{region}:{a}:schedule-group/default"))))
+    invoke = aws.iam.RolePolicy(f"{name}-scheduler-policy", role=scheduler_role.id, name="invoke", opts=opts,
+                                policy=function.arn.apply(lambda arn: json.dumps({
+                                    "Version": "2012-10-17", "Statement": [{
+                                        "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arn}]})))
+    return aws.scheduler.Schedule(
+        f"{name}-reconciliation", name=f"{function_name}-reconciliation", group_name="default", region=region,
+        schedule_expression=schedule, flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": 60},
+        description=description,
+        target={"arn": function.arn, "role_arn": scheduler_role.arn, "input": json.dumps({"reconcile": True})},
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[invoke])))
