@@ -6,6 +6,7 @@ operation that is not a Describe/Get/List-style read, so a bug can never change 
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import queue
@@ -205,6 +206,37 @@ def _create_client_class_once(creator, service_name, service_model):
 botocore.client.ClientCreator._create_client_class = _create_client_class_once
 
 
+_KEEPING = 0  # collections in progress in this process (``clients_kept_out_of_gc``)
+_KEEPING_LOCK = threading.Lock()
+
+
+@contextmanager
+def clients_kept_out_of_gc():
+    """While a collection runs, each client built is moved, with everything then alive, into CPython's
+    permanent generation (``gc.freeze``), where full collections do not look.
+
+    A client brings its service model along: about 600,000 objects for the audit's twenty services,
+    alive until the process ends. CPython's full collection traverses every tracked object each time
+    the survivors of younger collections grow by a quarter, so these models were traversed again and
+    again: 6 full collections took 0.8 s of a one-account, 17-region audit's 3.9 s of CPU, and 2.0 s of
+    a 60-account audit's 42 s (python -m bench.gc_share). Freezing after each construction (at most one
+    per service and region) keeps them out; per-request garbage is still collected by the younger
+    generations as before. Leaving the last collection of the process unfreezes (``gc.unfreeze``), so a
+    process that goes on (tests, the scheduled audit's function) collects everything as usual; what was
+    frozen and became cyclic garbage meanwhile is collected then.
+    https://docs.python.org/3/library/gc.html#gc.freeze"""
+    global _KEEPING
+    with _KEEPING_LOCK:
+        _KEEPING += 1
+    try:
+        yield
+    finally:
+        with _KEEPING_LOCK:
+            _KEEPING -= 1
+            if not _KEEPING:
+                gc.unfreeze()
+
+
 class _SharedClients:
     """One client per (service, region) for the whole run, signing for the current account.
 
@@ -280,6 +312,8 @@ class _SharedClients:
             client.meta.events.register("before-send.s3-control", single_host_endpoint)
         if self.stats:
             client.meta.events.register("before-send", self.stats.record)
+        if _KEEPING:
+            gc.freeze()
         return client
 
 
