@@ -30,7 +30,7 @@ from irready.audit.aws import (
     CallStats,
     Clients,
     Patience,
-    assumed_session,
+    assumed_credentials,
     caller_account,
     caller_identity,
     clients_kept_out_of_gc,
@@ -371,9 +371,9 @@ class _AccountCollector:
     def _reach(self, account_id: str) -> Clients:
         if account_id == self.caller and not self.assume_own_account:
             return self.caller_clients
-        session = assumed_session(self.caller_clients, self._role_arn(account_id), self.config.external_id,
-                                  self.home)
-        return self.caller_clients.for_session(session)
+        credentials = assumed_credentials(self.caller_clients, self._role_arn(account_id), self.config.external_id,
+                                          self.home)
+        return self.caller_clients.for_credentials(credentials)
 
     def _collect_account(self, clients: Clients, account_id: str) -> dict:
         regions, disabled = _regions(clients, self.config, self.home)
