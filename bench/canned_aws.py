@@ -29,13 +29,14 @@ standard input closes or ``--max-seconds`` pass, whichever is first: a run alway
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import itertools
 import json
 import re
+import socket
 import sys
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
 
 from irready import policies
@@ -474,71 +475,101 @@ _REST = [
 _CONTENT_TYPE = {"json": "application/x-amz-json-1.1", "rest-json": "application/json"}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as clients have with AWS
-    # Headers and body go out as two writes: without TCP_NODELAY the second waits for the client's delayed
-    # ACK of the first (about 40 ms on Linux), a latency no AWS endpoint adds.
-    disable_nagle_algorithm = True
-    answers: Answers
-    latency: float = 0.0
-    throttle_every: int = 0
-    counter = itertools.count(1)  # next() on itertools.count is atomic
+class Responder:
+    """One request's answer, as bytes on the wire: routes by the SigV4 scope (service, region), the
+    caller's access key (its account) and the operation (X-Amz-Target, the Action parameter or the REST
+    route), throttling every ``throttle_every``-th request when asked."""
 
-    def log_message(self, *_):  # quiet
-        pass
+    def __init__(self, answers: Answers, throttle_every: int = 0):
+        self.answers, self.throttle_every = answers, throttle_every
+        self.counter = itertools.count(1)
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        self._serve()
-
-    do_POST = do_GET  # noqa: N815
-
-    def _serve(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        scope = _SCOPE.search(self.headers.get("Authorization", ""))
+    def respond(self, method: str, target: str, headers: dict[str, str], body: str) -> bytes:
+        scope = _SCOPE.search(headers.get("authorization", ""))
         if not scope:
-            return self._send(403, "text/plain", "unsigned request")
+            return _response(403, "text/plain", "unsigned request")
         access_key, region, service = scope.groups()
-        url = urlsplit(self.path)
+        url = urlsplit(target)
         if service == "s3" and url.path.startswith("/v20180820/"):
             service = "s3control"
         account = access_key[4:] if access_key.startswith("ASIA") else MANAGEMENT
         params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        target = self.headers.get("X-Amz-Target")
-        if target:
-            operation = target.rsplit(".", 1)[-1]
+        amz_target = headers.get("x-amz-target")
+        if amz_target:
+            operation = amz_target.rsplit(".", 1)[-1]
             params.update(json.loads(body or "{}"))
         elif "Action=" in body:
             params.update({k: v[0] for k, v in parse_qs(body).items()})
             operation = params["Action"]
         else:
-            operation = next((op for svc, method, path, key, op in _REST if svc == service and method == self.command
+            operation = next((op for svc, verb, path, key, op in _REST if svc == service and verb == method
                               and path.match(url.path) and (key is None or key in params)), None)
-        if self.latency:
-            time.sleep(self.latency)
         protocol = _PROTOCOL.get(service, "json")
         if self.throttle_every and next(self.counter) % self.throttle_every == 0:
-            status, headers, error = error_response(service, "400 Throttled" if protocol != "rest-json" else
-                                                    "429 Too Many Requests", _THROTTLED[protocol], "Rate exceeded")
-            return self._send(int(status.split()[0]), dict(headers)["Content-Type"], error.decode(),
-                              extra=[h for h in headers if h[0] == "x-amzn-ErrorType"])
+            status, headers_out, error = error_response(service, "400 Throttled" if protocol != "rest-json" else
+                                                        "429 Too Many Requests", _THROTTLED[protocol], "Rate exceeded")
+            return _response(int(status.split()[0]), dict(headers_out)["Content-Type"], error.decode(),
+                             extra=[h for h in headers_out if h[0] == "x-amzn-ErrorType"])
         try:
             status, answer = self.answers.answer(service, operation, account, region, params)
         except (AttributeError, TypeError):
-            status, headers, error = error_response(service, "501 Not Implemented", "NotImplemented",
-                                                    f"the canned stand-in has no answer for {service}:{operation}")
-            return self._send(501, dict(headers)["Content-Type"], error.decode())
-        self._send(status, _CONTENT_TYPE.get(protocol, "text/xml"), answer)
+            status, headers_out, error = error_response(service, "501 Not Implemented", "NotImplemented",
+                                                        f"the canned stand-in has no answer for {service}:{operation}")
+            return _response(501, dict(headers_out)["Content-Type"], error.decode())
+        return _response(status, _CONTENT_TYPE.get(protocol, "text/xml"), answer)
 
-    def _send(self, status: int, content_type: str, body: str, extra=()):
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-amzn-RequestId", "canned")
-        for name, value in extra:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+
+_REASON = {200: "OK", 400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 501: "Not Implemented"}
+
+
+def _response(status: int, content_type: str, body: str, extra=()) -> bytes:
+    data = body.encode()
+    head = [f"HTTP/1.1 {status} {_REASON.get(status, 'Status')}", f"Content-Type: {content_type}",
+            f"Content-Length: {len(data)}", "x-amzn-RequestId: canned", *(f"{n}: {v}" for n, v in extra)]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data
+
+
+class Connection(asyncio.Protocol):
+    """One kept-alive HTTP/1.1 connection, served on the event loop: each request is answered after
+    ``latency`` seconds by a timer, not a sleeping thread, and written in one piece (headers and body
+    in one write, so no delayed ACK waits between them; TCP_NODELAY besides). urllib3 sends a request
+    only after the previous answer, so answers leave in order."""
+
+    def __init__(self, responder: Responder, latency: float):
+        self.responder, self.latency = responder, latency
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            request_line, *lines = self.buffer[:end].decode("latin-1").split("\r\n")
+            headers = {}
+            for line in lines:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            length = int(headers.get("content-length") or 0)
+            if len(self.buffer) < end + 4 + length:
+                return  # the body is still coming
+            body = self.buffer[end + 4:end + 4 + length].decode()
+            del self.buffer[:end + 4 + length]
+            method, target, _ = request_line.split(" ", 2)
+            answer = self.responder.respond(method, target, headers, body)
+            if self.latency:
+                asyncio.get_running_loop().call_later(self.latency, self._write, answer)
+            else:
+                self._write(answer)
+
+    def _write(self, answer: bytes) -> None:
+        if self.transport and not self.transport.is_closing():
+            self.transport.write(answer)
+
+    def connection_lost(self, exc):
+        self.transport = None
 
 
 def main() -> None:
@@ -548,16 +579,18 @@ def main() -> None:
     parser.add_argument("--throttle-every", type=int, default=0, help="throttle every Nth request (0: never)")
     parser.add_argument("--max-seconds", type=float, default=3600, help="stop after this long in any case")
     args = parser.parse_args()
-    Handler.answers, Handler.latency, Handler.throttle_every = Answers(args.accounts), args.latency, args.throttle_every
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
-    closed = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), closed.set()), daemon=True).start()
-    closed.wait(args.max_seconds)
-    server.shutdown()
-    server.server_close()
+    asyncio.run(_serve(Responder(Answers(args.accounts), args.throttle_every), args.latency, args.max_seconds))
+
+
+async def _serve(responder: Responder, latency: float, max_seconds: float) -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: Connection(responder, latency), "127.0.0.1", 0)
+    print(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
+    closed = asyncio.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), loop.call_soon_threadsafe(closed.set)), daemon=True).start()
+    with contextlib.suppress(TimeoutError):  # --max-seconds passed: stop anyway
+        await asyncio.wait_for(closed.wait(), max_seconds)
+    server.close()
 
 
 if __name__ == "__main__":

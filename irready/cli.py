@@ -86,7 +86,8 @@ def _collection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--role-name", help=f"role to assume in each of --accounts (default: {names.AUDIT_ROLE_NAME})")
     parser.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
     parser.add_argument("--max-workers", type=int, default=16,
-                        help="API calls in flight at once, across all accounts and regions (default: 16)")
+                        help="API calls in flight at once, across all accounts and regions (default: 16), "
+                             "plus a quarter as many Organizations reads of the caller while collection starts")
 
 
 def build_parser() -> argparse.ArgumentParser:

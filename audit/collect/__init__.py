@@ -56,12 +56,16 @@ class Collector:
     ``collect(clients, region, config)`` returns the section's data; an API error it raises is recorded
     as an unavailable marker labelled with ``operation``, the API call whose failure loses the whole
     section (calls inside it are guarded one by one). ``service`` is the boto3 service, for knowing
-    whether a region offers it.
+    whether a region offers it. ``chain``: the most calls it makes one after another (each waiting for
+    the one before) in the account irready prepares (emulated/seed.py ``prepare_account``; held by
+    tests/audit/collect/test_call_floor.py): run.py starts an account's longest chains first, so that the
+    account does not end waiting for a chain started last.
     """
     name: str
     scope: Scope
     operation: str
     collect: Callable[[Clients, str, AuditConfig], dict]
+    chain: int = 1
 
     @property
     def service(self) -> str:
@@ -78,24 +82,25 @@ COLLECTORS = (
               lambda clients, region, config: iam.collect(clients, region, config.responder_role_name)),
     Collector("cloudtrail", Scope.REGIONAL, "DescribeTrails", _ignoring_config(cloudtrail.collect_region)),
     Collector("ec2", Scope.REGIONAL, "DescribeVpcs",
-              lambda clients, region, config: ec2.collect_region(clients, region, config.quarantine_group_name)),
+              lambda clients, region, config: ec2.collect_region(clients, region, config.quarantine_group_name),
+              chain=4),
     Collector("logs", Scope.REGIONAL, "DescribeLogGroups", _ignoring_config(logs.collect_region)),
-    Collector("guardduty", Scope.REGIONAL, "ListDetectors", _ignoring_config(guardduty.collect_region)),
-    Collector("events", Scope.REGIONAL, "ListRules", _ignoring_config(events.collect_region)),
+    Collector("guardduty", Scope.REGIONAL, "ListDetectors", _ignoring_config(guardduty.collect_region), chain=3),
+    Collector("events", Scope.REGIONAL, "ListRules", _ignoring_config(events.collect_region), chain=3),
     Collector("route53resolver", Scope.REGIONAL, "ListResolverQueryLogConfigAssociations",
-              _ignoring_config(route53resolver.collect_region)),
-    Collector("eks", Scope.REGIONAL, "ListClusters", _ignoring_config(eks.collect_region)),
+              _ignoring_config(route53resolver.collect_region), chain=5),
+    Collector("eks", Scope.REGIONAL, "ListClusters", _ignoring_config(eks.collect_region), chain=2),
     # --- workload evidence and business context (issue #19) ---
-    Collector("ecs", Scope.REGIONAL, "ListClusters", _ignoring_config(ecs.collect_region)),
-    Collector("ecr", Scope.REGIONAL, "DescribeRepositories", _ignoring_config(ecr.collect_region)),
-    Collector("lambda", Scope.REGIONAL, "ListFunctions", _ignoring_config(functions.collect_region)),
-    Collector("rds", Scope.REGIONAL, "DescribeDBInstances", _ignoring_config(rds.collect_region)),
-    Collector("elbv2", Scope.REGIONAL, "DescribeLoadBalancers", _ignoring_config(elbv2.collect_region)),
+    Collector("ecs", Scope.REGIONAL, "ListClusters", _ignoring_config(ecs.collect_region), chain=4),
+    Collector("ecr", Scope.REGIONAL, "DescribeRepositories", _ignoring_config(ecr.collect_region), chain=2),
+    Collector("lambda", Scope.REGIONAL, "ListFunctions", _ignoring_config(functions.collect_region), chain=2),
+    Collector("rds", Scope.REGIONAL, "DescribeDBInstances", _ignoring_config(rds.collect_region), chain=2),
+    Collector("elbv2", Scope.REGIONAL, "DescribeLoadBalancers", _ignoring_config(elbv2.collect_region), chain=2),
     Collector("ssm", Scope.REGIONAL, "DescribeInstanceInformation", _ignoring_config(ssm.collect_region)),
     Collector("resourcegroupstaggingapi", Scope.REGIONAL, "GetResources",
               _ignoring_config(resourcegroupstaggingapi.collect_region)),
-    Collector("s3_buckets", Scope.GLOBAL, "ListBuckets", _ignoring_config(s3_buckets.collect)),
-    Collector("cloudfront", Scope.GLOBAL, "ListDistributions", _ignoring_config(cloudfront.collect)),
+    Collector("s3_buckets", Scope.GLOBAL, "ListBuckets", _ignoring_config(s3_buckets.collect), chain=3),
+    Collector("cloudfront", Scope.GLOBAL, "ListDistributions", _ignoring_config(cloudfront.collect), chain=4),
 )
 
 

@@ -6,6 +6,8 @@ once, keyed by ARN, with the regions it was seen from, and its status read in it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from irready.audit.aws import Clients, guarded
 
 _TRAIL_FIELDS = (
@@ -22,13 +24,17 @@ def collect_region(clients: Clients, region: str) -> dict:
     return {"trails": [{key: trail.get(key) for key in _TRAIL_FIELDS} for trail in trails]}
 
 
-def collect_details(clients: Clients, trail: dict) -> dict:
-    client = clients.client("cloudtrail", trail["HomeRegion"])
+def detail_reads(trail: dict) -> dict[str, Callable[[Clients], dict]]:
+    """A trail's status and event selectors, each read by one call of its own in the trail's home region:
+    ``{"status": read, "event_selectors": read}``; ``read(clients)`` returns the value or an unavailable
+    marker, never raises an API error (run.py makes the two reads at once)."""
     arn = trail["TrailARN"]
-    return {
-        "status": guarded("GetTrailStatus", lambda: _status(client, arn)),
-        "event_selectors": guarded("GetEventSelectors", lambda: _selectors(client, arn)),
-    }
+
+    def client(clients: Clients):
+        return clients.client("cloudtrail", trail["HomeRegion"])
+
+    return {"status": lambda clients: guarded("GetTrailStatus", lambda: _status(client(clients), arn)),
+            "event_selectors": lambda clients: guarded("GetEventSelectors", lambda: _selectors(client(clients), arn))}
 
 
 def _status(client, arn: str) -> dict:

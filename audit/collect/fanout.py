@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import boto3
 from irready.audit import parts
-from irready.audit.aws import CallStats, Clients, Patience, redact
+from irready.audit.aws import CallStats, Clients, Patience, clients_kept_out_of_gc, redact
 from irready.audit.collect import events
 from irready.audit.config import AuditConfig
 from irready.audit.context import OrgIndex
@@ -49,8 +49,9 @@ class Job:
 
 def collect(job: Job, targets: list[str], processes: int, progress: Progress,
             stats: CallStats | None) -> Iterator:
-    """run.Finished for each account as it finishes, from ``processes`` collection processes. Closing the
-    generator (Ctrl-C) stops the processes. Raises RuntimeError when a process dies."""
+    """None once the processes have started, then run.Finished for each account as it finishes, from
+    ``processes`` collection processes. Closing the generator (Ctrl-C) stops the processes. Raises
+    RuntimeError when a process dies."""
     from irready.audit.collect.run import Finished
 
     context = multiprocessing.get_context("spawn")  # no fork of a parent holding threads and locks
@@ -66,6 +67,7 @@ def collect(job: Job, targets: list[str], processes: int, progress: Progress,
         worker.start()
     pending, reported = set(targets), 0
     try:
+        yield None
         while pending or reported < len(workers):
             try:
                 message = results.get(timeout=_POLL_SECONDS)
@@ -118,6 +120,7 @@ class _Ticks(Progress):
         self.results.put(("region", account_id, region))
 
 
+@clients_kept_out_of_gc()
 def _work(job: Job, account_threads: int, tasks, results) -> None:
     """A collection process: take account ids until a stop, send each account back encoded."""
     from irready.audit.collect.run import _AccountCollector

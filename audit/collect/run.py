@@ -30,15 +30,16 @@ from irready.audit.aws import (
     CallStats,
     Clients,
     Patience,
-    assumed_session,
+    assumed_credentials,
     caller_account,
     caller_identity,
+    clients_kept_out_of_gc,
     guarded,
     marker_for,
     paginate,
     redact,
 )
-from irready.audit.collect import COLLECTORS, Scope, cloudtrail, events, organizations, s3
+from irready.audit.collect import COLLECTORS, Collector, Scope, cloudtrail, events, organizations, s3
 from irready.audit.collect import investigation as workspace
 from irready.audit.config import ALL_REGIONS, AuditConfig
 from irready.audit.context import OrgIndex
@@ -133,6 +134,7 @@ class _Stopped(Exception):  # noqa: N818 - a signal between _collect and its cal
         self.incomplete = incomplete
 
 
+@clients_kept_out_of_gc()
 def _collect(config: AuditConfig, session: boto3.Session, open_sink: Callable, endpoint_url: str | None,
              max_workers: int, progress: Progress | None, stats: CallStats | None, patience: Patience,
              processes: int = 1, session_factory: Callable[[], boto3.Session] | None = None):
@@ -151,9 +153,6 @@ def _collect(config: AuditConfig, session: boto3.Session, open_sink: Callable, e
     targets, skipped = _targets(config, caller_clients, caller, home)
     header = new_snapshot(config, caller, skipped, caller_arn=identity.get("Arn"), started_at=started_at)
     del header["accounts"]
-    # Organizations once, from the caller: the guardrail SCP check needs the SCPs and each account's ancestors.
-    header["organization"] = organizations.collect(caller_clients, home, targets, max_workers)
-    sink = open_sink(header)
     progress = progress or Progress(len(targets))
     processes = processes or default_processes(len(targets))
     if processes > 1:
@@ -167,8 +166,14 @@ def _collect(config: AuditConfig, session: boto3.Session, open_sink: Callable, e
         api_pool = ThreadPoolExecutor(max_workers, thread_name_prefix="api")
         collector = _AccountCollector(config, caller_clients, caller, home, api_pool, progress)
         finished = _in_threads(collector, targets, api_pool, max_workers)
+    next(finished)  # starts the collection (both generators yield None once started)
     refs: dict[str, tuple[set[str], set[str]]] = {}
+    sink = None
     try:
+        # Organizations once, from the caller, while the accounts are collected: the guardrail SCP check
+        # needs the SCPs and each account's ancestors; the snapshot's header holds them.
+        header["organization"] = organizations.collect(caller_clients, home, targets, max(1, max_workers // 4))
+        sink = open_sink(header)
         for done in finished:
             sink.add(done.account_id, done.account, done.line, done.index)
             refs[done.account_id] = done.topic_refs
@@ -177,7 +182,12 @@ def _collect(config: AuditConfig, session: boto3.Session, open_sink: Callable, e
     except KeyboardInterrupt:  # also SIGTERM, which the CLI turns into KeyboardInterrupt
         finished.close()
         progress.finish()
+        if sink is None:  # nothing written yet
+            raise
         raise _Stopped({"reason": "interrupted", "missing_accounts": sorted(set(targets) - set(refs))}) from None
+    except BaseException:
+        finished.close()
+        raise
     progress.finish()
     return sink, datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -205,14 +215,16 @@ class Finished:
 
 
 def _in_threads(collector: _AccountCollector, targets: list[str], api_pool: ThreadPoolExecutor,
-                max_workers: int) -> Iterator[Finished]:
-    """Each account as it finishes, collected in this process: a few account threads submit their calls
-    to ``api_pool``. Closing the generator (Ctrl-C) abandons the calls in flight."""
+                max_workers: int) -> Iterator[Finished | None]:
+    """None once the collection has started, then each account as it finishes, collected in this
+    process: a few account threads submit their calls to ``api_pool``. Closing the generator (Ctrl-C)
+    abandons the calls in flight."""
     # Enough accounts in flight to keep the API pool busy while each waits for its slowest call.
     account_threads = max(1, min(len(targets), max(2, max_workers // 4)))
     account_pool = ThreadPoolExecutor(account_threads, thread_name_prefix="account")
     futures = {account_pool.submit(collector.collect, account_id): account_id for account_id in targets}
     try:
+        yield None
         for future in as_completed(futures):
             account_id = futures.pop(future)  # the future holds the entry: let it go once handed on
             yield Finished.of(account_id, future.result())
@@ -271,6 +283,7 @@ def list_targets(config: AuditConfig, session: boto3.Session, endpoint_url: str 
     return caller, targets, skipped
 
 
+@clients_kept_out_of_gc()
 def collect_account(config: AuditConfig, session: boto3.Session, account_id: str, endpoint_url: str | None = None,
                     max_workers: int = 16, stats: CallStats | None = None,
                     patience: Patience = DEFAULT_PATIENCE, *, assume_own_account: bool = False) -> dict:
@@ -326,6 +339,9 @@ def _targets(config: AuditConfig, clients: Clients, caller: str, home: str) -> t
     return targets, dict(sorted(skipped.items()))
 
 
+_CLOUDTRAIL = next(c for c in COLLECTORS if c.name == "cloudtrail")
+
+
 class _AccountCollector:
     def __init__(self, config: AuditConfig, caller_clients: Clients, caller: str, home: str, pool: Executor,
                  progress: Progress | None = None, assume_own_account: bool = False):
@@ -355,9 +371,9 @@ class _AccountCollector:
     def _reach(self, account_id: str) -> Clients:
         if account_id == self.caller and not self.assume_own_account:
             return self.caller_clients
-        session = assumed_session(self.caller_clients, self._role_arn(account_id), self.config.external_id,
-                                  self.home)
-        return self.caller_clients.for_session(session)
+        credentials = assumed_credentials(self.caller_clients, self._role_arn(account_id), self.config.external_id,
+                                          self.home)
+        return self.caller_clients.for_credentials(credentials)
 
     def _collect_account(self, clients: Clients, account_id: str) -> dict:
         regions, disabled = _regions(clients, self.config, self.home)
@@ -366,57 +382,62 @@ class _AccountCollector:
         global_region = regions[0] if regions else self.home
         submit = self.pool.submit
 
+        # The investigation workspace is looked for in the security account only (a chain of five reads).
+        workspace_futures = {region: submit(_safely, "GetWorkGroup", workspace.collect_region, clients, region)
+                             for region in regions if region not in disabled
+                             and workspace.workspace_account(self.config, account_id)}
         futures = {
             (collector.name, region): submit(_safely, collector.operation, collector.collect, clients, region,
                                              self.config)
-            for collector in COLLECTORS
+            for collector in sorted(COLLECTORS, key=lambda c: -c.chain)  # the longest chains first
             for region in ([global_region] if collector.scope is Scope.GLOBAL else regions)
             if collector.scope is Scope.GLOBAL or (region not in disabled and clients.offers(collector.service, region))
         }
         regional = {c.name for c in COLLECTORS if c.scope is not Scope.GLOBAL}
         self._track_regions(account_id, {key: f for key, f in futures.items() if key[0] in regional})
-        # The investigation workspace is looked for in the security account only.
-        workspace_futures = {region: submit(_safely, "GetWorkGroup", workspace.collect_region, clients, region)
-                             for region in regions if region not in disabled
-                             and workspace.workspace_account(self.config, account_id)}
-        services: dict = {}
-        for collector in COLLECTORS:
+
+        def section(collector: Collector):
             if collector.scope is Scope.GLOBAL:
-                services[collector.name] = futures[(collector.name, global_region)].result()
-                continue
-            services[collector.name] = {}
+                return futures[(collector.name, global_region)].result()
+            by_region = {}
             for region in regions:
                 if region in disabled:
-                    services[collector.name][region] = unavailable(
+                    by_region[region] = unavailable(
                         "DescribeRegions", "OptInRequired", f"{region} is not enabled in account {account_id}",
                         "region not enabled for this account")
                 elif (collector.name, region) not in futures:
-                    services[collector.name][region] = unavailable(
+                    by_region[region] = unavailable(
                         collector.operation, "ServiceNotInRegion", f"{collector.service} is not offered in {region}",
                         "API not available here")
                 else:
-                    services[collector.name][region] = futures[(collector.name, region)].result()
+                    by_region[region] = futures[(collector.name, region)].result()
+            return by_region
 
-        if workspace_futures:
-            services["investigation"] = {region: future.result() for region, future in workspace_futures.items()}
+        # Each trail's status and selectors, and its bucket's settings, each an independent read, asked as
+        # soon as DescribeTrails has answered everywhere.
+        services: dict = dict.fromkeys(c.name for c in COLLECTORS)
+        services["cloudtrail"] = section(_CLOUDTRAIL)
         trails = _unique_trails(services["cloudtrail"])
-        detail_futures = {arn: submit(_safely, "GetTrailStatus", cloudtrail.collect_details, clients, trail)
-                          for arn, trail in trails.items()}
+        detail_futures = {(arn, key): submit(_safely, "GetTrailStatus", read, clients)
+                          for arn, trail in trails.items() for key, read in cloudtrail.detail_reads(trail).items()}
         buckets = {t["S3BucketName"]: t["HomeRegion"] for t in trails.values() if t.get("S3BucketName")}
-        bucket_futures = {name: submit(_safely, "GetBucketVersioning", s3.collect_bucket, clients, name, region)
-                          for name, region in buckets.items()}
+        bucket_futures = {(name, key): submit(_safely, "GetBucketVersioning", read, clients)
+                          for name, region in buckets.items() for key, read in s3.bucket_reads(name, region).items()}
         account_block = submit(_safely, "GetPublicAccessBlock", s3.collect_account_public_access_block,
                                clients, account_id, global_region)
-        for arn, future in detail_futures.items():
-            details = future.result()
-            if is_unavailable(details):
-                details = {"status": details, "event_selectors": details}
-            trails[arn].update(details)
+        for collector in COLLECTORS:
+            if collector is not _CLOUDTRAIL:
+                services[collector.name] = section(collector)
+        if workspace_futures:
+            services["investigation"] = {region: future.result() for region, future in workspace_futures.items()}
+        for (arn, key), future in detail_futures.items():
+            trails[arn][key] = future.result()
         services["cloudtrail_trails"] = trails
-        services["s3"] = {"buckets": {name: future.result() for name, future in bucket_futures.items()},
-                          "account_public_access_block": account_block.result()}
+        bucket_settings: dict[str, dict] = {name: {} for name in buckets}
+        for (name, key), future in bucket_futures.items():
+            bucket_settings[name][key] = future.result()
+        services["s3"] = {"buckets": bucket_settings, "account_public_access_block": account_block.result()}
         return {"account_id": account_id, "regions": regions, "services": services}
-
 
     def _track_regions(self, account_id: str, futures: dict) -> None:
         """Tick the progress of a region when the last of its regional calls finishes."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,7 +10,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.loaders import Loader
-from irready.audit.aws import Clients, WriteRefused
+from irready.audit.aws import Clients, WriteRefused, clients_kept_out_of_gc
 
 
 def session(key: str) -> boto3.Session:
@@ -146,3 +147,22 @@ def test_renewed_credentials_are_used_within_seconds_of_their_renewal():
         until, frozen = keys._irready_frozen
         keys._irready_frozen = (until - ec2._request_signer._credentials.FREEZE_SECONDS - 1, frozen)
         assert signing_key(ec2) == "AKIANEW"
+
+
+def test_while_collecting_built_clients_are_kept_out_of_full_collections_and_let_go_after():
+    """Service models are alive for the whole run: frozen after each construction, so CPython's full
+    collections do not traverse them again and again; the last collection to end unfreezes, and a
+    collection ending inside another leaves the other's freeze in place."""
+    assert gc.get_freeze_count() == 0
+    clients = Clients(session("AKIAFIRST"))
+    clients.client("sts", "us-east-1")  # outside a collection: nothing frozen
+    assert gc.get_freeze_count() == 0
+    with clients_kept_out_of_gc():
+        clients.client("cloudtrail", "us-east-1")
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # the client, its service model and everything alive with them
+        with clients_kept_out_of_gc():
+            clients.client("cloudtrail", "eu-west-1")
+        assert gc.get_freeze_count() >= frozen  # the inner collection's end did not unfreeze
+        clients.client("cloudtrail", "us-east-1")  # a cache hit builds nothing
+    assert gc.get_freeze_count() == 0

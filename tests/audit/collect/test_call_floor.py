@@ -4,8 +4,12 @@ A change that adds a call (or a retry that cannot succeed) fails here until the 
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from irready.audit.aws import CallStats
+from irready.audit.collect import COLLECTORS
+from irready.audit.collect import run as collect_run
 from irready.audit.collect.run import collect_snapshot
 from irready.audit.progress import Progress
 
@@ -40,7 +44,7 @@ SCOPES = {
 
 
 @pytest.fixture(scope="module")
-def requests(new_account, _emulator_and_faults):
+def measured(new_account, _emulator_and_faults):
     emulator, faults = _emulator_and_faults
     account_id = new_account()
     prepare_account(Seeder(emulator, account_id), list(REGIONS), SECURITY_ACCOUNT)
@@ -49,15 +53,48 @@ def requests(new_account, _emulator_and_faults):
     # What AWS answers a caller in no organization (the emulator's default account may be in one by now).
     faults.faults.append(Fault("organizations", "DescribeOrganization", code="AWSOrganizationsNotInUseException",
                                status=400))
-    stats = CallStats()
+    stats = ChainStats()
     try:
-        snapshot = collect_snapshot(audit_config(account_id, regions=REGIONS), caller_session(),
-                                    endpoint_url=emulator.url, max_workers=4, stats=stats,
-                                    progress=Progress(1, enabled=False))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(collect_run, "_safely", stats.measuring(collect_run._safely))
+            snapshot = collect_snapshot(audit_config(account_id, regions=REGIONS), caller_session(),
+                                        endpoint_url=emulator.url, max_workers=4, stats=stats,
+                                        progress=Progress(1, enabled=False))
     finally:
         faults.clear()
     assert snapshot["accounts"][account_id]["regions"] == list(REGIONS)
-    return stats.requests
+    return stats
+
+
+class ChainStats(CallStats):
+    """The requests counted as ``CallStats`` counts them, and the longest chain of each collector: the
+    requests one task (one collector in one region, run on one thread) sent one after another."""
+
+    def __init__(self):
+        super().__init__()
+        self.thread = threading.local()
+        self.chains: dict[str, int] = {}
+
+    def record(self, event_name: str, **kwargs) -> None:
+        self.thread.sent = getattr(self.thread, "sent", 0) + 1
+        super().record(event_name, **kwargs)
+
+    def measuring(self, safely):
+        names = {collector.collect: collector.name for collector in COLLECTORS}
+
+        def measured(operation, collect, clients, *args):
+            self.thread.sent = 0
+            try:
+                return safely(operation, collect, clients, *args)
+            finally:
+                name = names.get(collect, operation)
+                self.chains[name] = max(self.chains.get(name, 0), self.thread.sent)
+        return measured
+
+
+@pytest.fixture(scope="module")
+def requests(measured):
+    return measured.requests
 
 
 def test_every_call_is_in_the_table_and_made_as_often_as_it_says(requests):
@@ -71,3 +108,10 @@ def test_calls_per_account_region_are_the_stated_floor(requests):
     regional = sum(n for call, n in requests.items() if scope_of(call, table) == "region")
     assert regional / len(REGIONS) == PER_REGION
     assert f"**{PER_REGION} calls per region**" in DOCS.read_text()
+
+
+def test_each_collector_s_chain_is_what_it_states(measured):
+    """Each account's longest chains of calls (each waiting for the one before) are started first, by the
+    ``chain`` each collector states; held here to the chains the prepared account measures, so a change
+    that lengthens a chain updates the order too."""
+    assert {c.name: measured.chains[c.name] for c in COLLECTORS} == {c.name: c.chain for c in COLLECTORS}

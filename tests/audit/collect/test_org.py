@@ -122,3 +122,14 @@ def test_progress_shows_accounts_and_regions_on_a_terminal_and_is_silent_otherwi
     assert piped.getvalue() == ""  # not a terminal: nothing on the stream
     # ... the run's log says it instead, at -v.
     assert "account 222222222222 FAILED; 2/3 accounts, 1 could not be audited" in caplog.text
+
+
+def test_accounts_are_collected_while_the_organization_is_read(emulator, organization, faults):
+    """Organizations (the SCPs, each account's ancestors) is read beside the accounts' collection, not
+    before it: with DescribeOrganization slow, the members' calls arrive before the SCPs are listed."""
+    faults.faults.append(Fault("organizations", "DescribeOrganization", code=None, delay=1.0))
+    org_collect(emulator, accounts=tuple(organization["active"]))
+    operations = [(call.service, call.operation) for call in faults.calls]
+    listed_scps = operations.index(("organizations", "ListPolicies"))
+    assert ("ec2", "DescribeRegions") in operations[:listed_scps]
+    assert ("cloudtrail", "DescribeTrails") in operations[:listed_scps]
