@@ -143,6 +143,7 @@ def merge_run(settings: Settings, session: boto3.Session, run: dict, map_output:
                             config=_WRITER).get_caller_identity()["Account"]
     header = new_snapshot(settings.config, caller, skipped, collected_at=datetime.fromisoformat(run["started_at"]))
     del header["accounts"]
+    header["target_accounts"] = sorted(targets)
     with tempfile.TemporaryDirectory(prefix="irready-merge-") as folder:
         # The parts streamed into one snapshot-v2 file and evaluated from it, a few accounts in memory at a time.
         path = Path(folder) / layout.SNAPSHOT

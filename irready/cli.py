@@ -35,7 +35,8 @@ _EPILOG = """exit codes:
   1  gaps found (a FAIL at or above --fail-on)
   2  usage, config or input error
   3  could not look: AWS unreachable, nothing read, no account audited, or (without a
-     FAIL at or above --fail-on) an UNKNOWN at or above --fail-on-unknown (default high)
+     FAIL at or above --fail-on) an incomplete snapshot (accounts not audited) or an UNKNOWN
+     at or above --fail-on-unknown (default high)
   4  internal error (a bug in irready; run again with -v and report it)
   130  interrupted (Ctrl-C or SIGTERM); with --snapshot-out, the accounts that finished are saved
   141  the output pipe was closed (e.g. piped to head)
@@ -529,6 +530,11 @@ def _report(args: argparse.Namespace, snapshot: dict, config: config_module.Audi
         sys.stdout.flush()  # a closed pipe is met here, inside main's handling, not at interpreter exit
     if exceeds(result.findings, Severity(args.fail_on)):
         return EXIT_GAPS
+    if snapshot.get("incomplete"):  # accounts not audited: a run that could not look is never clean
+        missing = snapshot["incomplete"].get("missing_accounts")
+        print(f"irready: the snapshot is incomplete ({snapshot['incomplete'].get('reason')}); not audited: "
+              f"{'unknown' if missing is None else ', '.join(missing) or 'none'}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     if unknown_exceeds(result.findings, config.fail_on_unknown):
         print(f"irready: a check of severity {config.fail_on_unknown} or above is UNKNOWN (could not look); "
               "see the report for why, or set --fail-on-unknown", file=sys.stderr)
