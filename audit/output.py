@@ -58,6 +58,9 @@ def history(paths: list[Path]) -> list[dict]:
     """Each earlier JSON report's label and counts, for the trend."""
     points = []
     for path in paths:
+        if not Path(path).is_file():
+            raise UsageError(f"--previous {path}: no such file; name earlier reports written with --format json "
+                             "(oldest first), or leave --previous out")
         try:
             data = json.loads(Path(path).read_text())
             points.append({"label": data.get("snapshot", {}).get("collected_at") or data.get("generated_at")

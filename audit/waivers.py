@@ -71,8 +71,12 @@ def load(path: Path, check_ids: set[str]) -> Waivers:
     where = f"waivers {path}"
     try:
         raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such file; check the path given to --waivers, or write one as "
+                         "docs/waivers.md shows") from None
     except OSError as exc:
-        raise UsageError(f"{where}: cannot read it ({exc.strerror or exc})")
+        raise UsageError(f"{where}: cannot read it ({exc.strerror or exc}); make it readable or fix the "
+                         "--waivers path") from None
     try:
         data = tomllib.loads(raw.decode())
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -91,8 +91,17 @@ def _collection_options(parser: argparse.ArgumentParser) -> None:
                              "plus a quarter as many Organizations reads of the caller while collection starts")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (argparse's message names the option and, for a choice, the
+    allowed values) with the usage-error exit code, instead of the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (exit {EXIT_USAGE}, a usage error; "
+                              f"`{self.prog} --help` lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="irready", description="Is this AWS organization ready for a security incident? A read-only audit of the "
                                     "accounts (audit, evaluate), of Terraform or CloudFormation before deploy "
                                     "(iac-scan), and of an organization before the first `pulumi up` (preflight).",
@@ -276,10 +285,12 @@ def _schedule_run_local(args: argparse.Namespace) -> int:
                                  f"config {args.config}") if args.config else config_module.AuditConfig()
     settings = scheduled.Settings(
         bucket=args.bucket, config=config, topic_arn=args.topic_arn, security_hub=args.security_hub,
-        formats=tuple(f for f in (args.formats or "").split(",") if f) or tuple(FORMATS),
-        endpoint_url=args.endpoint_url, region=args.region)
-    summary = scheduled.run_local(settings, base_session(args.profile), max_concurrency=args.max_concurrency)
-    sys.stdout.write(scheduled.alert_text(summary))
+        formats=scheduled.parse_formats(args.formats, "--formats"), endpoint_url=args.endpoint_url, region=args.region)
+    session = base_session(args.profile)
+    scheduled.check_bucket(settings, session, "--bucket")
+    summary = scheduled.run_local(settings, session, max_concurrency=args.max_concurrency)
+    text = scheduled.alert_text(summary)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_GAPS if summary["findings"]["FAIL"] else EXIT_OK
 
 
