@@ -28,7 +28,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--compliance", metavar="FRAMEWORK",
                        help="add the per-requirement view of a framework: " + ", ".join(frameworks.names()))
     group.add_argument("--waivers", type=Path, metavar="FILE",
-                       help="TOML file of accepted risks with owner and expiry (see docs/waivers.md)")
+                       help="TOML file of accepted risks with owner and expiry (see Waivers in docs/reports.md)")
     group.add_argument("--expiring-within", type=int, default=30, metavar="DAYS",
                        help="list waivers that expire within DAYS days (default: 30)")
     group.add_argument("--checks", metavar="IDS", help="only these checks (comma-separated ids or patterns, "

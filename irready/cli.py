@@ -182,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
     local.add_argument("--endpoint-url", help="send every AWS call here (moto, LocalStack) instead of AWS")
     local.add_argument("--region", default="us-east-1", help="the bucket's and topic's region (default: us-east-1)")
-    local.add_argument("--config", type=Path, help="TOML file with an [audit] table (see docs/configuration.md)")
+    local.add_argument("--config", type=Path, help="TOML file with an [audit] table (see the Configuration "
+                                                        "section of docs/audit.md)")
     local.add_argument("--topic-arn", help="publish the run's summary to this SNS topic")
     local.add_argument("--security-hub", action="store_true", help="import the findings into Security Hub")
     local.add_argument("--formats", help="comma-separated report formats (default: every format)")

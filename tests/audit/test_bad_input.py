@@ -67,7 +67,7 @@ def test_help_is_still_whole(capsys):
     ("--previous", "--previous {path}: no such file; name earlier reports written with --format json (oldest "
                    "first), or leave --previous out"),
     ("--waivers", "waivers {path}: no such file; check the path given to --waivers, or write one as "
-                  "docs/waivers.md shows"),
+                  "the Waivers section of docs/reports.md shows"),
 ])
 def test_a_missing_file_says_it_does_not_exist_and_the_fix(capsys, snapshot, tmp_path, option, message):
     path = tmp_path / "nowhere.json"
