@@ -40,10 +40,10 @@ def render(report: Report) -> str:
         out += ["| status | where | reason |", "|---|---|---|"]
         for f in row.findings:
             reason = md(f.reason)
-            if f.waiver:
+            if f.waiver and not f.waiver["expired"]:  # an expired waiver is already in the reason (waivers.apply)
                 w = f.waiver
-                reason += (f" (waiver {'EXPIRED ' if w['expired'] else ''}{w['expires']}: {md(w['reason'])}; "
-                           f"owner {md(w['owner'])}, {md(w['ticket'])})")
+                reason += (f" (waiver until {w['expires']}: {md(w['reason'])}; owner {md(w['owner'])}, "
+                           f"{md(w['ticket'])})")
             out.append(f"| {f.status.value} | {md(where(f))} | {reason} |")
     if report.kind != "iac-scan":
         out += _coverage(report)
