@@ -467,8 +467,10 @@ def assumed_credentials(base: Clients, role_arn: str, external_id: str | None, r
 _REASONS = (
     ("access denied", {
         "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
-        "AuthorizationErrorException", "UnauthorizedException", "Forbidden", "403",
-        "AWSOrganizationsNotInUseException"}),
+        "AuthorizationErrorException", "UnauthorizedException", "Forbidden", "403"}),
+    # Not a refusal: the caller's account belongs to no organization (or, in moto, is a member it does not
+    # model: moto keeps an organization in its management account only).
+    ("the caller's account is in no organization", {"AWSOrganizationsNotInUseException"}),
     ("credentials expired; log in again (e.g. aws sso login)", {"ExpiredToken", "ExpiredTokenException"}),
     ("region not enabled for this account", {
         "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired",
@@ -483,7 +485,8 @@ _REASONS = (
 
 
 # Answers that a retry cannot change: the same request meets the same refusal, after seconds of back-off.
-FINAL_REASONS = frozenset({"access denied", "region not enabled for this account", "API not available here"})
+FINAL_REASONS = frozenset({"access denied", "region not enabled for this account", "API not available here",
+                           "the caller's account is in no organization"})
 
 
 def is_final(code: str, status: int | None) -> bool:

@@ -28,7 +28,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--compliance", metavar="FRAMEWORK",
                        help="add the per-requirement view of a framework: " + ", ".join(frameworks.names()))
     group.add_argument("--waivers", type=Path, metavar="FILE",
-                       help="TOML file of accepted risks with owner and expiry (see docs/waivers.md)")
+                       help="TOML file of accepted risks with owner and expiry (see Waivers in docs/reports.md)")
     group.add_argument("--expiring-within", type=int, default=30, metavar="DAYS",
                        help="list waivers that expire within DAYS days (default: 30)")
     group.add_argument("--checks", metavar="IDS", help="only these checks (comma-separated ids or patterns, "
@@ -58,6 +58,9 @@ def history(paths: list[Path]) -> list[dict]:
     """Each earlier JSON report's label and counts, for the trend."""
     points = []
     for path in paths:
+        if not Path(path).is_file():
+            raise UsageError(f"--previous {path}: no such file; name earlier reports written with --format json "
+                             "(oldest first), or leave --previous out")
         try:
             data = json.loads(Path(path).read_text())
             points.append({"label": data.get("snapshot", {}).get("collected_at") or data.get("generated_at")

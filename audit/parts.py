@@ -5,7 +5,8 @@ The file (schema ``irready/snapshot-v2``) is JSON Lines, UTF-8, one object per l
 what the line is::
 
     {"header": {...}}      the snapshot's top-level fields (schema, tool_version, collected_at, caller,
-                           collection, config, skipped_accounts, organization), as in snapshot-v1
+                           collection, config, skipped_accounts, organization), as in snapshot-v1, and
+                           ``target_accounts``: the ids of every account the collection set out to read
     {"account": {...}}     one account's entry, exactly as in snapshot-v1's ``accounts`` map; in the
                            order accounts finished
     {"topics": {"account_id": ..., "topics": {arn: subscriptions}}}
@@ -13,9 +14,11 @@ what the line is::
                            rules (merged into the owner's ``events`` section when the part is loaded)
     {"end": {"finished_at": ..., "incomplete": null | {"reason", "missing_accounts"}}}
 
-A file without its end line was cut short (the process was killed); it loads as incomplete. The
-SHA-256 a report states is that of the file's bytes. snapshot-v1 files (one JSON document) still load
-(``snapshot.load`` reads both).
+A file without its end line was cut short (the process was killed, the file was truncated); it loads
+as incomplete, its missing accounts being the header's ``target_accounts`` that have no account line
+(unknown for a file whose header predates that field). A last line without its newline that is not
+JSON is the cut itself, not damage. The SHA-256 a report states is that of the file's bytes.
+snapshot-v1 files (one JSON document) still load (``snapshot.load`` reads both).
 """
 
 from __future__ import annotations
@@ -219,6 +222,8 @@ def load(path: Path) -> dict:
                 try:
                     line = json.loads(raw)
                 except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:
+                    if not raw.endswith(b"\n") and number > 1:  # the last line, cut in the middle
+                        break
                     raise UsageError(f"snapshot {path}: line {number} is not a JSON object ({str(exc)[:120]}); "
                                      "the file is damaged or was not written by irready")
                 if not isinstance(line, dict) or len(line) != 1 or next(iter(line)) not in _KINDS:
@@ -265,14 +270,24 @@ def load_written(writer: PartWriter, sha256: str) -> dict:
 
 
 def _snapshot(header: dict, end: dict | None, accounts: Parts) -> dict:
-    incomplete = end.get("incomplete") if end is not None else {"reason": "cut short (no end line)",
-                                                                "missing_accounts": []}
+    incomplete = end.get("incomplete") if end is not None else cut_short(header, accounts)
     snapshot = dict(header)
     snapshot["collection"] = {**(header.get("collection") or {}), "finished_at": (end or {}).get("finished_at")}
     snapshot["accounts"] = accounts
     if incomplete:
         snapshot["incomplete"] = incomplete
     return snapshot
+
+
+def cut_short(header: dict, accounts: Mapping) -> dict:
+    """The ``incomplete`` entry of a file without its end line: the header's ``target_accounts`` not in
+    ``accounts``; ``missing_accounts`` is None (unknown) when the header does not list its targets."""
+    targets = header.get("target_accounts")
+    if not isinstance(targets, list):
+        return {"reason": "cut short (no end line; this snapshot does not list the accounts it targeted)",
+                "missing_accounts": None}
+    return {"reason": "cut short (no end line)",
+            "missing_accounts": sorted(str(a) for a in set(targets) - set(accounts))}
 
 
 def in_memory(snapshot: dict) -> dict:

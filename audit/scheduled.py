@@ -79,7 +79,7 @@ class Settings:
             values = json.loads(environ.get(layout.ENV_AUDIT_CONFIG) or "{}")
         except json.JSONDecodeError as exc:
             raise UsageError(f"{layout.ENV_AUDIT_CONFIG}: not valid JSON ({exc.msg})")
-        formats = tuple(f for f in (environ.get(layout.ENV_FORMATS) or "").split(",") if f) or tuple(FORMATS)
+        formats = parse_formats(environ.get(layout.ENV_FORMATS), layout.ENV_FORMATS)
         return cls(bucket=environ[layout.ENV_BUCKET], config=config_module.build(values, layout.ENV_AUDIT_CONFIG),
                    formats=formats, topic_arn=environ.get(layout.ENV_TOPIC) or None,
                    security_hub=environ.get(layout.ENV_SECURITY_HUB, "").lower() == "true",
@@ -94,6 +94,33 @@ class Settings:
         account's home region)."""
         return session.client(service, region_name=region or self.region, endpoint_url=self.endpoint_url,
                               config=_WRITER)
+
+
+def parse_formats(text: str | None, source: str) -> tuple[str, ...]:
+    """Comma-separated report formats (empty: every format); UsageError naming ``source`` (the flag or the
+    environment variable they came from) on an unknown one."""
+    formats = tuple(f.strip() for f in (text or "").split(",") if f.strip()) or tuple(FORMATS)
+    unknown = [name for name in formats if name not in FORMATS]
+    if unknown:
+        raise UsageError(f"{source}: unknown report format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    return formats
+
+
+def check_bucket(settings: Settings, session: boto3.Session, source: str) -> None:
+    """UsageError naming ``source`` (the flag or variable that named the bucket) when the reports bucket does
+    not exist or cannot be reached with these credentials (s3:HeadBucket: 404, 403); before any step runs,
+    so a wrong name is a usage error, not a failed run."""
+    try:
+        settings.client(session, "s3").head_bucket(Bucket=settings.bucket)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code"))
+        if code in ("404", "NoSuchBucket"):
+            raise UsageError(f"{source} {settings.bucket}: no such bucket; name the reports bucket the stack "
+                             "created (its reportsBucket output) or create one") from None
+        if code in ("403", "AccessDenied"):
+            raise UsageError(f"{source} {settings.bucket}: access denied (s3:HeadBucket); use credentials that may "
+                             "read and write the reports bucket") from None
+        raise
 
 
 # --- the three steps -------------------------------------------------------------------------------------
@@ -143,6 +170,7 @@ def merge_run(settings: Settings, session: boto3.Session, run: dict, map_output:
                             config=_WRITER).get_caller_identity()["Account"]
     header = new_snapshot(settings.config, caller, skipped, collected_at=datetime.fromisoformat(run["started_at"]))
     del header["accounts"]
+    header["target_accounts"] = sorted(targets)
     with tempfile.TemporaryDirectory(prefix="irready-merge-") as folder:
         # The parts streamed into one snapshot-v2 file and evaluated from it, a few accounts in memory at a time.
         path = Path(folder) / layout.SNAPSHOT

@@ -71,12 +71,16 @@ def load(path: Path, check_ids: set[str]) -> Waivers:
     where = f"waivers {path}"
     try:
         raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such file; check the path given to --waivers, or write one as "
+                         "the Waivers section of docs/reports.md shows") from None
     except OSError as exc:
-        raise UsageError(f"{where}: cannot read it ({exc.strerror or exc})")
+        raise UsageError(f"{where}: cannot read it ({exc.strerror or exc}); make it readable or fix the "
+                         "--waivers path") from None
     try:
         data = tomllib.loads(raw.decode())
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{where}: not valid TOML ({exc}); see docs/waivers.md")
+        raise UsageError(f"{where}: not valid TOML ({exc}); see the Waivers section of docs/reports.md")
     unknown = set(data) - {"waiver"}
     if unknown:
         raise UsageError(f"{where}: unknown table {sorted(unknown)[0]!r}; the file holds [[waiver]] entries only")

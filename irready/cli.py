@@ -35,7 +35,8 @@ _EPILOG = """exit codes:
   1  gaps found (a FAIL at or above --fail-on)
   2  usage, config or input error
   3  could not look: AWS unreachable, nothing read, no account audited, or (without a
-     FAIL at or above --fail-on) an UNKNOWN at or above --fail-on-unknown (default high)
+     FAIL at or above --fail-on) an incomplete snapshot (accounts not audited) or an UNKNOWN
+     at or above --fail-on-unknown (default high)
   4  internal error (a bug in irready; run again with -v and report it)
   130  interrupted (Ctrl-C or SIGTERM); with --snapshot-out, the accounts that finished are saved
   141  the output pipe was closed (e.g. piped to head)
@@ -90,8 +91,17 @@ def _collection_options(parser: argparse.ArgumentParser) -> None:
                              "plus a quarter as many Organizations reads of the caller while collection starts")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (argparse's message names the option and, for a choice, the
+    allowed values) with the usage-error exit code, instead of the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (exit {EXIT_USAGE}, a usage error; "
+                              f"`{self.prog} --help` lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="irready", description="Is this AWS organization ready for a security incident? A read-only audit of the "
                                     "accounts (audit, evaluate), of Terraform or CloudFormation before deploy "
                                     "(iac-scan), and of an organization before the first `pulumi up` (preflight).",
@@ -172,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
     local.add_argument("--endpoint-url", help="send every AWS call here (moto, LocalStack) instead of AWS")
     local.add_argument("--region", default="us-east-1", help="the bucket's and topic's region (default: us-east-1)")
-    local.add_argument("--config", type=Path, help="TOML file with an [audit] table (see docs/configuration.md)")
+    local.add_argument("--config", type=Path, help="TOML file with an [audit] table (see the Configuration "
+                                                        "section of docs/audit.md)")
     local.add_argument("--topic-arn", help="publish the run's summary to this SNS topic")
     local.add_argument("--security-hub", action="store_true", help="import the findings into Security Hub")
     local.add_argument("--formats", help="comma-separated report formats (default: every format)")
@@ -275,10 +286,12 @@ def _schedule_run_local(args: argparse.Namespace) -> int:
                                  f"config {args.config}") if args.config else config_module.AuditConfig()
     settings = scheduled.Settings(
         bucket=args.bucket, config=config, topic_arn=args.topic_arn, security_hub=args.security_hub,
-        formats=tuple(f for f in (args.formats or "").split(",") if f) or tuple(FORMATS),
-        endpoint_url=args.endpoint_url, region=args.region)
-    summary = scheduled.run_local(settings, base_session(args.profile), max_concurrency=args.max_concurrency)
-    sys.stdout.write(scheduled.alert_text(summary))
+        formats=scheduled.parse_formats(args.formats, "--formats"), endpoint_url=args.endpoint_url, region=args.region)
+    session = base_session(args.profile)
+    scheduled.check_bucket(settings, session, "--bucket")
+    summary = scheduled.run_local(settings, session, max_concurrency=args.max_concurrency)
+    text = scheduled.alert_text(summary)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_GAPS if summary["findings"]["FAIL"] else EXIT_OK
 
 
@@ -529,6 +542,11 @@ def _report(args: argparse.Namespace, snapshot: dict, config: config_module.Audi
         sys.stdout.flush()  # a closed pipe is met here, inside main's handling, not at interpreter exit
     if exceeds(result.findings, Severity(args.fail_on)):
         return EXIT_GAPS
+    if snapshot.get("incomplete"):  # accounts not audited: a run that could not look is never clean
+        missing = snapshot["incomplete"].get("missing_accounts")
+        print(f"irready: the snapshot is incomplete ({snapshot['incomplete'].get('reason')}); not audited: "
+              f"{'unknown' if missing is None else ', '.join(missing) or 'none'}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     if unknown_exceeds(result.findings, config.fail_on_unknown):
         print(f"irready: a check of severity {config.fail_on_unknown} or above is UNKNOWN (could not look); "
               "see the report for why, or set --fail-on-unknown", file=sys.stderr)

@@ -90,7 +90,24 @@ def test_every_package_folder_is_in_the_explicit_packages_list():
             on_disk.add(".".join((package, *init.parent.relative_to(folder).parts)))
         orphans = [p for p in folder.rglob("*.py") if not (p.parent / "__init__.py").exists()]
         assert orphans == [], f"Python files outside any package: {orphans}"
-    assert on_disk == listed
+    data = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"])
+    assert on_disk == listed - (data - on_disk), "listed packages that are neither code nor data folders"
+    assert on_disk <= listed
+
+
+def test_package_data_lives_in_its_own_folders_package():
+    """A data file in a subfolder is declared under the subfolder's own package (itself in `packages`): a
+    pattern reaching into a subfolder makes setuptools warn that the folder is absent from `packages`."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    for package, patterns in setuptools["package-data"].items():
+        assert package in setuptools["packages"], package
+        assert not any("/" in pattern for pattern in patterns), (package, patterns)
+    for package, folder in PACKAGE_FOLDERS.items():
+        for path in folder.rglob("*"):
+            if path.is_dir() and "__pycache__" not in path.parts and not (path / "__init__.py").exists() and \
+                    any(p.is_file() for p in path.iterdir()):
+                name = ".".join((package, *path.relative_to(folder).parts))
+                assert name in setuptools["packages"], f"data folder {path} is not a package of its own"
 
 
 # --- running from a clean venv -----------------------------------------------------------------------

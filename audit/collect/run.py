@@ -153,6 +153,7 @@ def _collect(config: AuditConfig, session: boto3.Session, open_sink: Callable, e
     targets, skipped = _targets(config, caller_clients, caller, home)
     header = new_snapshot(config, caller, skipped, caller_arn=identity.get("Arn"), started_at=started_at)
     del header["accounts"]
+    header["target_accounts"] = sorted(targets)  # a file cut short names the accounts it lacks (audit/parts.py)
     progress = progress or Progress(len(targets))
     processes = processes or default_processes(len(targets))
     if processes > 1:

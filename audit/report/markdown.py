@@ -40,10 +40,10 @@ def render(report: Report) -> str:
         out += ["| status | where | reason |", "|---|---|---|"]
         for f in row.findings:
             reason = md(f.reason)
-            if f.waiver:
+            if f.waiver and not f.waiver["expired"]:  # an expired waiver is already in the reason (waivers.apply)
                 w = f.waiver
-                reason += (f" (waiver {'EXPIRED ' if w['expired'] else ''}{w['expires']}: {md(w['reason'])}; "
-                           f"owner {md(w['owner'])}, {md(w['ticket'])})")
+                reason += (f" (waiver until {w['expires']}: {md(w['reason'])}; owner {md(w['owner'])}, "
+                           f"{md(w['ticket'])})")
             out.append(f"| {f.status.value} | {md(where(f))} | {reason} |")
     if report.kind != "iac-scan":
         out += _coverage(report)
@@ -84,13 +84,17 @@ def _compliance(report: Report) -> list[str]:
     return out
 
 
+def _missing(accounts: list[str] | None) -> str:
+    return "unknown" if accounts is None else ", ".join(accounts) or "none"
+
+
 def _coverage(report: Report) -> list[str]:
     summary = report.summary
     gaps = summary.get("coverage_gaps") or []
     out = ["", "## Coverage", ""]
     if summary.get("incomplete"):
         out.append(f"**Incomplete:** the collection was {md(summary['incomplete']['reason'])}; not audited: "
-                   f"{md(', '.join(summary['incomplete']['missing_accounts']) or 'none')}.")
+                   f"{md(_missing(summary['incomplete']['missing_accounts']))}.")
     for account_id, why in (summary.get("skipped_accounts") or {}).items():
         out.append(f"- Account {md(account_id)} was not audited: {md(why)}.")
     if not gaps:

@@ -57,7 +57,7 @@ def render(report: Report) -> str:
     if summary.get("incomplete"):
         missing = summary["incomplete"]["missing_accounts"]
         lines += ["", f"INCOMPLETE: the collection was {for_terminal(summary['incomplete']['reason'])}; not audited: "
-                  + (", ".join(for_terminal(m) for m in missing) or "none")]
+                  + ("unknown" if missing is None else ", ".join(for_terminal(m) for m in missing) or "none")]
     skipped = summary.get("skipped_accounts") or {}
     if skipped:
         lines += ["", f"Skipped {len(skipped)} account(s): " + ", ".join(

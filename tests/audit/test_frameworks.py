@@ -76,3 +76,45 @@ def test_a_requirement_no_check_answers_is_not_assessed():
     rows = compliance.assess(get("aws-wa-sec10"), [f("ir.responder_role", Status.PASS)], {"ir.responder_role"})
     statuses = {r["id"]: r["status"] for r in rows}
     assert statuses["SEC10-BP07"] == "not assessed" and statuses["SEC10-BP05"] == "pass"
+
+
+def _numbering_gaps(ids: list[str]) -> list[str]:
+    """Recommendation numbers missing between consecutive ids of the same section (1.1, 1.2, 2.1.1, ...):
+    a benchmark listed whole has none; the first of a section starts at 1."""
+    gaps, previous = [], None
+    for requirement_id in ids:
+        parts = [int(n) for n in requirement_id.split(".")]
+        if previous is not None and parts[:-1] == previous[:-1]:
+            expected = previous[-1] + 1
+        elif previous is not None and len(parts) == len(previous) + 1 and parts[:-2] == previous[:-1]:
+            expected = 1  # into a subsection (5.1 -> 5.1.1)
+        else:
+            expected = 1 if previous is None or parts[0] != previous[0] else parts[-1]
+        gaps += [".".join(map(str, [*parts[:-1], n])) for n in range(expected, parts[-1])]
+        previous = parts
+    return gaps
+
+
+def test_the_cis_benchmark_is_listed_whole_so_coverage_is_stated():
+    cis = get("cis")
+    ids = [r.id for r in cis.requirements]
+    assert _numbering_gaps(ids) == [], "recommendations missing from the CIS file"
+    assert len(ids) == 63 and ids[0] == "1.1" and ids[-1] == "5.7"  # CIS AWS Foundations v5.0.0
+    by_id = {r.id: r for r in cis.requirements}
+    assert by_id["3.4"].checks == ()  # server access logging on the trail bucket: no check evidences it alone
+    assert _numbering_gaps(["1.1", "1.3"]) == ["1.2"] and _numbering_gaps(["3.1", "3.2", "3.3", "3.5"]) == ["3.4"]
+
+
+def test_a_cis_report_counts_what_it_does_not_assess():
+    findings = [f(check_id, Status.PASS) for r in get("cis").requirements for check_id in r.checks]
+    rows = compliance.assess(get("cis"), findings, {c.id for c in ALL_CHECKS})
+    assert len(rows) == 63
+    totals = compliance.totals(rows)
+    assert totals["pass"] == sum(1 for r in get("cis").requirements if r.checks) == 8
+    assert totals["not assessed"] == 55
+    assert next(r for r in rows if r["id"] == "3.4")["status"] == "not assessed"
+
+
+def test_rs_ma_01_is_not_passed_on_a_responder_role():
+    rows = compliance.assess(get("nist"), [f("ir.responder_role", Status.PASS)], {c.id for c in ALL_CHECKS})
+    assert next(r for r in rows if r["id"] == "RS.MA-01")["status"] == "not assessed"

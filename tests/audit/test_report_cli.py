@@ -70,6 +70,14 @@ def test_the_framework_view(audited, tmp_path):
         "ir.quarantine_security_group"}
     _, page = evaluate(snapshot, tmp_path, "--compliance", "cis", fmt="html")
     assert "Framework: cis-aws-5.0.0" in page and "Ensure CloudTrail is enabled in all regions" in page
+    # Every recommendation of the benchmark is listed; those no check answers are counted as not assessed.
+    assert page.count('<tr><th scope="row"><a href="https://www.cisecurity.org/') == 63
+    assert "Ensure that server access logging is enabled on the CloudTrail S3 bucket" in page
+    _, cis = evaluate(snapshot, tmp_path, "--compliance", "cis")
+    counts = {status: sum(1 for r in cis["compliance"] if r["status"] == status)
+              for status in ("pass", "partial", "fail", "not assessed")}
+    assert sum(counts.values()) == 63 and counts["not assessed"] >= 55
+    assert f"{counts['not assessed']} not assessed" in page
     code, _ = evaluate(snapshot, tmp_path, "--compliance", "pci")
     assert code == 2
 

@@ -67,6 +67,28 @@ def test_an_expired_waiver_turns_back_into_fail_and_says_so(tmp_path):
     assert today.status is Status.WAIVED
 
 
+@pytest.mark.parametrize("fmt", ["markdown", "html"])  # the formats that print a finding's reason and waiver
+def test_an_expired_waivers_reason_appears_once_per_finding(tmp_path, fmt):
+    """Once in the finding's row (the reason waivers.apply wrote); the waivers register is a section of its own."""
+    from irready.audit.evaluate import summarize
+    from irready.audit.model import Report
+    from irready.audit.report import FORMATS
+
+    live = load(tmp_path, ENTRY.format(expires="2027-01-31").replace("sandbox VPC, no data", "live reason"))
+    expired = waivers.apply([f("vpc.flow_logs", Status.FAIL, "vpc-sandbox-1")],
+                            load(tmp_path, ENTRY.format(expires="2025-01-01")), TODAY)
+    waived = waivers.apply([f("vpc.flow_logs", Status.FAIL, "vpc-sandbox-2")], live, TODAY)
+    findings = expired + waived
+    report = Report(findings, summarize(findings, {"accounts": {"111111111111": {}}}), [CHECKS_BY_ID["vpc.flow_logs"]],
+                    {})
+    lines = FORMATS[fmt](report).splitlines()
+    rows = [line for line in lines if "vpc-sandbox-1" in line and "waiver expired on 2025-01-01" in line]
+    assert len(rows) == 1, lines
+    assert rows[0].count("sandbox VPC, no data") == 1 and "EXPIRED 2025" not in rows[0]
+    live_rows = [line for line in lines if "vpc-sandbox-2" in line and "live reason" in line]
+    assert live_rows and all(line.count("live reason") == 1 for line in live_rows)  # a live waiver still shown
+
+
 def test_waivers_expiring_within_the_window_are_listed(tmp_path):
     file = load(tmp_path, ENTRY.format(expires="2026-12-09") + ENTRY.format(expires="2027-06-01").replace(
         "SEC-1", "SEC-2") + ENTRY.format(expires="2026-01-01").replace("SEC-1", "SEC-3"))

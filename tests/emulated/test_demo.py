@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -27,6 +28,13 @@ def test_the_demo_shows_the_gaps_before_and_none_after(tmp_path):
     # A scheduled run, then one after a regression that the alert names.
     assert f"GuardDuty turned off in {ORGANIZATION.workloads[0]}" in out
     assert f"REGRESSED high guardduty.enabled {ORGANIZATION.workloads[0]}/us-east-1/" in out
+    # The scheduled run audits what step 3 audited, plus the reports bucket, tagged as the program tags what it
+    # creates: the same FAIL count, not two more for an untagged bucket.
+    scheduled_fails = re.search(r"   run \S+: (\d+) FAIL \(step 3's audit", out)
+    assert scheduled_fails and f"after:  {scheduled_fails.group(1)} FAIL," in out, out
+    # The emulator's gap is named as such, not as a refusal.
+    assert "the caller's account is in no organization (DescribeOrganization" in out
+    assert "access denied (DescribeOrganization" not in out and "UNKNOWN here is the emulator's gap" in out
     # The last step: the walk-through's question answered by its saved query on the synthetic incident.
     assert "irready-run-instances-by-instance-roles" in out and "launched i-0deadbeef0000cafe" in out
 

@@ -50,6 +50,7 @@ def test_one_failing_part_of_a_service_leaves_the_rest(emulator, account_id, fau
 @pytest.mark.parametrize(("code", "reason"), [
     ("UnrecognizedClientException", "region not enabled for this account"),
     ("UnauthorizedOperation", "access denied"),
+    ("AWSOrganizationsNotInUseException", "the caller's account is in no organization"),  # not a refusal
     ("SomethingNew", "API error SomethingNew"),
 ])
 def test_error_codes_become_reasons(emulator, account_id, faults, code, reason):

@@ -133,12 +133,13 @@ def test_a_saved_snapshot_of_either_schema_re_evaluates_offline(emulator, organi
 
 def test_a_snapshot_cut_short_loads_as_incomplete(tmp_path):
     path = tmp_path / "snapshot.jsonl"
-    writer = parts.PartWriter(path, {"config": {}, "caller_account_id": "111111111111"})
+    writer = parts.PartWriter(path, {"config": {}, "caller_account_id": "111111111111",
+                                     "target_accounts": ["111111111111", "222222222222"]})
     writer.add("111111111111", {"account_id": "111111111111", "regions": [REGION], "services": {}})
     writer.abandon()  # killed before the end line: the partial file is what is left
     snapshot = load(writer.partial)
     assert list(snapshot["accounts"]) == ["111111111111"]
-    assert snapshot["incomplete"]["reason"] == "cut short (no end line)"
+    assert snapshot["incomplete"] == {"reason": "cut short (no end line)", "missing_accounts": ["222222222222"]}
 
 
 @pytest.mark.parametrize(("line", "message"), [
