@@ -221,9 +221,9 @@ def clients_kept_out_of_gc():
     again: 6 full collections took 0.8 s of a one-account, 17-region audit's 3.6 s of CPU, 10 took 2.1 s
     of a 60-account audit's 40 s; frozen, 2.6 s and 36 s in all (python -m bench.gc_share). Freezing
     after each construction (at most one per service and region) keeps them out; per-request garbage is
-    still collected by the younger generations as before. Leaving the last collection of the process unfreezes (``gc.unfreeze``), so a
-    process that goes on (tests, the scheduled audit's function) collects everything as usual; what was
-    frozen and became cyclic garbage meanwhile is collected then.
+    still collected by the younger generations as before. Leaving the last collection of the process
+    unfreezes (``gc.unfreeze``), so a process that goes on (tests, the scheduled audit's function)
+    collects everything as usual; what was frozen and became cyclic garbage meanwhile is collected then.
     https://docs.python.org/3/library/gc.html#gc.freeze"""
     global _KEEPING
     with _KEEPING_LOCK:
