@@ -258,8 +258,8 @@ if config.organization:
         OrganizationSecurityContactsArgs,
     )
     OrganizationSecurityContacts("organization-security-contacts", OrganizationSecurityContactsArgs(
-        management_provider=providers[management.id], security_provider=security_side(),
-        functions=signed_functions(), management_account_id=management.id, security_account_id=security, organization_id=organization.id,
+        management_provider=providers[management.id], security_provider=security_side(), functions=signed_functions(),
+        management_account_id=management.id, security_account_id=security, organization_id=organization.id,
         region=security_home, bus_name=member_events.bus.name, bus_arn=member_events.bus.arn,
         contact=config.security_contact, log_retention_days=config.log_retention_days))
     query_logging = OrganizationQueryLogging("organization-query-logging", OrganizationQueryLoggingArgs(
