@@ -7,13 +7,15 @@ contact): whoever can change their code acts with their role. So, in the securit
 - an AWS Signer signing profile (platform ``AWSLambda-SHA384-ECDSA``) and a Lambda code signing configuration
   that allows only that profile and *enforces* it (``UntrustedArtifactOnDeployment: Enforce``: Lambda refuses
   code not signed by the profile, https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html);
-- a versioned, private, KMS-encrypted code bucket (Signer signs an S3 object version only:
-  https://docs.aws.amazon.com/signer/latest/developerguide/lambda-workflow.html); each package is uploaded
-  there, signed by a ``SigningJob``, and the function deploys the signed object;
+- a versioned, private, KMS-encrypted code bucket in the profile's region (Signer signs an S3 object version, from
+  a versioned bucket of its own region: https://docs.aws.amazon.com/signer/latest/api/API_StartSigningJob.html);
+  each package is uploaded there, signed by a ``SigningJob``, and the function deploys the signed object;
 - one customer managed key (rotated yearly) for the functions' environment variables and the schedules'
   payloads; each role may decrypt only its own function's or schedule's data (the encryption context
   ``LambdaFunctionName`` or ``aws:scheduler:schedule:arn``), so one key separates them as well as a key each
-  would, without a key policy and a monthly charge per function;
+  would, without a key policy and a monthly charge per function. The key policy delegates to IAM (AWS's default),
+  which covers what Scheduler and Lambda need: the deploying principal's use through the services and the
+  roles' kms:Decrypt, neither needing a service principal in the key policy;
 - X-Ray tracing, Active: Lambda records a trace of (sampled) invocations, each role may write traces
   (X-Ray's actions take no resource: https://docs.aws.amazon.com/xray/latest/devguide/security_iam_id-based-policy-examples.html).
 
@@ -37,7 +39,7 @@ from irready.infra.components.hardened_bucket import (
 )
 
 SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA"  # Signer's platform for Lambda
-SIGNING_PROFILE = "irready_functions"  # Signer names: letters, digits and underscores
+SIGNING_PROFILE = "irready_functions_"  # the profile's name prefix (Signer names: letters, digits, underscores)
 SIGNATURE_VALIDITY = {"value": 12, "type": "MONTHS"}  # a signed package older than this is refused at deployment
 CODE_BUCKET_PREFIX = "irready-function-code-"  # + the security account's id
 UNSIGNED, SIGNED = "unsigned/", "signed/"  # the code bucket's prefixes: uploads, and Signer's output
@@ -77,9 +79,10 @@ def schedule_arn(region: str, account: str, name: str, group: str = "default", p
 
 def schedule_payload_permissions(key_arn: str, schedule: str) -> dict:
     """The schedule's execution role decrypts that schedule's payload, and nothing else, when Scheduler
-    invokes the target (https://docs.aws.amazon.com/scheduler/latest/UserGuide/encryption-rest.html)."""
+    invokes the target (https://docs.aws.amazon.com/scheduler/latest/UserGuide/encryption-rest.html); the context
+    key is a string (StringEquals, as the Scheduler guide's examples)."""
     return _doc({"Sid": "DecryptOwnSchedule", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn,
-                 "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:scheduler:schedule:arn": schedule}}})
+                 "Condition": {"StringEquals": {"kms:EncryptionContext:aws:scheduler:schedule:arn": schedule}}})
 
 
 def code_bucket_policy(bucket_arn: str) -> dict:
@@ -115,7 +118,9 @@ class SignedFunctions(pulumi.ComponentResource):
                                policy=self.account.apply(lambda a: json.dumps(key_policy(a))))
         aws.kms.Alias(f"{name}-key-alias", name=KEY_ALIAS, target_key_id=self.key.key_id, region=args.region,
                       opts=child)
-        self.profile = aws.signer.SigningProfile(f"{name}-signing-profile", name=SIGNING_PROFILE,
+        # A prefix, not a name: a canceled profile's name cannot be used again for two years
+        # (https://docs.aws.amazon.com/signer/latest/developerguide/signer-console.html).
+        self.profile = aws.signer.SigningProfile(f"{name}-signing-profile", name_prefix=SIGNING_PROFILE,
                                                  platform_id=SIGNING_PLATFORM, region=args.region, opts=child,
                                                  signature_validity_period=SIGNATURE_VALIDITY)
         self.code_signing_config = aws.lambda_.CodeSigningConfig(
@@ -150,8 +155,7 @@ class SignedFunctions(pulumi.ComponentResource):
                                                    "version": upload.version_id}},
                                     destination={"s3": {"bucket": self.code_bucket.id, "prefix": SIGNED}},
                                     ignore_signing_job_failure=False, opts=opts)
-        signed = job.signed_objects.apply(lambda objects: objects[0]["s3s"][0] if isinstance(objects[0], dict)
-                                          else {"bucket": objects[0].s3s[0].bucket, "key": objects[0].s3s[0].key})
+        signed = job.signed_objects.apply(lambda objects: objects[0]["s3s"][0])  # one object per job
         return SignedCode(bucket=signed.apply(lambda s: s["bucket"]), key=signed.apply(lambda s: s["key"]))
 
     def function(self, name: str, *, function_name: str, role: aws.iam.Role, code: SignedCode,

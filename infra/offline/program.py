@@ -93,7 +93,8 @@ class Declared:
 _COMPUTED = {
     "aws:s3/bucketObjectv2:BucketObjectv2": lambda name, inputs: {"versionId": f"{name}-version"},
     "aws:signer/signingProfile:SigningProfile": lambda name, inputs: {
-        "versionArn": f"arn:aws:mock:::{name}/version"},
+        "versionArn": f"arn:aws:mock:::{name}/version",
+        "name": inputs.get("name") or f"{inputs['namePrefix']}20260101000000000000000001"},  # Terraform's suffix
     # Signer writes the signed package under the destination prefix, named after the job.
     "aws:signer/signingJob:SigningJob": lambda name, inputs: {"signedObjects": [{"s3s": [{
         "bucket": inputs["destination"]["s3"]["bucket"],

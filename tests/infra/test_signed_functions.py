@@ -4,10 +4,11 @@ the VPC preparation and the security contacts functions), held to AWS's document
 - Lambda code signing: a code signing configuration lists the signing profiles allowed to publish, and with
   UntrustedArtifactOnDeployment = Enforce, Lambda refuses a package whose signature fails the checks:
   https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html
-- Signer signs an S3 object *version* (the source names bucket, key and version; the bucket must be versioned)
-  and writes the signed package under the destination prefix:
-  https://docs.aws.amazon.com/signer/latest/developerguide/lambda-workflow.html,
-  https://docs.aws.amazon.com/signer/latest/api/API_StartSigningJob.html
+- Signer signs an S3 object *version* (the source names bucket, key and version; the source bucket must be
+  versioned, both buckets in the profile's region) and writes the signed package under the destination prefix:
+  https://docs.aws.amazon.com/signer/latest/api/API_StartSigningJob.html,
+  https://docs.aws.amazon.com/signer/latest/developerguide/s3-source-lambda.html; a canceled profile's name is not
+  usable again (https://docs.aws.amazon.com/signer/latest/developerguide/signer-console.html), hence a prefix
 - Lambda environment variables under a customer managed key; the function decrypts them with the encryption
   context LambdaFunctionName: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
 - EventBridge Scheduler payloads under a customer managed key (encryption context aws:scheduler:schedule:arn):
@@ -30,6 +31,7 @@ from irready.policies import alternate_contacts as contacts
 from irready.policies import scheduled_audit as audit_names
 from irready.policies import vpc_preparation as prep
 from irready.policies.evaluator import ALLOW, Request, evaluate
+from parliament import analyze_policy_string
 
 from tests.infra.mocks import ROOT, example_config, run_program
 
@@ -78,7 +80,8 @@ def test_every_irready_function_and_schedule_is_declared_through_signed_function
 
 def test_lambda_refuses_code_not_signed_by_irreadys_profile(program):
     profile = one(program, "aws:signer/signingProfile:SigningProfile")
-    assert (profile.inputs["platformId"], profile.inputs["name"]) == ("AWSLambda-SHA384-ECDSA", signed.SIGNING_PROFILE)
+    assert (profile.inputs["platformId"], profile.inputs["namePrefix"]) == ("AWSLambda-SHA384-ECDSA",
+                                                                          signed.SIGNING_PROFILE)
     config = one(program, "aws:lambda/codeSigningConfig:CodeSigningConfig")
     assert config.inputs["policies"] == {"untrustedArtifactOnDeployment": "Enforce"}  # not Warn
     # The profile is the only publisher allowed (a version ARN: a revoked profile version stops deploying).
@@ -89,6 +92,7 @@ def test_lambda_refuses_code_not_signed_by_irreadys_profile(program):
 
 def test_every_irready_function_runs_only_signed_code_from_the_code_bucket(program):
     bucket = next(b for b in of(program, "aws:s3/bucket:Bucket") if b.inputs["bucket"] == CODE_BUCKET)
+    profile = one(program, "aws:signer/signingProfile:SigningProfile")
     uploads = {u.name: u for u in of(program, "aws:s3/bucketObjectv2:BucketObjectv2")}
     jobs = {j.name: j for j in of(program, "aws:signer/signingJob:SigningJob")}
     signed_objects = {(o["bucket"], o["key"]): job for job in jobs.values()
@@ -104,7 +108,9 @@ def test_every_irready_function_runs_only_signed_code_from_the_code_bucket(progr
         assert (source["bucket"], source["key"], source["version"]) == (
             upload.outputs["bucket"], upload.inputs["key"], upload.outputs["versionId"])
         assert upload.inputs["key"].startswith(signed.UNSIGNED)
-        assert job.inputs["profileName"] == signed.SIGNING_PROFILE
+        assert job.inputs["profileName"] == profile.outputs["name"]
+        # Signer reads and writes buckets of the profile's region only (API_StartSigningJob above).
+        assert upload.inputs["region"] == job.inputs["region"] == profile.inputs["region"] == inputs["region"]
         assert job.inputs["ignoreSigningJobFailure"] is False  # a failed signing stops the deployment
         assert isinstance(upload.inputs["source"], pulumi.Archive)  # the installed package, archived at deploy time
     # One package per function's code: the scheduled audit's three functions share one.
@@ -135,7 +141,8 @@ def test_nobody_is_granted_signing_by_the_program(program):
     program grants signer:StartSigningJob to no other principal or account (no SigningProfilePermission),
     and no role it creates may sign or change a code signing configuration."""
     assert not of(program, "aws:signer/signingProfilePermission:SigningProfilePermission")
-    profile = f"arn:aws:signer:{REGION}:{SECURITY}:/signing-profiles/{signed.SIGNING_PROFILE}"
+    name = one(program, "aws:signer/signingProfile:SigningProfile").outputs["name"]
+    profile = f"arn:aws:signer:{REGION}:{SECURITY}:/signing-profiles/{name}"
     for policy in of(program, "aws:iam/rolePolicy:RolePolicy"):
         document = json.loads(policy.inputs["policy"])
         assert not allowed(document, "signer:StartSigningJob", profile), policy.name
@@ -262,3 +269,20 @@ def test_without_functions_nothing_of_it_is_declared():
     types = {r.type for r in run_program(config).resources}
     assert not types & {"irready:index:SignedFunctions", "aws:signer/signingProfile:SigningProfile",
                         "aws:lambda/codeSigningConfig:CodeSigningConfig", "aws:signer/signingJob:SigningJob"}
+
+
+def test_only_signed_functions_declares_lambda_functions_and_schedules():
+    """A function or schedule declared anywhere else would skip the safeguards: the program's source says where
+    they are declared (the tests above cover the example stacks; this covers every path)."""
+    infra = ROOT / "infra"
+    declaring = {path.relative_to(infra).as_posix() for path in infra.rglob("*.py")
+                 for text in [path.read_text()] if "aws.lambda_.Function(" in text or "aws.scheduler.Schedule(" in text}
+    assert declaring == {"components/signed_functions.py"}
+
+
+def test_parliament_finds_nothing_in_the_runtime_and_payload_policies():
+    key = f"arn:aws:kms:{REGION}:{SECURITY}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    for document in (signed.runtime_permissions(key, prep.FUNCTION),
+                     signed.schedule_payload_permissions(key, signed.schedule_arn(REGION, SECURITY, "x"))):
+        findings = analyze_policy_string(json.dumps(document)).findings
+        assert [f.issue for f in findings] == [], document
