@@ -88,6 +88,22 @@ def security_side() -> aws.Provider:
     return _security_side[0]
 
 
+_signed_functions: list = []
+
+
+def signed_functions():
+    """The code signing, key and tracing every irready function and schedule gets (security account, home region):
+    made once, and only when a function is deployed."""
+    if not _signed_functions:
+        from irready.infra.components.signed_functions import SignedFunctions, SignedFunctionsArgs
+
+        region = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
+        _signed_functions.append(SignedFunctions("irready-functions", SignedFunctionsArgs(
+            provider=security_side(), security_account_id=security, region=region,
+            noncurrent_code_days=config.log_retention_days)))
+    return _signed_functions[0]
+
+
 home = management.regions[0]
 investigator = security if config.investigation else None
 trail = OrganizationTrail("organization-trail", OrganizationTrailArgs(
@@ -242,7 +258,7 @@ if config.organization:
         OrganizationSecurityContactsArgs,
     )
     OrganizationSecurityContacts("organization-security-contacts", OrganizationSecurityContactsArgs(
-        management_provider=providers[management.id], security_provider=security_side(),
+        management_provider=providers[management.id], security_provider=security_side(), functions=signed_functions(),
         management_account_id=management.id, security_account_id=security, organization_id=organization.id,
         region=security_home, bus_name=member_events.bus.name, bus_arn=member_events.bus.arn,
         contact=config.security_contact, log_retention_days=config.log_retention_days))
@@ -250,7 +266,7 @@ if config.organization:
         provider=security_side(), security_account_id=security, organization_arn=organization.arn,
         regions=organization_regions, retention_days=config.log_retention_days))
     VpcPreparation("vpc-preparation", VpcPreparationArgs(
-        provider=security_side(), region=security_home, security_account_id=security,
+        provider=security_side(), functions=signed_functions(), region=security_home, security_account_id=security,
         organization_id=organization.id, bus_name=member_events.bus.name, regions=organization_regions,
         query_log_configs=query_logging.config_ids,
         quarantine_group_name=config.quarantine_group_name, log_retention_days=config.log_retention_days))
@@ -274,7 +290,7 @@ if scheduled:
     home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
     audit = ScheduledAudit(f"scheduled-audit-{security}" if isinstance(security, str) else "scheduled-audit",
                            ScheduledAuditArgs(
-        provider=security_side(), security_account_id=security,
+        provider=security_side(), functions=signed_functions(), security_account_id=security,
         region=home, schedule=scheduled.schedule, timezone=scheduled.timezone,
         flexible_window_minutes=scheduled.flexible_window_minutes, regions=scheduled.regions,
         organization=scheduled.accounts == ORGANIZATION, organization_id=organization.id,

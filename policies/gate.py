@@ -54,6 +54,9 @@ _RESPONDER_PERMISSIONS = r"_responder_permissions$"
 _LOG_BUCKETS = (r"aws_s3_bucket\.(organization_trail_bucket|network_log_archive_bucket|investigation_results|"
                 r"scheduled_audit(_\d{12})?_bucket|forensic_evidence_bucket)$")
 _SCHEDULED_FUNCTIONS = r"aws_lambda_function\.scheduled_audit(_\d{12})?_irready_scheduled_audit_(list|account|merge)$"
+_CODE_BUCKET = r"aws_s3_bucket\.irready_functions_code_bucket$"
+_IRREADY_FUNCTIONS = (r"aws_lambda_function\.(scheduled_audit(_\d{12})?_irready_scheduled_audit_(list|account|merge)|"
+                      r"vpc_preparation_function|organization_security_contacts_function)$")
 BASELINE_SKIPS = (
     Skip("CKV_AWS_24", _OPEN_BY_DESIGN, "the isolation group allows all traffic on purpose: step 1 of the two-step "
          "swap makes tracked connections untracked (docs/containment.md); it is attached only during containment"),
@@ -87,28 +90,34 @@ BASELINE_SKIPS = (
          "versioning, retention and optional Object Lock protect them in one region; query results expire in 30 days"),
     Skip("CKV2_AWS_62", _LOG_BUCKETS, "nothing consumes object notifications of the log, query-result and reports "
          "buckets"),
-    # The scheduled audit (docs/scheduled-audits.md).
-    Skip("CKV_AWS_116", _SCHEDULED_FUNCTIONS, "a dead-letter queue catches failed asynchronous invocations; "
-         "Step Functions invokes these functions synchronously, and its Distributed Map records each failed item "
-         "(the merge reports the account)"),
-    Skip("CKV_AWS_117", _SCHEDULED_FUNCTIONS, "the functions only call AWS APIs of every region and account; a VPC "
-         "would need NAT or an interface endpoint per service and region in the security account, and no inbound "
-         "path exists either way"),
-    Skip("CKV_AWS_272", _SCHEDULED_FUNCTIONS, "the code is irready's own package archived by the program at deploy "
-         "time; signing it needs an AWS Signer profile (future work)"),
-    Skip("CKV_AWS_173", _SCHEDULED_FUNCTIONS, "the environment holds names only (bucket, topic, the [audit] "
-         "config without external_id; a test holds it to that); Lambda encrypts it at rest with an AWS-managed key"),
+    # The functions' code bucket (infra/components/signed_functions.py): what it holds cannot run unless signed.
+    Skip("CKV_AWS_18", _CODE_BUCKET, "an object written to the code bucket by anyone but a signing job cannot be "
+         "deployed (the code signing configuration enforces irready's profile: tests/infra/"
+         "test_signed_functions.py::test_lambda_refuses_code_not_signed_by_irreadys_profile); the trail's S3 data "
+         "events (tests/policies/test_gate.py::test_a_program_without_data_events_fails_the_gate) record its "
+         "object-level calls"),
+    Skip("CKV_AWS_144", _CODE_BUCKET, "the packages are rebuilt from the installed irready and signed again at every "
+         "deployment; Lambda keeps its own copy of the deployed code"),
+    Skip("CKV2_AWS_62", _CODE_BUCKET, "nothing consumes object notifications of the code bucket; an object in it "
+         "deploys only when signed by irready's profile (see CKV_AWS_18)"),
+    # The scheduled audit (docs/scheduled-audits.md). Code signing (CKV_AWS_272), the environment's key
+    # (CKV_AWS_173), X-Ray (CKV_AWS_50, CKV_AWS_284) and the schedule's key (CKV_AWS_297) are fixed for every
+    # irready function and schedule by infra/components/signed_functions.py.
+    Skip("CKV_AWS_116", _SCHEDULED_FUNCTIONS, "a dead-letter queue catches failed asynchronous invocations, and these "
+         "functions are only ever invoked synchronously, by the state machine's Task states (a failed item is "
+         "recorded by the Distributed Map, the merge reports the account): tests/infra/test_signed_functions.py::"
+         "test_the_scheduled_audits_functions_are_invoked_synchronously_by_the_state_machine_only"),
+    Skip("CKV_AWS_117", _IRREADY_FUNCTIONS, "the functions call AWS APIs of every region and account, which a VPC "
+         "would reach through NAT or an interface endpoint per service and region; they have no inbound path (no "
+         "function URL, invoked only by the named rules, schedules and state machine) and run only code signed by "
+         "irready's profile (Enforce): tests/infra/test_signed_functions.py::"
+         "test_no_irready_function_can_be_reached_but_by_its_named_invokers and "
+         "test_every_irready_function_runs_only_signed_code_from_the_code_bucket"),
     Skip("CKV_AWS_45", _SCHEDULED_FUNCTIONS, "checkov reads the security account id in the [audit] config as a "
          "secret; the environment holds no secret (tests/infra/test_scheduled_audit.py holds its keys)"),
-    Skip("CKV_AWS_50", _SCHEDULED_FUNCTIONS, "X-Ray tracing adds a write permission and cost to every role; each "
-         "run is traced by its Step Functions execution history and the functions' JSON logs"),
-    Skip("CKV_AWS_284", r"aws_sfn_state_machine\.scheduled_audit", "as CKV_AWS_50 (X-Ray tracing)"),
     Skip("CKV_AWS_285", r"aws_sfn_state_machine\.scheduled_audit", "a Standard workflow keeps 90 days of "
          "execution history itself; CloudWatch delivery would give its role log-delivery actions on *; every run's "
          "outcome is kept in the reports bucket"),
-    Skip("CKV_AWS_297", r"aws_scheduler_schedule\.scheduled_audit", "the schedule's target input is empty (the "
-         "run's time comes from the execution); a customer key would only add kms:Decrypt to a role that may "
-         "otherwise only start the state machine"),
 )
 
 # Organization mode's own (issue #18): the StackSets' templates scanned as CloudFormation, and the
@@ -122,20 +131,10 @@ ORGANIZATION_MODE_SKIPS = (
          "touches are not known in advance (see CKV_AWS_290); CKV_AWS_107/109/110 (credentials, permissions "
          "management, escalation) pass on the template's responder without a skip"),
     Skip("CKV_AWS_116", _VPC_PREPARATION_FUNCTION, "a failed CreateVpc invocation is retried by EventBridge for a "
-         "day, and the daily reconciliation prepares any VPC still unprepared; a dead-letter queue would hold "
-         "nothing the reconciliation does not redo"),
-    Skip("CKV_AWS_117", _VPC_PREPARATION_FUNCTION, "as for the scheduled audit's functions: it only calls AWS APIs "
-         "of every account and region; no inbound path exists"),
-    Skip("CKV_AWS_272", _VPC_PREPARATION_FUNCTION, "as for the scheduled audit's functions (irready's own package, "
-         "archived at deploy time; signing needs an AWS Signer profile, future work)"),
-    Skip("CKV_AWS_173", _VPC_PREPARATION_FUNCTION, "the environment holds region names, the quarantine group's "
-         "name, the shared query-logging configurations' ids and the member-events bus's ARN only "
-         "(tests/infra/test_organization_mode.py holds it to that)"),
-    Skip("CKV_AWS_50", _VPC_PREPARATION_FUNCTION, "as for the scheduled audit's functions (X-Ray adds a write "
-         "permission and cost; each run logs one JSON line per VPC)"),
-    Skip("CKV_AWS_297", r"aws_scheduler_schedule\.vpc_preparation_reconciliation$", "the target input is "
-         "{\"reconcile\": true}; a customer key would only add kms:Decrypt to a role that may only invoke the "
-         "function"),
+         "day, and the daily reconciliation prepares every VPC still unprepared, so a dead-letter queue would hold "
+         "nothing the reconciliation does not redo: tests/emulated/test_vpc_preparation.py::"
+         "test_reconciliation_prepares_every_owned_vpc_it_missed, and tests/infra/test_organization_mode.py::"
+         "test_the_preparation_function_runs_on_create_vpc_events_and_a_daily_reconciliation"),
     Skip("CKV_AWS_70", r"^aws_s3_bucket_policy\.forensic_evidence_bucket_policy$", "organization-wide, the evidence "
          "bucket admits Principal * only with aws:PrincipalOrgID = the organization and aws:PrincipalArn like "
          "arn:aws:iam::*:role/IncidentResponder (listing every account passes S3's 20 KB policy limit near 550 "
@@ -143,20 +142,10 @@ ORGANIZATION_MODE_SKIPS = (
          "organization and other roles inside it are denied every S3 action, and responders get s3:PutObject only"),
     # The security contacts function (issue #18), as the VPC preparation function above.
     Skip("CKV_AWS_116", _SECURITY_CONTACTS_FUNCTION, "a failed membership-event invocation is retried by EventBridge "
-         "for a day, and the daily reconciliation sets any contact still missing; a dead-letter queue would hold "
-         "nothing the reconciliation does not redo"),
-    Skip("CKV_AWS_117", _SECURITY_CONTACTS_FUNCTION, "it only calls Account Management and Organizations; no inbound "
-         "path exists"),
-    Skip("CKV_AWS_272", _SECURITY_CONTACTS_FUNCTION, "as for the scheduled audit's functions (irready's own package, "
-         "archived at deploy time; signing needs an AWS Signer profile, future work)"),
-    Skip("CKV_AWS_173", _SECURITY_CONTACTS_FUNCTION, "the environment holds the security contact only (name, title, "
-         "e-mail, phone: what AWS shows every principal allowed GetAlternateContact), no secret; "
-         "tests/infra/test_security_contacts.py holds it to that"),
-    Skip("CKV_AWS_50", _SECURITY_CONTACTS_FUNCTION, "as for the scheduled audit's functions (X-Ray adds a write "
-         "permission and cost; each run logs one JSON line per account)"),
-    Skip("CKV_AWS_297", r"aws_scheduler_schedule\.organization_security_contacts_reconciliation$", "the target input "
-         "is {\"reconcile\": true}; a customer key would only add kms:Decrypt to a role that may only invoke the "
-         "function"),
+         "for a day, and the daily reconciliation sets every contact still missing or different, so a dead-letter "
+         "queue would hold nothing the reconciliation does not redo: tests/emulated/test_alternate_contacts.py::"
+         "test_reconciliation_sets_every_active_members_missing_or_different_contact, and "
+         "tests/infra/test_security_contacts.py::test_a_daily_reconciliation_catches_what_events_missed"),
 )
 BASELINE_SKIPS = BASELINE_SKIPS + ORGANIZATION_MODE_SKIPS
 

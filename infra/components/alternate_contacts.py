@@ -24,6 +24,7 @@ import pulumi
 import pulumi_aws as aws
 from irready.infra.components.detection import forwarder_trust
 from irready.infra.components.scheduled_audit import ARCHITECTURE, RUNTIME, service_trust
+from irready.infra.components.signed_functions import SignedFunctions
 from irready.infra.components.vpc_preparation import code_files, reconciliation_schedule
 from irready.infra.config import Contact
 from irready.infra.stackset_templates import FORWARDER_ROLE
@@ -73,6 +74,7 @@ def existing_delegation(provider: aws.Provider) -> tuple[str, ...]:
 class OrganizationSecurityContactsArgs:
     management_provider: aws.Provider
     security_provider: aws.Provider
+    functions: SignedFunctions  # the code signing, key and tracing every irready function and schedule gets
     management_account_id: str
     security_account_id: pulumi.Input[str]
     organization_id: str
@@ -104,12 +106,12 @@ class OrganizationSecurityContacts(pulumi.ComponentResource):
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=f"/aws/lambda/{contacts.FUNCTION}", region=region,
                                        retention_in_days=args.log_retention_days, opts=child)
         contact = args.contact
-        self.function = aws.lambda_.Function(
-            f"{name}-function", name=contacts.FUNCTION, role=self.role.arn, runtime=RUNTIME,
+        code = args.functions.signed_code(name, contacts.FUNCTION, pulumi.AssetArchive(
+            {path: pulumi.FileAsset(str(file)) for path, file in code_files("irready.alternate_contacts").items()}),
+            child)
+        self.function = args.functions.function(
+            f"{name}-function", function_name=contacts.FUNCTION, role=self.role, code=code, runtime=RUNTIME,
             architectures=[ARCHITECTURE], handler=contacts.HANDLER, memory_size=MEMORY_MB, timeout=TIMEOUT_S,
-            region=region,
-            code=pulumi.AssetArchive({path: pulumi.FileAsset(str(file))
-                                      for path, file in code_files("irready.alternate_contacts").items()}),
             reserved_concurrent_executions=2,  # Account Management throttles; events are retried
             environment={"variables": {contacts.ENV_NAME: contact.name, contacts.ENV_TITLE: contact.title,
                                        contacts.ENV_EMAIL: contact.email, contacts.ENV_PHONE: contact.phone}},
@@ -144,7 +146,7 @@ class OrganizationSecurityContacts(pulumi.ComponentResource):
         reconciliation_schedule(
             name, contacts.FUNCTION, self.function, account, region, args.schedule,
             "irready: the SECURITY alternate contact on every account a missed event left without it",
-            pulumi.ResourceOptions(parent=self, provider=args.security_provider))
+            pulumi.ResourceOptions(parent=self, provider=args.security_provider), args.functions)
         self.register_outputs({"function_arn": self.function.arn, "role_arn": self.role.arn})
 
     @staticmethod

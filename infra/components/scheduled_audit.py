@@ -31,6 +31,7 @@ from irready.infra.components.hardened_bucket import (
     hardened_bucket,
     keep_then_expire,
 )
+from irready.infra.components.signed_functions import SignedFunctions
 from irready.policies import scheduled_audit as names
 from irready.policies.names import AUDIT_ROLE_NAME
 
@@ -47,6 +48,8 @@ SIZES = {names.LIST_FUNCTION: (256, 120), names.ACCOUNT_FUNCTION: (1769, 900), n
 EPHEMERAL_STORAGE_MB = {names.MERGE_FUNCTION: 2048}  # Lambda's default, 512 MB, elsewhere
 _VENDORED = ("tabulate", "jinja2", "markupsafe")  # runtime dependencies the Lambda runtime lacks
 _PACKAGES = ("irready.audit", "irready.policies")
+XRAY_STATE_MACHINE_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                              "xray:GetSamplingTargets")
 _SKIPPED_DIRS = {"__pycache__", "checkov"}  # checkov's custom checks run in checkov, never in Lambda
 # Code, policy documents, framework mappings and the HTML report's templates.
 _SUFFIXES = (".py", ".json", ".toml", ".html", ".j2", ".css", ".js")
@@ -55,6 +58,7 @@ _SUFFIXES = (".py", ".json", ".toml", ".html", ".j2", ".css", ".js")
 @dataclass(frozen=True)
 class ScheduledAuditArgs:
     provider: aws.Provider  # the security account's
+    functions: SignedFunctions  # the code signing, key and tracing every irready function and schedule gets
     security_account_id: pulumi.Input[str]
     region: str
     schedule: str  # cron(...) or rate(...), EventBridge Scheduler syntax
@@ -197,7 +201,10 @@ def state_machine_policy(where: Where) -> dict:
         _allow("ReadItems", ["s3:GetObject"], f"{where.bucket_arn}/{names.RUNS}*/accounts.json"),
         _allow("WriteMapResults", ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts",
                                    "s3:AbortMultipartUpload"], f"{where.bucket_arn}/{names.MAP_RESULTS_PREFIX}/*"),
-        _allow("UseReportsKey", ["kms:Decrypt", "kms:GenerateDataKey"], where.key_arn))
+        _allow("UseReportsKey", ["kms:Decrypt", "kms:GenerateDataKey"], where.key_arn),
+        # X-Ray tracing of the executions: these actions have no resource type, hence "*"
+        # (https://docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html).
+        _allow("WriteTraces", list(XRAY_STATE_MACHINE_ACTIONS), "*"))
 
 
 def scheduler_policy(where: Where) -> dict:
@@ -298,7 +305,7 @@ class ScheduledAudit(pulumi.ComponentResource):
             names.ENV_FORMATS: ",".join(args.report_formats), names.ENV_TOPIC: v[2],
             names.ENV_SECURITY_HUB: str(args.security_hub).lower(),
             **({names.ENV_ORGANIZATION_ROLE: args.organization_role_arn} if args.organization_role_arn else {})})
-        code = code_archive()
+        code = args.functions.signed_code(name, "scheduled-audit", code_archive(), child)
         self.roles, self.functions = {}, {}
         for function in names.FUNCTIONS:
             role = aws.iam.Role(f"{name}-{function}-role", name=names.role_name(function), opts=child,
@@ -309,9 +316,9 @@ class ScheduledAudit(pulumi.ComponentResource):
                                            retention_in_days=args.log_retention_days, region=region, opts=child)
             memory, timeout = SIZES[function]
             self.roles[function] = role
-            self.functions[function] = aws.lambda_.Function(
-                f"{name}-{function}", name=function, role=role.arn, runtime=RUNTIME, architectures=[ARCHITECTURE],
-                handler=names.HANDLERS[function], code=code, memory_size=memory, timeout=timeout, region=region,
+            self.functions[function] = args.functions.function(
+                f"{name}-{function}", function_name=function, role=role, code=code, runtime=RUNTIME,
+                architectures=[ARCHITECTURE], handler=names.HANDLERS[function], memory_size=memory, timeout=timeout,
                 ephemeral_storage={"size": EPHEMERAL_STORAGE_MB.get(function, 512)},
                 # One list and one merge at a time; the accounts' step as wide as the map runs it, no wider.
                 reserved_concurrent_executions=args.max_concurrency if function == names.ACCOUNT_FUNCTION else 1,
@@ -331,7 +338,7 @@ class ScheduledAudit(pulumi.ComponentResource):
             max_concurrency=args.max_concurrency, tolerated_failure_percentage=args.tolerated_failure_percentage))
         self.state_machine = aws.sfn.StateMachine(
             f"{name}-state-machine", name=names.STATE_MACHINE, role_arn=sfn_role.arn, type="STANDARD",
-            definition=self.definition.apply(json.dumps), region=region,
+            definition=self.definition.apply(json.dumps), region=region, tracing_configuration={"enabled": True},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
                                         depends_on=[sfn_policy, *self.functions.values()]))
 
@@ -344,8 +351,8 @@ class ScheduledAudit(pulumi.ComponentResource):
             policy=where.apply(lambda w: json.dumps(scheduler_policy(w))))
         window = ({"mode": "FLEXIBLE", "maximum_window_in_minutes": args.flexible_window_minutes}
                   if args.flexible_window_minutes else {"mode": "OFF"})
-        self.schedule = aws.scheduler.Schedule(
-            f"{name}-schedule", name=names.SCHEDULE, group_name="default", region=region,
+        self.schedule = args.functions.schedule(
+            f"{name}-schedule", schedule_name=names.SCHEDULE, role=scheduler_role,
             schedule_expression=args.schedule, schedule_expression_timezone=args.timezone,
             flexible_time_window=window, description="irready: scheduled readiness audit",
             target={"arn": self.state_machine.arn, "role_arn": scheduler_role.arn,

@@ -19,6 +19,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 from irready.infra.components.scheduled_audit import ARCHITECTURE, RUNTIME, service_trust
+from irready.infra.components.signed_functions import SignedFunctions
 from irready.infra.stackset_templates import create_vpc_pattern
 from irready.policies import names
 from irready.policies import vpc_preparation as prep
@@ -50,6 +51,7 @@ def code_files(function_module: str = "irready.vpc_preparation") -> dict[str, Pa
 @dataclass(frozen=True)
 class VpcPreparationArgs:
     provider: aws.Provider  # the security account's
+    functions: SignedFunctions  # the code signing, key and tracing every irready function and schedule gets
     region: str  # the security account's home region (where the member-events bus is)
     security_account_id: pulumi.Input[str]
     organization_id: str
@@ -77,10 +79,11 @@ class VpcPreparation(pulumi.ComponentResource):
                                region, a, args.organization_id))))
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=f"/aws/lambda/{prep.FUNCTION}", region=region,
                                        retention_in_days=args.log_retention_days, opts=child)
-        self.function = aws.lambda_.Function(
-            f"{name}-function", name=prep.FUNCTION, role=self.role.arn, runtime=RUNTIME, architectures=[ARCHITECTURE],
-            handler=prep.HANDLER, memory_size=MEMORY_MB, timeout=TIMEOUT_S, region=region,
-            code=pulumi.AssetArchive({path: pulumi.FileAsset(str(file)) for path, file in code_files().items()}),
+        code = args.functions.signed_code(name, prep.FUNCTION, pulumi.AssetArchive(
+            {path: pulumi.FileAsset(str(file)) for path, file in code_files().items()}), child)
+        self.function = args.functions.function(
+            f"{name}-function", function_name=prep.FUNCTION, role=self.role, code=code, runtime=RUNTIME,
+            architectures=[ARCHITECTURE], handler=prep.HANDLER, memory_size=MEMORY_MB, timeout=TIMEOUT_S,
             # Events may come in bursts (a landing zone vending VPCs, the daily reconciliation's one request
             # per account): a few at a time; the rest wait in Lambda's asynchronous queue (up to 6 hours).
             reserved_concurrent_executions=RESERVED_CONCURRENCY,
@@ -110,17 +113,17 @@ class VpcPreparation(pulumi.ComponentResource):
 
         reconciliation_schedule(name, prep.FUNCTION, self.function, account, region, args.schedule,
                                 "irready: one reconciliation request per member account, for missed CreateVpc events",
-                                pulumi.ResourceOptions(parent=self, provider=args.provider))
+                                pulumi.ResourceOptions(parent=self, provider=args.provider), args.functions)
         self.register_outputs({"function_arn": self.function.arn, "role_arn": self.role.arn})
 
 
 def reconciliation_schedule(name: str, function_name: str, function: aws.lambda_.Function,
                             account: pulumi.Output[str], region: str, schedule: str, description: str,
-                            opts: pulumi.ResourceOptions) -> aws.scheduler.Schedule:
+                            opts: pulumi.ResourceOptions, functions: SignedFunctions) -> aws.scheduler.Schedule:
     """An EventBridge Scheduler schedule that invokes ``function`` with ``{"reconcile": true}`` (within an
     hour of ``schedule``), through a role only Scheduler of this account may assume and that may only invoke
-    that function. Children of ``opts.parent``, named ``{name}-scheduler-role``, ``-scheduler-policy`` and
-    ``-reconciliation``."""
+    that function (and decrypt this schedule's payload, ``functions.schedule``). Children of ``opts.parent``,
+    named ``{name}-scheduler-role``, ``-scheduler-policy``, ``-reconciliation`` and ``-reconciliation-payload-key``."""
     scheduler_role = aws.iam.Role(f"{name}-scheduler-role", name=f"{function_name}-scheduler", opts=opts,
                                   assume_role_policy=account.apply(lambda a: json.dumps(service_trust(
                                       "scheduler.amazonaws.com", a,
@@ -129,8 +132,8 @@ def reconciliation_schedule(name: str, function_name: str, function: aws.lambda_
                                 policy=function.arn.apply(lambda arn: json.dumps({
                                     "Version": "2012-10-17", "Statement": [{
                                         "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arn}]})))
-    return aws.scheduler.Schedule(
-        f"{name}-reconciliation", name=f"{function_name}-reconciliation", group_name="default", region=region,
+    return functions.schedule(
+        f"{name}-reconciliation", schedule_name=f"{function_name}-reconciliation", role=scheduler_role,
         schedule_expression=schedule, flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": 60},
         description=description,
         target={"arn": function.arn, "role_arn": scheduler_role.arn, "input": json.dumps({"reconcile": True})},

@@ -89,6 +89,19 @@ class Declared:
     import_id: str = ""  # the existing resource's id, when the program adopts it (the import option)
 
 
+# Outputs AWS computes that the program reads back (the stand-in values the recording mocks answer).
+_COMPUTED = {
+    "aws:s3/bucketObjectv2:BucketObjectv2": lambda name, inputs: {"versionId": f"{name}-version"},
+    "aws:signer/signingProfile:SigningProfile": lambda name, inputs: {
+        "versionArn": f"arn:aws:mock:::{name}/version",
+        "name": inputs.get("name") or f"{inputs['namePrefix']}20260101000000000000000001"},  # Terraform's suffix
+    # Signer writes the signed package under the destination prefix, named after the job.
+    "aws:signer/signingJob:SigningJob": lambda name, inputs: {"signedObjects": [{"s3s": [{
+        "bucket": inputs["destination"]["s3"]["bucket"],
+        "key": f"{inputs['destination']['s3'].get('prefix', '')}{name}-job.zip"}]}]},
+}
+
+
 class Recorder(pulumi.runtime.Mocks):
     """Writes down every resource the program declares, with stand-in ids and ARNs."""
 
@@ -104,7 +117,8 @@ class Recorder(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         resource_id = args.resource_id or (
             CREATED_ACCOUNT if args.typ == "aws:organizations/account:Account" else f"{args.name}-id")
-        outputs = {**args.inputs, "arn": f"arn:aws:mock:::{args.name}"}
+        outputs = {**args.inputs, "arn": f"arn:aws:mock:::{args.name}",
+                   **(_COMPUTED[args.typ](args.name, args.inputs) if args.typ in _COMPUTED else {})}
         self.resources.append(Declared(args.typ, args.name, dict(args.inputs), args.provider or "", resource_id,
                                        outputs, import_id=args.resource_id or ""))
         return resource_id, outputs

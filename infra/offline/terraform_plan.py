@@ -27,6 +27,7 @@ _TERRAFORM_TYPES = {
     "aws:cloudtrail/trail:Trail": "aws_cloudtrail",
     "aws:account/alternativeContact:AlternativeContact": "aws_account_alternate_contact",
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
+    "aws:s3/bucketObjectv2:BucketObjectv2": "aws_s3_object",
 }
 # Block names the bridge pluralised (Pulumi name -> Terraform block), by the Terraform type they occur in.
 _BLOCK_NAMES = {

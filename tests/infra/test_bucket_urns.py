@@ -1,7 +1,8 @@
 """Existing stacks keep their buckets: the S3 resources the program declares (the four hardened buckets:
 organization trail, network log archive, forensic evidence, scheduled audit, and every setting
 resource beside them) keep the URNs they had before the hardened-bucket helper (tests/infra/fixtures/
-bucket_urns.json, recorded from the code before it), or carry a ``pulumi.Alias`` to them. A changed URN
+bucket_urns.json, recorded from the code before it; the functions' code bucket and package uploads added with
+infra/components/signed_functions.py), or carry a ``pulumi.Alias`` to them. A changed URN
 without an alias is a delete and a create: the evidence in the bucket would be lost.
 https://www.pulumi.com/docs/iac/concepts/options/aliases/ and
 https://www.pulumi.com/docs/iac/concepts/resources/names/#urns (a URN is stack, project, parent type

@@ -106,8 +106,20 @@ SCHEDULED_AUDIT = Counter({
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1, "aws:s3/bucketPolicy:BucketPolicy": 1,
     "aws:iam/role:Role": 5,  # no topic: the summary goes to the security account's alert topic
-    "aws:iam/rolePolicy:RolePolicy": 5, "aws:cloudwatch/logGroup:LogGroup": 3, "aws:lambda/function:Function": 3,
-    "aws:sfn/stateMachine:StateMachine": 1, "aws:scheduler/schedule:Schedule": 1})
+    # five roles' own, each function's runtime policy (its environment's key, traces), the schedule's payload key
+    "aws:iam/rolePolicy:RolePolicy": 5 + 3 + 1,
+    "aws:cloudwatch/logGroup:LogGroup": 3, "aws:lambda/function:Function": 3,
+    "aws:sfn/stateMachine:StateMachine": 1, "aws:scheduler/schedule:Schedule": 1,
+    # its package, uploaded and signed (tests/infra/test_signed_functions.py)
+    "aws:s3/bucketObjectv2:BucketObjectv2": 1, "aws:signer/signingJob:SigningJob": 1}) + Counter({
+    # what every irready function needs, made with the first: signing profile, code signing configuration,
+    # the code bucket and the functions' key
+    "irready:index:SignedFunctions": 1, "aws:kms/key:Key": 1, "aws:kms/alias:Alias": 1,
+    "aws:signer/signingProfile:SigningProfile": 1, "aws:lambda/codeSigningConfig:CodeSigningConfig": 1,
+    "aws:s3/bucket:Bucket": 1, "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+    "aws:s3/bucketVersioning:BucketVersioning": 1, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1, "aws:s3/bucketPolicy:BucketPolicy": 1})
 
 
 def provider_inputs(program, name: str) -> dict:

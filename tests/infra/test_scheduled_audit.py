@@ -219,7 +219,7 @@ ROLES = {
     names.STATE_MACHINE_ROLE: (
         {"lambda:InvokeFunction", "states:StartExecution", "states:DescribeExecution", "states:StopExecution",
          "s3:GetObject", "s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "kms:Decrypt",
-         "kms:GenerateDataKey"},
+         "kms:GenerateDataKey", *component.XRAY_STATE_MACHINE_ACTIONS},  # tracing: resource "*" as X-Ray requires
         [("lambda:InvokeFunction", f) for f in FUNCTION.values()]
         + [("states:StartExecution", STATE_MACHINE),  # the Distributed Map's child workflows
            ("states:DescribeExecution", arn("states", f"execution:{names.STATE_MACHINE}/AuditAccounts:1")),

@@ -74,3 +74,19 @@ def test_checkovs_privilege_escalation_check_passes_on_every_responder_without_a
         results = [r for r in baseline if r.check_id == check_id and r.resource.endswith("_responder_permissions")]
         assert len(results) == 3 and all(r.passed for r in results), check_id
         assert not any(skip.check_id == check_id for skip in BASELINE_SKIPS)
+
+
+# Fixed for every irready function and schedule by infra/components/signed_functions.py, never skipped again.
+SIGNED_FUNCTION_CHECKS = {"CKV_AWS_272": "aws_lambda_function.", "CKV_AWS_173": "aws_lambda_function.",
+                          "CKV_AWS_50": "aws_lambda_function.", "CKV_AWS_297": "aws_scheduler_schedule.",
+                          "CKV_AWS_284": "aws_sfn_state_machine."}
+
+
+def test_code_signing_keys_and_tracing_pass_on_irreadys_functions_and_schedules_without_a_skip(plans):
+    """Code signing (272), the environment's key (173), X-Ray (50, 284) and the schedule's key (297)."""
+    baseline, _ = plans
+    expected = {"aws_lambda_function.": 3, "aws_scheduler_schedule.": 1, "aws_sfn_state_machine.": 1}
+    for check_id, prefix in SIGNED_FUNCTION_CHECKS.items():
+        results = [r for r in baseline if r.check_id == check_id and r.resource.startswith(prefix)]
+        assert len(results) == expected[prefix] and all(r.passed for r in results), check_id
+        assert not any(skip.check_id == check_id for skip in BASELINE_SKIPS)

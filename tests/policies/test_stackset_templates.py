@@ -97,3 +97,13 @@ def test_registry_scanning_in_the_regional_template_passes_cfn_lint(scan_type, f
         {"ScanFrequency": frequency, "RepositoryFilters": [{"Filter": "*", "FilterType": "WILDCARD"}]}]}
     assert lint(body(template)) == []
     assert "EcrRegistryScanning" not in regional_template(dataclasses.replace(args, ecr_scan_type=None))["Resources"]
+
+
+def test_code_signing_keys_and_tracing_pass_on_the_organization_functions_and_schedules(checkov_results):
+    """As tests/policies/test_gate.py for the scheduled audit: the VPC preparation and security contacts functions
+    and their reconciliation schedules pass CKV_AWS_272, 173, 50 and 297 without a skip."""
+    plan = [r for r in checkov_results if r.file.endswith("organization.tfplan.json")]
+    for check_id, count in (("CKV_AWS_272", 5), ("CKV_AWS_173", 5), ("CKV_AWS_50", 5), ("CKV_AWS_297", 3)):
+        results = [r for r in plan if r.check_id == check_id]
+        assert len(results) == count and all(r.passed for r in results), check_id
+        assert not any(skip.check_id == check_id for skip in BASELINE_SKIPS)

@@ -59,6 +59,11 @@ TERRAFORM_TYPES = {
     "aws:sfn/stateMachine:StateMachine": "aws_sfn_state_machine",
     "aws:sns/topicPolicy:TopicPolicy": "aws_sns_topic_policy",
     "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
+    # Signed functions (infra/components/signed_functions.py).
+    "aws:lambda/codeSigningConfig:CodeSigningConfig": "aws_lambda_code_signing_config",
+    "aws:signer/signingProfile:SigningProfile": "aws_signer_signing_profile",
+    "aws:signer/signingJob:SigningJob": "aws_signer_signing_job",
+    "aws:s3/bucketObjectv2:BucketObjectv2": "aws_s3_object",  # Terraform's name for the object resource
 }
 
 
