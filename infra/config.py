@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aws_cron_expression_validator.validator import AWSCronExpressionError, AWSCronExpressionValidator
 from irready.policies import names
 from irready.policies.investigation import DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF
 
@@ -566,10 +567,40 @@ def _data_events(value, where: str) -> dict:
     return scopes
 
 
-_SCHEDULE = re.compile(r"^(cron\([^)]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 _SCHEDULED_KEYS = {"schedule", "timezone", "flexibleWindowMinutes", "regions", "accounts", "excludeAccounts",
                    "organizationRoleArn", "reportFormats", "retentionDays", "alertTopicArn", "securityHub",
                    "maxConcurrency", "toleratedFailurePercentage"}
+
+
+# EventBridge Scheduler's recurring schedule expressions:
+# https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
+# rate(value unit): a positive whole number and minute(s), hour(s) or day(s); cron(fields): six fields,
+# minutes hours day-of-month month day-of-week year, with ? in exactly one of the two day fields.
+_RATE = re.compile(r"rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)")
+_CRON = re.compile(r"cron\((.*)\)")
+
+
+def _schedule_expression(value, where: str) -> str:
+    """A recurring EventBridge Scheduler expression, as CreateSchedule accepts it; one-time at(...) is refused
+    (the audit recurs). The cron fields are checked by aws-cron-expression-validator (the fields and wildcards
+    of https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html, which Scheduler shares).
+    Raises StackConfigError naming ``where`` and a valid example."""
+    fix = "use cron(0 6 * * ? *) (six fields: minutes hours day-of-month month day-of-week year, ? in one day " \
+          "field) or rate(1 day) (EventBridge Scheduler syntax)"
+    if not isinstance(value, str):
+        raise StackConfigError(f"{where}: {value!r} is not a schedule; {fix}")
+    if _RATE.fullmatch(value):
+        return value
+    cron = _CRON.fullmatch(value)
+    if cron is None:
+        kind = "a one-time at(...) schedule, but the audit recurs" if value.startswith("at(") else "not a schedule"
+        raise StackConfigError(f"{where}: {value!r} is {kind}; {fix}")
+    try:
+        AWSCronExpressionValidator.validate(cron.group(1))
+    except AWSCronExpressionError as exc:
+        raise StackConfigError(f"{where}: {value!r} is not an EventBridge Scheduler cron expression "
+                               f"({str(exc).rstrip('.')}); {fix}") from None
+    return value
 
 
 def _scheduled_audit(value, where: str) -> ScheduledAuditConfig:
@@ -579,10 +610,7 @@ def _scheduled_audit(value, where: str) -> ScheduledAuditConfig:
     unknown = sorted(set(value) - _SCHEDULED_KEYS)
     if unknown:
         raise StackConfigError(f"{where}: unknown key {unknown[0]}; known keys: {', '.join(sorted(_SCHEDULED_KEYS))}")
-    schedule = value.get("schedule")
-    if not isinstance(schedule, str) or not _SCHEDULE.match(schedule):
-        raise StackConfigError(f"{where}.schedule: {schedule!r} is not a schedule; use cron(0 6 * * ? *) or "
-                               "rate(1 day) (EventBridge Scheduler syntax)")
+    schedule = _schedule_expression(value.get("schedule"), f"{where}.schedule")
     timezone = value.get("timezone", "UTC")
     try:
         ZoneInfo(timezone)
@@ -606,8 +634,13 @@ def _scheduled_audit(value, where: str) -> ScheduledAuditConfig:
         raise StackConfigError(f"{where}.alertTopicArn: expected an SNS topic ARN like "
                                "arn:aws:sns:us-east-1:123456789012:irready-ir-alerts")
     formats = value.get("reportFormats", [])
-    if not isinstance(formats, list) or not all(isinstance(f, str) and re.match(r"^[a-z]+$", f) for f in formats):
-        raise StackConfigError(f"{where}.reportFormats: expected format names like [json, markdown, html]")
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        raise StackConfigError(f"{where}.reportFormats: expected a list of format names like [json, markdown, html]"
+                               " ([]: every format)")
+    unknown = [f for f in formats if f not in names.REPORT_FORMATS]
+    if unknown:  # the scheduled run would refuse it (audit/scheduled.py Settings) and never write a report
+        raise StackConfigError(f"{where}.reportFormats: {unknown[0]!r} is not a report format; use some of "
+                               f"{', '.join(names.REPORT_FORMATS)} ([]: every format)")
     return ScheduledAuditConfig(
         schedule=schedule, timezone=timezone,
         flexible_window_minutes=_bounded(value.get("flexibleWindowMinutes", 0), 0, 1440,

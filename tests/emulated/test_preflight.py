@@ -138,6 +138,22 @@ def test_a_bad_stack_config_is_refused_before_any_call(organization, tmp_path, f
     assert [call for call in faults.calls if "irready-preflight" in call.user_agent] == []
 
 
+@pytest.mark.parametrize(("scheduled_audit", "line"), [
+    # https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html: six cron fields, ? in a day field
+    ({"schedule": "cron(0 6 * * *)"}, "irready:scheduledAudit.schedule: 'cron(0 6 * * *)' is not an EventBridge "
+                                      "Scheduler cron expression"),
+    ({"schedule": "rate(1 day)", "reportFormats": ["pdf"]}, "irready:scheduledAudit.reportFormats: 'pdf' is not a "
+                                                            "report format"),
+])
+def test_a_scheduled_audit_that_would_fail_later_is_refused_by_preflight(organization, tmp_path, scheduled_audit,
+                                                                         line):
+    """What CreateSchedule or every scheduled run would refuse, preflight refuses first, in the same one line."""
+    emulator, org = organization
+    with pytest.raises(StackConfigError) as raised:
+        run(emulator, org, tmp_path, scheduledAudit=scheduled_audit)
+    assert str(raised.value).startswith(line) and "\n" not in str(raised.value)
+
+
 def test_preflight_only_reads(organization, tmp_path, faults):
     emulator, org = organization
     run(emulator, org, tmp_path)
