@@ -98,7 +98,7 @@ class StackConfig:
     deploying_principals: tuple[str, ...] = ()  # ARN patterns, e.g. the role of the function preparing new VPCs
     audit_human_principals: tuple[str, ...] = ()  # ARN patterns in the security account; MFA required
     audit_automation_principals: tuple[str, ...] = ()  # exact role ARNs, e.g. the scheduled audit's function role
-    trail_admin_principals: tuple[str, ...] = ()  # empty: the principal running the program
+    trail_admin_principals: tuple[str, ...] = ()  # required when the program creates the trail bucket and key
     evidence_retention_days: int = 365  # Object Lock (governance) on the evidence bucket
     scheduled_audit: ScheduledAuditConfig | None = None  # None: no scheduled audit is deployed
     # Organization-wide mode (issue #18): member accounts get the baseline from service-managed StackSets
@@ -318,7 +318,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
         guardrail_targets=_targets(_given(get, "guardrailTargets", ["root"]), "irready:guardrailTargets"),
         deploying_principals=_arn_patterns(_given(get, "deployingPrincipals", []), "irready:deployingPrincipals"),
         **_audit_principals(_given(get, "auditPrincipals", {}), "irready:auditPrincipals"),
-        trail_admin_principals=_arns(_given(get, "trailAdminPrincipals", []), "irready:trailAdminPrincipals"),
+        trail_admin_principals=_trail_admins(get("trailAdminPrincipals"), trail_bucket, accounts),
         evidence_retention_days=_days(_given(get, "evidenceRetentionDays", 365), "irready:evidenceRetentionDays"),
         organization=_organization_mode(get, accounts, get("networkLogDestinations") or ["cloudwatch"]),
         resource_tags=_resource_tags(_given(get, "resourceTags", {}), _security_contact_email(get)),
@@ -734,6 +734,33 @@ def _trail_bucket(value, get: Callable[[str], object]) -> str | None:
         raise StackConfigError("irready:trailObjectLock: Object Lock is set on a bucket irready creates; with "
                                "irready:trailBucketName the bucket's owner decides it: leave trailObjectLock out")
     return value
+
+
+def _trail_admins(value, trail_bucket: str | None, accounts: tuple[Account, ...]) -> tuple[str, ...]:
+    """irready:trailAdminPrincipals: the principals (ARN patterns, as aws:PrincipalArn sees them) alone allowed to
+    change or delete the trail bucket and key; required unless irready:trailBucketName (then none is created).
+
+    Named, never defaulted to whoever runs `pulumi up`: the policies deny PutBucketPolicy and PutKeyPolicy to
+    everyone else, so a default would lock out the next runner (a CI role) and bake one person's identity into
+    the evidence's protection. A role session is seen as its role
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn):
+    an assumed-role session ARN would match nobody, so it is refused."""
+    where = "irready:trailAdminPrincipals"
+    management = next(a.id for a in accounts if a.management)
+    example = f"arn:aws:iam::{management}:role/irready-deployer"
+    if value is None or value == []:
+        if trail_bucket:
+            return ()
+        raise StackConfigError(f"{where}: not set; list the roles that alone may change or delete the trail bucket "
+                               f"and key: every role `pulumi up` runs as (yours, CI's), e.g. [{example}] "
+                               "(`irready preflight` names the role you run as)")
+    admins = _arns(value, where)
+    session = next((a for a in admins if re.match(r"^arn:aws[\w-]*:sts::[0-9]{12}:assumed-role/", a)), None)
+    if session:
+        account, role = session.split(":")[4], session.split(":", 5)[5].split("/")[1]
+        raise StackConfigError(f"{where}: {session} is a role session, which policies see as its role; use the "
+                               f"role's ARN, e.g. arn:aws:iam::{account}:role/{role} (with its path, if it has one)")
+    return admins
 
 
 def _first_duplicate(values: list[str]) -> str:

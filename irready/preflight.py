@@ -10,6 +10,7 @@ names the stack-config key or the AWS setting that fixes it.
 Facts layout::
 
     {"caller_account_id": str,
+     "caller_principal_arn": str (the caller as aws:PrincipalArn sees it: a role session's role, with its path),
      "organization": {"id", "feature_set", "root_id", "policy_types": [...]},
      "trusted_access": [service principals],
      "organization_accounts": {id: status},
@@ -34,11 +35,17 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import ClientError
 
-from irready.audit.aws import Clients, assumed_session, caller_account, guarded, paginate
+from irready.audit.aws import Clients, assumed_session, caller_identity, guarded, paginate
 from irready.audit.evaluate import summarize
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, Severity, Status
 from irready.audit.snapshot import Unavailable, is_unavailable
-from irready.infra.components.org_trail import TRAIL_NAME, cloudtrail_delivery_statements, organization_trail_arn
+from irready.infra.components.org_trail import (
+    TRAIL_NAME,
+    bucket_tamper_denies,
+    cloudtrail_delivery_statements,
+    key_tamper_denies,
+    organization_trail_arn,
+)
 from irready.infra.config import StackConfig, file_reader, load
 from irready.infra.organization import (
     ENABLED_BY_DESIGNATION,
@@ -47,7 +54,7 @@ from irready.infra.organization import (
     needed_trusted_access,
 )
 from irready.policies.alternate_contacts import SERVICE_PRINCIPAL as ACCOUNT_MANAGEMENT
-from irready.policies.evaluator import ALLOW, Request
+from irready.policies.evaluator import ALLOW, IMPLICIT_DENY, Request
 from irready.policies.evaluator import evaluate as evaluate_policy
 
 
@@ -62,13 +69,16 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
     """Everything the checks judge, read from the organization with ``session`` (the management
     account's credentials). Raises botocore errors only for GetCallerIdentity (nothing reachable)."""
     home = stack.accounts[0].regions[0]
-    caller = caller_account(session, endpoint_url, home)
+    identity = caller_identity(session, endpoint_url, home)
+    caller = identity["Account"]
     clients = Clients(session, endpoint_url, user_agent="irready-preflight")
     regions = sorted({region for account in stack.accounts for region in account.regions})
     with clients.acting():
         organizations = clients.client("organizations", home)
         facts: dict = {
             "caller_account_id": caller,
+            "caller_principal_arn": guarded("GetRole", lambda: principal_arn(identity["Arn"],
+                                                                             clients.client("iam", home))),
             "organization": guarded("DescribeOrganization", lambda: _read_organization(organizations)),
             "trusted_access": guarded("ListAWSServiceAccessForOrganization", lambda: [
                 p["ServicePrincipal"] for p in paginate(organizations, "list_aws_service_access_for_organization",
@@ -124,6 +134,17 @@ def _read_trail_bucket(client, name: str) -> dict:
             return {"name": name, "exists": code == "NoSuchBucketPolicy", "policy": None}
     return {"name": name, "exists": True, "policy": guarded(
         "GetBucketPolicy", lambda: json.loads(client.get_bucket_policy(Bucket=name)["Policy"]))}
+
+
+def principal_arn(caller_arn: str, iam) -> str:
+    """The caller as ``aws:PrincipalArn`` sees it: for a role session (``arn:aws:sts::<id>:assumed-role/<role>/
+    <session>``) the role's ARN, path included, which the session ARN leaves out (iam:GetRole finds it); any
+    other caller's own ARN.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn"""
+    service, resource = caller_arn.split(":")[2], caller_arn.split(":", 5)[5]
+    if service != "sts" or not resource.startswith("assumed-role/"):
+        return caller_arn
+    return iam.get_role(RoleName=resource.split("/")[1])["Role"]["Arn"]
 
 
 def records_management_events(selectors: dict) -> bool:
@@ -364,6 +385,31 @@ def _delivers(policy: dict, bucket_arn: str, trail_arn: str, management: str, or
     return all(evaluate_policy([policy], request) == ALLOW for request in requests)
 
 
+def _trail_admins(stack: StackConfig, facts: dict) -> Judged:
+    """The caller must be one of irready:trailAdminPrincipals: the trail bucket and key policies the program
+    writes deny changing them to everyone else, so the caller's next `pulumi up` would be refused. Judged by
+    evaluating those very deny statements (org_trail's) for this caller."""
+    if stack.trail_bucket_name:
+        return  # a landing zone's bucket: no trail bucket or key of irready's
+    management = _management(stack)
+    caller = _need(facts["caller_principal_arn"], "the role of the credentials")
+    bucket = "arn:aws:s3:::irready-trail"
+    context = {"aws:PrincipalArn": caller, "aws:PrincipalIsAWSService": "false"}
+    admins = list(stack.trail_admin_principals)
+    denied = [request.action for request, statements in (
+        (Request("s3:PutBucketPolicy", bucket, caller, context), bucket_tamper_denies(bucket, admins)),
+        (Request("kms:PutKeyPolicy", "*", caller, context), key_tamper_denies(admins)))
+        if evaluate_policy([{"Statement": statements}], request) != IMPLICIT_DENY]
+    if denied:
+        yield management, Result.failed(GLOBAL, caller, (
+            f"{caller} (these credentials) is not in irready:trailAdminPrincipals: the trail bucket and key policies "
+            f"would refuse its {' and '.join(denied)} at its next `pulumi up`; add {caller} to "
+            "irready:trailAdminPrincipals, or run as one of them"))
+    else:
+        yield management, Result.passed(GLOBAL, caller, (
+            f"{caller} is in irready:trailAdminPrincipals: it may update the trail bucket and key policies"))
+
+
 def _security_account(stack: StackConfig, facts: dict) -> str | None:
     return stack.security_account_id  # None when the stack creates it: nothing to compare yet
 
@@ -512,6 +558,12 @@ PREFLIGHT_CHECKS = (
            "The bucket's owner adds the printed statements to its bucket policy (aws:SourceArn = the irready trail).",
            "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html",
            _trail_bucket),
+    _check("preflight.trail_admins", "The credentials are among irready:trailAdminPrincipals", Severity.HIGH,
+           "The trail bucket and key policies deny changing them to all but irready:trailAdminPrincipals (the "
+           "management account is outside every SCP); a `pulumi up` by anyone else is refused when it updates them.",
+           "Add the role you run `pulumi up` as (its role ARN, not the session's) to irready:trailAdminPrincipals.",
+           "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
+           "#condition-keys-principalarn", _trail_admins),
     _check("preflight.guardduty_administrator", "GuardDuty's delegated administrator is the security account",
            Severity.HIGH, "An organization has one GuardDuty delegated administrator per region; designating a "
            "second fails.", "Set irready:securityAccountId to the existing administrator, or remove its designation.",

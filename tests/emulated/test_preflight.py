@@ -20,6 +20,10 @@ def organization(_emulator_and_faults, new_account):
     org = Organization(management=new_account(), security=new_account(), workloads=(new_account(), new_account()),
                        regions=("us-east-1",))
     join_organization(emulator, org.management, org.accounts)
+    # The role Emulator.session runs as in the management account exists there, as a caller's role does in AWS
+    # (preflight reads its ARN with iam:GetRole: preflight.trail_admins).
+    emulator.client(emulator.session(org.management), "iam").create_role(
+        RoleName="OrganizationAccountAccessRole", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')
     return emulator, org
 
 
@@ -44,7 +48,7 @@ def test_a_ready_organization_passes_every_check(organization, tmp_path):
     assert {f.check_id for f in report.findings} >= {
         "preflight.credentials", "preflight.organization", "preflight.trusted_access", "preflight.accounts",
         "preflight.member_role", "preflight.regions", "preflight.organization_trails",
-        "preflight.guardduty_administrator", "preflight.guardduty_detectors"}
+        "preflight.guardduty_administrator", "preflight.guardduty_detectors", "preflight.trail_admins"}
 
 
 def test_accounts_outside_the_organization_or_suspended_name_their_key(organization, tmp_path, new_account):
@@ -323,3 +327,37 @@ def test_account_managements_delegated_administrator_is_reported_in_organization
     organizations.register_delegated_administrator(AccountId=org.security, ServicePrincipal="account.amazonaws.com")
     assert reasons(run(emulator, org, tmp_path, **organization_mode)) == {
         Status.PASS: ["already the delegated administrator: adopted"]}
+
+
+# --- irready:trailAdminPrincipals: the caller must be one, or its next `pulumi up` is refused ------------------
+# The policies deny PutBucketPolicy/PutKeyPolicy to all but the admins by aws:PrincipalArn, which for a role
+# session is the role's ARN, path included:
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+
+def test_the_caller_must_be_a_trail_admin(organization, tmp_path):
+    emulator, org = organization
+    role = f"arn:aws:iam::{org.management}:role/OrganizationAccountAccessRole"  # Emulator.session's role
+    report = run(emulator, org, tmp_path)
+    (passed,) = [f for f in report.findings if f.check_id == "preflight.trail_admins"]
+    assert passed.status is Status.PASS and passed.resource_id == role
+    ci = f"arn:aws:iam::{org.management}:role/ci-deployer"
+    (problem,) = failures(run(emulator, org, tmp_path, trailAdminPrincipals=[ci]))["preflight.trail_admins"]
+    assert problem == (f"{role} (these credentials) is not in irready:trailAdminPrincipals: the trail bucket and key "
+                       "policies would refuse its s3:PutBucketPolicy and kms:PutKeyPolicy at its next `pulumi up`; "
+                       f"add {role} to irready:trailAdminPrincipals, or run as one of them")
+    # A pattern matching the role (ArnNotLike) admits it.
+    pattern = f"arn:aws:iam::{org.management}:role/Organization*"
+    assert "preflight.trail_admins" not in failures(run(emulator, org, tmp_path, trailAdminPrincipals=[ci, pattern]))
+
+
+def test_a_role_sessions_principal_is_its_role_with_its_path(organization):
+    """sts:GetCallerIdentity's session ARN drops the role's path; iam:GetRole gives it back."""
+    emulator, org = organization
+    iam = emulator.client(emulator.session(org.management), "iam")
+    iam.create_role(RoleName="AWSReservedSSO_Admin_0123456789abcdef", Path="/aws-reserved/sso.amazonaws.com/",
+                    AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')
+    session = f"arn:aws:sts::{org.management}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com"
+    assert preflight.principal_arn(session, iam) == (
+        f"arn:aws:iam::{org.management}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef")
+    user = f"arn:aws:iam::{org.management}:user/alice"
+    assert preflight.principal_arn(user, iam) == user

@@ -115,3 +115,36 @@ def test_protection_plans_are_off_unless_chosen_and_recommended_names_the_audits
         names.GUARDDUTY_REQUIRED_FEATURES
     assert load(getter({"guardDutyProtectionPlans": ["S3_DATA_EVENTS", "S3_DATA_EVENTS"]})).guardduty_protection_plans \
         == ("S3_DATA_EVENTS",)
+
+
+# --- irready:trailAdminPrincipals: named, never the caller of the day -------------------------------------------
+# The trail bucket and key policies deny PutBucketPolicy/PutKeyPolicy/... to all but these (ArnNotLike on
+# aws:PrincipalArn). Defaulting them to whoever ran the first `pulumi up` refused the next runner (a CI role).
+# A role session is seen as its role, so a session ARN would match nobody:
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+
+def test_trail_admins_are_required_when_the_program_creates_the_trail_bucket():
+    with pytest.raises(StackConfigError) as error:
+        load(getter(remove="trailAdminPrincipals"))
+    assert str(error.value) == (
+        "irready:trailAdminPrincipals: not set; list the roles that alone may change or delete the trail bucket and "
+        "key: every role `pulumi up` runs as (yours, CI's), e.g. [arn:aws:iam::123456789012:role/irready-deployer] "
+        "(`irready preflight` names the role you run as)")
+    with pytest.raises(StackConfigError, match="irready:trailAdminPrincipals: not set"):
+        load(getter({"trailAdminPrincipals": []}))
+    # With a landing zone's bucket (irready:trailBucketName) no trail bucket or key is created: nothing to guard.
+    adopted = load(getter({"trailBucketName": "aws-controltower-logs-444455556666-us-east-1"},
+                          remove="trailAdminPrincipals"))
+    assert adopted.trail_admin_principals == ()
+
+
+def test_an_assumed_role_session_is_refused_with_its_roles_arn():
+    session = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com"
+    with pytest.raises(StackConfigError) as error:
+        load(getter({"trailAdminPrincipals": [session]}))
+    assert str(error.value) == (
+        f"irready:trailAdminPrincipals: {session} is a role session, which policies see as its role; use the role's "
+        "ARN, e.g. arn:aws:iam::123456789012:role/AWSReservedSSO_Admin_0123456789abcdef (with its path, if it has one)")
+    patterns = ["arn:aws:iam::123456789012:role/irready-deployer",
+                "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*"]
+    assert load(getter({"trailAdminPrincipals": patterns})).trail_admin_principals == tuple(patterns)

@@ -9,7 +9,7 @@ import pytest
 from irready.infra.offline.program import DEPLOYER_ROLE, ROOT_ID
 
 from irready import policies
-from tests.infra.mocks import DISCOVERED_VPC, example_config, run_program
+from tests.infra.mocks import DISCOVERED_VPC, example_config, example_values, run_program
 
 ACCOUNTS = ["123456789012", "111111111111", "222222222222"]
 SECURITY = "210987654321"
@@ -395,6 +395,7 @@ def test_the_trail_bucket_and_key_deny_changes_to_all_but_the_deployer(program):
                           (json.loads(key.inputs["policy"]), "OnlyTheAdminsDisableOrDeleteTheTrailKey")):
         (deny,) = [s for s in document["Statement"] if s["Sid"] == sid]
         assert deny["Effect"] == "Deny" and deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [DEPLOYER_ROLE]
+    assert example_values()["trailAdminPrincipals"] == [DEPLOYER_ROLE]  # named in the stack config, not the caller
 
 
 def test_the_swap_groups_carry_the_tag_the_responder_is_limited_to(program):
