@@ -489,6 +489,26 @@ def _account_management_administrator(stack: StackConfig, facts: dict) -> Judged
             "no delegated administrator yet: registered by the program"))
 
 
+def _listed_vpcs(stack: StackConfig, facts: dict) -> Judged:
+    """Each VPC listed under irready:accounts[n].vpcs is one the account sees in that region (DescribeVpcs, the
+    account's own and those shared with it), else CreateFlowLogs fails with InvalidVpcID.NotFound at `pulumi up`
+    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateFlowLogs.html)."""
+    for account in stack.accounts:
+        regions = facts["accounts"][account.id]["regions"]
+        for region, listed in account.vpcs.items():
+            if "vpcs" not in regions.get(region, {}):
+                continue  # not reached or not enabled: preflight.member_role / preflight.regions say so
+            seen = {vpc["id"] for vpc in _need(regions[region]["vpcs"], f"the VPCs of {account.id} in {region}")}
+            for vpc_id in listed:
+                if vpc_id in seen:
+                    yield account.id, Result.passed(region, vpc_id, f"{vpc_id} exists in {account.id} {region}")
+                else:
+                    yield account.id, Result.failed(region, vpc_id, (
+                        f"{_where(stack, account.id)}.vpcs.{region}: {vpc_id} does not exist in {account.id} "
+                        f"{region} (InvalidVpcID.NotFound at `pulumi up`); correct the id, or remove it "
+                        "(left out, the account's VPCs are discovered)"))
+
+
 def _shared_vpcs(stack: StackConfig, facts: dict) -> Judged:
     listed = {a.id for a in stack.accounts}
     for account in stack.accounts:
@@ -584,6 +604,11 @@ PREFLIGHT_CHECKS = (
            "Deregister the other delegated administrator for account.amazonaws.com, or adopt it as the security "
            "account.", "https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-delegated-admin.html",
            _account_management_administrator),
+    _check("preflight.vpcs", "Every listed VPC exists in its account and region", Severity.HIGH,
+           "The program creates flow logs and query-log associations for each listed VPC; one that does not exist "
+           "stops `pulumi up` (InvalidVpcID.NotFound).",
+           "Correct the VPC id in irready:accounts[n].vpcs, or remove the entry to have the account's VPCs discovered.",
+           "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html", _listed_vpcs),
     _check("preflight.shared_vpcs", "Shared VPCs are logged by their owner", Severity.MEDIUM,
            "A participant of a shared VPC cannot create flow logs or query-log associations for it; its owner must.",
            "List the owner account in irready:accounts; never list a shared VPC under a participant's vpcs.",

@@ -361,3 +361,30 @@ def test_a_role_sessions_principal_is_its_role_with_its_path(organization):
         f"arn:aws:iam::{org.management}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef")
     user = f"arn:aws:iam::{org.management}:user/alice"
     assert preflight.principal_arn(user, iam) == user
+
+
+# --- irready:accounts[n].vpcs: each listed VPC exists there (Pulumi.example.yaml's is a placeholder) ------------
+# CreateFlowLogs with a VPC the account does not have fails with InvalidVpcID.NotFound
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateFlowLogs.html,
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+
+def test_a_listed_vpc_that_does_not_exist_names_its_key(organization, tmp_path):
+    emulator, org = organization
+    member = org.workloads[0]
+    real = emulator.client(emulator.session(member), "ec2").create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    accounts = stack_values(org)["accounts"]
+    accounts[2] = {**accounts[2], "vpcs": {"us-east-1": [real, "vpc-0a1b2c3d4e5f60718"]}}
+    report = run(emulator, org, tmp_path, accounts=accounts)
+    (problem,) = failures(report)["preflight.vpcs"]
+    assert problem == (f"irready:accounts[2].vpcs.us-east-1: vpc-0a1b2c3d4e5f60718 does not exist in {member} "
+                       "us-east-1 (InvalidVpcID.NotFound at `pulumi up`); correct the id, or remove it (left out, "
+                       "the account's VPCs are discovered)")
+    assert {(f.status, f.resource_id) for f in report.findings if f.check_id == "preflight.vpcs"} == {
+        (Status.FAIL, "vpc-0a1b2c3d4e5f60718"), (Status.PASS, real)}
+
+
+def test_the_examples_vpc_is_marked_a_placeholder():
+    from pathlib import Path
+    text = (Path(__file__).parents[2] / "Pulumi.example.yaml").read_text()
+    (line,) = [line for line in text.splitlines() if "vpc-0a1b2c3d4e5f60718" in line]
+    assert "PLACEHOLDER" in line
