@@ -20,10 +20,6 @@ def organization(_emulator_and_faults, new_account):
     org = Organization(management=new_account(), security=new_account(), workloads=(new_account(), new_account()),
                        regions=("us-east-1",))
     join_organization(emulator, org.management, org.accounts)
-    # The role Emulator.session runs as in the management account exists there, as a caller's role does in AWS
-    # (preflight reads its ARN with iam:GetRole: preflight.trail_admins).
-    emulator.client(emulator.session(org.management), "iam").create_role(
-        RoleName="OrganizationAccountAccessRole", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')
     return emulator, org
 
 
