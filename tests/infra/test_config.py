@@ -19,11 +19,21 @@ def getter(overrides: dict | None = None, remove: str | None = None):
 def test_the_example_config_is_valid():
     config = load(getter())
     assert config.security_account_id == "210987654321"
-    assert [a.id for a in config.accounts] == ["123456789012", "111111111111", "222222222222"]
+    assert [a.id for a in config.accounts] == ["123456789012", "111111111111", "222222222222", "210987654321"]
     assert config.accounts[0].management and not config.accounts[1].management
     assert config.accounts[1].vpcs == {"us-east-1": ("vpc-0a1b2c3d4e5f60718",)}
     assert config.trusted_cidrs == ("192.0.2.0/24", "203.0.113.19/32")
     assert config.guardrail_targets == ("root",) and config.evidence_retention_days == 365
+
+
+def test_the_example_lists_its_security_account_as_the_docs_advise():
+    """docs/provisioning.md, "From an empty organization", step 2: list the security account under irready:accounts
+    too (explicit-accounts mode), so it gets its own roles (tests/infra/test_program.py holds the program to it)."""
+    from pathlib import Path
+    config = load(getter())
+    assert config.organization is None and config.security_account_id in [a.id for a in config.accounts]
+    docs = (Path(__file__).parents[2] / "docs" / "provisioning.md").read_text()
+    assert "list\n   it under `irready:accounts` too, so it gets its own roles" in docs
 
 
 ACCOUNT = {"id": "111111111111", "regions": ["us-east-1"], "management": True}

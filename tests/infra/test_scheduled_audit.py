@@ -29,7 +29,7 @@ NAME = f"scheduled-audit-{SECURITY}"
 BUCKET = f"{names.BUCKET_PREFIX}{SECURITY}"
 BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
 KEY = f"arn:aws:mock:::{NAME}-key"  # what the mocks answer for the key's ARN
-LISTED = ("123456789012", "111111111111", "222222222222")
+LISTED = ("123456789012", "111111111111", "222222222222", SECURITY)  # Pulumi.example.yaml's irready:accounts
 # The run's summary goes to the one alert topic of the security account (KMS-encrypted with its own key).
 ALERTS, ALERTS_KEY = "arn:aws:mock:::security-account-us-east-1-alerts", "arn:aws:mock:::security-account-alerts-key"
 
