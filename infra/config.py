@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aws_cron_expression_validator.validator import AWSCronExpressionError, AWSCronExpressionValidator
 from irready.policies import names
 from irready.policies.investigation import DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF
 
@@ -585,6 +584,8 @@ def _schedule_expression(value, where: str) -> str:
     (the audit recurs). The cron fields are checked by aws-cron-expression-validator (the fields and wildcards
     of https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html, which Scheduler shares).
     Raises StackConfigError naming ``where`` and a valid example."""
+    from aws_cron_expression_validator.validator import AWSCronExpressionError, AWSCronExpressionValidator
+
     fix = "use cron(0 6 * * ? *) (six fields: minutes hours day-of-month month day-of-week year, ? in one day " \
           "field) or rate(1 day) (EventBridge Scheduler syntax)"
     if not isinstance(value, str):

@@ -39,13 +39,8 @@ from irready.audit.aws import Clients, assumed_session, caller_identity, guarded
 from irready.audit.evaluate import summarize
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, Severity, Status
 from irready.audit.snapshot import Unavailable, is_unavailable
-from irready.infra.components.org_trail import (
-    TRAIL_NAME,
-    bucket_tamper_denies,
-    cloudtrail_delivery_statements,
-    key_tamper_denies,
-    organization_trail_arn,
-)
+from irready.infra.components import org_trail
+from irready.infra.components.org_trail import TRAIL_NAME, cloudtrail_delivery_statements, organization_trail_arn
 from irready.infra.config import StackConfig, file_reader, load
 from irready.infra.organization import (
     ENABLED_BY_DESIGNATION,
@@ -397,8 +392,8 @@ def _trail_admins(stack: StackConfig, facts: dict) -> Judged:
     context = {"aws:PrincipalArn": caller, "aws:PrincipalIsAWSService": "false"}
     admins = list(stack.trail_admin_principals)
     denied = [request.action for request, statements in (
-        (Request("s3:PutBucketPolicy", bucket, caller, context), bucket_tamper_denies(bucket, admins)),
-        (Request("kms:PutKeyPolicy", "*", caller, context), key_tamper_denies(admins)))
+        (Request("s3:PutBucketPolicy", bucket, caller, context), org_trail.bucket_tamper_denies(bucket, admins)),
+        (Request("kms:PutKeyPolicy", "*", caller, context), org_trail.key_tamper_denies(admins)))
         if evaluate_policy([{"Statement": statements}], request) != IMPLICIT_DENY]
     if denied:
         yield management, Result.failed(GLOBAL, caller, (

@@ -104,6 +104,18 @@ class EmulatedApply(pulumi.runtime.Mocks):
             regions = target.client("ec2").describe_regions()["Regions"]
             return {"id": "aws", "names": sorted(r["RegionName"] for r in regions
                                                  if r.get("OptInStatus") in (None, "opt-in-not-required", "opted-in"))}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            target = self._target(args.provider, None)
+            identity = target.client("sts").get_caller_identity()
+            return {"accountId": identity["Account"], "arn": identity["Arn"], "userId": identity["UserId"],
+                    "id": identity["Account"]}
+        if args.token == "aws:iam/getSessionContext:getSessionContext":
+            arn = args.args["arn"]  # an assumed-role session's issuer is its role; any other ARN is its own
+            parts = arn.split(":")
+            if parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+                role = parts[5].split("/")[1]
+                return {"arn": arn, "issuerArn": f"arn:aws:iam::{parts[4]}:role/{role}", "id": arn}
+            return {"arn": arn, "issuerArn": arn, "id": arn}
         if args.token == "aws:ec2/getVpcs:getVpcs":
             target = self._target(args.provider, args.args.get("region"))
             filters = [{"Name": f["name"], "Values": f["values"]} for f in args.args.get("filters") or []]
