@@ -113,7 +113,7 @@ trail = OrganizationTrail("organization-trail", OrganizationTrailArgs(
     s3_data_events=config.s3_data_events, lambda_data_events=config.lambda_data_events,
     object_lock=config.trail_object_lock, investigator_account_id=investigator,
     management_events=config.trail_management_events, existing_bucket=config.trail_bucket_name,
-    admin_principals=trail_admins(config, providers[management.id])))
+    admin_principals=trail_admins(config)))
 
 archive = None
 if "s3" in config.network_log_destinations:

@@ -97,7 +97,7 @@ class StackConfig:
     deploying_principals: tuple[str, ...] = ()  # ARN patterns, e.g. the role of the function preparing new VPCs
     audit_human_principals: tuple[str, ...] = ()  # ARN patterns in the security account; MFA required
     audit_automation_principals: tuple[str, ...] = ()  # exact role ARNs, e.g. the scheduled audit's function role
-    trail_admin_principals: tuple[str, ...] = ()  # empty: the principal running the program
+    trail_admin_principals: tuple[str, ...] = ()  # required when the program creates the trail bucket and key
     evidence_retention_days: int = 365  # Object Lock (governance) on the evidence bucket
     scheduled_audit: ScheduledAuditConfig | None = None  # None: no scheduled audit is deployed
     # Organization-wide mode (issue #18): member accounts get the baseline from service-managed StackSets
@@ -317,7 +317,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
         guardrail_targets=_targets(_given(get, "guardrailTargets", ["root"]), "irready:guardrailTargets"),
         deploying_principals=_arn_patterns(_given(get, "deployingPrincipals", []), "irready:deployingPrincipals"),
         **_audit_principals(_given(get, "auditPrincipals", {}), "irready:auditPrincipals"),
-        trail_admin_principals=_arns(_given(get, "trailAdminPrincipals", []), "irready:trailAdminPrincipals"),
+        trail_admin_principals=_trail_admins(get("trailAdminPrincipals"), trail_bucket, accounts),
         evidence_retention_days=_days(_given(get, "evidenceRetentionDays", 365), "irready:evidenceRetentionDays"),
         organization=_organization_mode(get, accounts, get("networkLogDestinations") or ["cloudwatch"]),
         resource_tags=_resource_tags(_given(get, "resourceTags", {}), _security_contact_email(get)),
@@ -566,10 +566,42 @@ def _data_events(value, where: str) -> dict:
     return scopes
 
 
-_SCHEDULE = re.compile(r"^(cron\([^)]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 _SCHEDULED_KEYS = {"schedule", "timezone", "flexibleWindowMinutes", "regions", "accounts", "excludeAccounts",
                    "organizationRoleArn", "reportFormats", "retentionDays", "alertTopicArn", "securityHub",
                    "maxConcurrency", "toleratedFailurePercentage"}
+
+
+# EventBridge Scheduler's recurring schedule expressions:
+# https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
+# rate(value unit): a positive whole number and minute(s), hour(s) or day(s); cron(fields): six fields,
+# minutes hours day-of-month month day-of-week year, with ? in exactly one of the two day fields.
+_RATE = re.compile(r"rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)")
+_CRON = re.compile(r"cron\((.*)\)")
+
+
+def _schedule_expression(value, where: str) -> str:
+    """A recurring EventBridge Scheduler expression, as CreateSchedule accepts it; one-time at(...) is refused
+    (the audit recurs). The cron fields are checked by aws-cron-expression-validator (the fields and wildcards
+    of https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html, which Scheduler shares).
+    Raises StackConfigError naming ``where`` and a valid example."""
+    from aws_cron_expression_validator.validator import AWSCronExpressionError, AWSCronExpressionValidator
+
+    fix = "use cron(0 6 * * ? *) (six fields: minutes hours day-of-month month day-of-week year, ? in one day " \
+          "field) or rate(1 day) (EventBridge Scheduler syntax)"
+    if not isinstance(value, str):
+        raise StackConfigError(f"{where}: {value!r} is not a schedule; {fix}")
+    if _RATE.fullmatch(value):
+        return value
+    cron = _CRON.fullmatch(value)
+    if cron is None:
+        kind = "a one-time at(...) schedule, but the audit recurs" if value.startswith("at(") else "not a schedule"
+        raise StackConfigError(f"{where}: {value!r} is {kind}; {fix}")
+    try:
+        AWSCronExpressionValidator.validate(cron.group(1))
+    except AWSCronExpressionError as exc:
+        raise StackConfigError(f"{where}: {value!r} is not an EventBridge Scheduler cron expression "
+                               f"({str(exc).rstrip('.')}); {fix}") from None
+    return value
 
 
 def _scheduled_audit(value, where: str) -> ScheduledAuditConfig:
@@ -579,10 +611,7 @@ def _scheduled_audit(value, where: str) -> ScheduledAuditConfig:
     unknown = sorted(set(value) - _SCHEDULED_KEYS)
     if unknown:
         raise StackConfigError(f"{where}: unknown key {unknown[0]}; known keys: {', '.join(sorted(_SCHEDULED_KEYS))}")
-    schedule = value.get("schedule")
-    if not isinstance(schedule, str) or not _SCHEDULE.match(schedule):
-        raise StackConfigError(f"{where}.schedule: {schedule!r} is not a schedule; use cron(0 6 * * ? *) or "
-                               "rate(1 day) (EventBridge Scheduler syntax)")
+    schedule = _schedule_expression(value.get("schedule"), f"{where}.schedule")
     timezone = value.get("timezone", "UTC")
     try:
         ZoneInfo(timezone)
@@ -606,8 +635,13 @@ def _scheduled_audit(value, where: str) -> ScheduledAuditConfig:
         raise StackConfigError(f"{where}.alertTopicArn: expected an SNS topic ARN like "
                                "arn:aws:sns:us-east-1:123456789012:irready-ir-alerts")
     formats = value.get("reportFormats", [])
-    if not isinstance(formats, list) or not all(isinstance(f, str) and re.match(r"^[a-z]+$", f) for f in formats):
-        raise StackConfigError(f"{where}.reportFormats: expected format names like [json, markdown, html]")
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        raise StackConfigError(f"{where}.reportFormats: expected a list of format names like [json, markdown, html]"
+                               " ([]: every format)")
+    unknown = [f for f in formats if f not in names.REPORT_FORMATS]
+    if unknown:  # the scheduled run would refuse it (audit/scheduled.py Settings) and never write a report
+        raise StackConfigError(f"{where}.reportFormats: {unknown[0]!r} is not a report format; use some of "
+                               f"{', '.join(names.REPORT_FORMATS)} ([]: every format)")
     return ScheduledAuditConfig(
         schedule=schedule, timezone=timezone,
         flexible_window_minutes=_bounded(value.get("flexibleWindowMinutes", 0), 0, 1440,
@@ -701,6 +735,33 @@ def _trail_bucket(value, get: Callable[[str], object]) -> str | None:
         raise StackConfigError("irready:trailObjectLock: Object Lock is set on a bucket irready creates; with "
                                "irready:trailBucketName the bucket's owner decides it: leave trailObjectLock out")
     return value
+
+
+def _trail_admins(value, trail_bucket: str | None, accounts: tuple[Account, ...]) -> tuple[str, ...]:
+    """irready:trailAdminPrincipals: the principals (ARN patterns, as aws:PrincipalArn sees them) alone allowed to
+    change or delete the trail bucket and key; required unless irready:trailBucketName (then none is created).
+
+    Named, never defaulted to whoever runs `pulumi up`: the policies deny PutBucketPolicy and PutKeyPolicy to
+    everyone else, so a default would lock out the next runner (a CI role) and bake one person's identity into
+    the evidence's protection. A role session is seen as its role
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn):
+    an assumed-role session ARN would match nobody, so it is refused."""
+    where = "irready:trailAdminPrincipals"
+    management = next(a.id for a in accounts if a.management)
+    example = f"arn:aws:iam::{management}:role/irready-deployer"
+    if value is None or value == []:
+        if trail_bucket:
+            return ()
+        raise StackConfigError(f"{where}: not set; list the roles that alone may change or delete the trail bucket "
+                               f"and key: every role `pulumi up` runs as (yours, CI's), e.g. [{example}] "
+                               "(`irready preflight` names the role you run as)")
+    admins = _arns(value, where)
+    session = next((a for a in admins if re.match(r"^arn:aws[\w-]*:sts::[0-9]{12}:assumed-role/", a)), None)
+    if session:
+        account, role = session.split(":")[4], session.split(":", 5)[5].split("/")[1]
+        raise StackConfigError(f"{where}: {session} is a role session, which policies see as its role; use the "
+                               f"role's ARN, e.g. arn:aws:iam::{account}:role/{role} (with its path, if it has one)")
+    return admins
 
 
 def _first_duplicate(values: list[str]) -> str:

@@ -59,11 +59,7 @@ def deploying_principals(config: StackConfig) -> tuple[str, ...]:
             *((f"arn:aws:iam::*:role/{vpc_preparation.PROVISIONING_ROLE}",) if config.organization else ()))
 
 
-def trail_admins(config: StackConfig, management_provider: aws.Provider) -> pulumi.Input[list[str]]:
+def trail_admins(config: StackConfig) -> list[str]:
     """Who may change or delete the trail bucket and key in the management account: irready:trailAdminPrincipals,
-    or else the principal running this program (a role session counts as its role, as aws:PrincipalArn does)."""
-    if config.trail_admin_principals:
-        return list(config.trail_admin_principals)
-    invoke = pulumi.InvokeOptions(provider=management_provider)
-    caller = aws.get_caller_identity_output(opts=invoke)
-    return aws.iam.get_session_context_output(arn=caller.arn, opts=invoke).issuer_arn.apply(lambda arn: [arn])
+    always named in the stack config (infra/config.py says why it has no default)."""
+    return list(config.trail_admin_principals)

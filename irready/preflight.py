@@ -10,6 +10,7 @@ names the stack-config key or the AWS setting that fixes it.
 Facts layout::
 
     {"caller_account_id": str,
+     "caller_principal_arn": str (the caller as aws:PrincipalArn sees it: a role session's role, with its path),
      "organization": {"id", "feature_set", "root_id", "policy_types": [...]},
      "trusted_access": [service principals],
      "organization_accounts": {id: status},
@@ -34,10 +35,11 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import ClientError
 
-from irready.audit.aws import Clients, assumed_session, caller_account, guarded, paginate
+from irready.audit.aws import Clients, assumed_session, caller_identity, guarded, paginate
 from irready.audit.evaluate import summarize
 from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Result, Severity, Status
 from irready.audit.snapshot import Unavailable, is_unavailable
+from irready.infra.components import org_trail
 from irready.infra.components.org_trail import TRAIL_NAME, cloudtrail_delivery_statements, organization_trail_arn
 from irready.infra.config import StackConfig, file_reader, load
 from irready.infra.organization import (
@@ -47,7 +49,7 @@ from irready.infra.organization import (
     needed_trusted_access,
 )
 from irready.policies.alternate_contacts import SERVICE_PRINCIPAL as ACCOUNT_MANAGEMENT
-from irready.policies.evaluator import ALLOW, Request
+from irready.policies.evaluator import ALLOW, IMPLICIT_DENY, Request
 from irready.policies.evaluator import evaluate as evaluate_policy
 
 
@@ -62,13 +64,16 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
     """Everything the checks judge, read from the organization with ``session`` (the management
     account's credentials). Raises botocore errors only for GetCallerIdentity (nothing reachable)."""
     home = stack.accounts[0].regions[0]
-    caller = caller_account(session, endpoint_url, home)
+    identity = caller_identity(session, endpoint_url, home)
+    caller = identity["Account"]
     clients = Clients(session, endpoint_url, user_agent="irready-preflight")
     regions = sorted({region for account in stack.accounts for region in account.regions})
     with clients.acting():
         organizations = clients.client("organizations", home)
         facts: dict = {
             "caller_account_id": caller,
+            "caller_principal_arn": guarded("GetRole", lambda: principal_arn(identity["Arn"],
+                                                                             clients.client("iam", home))),
             "organization": guarded("DescribeOrganization", lambda: _read_organization(organizations)),
             "trusted_access": guarded("ListAWSServiceAccessForOrganization", lambda: [
                 p["ServicePrincipal"] for p in paginate(organizations, "list_aws_service_access_for_organization",
@@ -124,6 +129,17 @@ def _read_trail_bucket(client, name: str) -> dict:
             return {"name": name, "exists": code == "NoSuchBucketPolicy", "policy": None}
     return {"name": name, "exists": True, "policy": guarded(
         "GetBucketPolicy", lambda: json.loads(client.get_bucket_policy(Bucket=name)["Policy"]))}
+
+
+def principal_arn(caller_arn: str, iam) -> str:
+    """The caller as ``aws:PrincipalArn`` sees it: for a role session (``arn:aws:sts::<id>:assumed-role/<role>/
+    <session>``) the role's ARN, path included, which the session ARN leaves out (iam:GetRole finds it); any
+    other caller's own ARN.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn"""
+    service, resource = caller_arn.split(":")[2], caller_arn.split(":", 5)[5]
+    if service != "sts" or not resource.startswith("assumed-role/"):
+        return caller_arn
+    return iam.get_role(RoleName=resource.split("/")[1])["Role"]["Arn"]
 
 
 def records_management_events(selectors: dict) -> bool:
@@ -364,6 +380,31 @@ def _delivers(policy: dict, bucket_arn: str, trail_arn: str, management: str, or
     return all(evaluate_policy([policy], request) == ALLOW for request in requests)
 
 
+def _trail_admins(stack: StackConfig, facts: dict) -> Judged:
+    """The caller must be one of irready:trailAdminPrincipals: the trail bucket and key policies the program
+    writes deny changing them to everyone else, so the caller's next `pulumi up` would be refused. Judged by
+    evaluating those very deny statements (org_trail's) for this caller."""
+    if stack.trail_bucket_name:
+        return  # a landing zone's bucket: no trail bucket or key of irready's
+    management = _management(stack)
+    caller = _need(facts["caller_principal_arn"], "the role of the credentials")
+    bucket = "arn:aws:s3:::irready-trail"
+    context = {"aws:PrincipalArn": caller, "aws:PrincipalIsAWSService": "false"}
+    admins = list(stack.trail_admin_principals)
+    denied = [request.action for request, statements in (
+        (Request("s3:PutBucketPolicy", bucket, caller, context), org_trail.bucket_tamper_denies(bucket, admins)),
+        (Request("kms:PutKeyPolicy", "*", caller, context), org_trail.key_tamper_denies(admins)))
+        if evaluate_policy([{"Statement": statements}], request) != IMPLICIT_DENY]
+    if denied:
+        yield management, Result.failed(GLOBAL, caller, (
+            f"{caller} (these credentials) is not in irready:trailAdminPrincipals: the trail bucket and key policies "
+            f"would refuse its {' and '.join(denied)} at its next `pulumi up`; add {caller} to "
+            "irready:trailAdminPrincipals, or run as one of them"))
+    else:
+        yield management, Result.passed(GLOBAL, caller, (
+            f"{caller} is in irready:trailAdminPrincipals: it may update the trail bucket and key policies"))
+
+
 def _security_account(stack: StackConfig, facts: dict) -> str | None:
     return stack.security_account_id  # None when the stack creates it: nothing to compare yet
 
@@ -443,6 +484,26 @@ def _account_management_administrator(stack: StackConfig, facts: dict) -> Judged
             "no delegated administrator yet: registered by the program"))
 
 
+def _listed_vpcs(stack: StackConfig, facts: dict) -> Judged:
+    """Each VPC listed under irready:accounts[n].vpcs is one the account sees in that region (DescribeVpcs, the
+    account's own and those shared with it), else CreateFlowLogs fails with InvalidVpcID.NotFound at `pulumi up`
+    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateFlowLogs.html)."""
+    for account in stack.accounts:
+        regions = facts["accounts"][account.id]["regions"]
+        for region, listed in account.vpcs.items():
+            if "vpcs" not in regions.get(region, {}):
+                continue  # not reached or not enabled: preflight.member_role / preflight.regions say so
+            seen = {vpc["id"] for vpc in _need(regions[region]["vpcs"], f"the VPCs of {account.id} in {region}")}
+            for vpc_id in listed:
+                if vpc_id in seen:
+                    yield account.id, Result.passed(region, vpc_id, f"{vpc_id} exists in {account.id} {region}")
+                else:
+                    yield account.id, Result.failed(region, vpc_id, (
+                        f"{_where(stack, account.id)}.vpcs.{region}: {vpc_id} does not exist in {account.id} "
+                        f"{region} (InvalidVpcID.NotFound at `pulumi up`); correct the id, or remove it "
+                        "(left out, the account's VPCs are discovered)"))
+
+
 def _shared_vpcs(stack: StackConfig, facts: dict) -> Judged:
     listed = {a.id for a in stack.accounts}
     for account in stack.accounts:
@@ -512,6 +573,12 @@ PREFLIGHT_CHECKS = (
            "The bucket's owner adds the printed statements to its bucket policy (aws:SourceArn = the irready trail).",
            "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html",
            _trail_bucket),
+    _check("preflight.trail_admins", "The credentials are among irready:trailAdminPrincipals", Severity.HIGH,
+           "The trail bucket and key policies deny changing them to all but irready:trailAdminPrincipals (the "
+           "management account is outside every SCP); a `pulumi up` by anyone else is refused when it updates them.",
+           "Add the role you run `pulumi up` as (its role ARN, not the session's) to irready:trailAdminPrincipals.",
+           "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
+           "#condition-keys-principalarn", _trail_admins),
     _check("preflight.guardduty_administrator", "GuardDuty's delegated administrator is the security account",
            Severity.HIGH, "An organization has one GuardDuty delegated administrator per region; designating a "
            "second fails.", "Set irready:securityAccountId to the existing administrator, or remove its designation.",
@@ -532,6 +599,11 @@ PREFLIGHT_CHECKS = (
            "Deregister the other delegated administrator for account.amazonaws.com, or adopt it as the security "
            "account.", "https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-delegated-admin.html",
            _account_management_administrator),
+    _check("preflight.vpcs", "Every listed VPC exists in its account and region", Severity.HIGH,
+           "The program creates flow logs and query-log associations for each listed VPC; one that does not exist "
+           "stops `pulumi up` (InvalidVpcID.NotFound).",
+           "Correct the VPC id in irready:accounts[n].vpcs, or remove the entry to have the account's VPCs discovered.",
+           "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html", _listed_vpcs),
     _check("preflight.shared_vpcs", "Shared VPCs are logged by their owner", Severity.MEDIUM,
            "A participant of a shared VPC cannot create flow logs or query-log associations for it; its owner must.",
            "List the owner account in irready:accounts; never list a shared VPC under a participant's vpcs.",

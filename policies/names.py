@@ -40,6 +40,11 @@ GUARDDUTY_REQUIRED_FEATURES = ("S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "RUNTIME_MONI
 CONTEXT_TAGS = ("environment", "owner", "data-classification")
 
 
+# --- the audit's report formats: `irready audit --format`, the scheduled audit's irready:scheduledAudit.reportFormats
+# (audit/report/ renders each; the program validates the stack config against the same names, without the audit).
+REPORT_FORMATS = ("table", "json", "markdown", "html", "sarif", "junit", "csv", "ocsf", "asff")
+
+
 def cloudtrail_log_prefix(key_prefix: str | None) -> str:
     """Where a trail with S3KeyPrefix ``key_prefix`` (None or "" for none) writes its log files."""
     return f"{key_prefix}/{CLOUDTRAIL_PREFIX}" if key_prefix else CLOUDTRAIL_PREFIX

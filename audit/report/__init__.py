@@ -1,8 +1,9 @@
 """Reporters: they format a Report and never decide anything about it.
 
 ``FORMATS`` is the one registry of output formats, used by `irready audit`, `evaluate`, `iac-scan`
-(and anything else that writes a report): name -> render(Report) -> str; ``write`` writes the same text
-to a stream, a finding at a time where the format allows.
+(and anything else that writes a report): name -> render(Report) -> str, in the order and with the names of
+``policies.names.REPORT_FORMATS`` (which the Pulumi program validates its stack config against); ``write``
+writes the same text to a stream, a finding at a time where the format allows.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import TextIO
 
 from irready.audit.model import Report
 from irready.audit.report import asff, csv_report, html, json_report, junit, markdown, ocsf, sarif, table
+from irready.policies.names import REPORT_FORMATS
 
-FORMATS: dict[str, Callable[[Report], str]] = {
+_RENDERERS: dict[str, Callable[[Report], str]] = {
     "table": table.render,
     "json": json_report.render,
     "markdown": markdown.render,
@@ -24,6 +26,9 @@ FORMATS: dict[str, Callable[[Report], str]] = {
     "ocsf": ocsf.render,
     "asff": asff.render,
 }
+# A name in REPORT_FORMATS without a renderer fails here, at import; a renderer without a name, in
+# tests/audit/test_report_formats.py.
+FORMATS: dict[str, Callable[[Report], str]] = {name: _RENDERERS[name] for name in REPORT_FORMATS}
 
 # Formats whose size grows with the findings, written a finding at a time (a thousand accounts' findings
 # make tens of megabytes of text, and several times that as Python objects if built whole).

@@ -41,8 +41,7 @@ TRUSTED_SERVICES = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardd
 # ... and in organization mode (irready:organization), StackSets' and RAM's.
 ORGANIZATION_TRUSTED_SERVICES = [*TRUSTED_SERVICES, "member.org.stacksets.cloudformation.amazonaws.com",
                                  "ram.amazonaws.com"]
-DEPLOYER_ROLE = "arn:aws:iam::123456789012:role/irready-deployer"
-DEPLOYER_SESSION = "arn:aws:sts::123456789012:assumed-role/irready-deployer/deploy"
+DEPLOYER_ROLE = "arn:aws:iam::123456789012:role/irready-deployer"  # Pulumi.example.yaml's irready:trailAdminPrincipals
 
 
 def run_program(mocks: pulumi.runtime.Mocks, config: dict[str, str], transformation=None) -> None:
@@ -147,12 +146,6 @@ class Recorder(pulumi.runtime.Mocks):
                  "name": account, "email": f"{account}@example.com", "status": "ACTIVE", "joinedMethod": "INVITED",
                  "joinedTimestamp": "2026-01-01T00:00:00Z", "delegationEnabledDate": "2026-01-01T00:00:00Z"}
                 for account in self.delegated_administrators.get(principal, [])]}
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": "123456789012", "arn": DEPLOYER_SESSION, "userId": "AROAEXAMPLE:deploy",
-                    "id": "123456789012"}
-        if args.token == "aws:iam/getSessionContext:getSessionContext":
-            return {"arn": args.args["arn"], "issuerArn": DEPLOYER_ROLE, "issuerId": "AROAEXAMPLE",
-                    "issuerName": "deployer", "sessionName": "deploy", "id": args.args["arn"]}
         return {}
 
     def of_type(self, type_: str) -> list[Declared]:

@@ -19,7 +19,9 @@ import sys
 from pathlib import Path
 
 import pulumi
+from irready.infra.config import file_reader, load
 from irready.infra.offline.program import Declared, record, stack_config_file
+from irready.infra.organization import needed_trusted_access
 from pulumi import RunError
 
 # Types whose Terraform name is not aws_<module>_<resource> (ec2 resources carry no module prefix).
@@ -176,6 +178,15 @@ def declared_from_preview(preview: dict) -> list[Declared]:
     return declared
 
 
+def planned_resources(stack_config: Path) -> list[Declared]:
+    """What the program declares with this stack config, run under the recording mocks with no AWS at all.
+    The mocked organization has exactly the trusted access the config needs (organization mode: StackSets'
+    and RAM's too), so the plan shows what `pulumi up` builds in an organization ready for it; whether the real
+    one is ready is `irready preflight`'s question. Raises StackConfigError (a ValueError) and RunError."""
+    ready = list(needed_trusted_access(load(file_reader(stack_config))))
+    return record(stack_config_file(stack_config), trusted_services=ready).resources
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m irready.infra.offline.terraform_plan",
@@ -191,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.preview:
             resources = declared_from_preview(json.loads(args.preview.read_text()))
         else:
-            resources = record(stack_config_file(args.stack_config)).resources
+            resources = planned_resources(args.stack_config)
     except (OSError, ValueError, RunError) as exc:  # RunError: the stack config, one line naming the key
         print(f"terraform_plan: error: {exc}", file=sys.stderr)
         return 2

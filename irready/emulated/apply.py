@@ -18,6 +18,7 @@ from irready.infra.offline.program import run_program
 from irready.infra.organization import TRUSTED_ACCESS
 
 _PROVIDER = "pulumi:providers:aws"
+APPLIERS_FILE = "irready/emulated/appliers.py"  # where a resource type's applier goes (named in the error)
 
 
 @dataclass
@@ -75,7 +76,7 @@ class EmulatedApply(pulumi.runtime.Mocks):
             self.result.skipped.append((args.typ, args.name, NOT_EMULATED[args.typ]))
             return f"{args.name}-not-emulated", inputs
         if args.typ not in APPLIERS:
-            raise UnknownResourceType(f"{args.typ} ({args.name}): no applier in infra/emulated/appliers.py; "
+            raise UnknownResourceType(f"{args.typ} ({args.name}): no applier in {APPLIERS_FILE}; "
                                       "add one, or list the type in NOT_EMULATED with the reason")
         target = self._target(args.provider, inputs.get("region"))
         target.import_id = args.resource_id or ""

@@ -48,6 +48,8 @@ def stack_values(org: Organization, **overrides) -> dict:
         "networkLogDestinations": ["cloudwatch", "s3"],
         "investigation": {"enabled": True},
         "guardDutyProtectionPlans": list(names.GUARDDUTY_REQUIRED_FEATURES),
+        # The role the emulated `pulumi up` runs as (Emulator.session: the member role, in moto's management account).
+        "trailAdminPrincipals": [f"arn:aws:iam::{org.management}:role/OrganizationAccountAccessRole"],
     }
     return {**values, **overrides}
 

@@ -10,6 +10,9 @@ show them (the harness runs moto in this process).
 
 from __future__ import annotations
 
+import contextlib
+import json
+
 from irready.emulated.apply import aws_managed_policies
 from irready.emulated.baseline import Organization
 from irready.emulated.emulator import Emulator
@@ -21,7 +24,9 @@ LANDING_ZONE_TRAIL = "aws-controltower-BaselineCloudTrail"
 
 def join_organization(emulator: Emulator, management: str, account_ids: tuple[str, ...]) -> None:
     """Make the emulator's accounts active members of ``management``'s organization (created if
-    needed, with all features, SCPs and the trusted access preflight asks for)."""
+    needed, with all features, SCPs and the trusted access preflight asks for). The role the emulator's
+    sessions run as in the management account exists there, as a caller's role does in AWS (preflight
+    reads its ARN with iam:GetRole)."""
     from moto.organizations.models import FakeAccount, organizations_backends
 
     organizations = emulator.client(emulator.session(management), "organizations")
@@ -29,6 +34,12 @@ def join_organization(emulator: Emulator, management: str, account_ids: tuple[st
         organizations.describe_organization()
     except organizations.exceptions.AWSOrganizationsNotInUseException:
         organizations.create_organization(FeatureSet="ALL")
+        iam = emulator.client(emulator.session(management), "iam")
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_role(RoleName="OrganizationAccountAccessRole",
+                            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{management}:root"},
+                                 "Action": "sts:AssumeRole"}]}))
         root = organizations.list_roots()["Roots"][0]["Id"]
         if not any(t["Type"] == "SERVICE_CONTROL_POLICY" for t in organizations.list_roots()["Roots"][0]
                    .get("PolicyTypes", []) if t.get("Status") == "ENABLED"):

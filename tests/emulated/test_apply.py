@@ -126,8 +126,15 @@ def test_a_weaker_program_is_caught_by_the_audit(emulator, new_account):
 def test_a_resource_type_without_an_applier_stops_the_run(emulator):
     mocks = EmulatedApply(emulator, Provisioned())
     args = pulumi.runtime.MockResourceArgs("aws:ec2/instance:Instance", "web", {}, "provider::provider-1")
-    with pytest.raises(UnknownResourceType, match="aws:ec2/instance:Instance .*NOT_EMULATED"):
+    with pytest.raises(UnknownResourceType, match="aws:ec2/instance:Instance .*NOT_EMULATED") as raised:
         mocks.new_resource(args)
+    # The file it names is the one that holds the appliers (it once named infra/emulated/, which does not exist).
+    from pathlib import Path
+
+    from irready.emulated import appliers
+    named = "irready/emulated/appliers.py"
+    assert f"no applier in {named};" in str(raised.value)
+    assert Path(appliers.__file__).as_posix().endswith(named) and (Path(__file__).parents[2] / named).is_file()
 
 
 @pytest.fixture(scope="module")

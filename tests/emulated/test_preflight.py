@@ -44,7 +44,7 @@ def test_a_ready_organization_passes_every_check(organization, tmp_path):
     assert {f.check_id for f in report.findings} >= {
         "preflight.credentials", "preflight.organization", "preflight.trusted_access", "preflight.accounts",
         "preflight.member_role", "preflight.regions", "preflight.organization_trails",
-        "preflight.guardduty_administrator", "preflight.guardduty_detectors"}
+        "preflight.guardduty_administrator", "preflight.guardduty_detectors", "preflight.trail_admins"}
 
 
 def test_accounts_outside_the_organization_or_suspended_name_their_key(organization, tmp_path, new_account):
@@ -136,6 +136,22 @@ def test_a_bad_stack_config_is_refused_before_any_call(organization, tmp_path, f
     with pytest.raises(StackConfigError, match="irready:unlistedRegions"):
         run(emulator, org, tmp_path, unlistedRegions="everywhere")
     assert [call for call in faults.calls if "irready-preflight" in call.user_agent] == []
+
+
+@pytest.mark.parametrize(("scheduled_audit", "line"), [
+    # https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html: six cron fields, ? in a day field
+    ({"schedule": "cron(0 6 * * *)"}, "irready:scheduledAudit.schedule: 'cron(0 6 * * *)' is not an EventBridge "
+                                      "Scheduler cron expression"),
+    ({"schedule": "rate(1 day)", "reportFormats": ["pdf"]}, "irready:scheduledAudit.reportFormats: 'pdf' is not a "
+                                                            "report format"),
+])
+def test_a_scheduled_audit_that_would_fail_later_is_refused_by_preflight(organization, tmp_path, scheduled_audit,
+                                                                         line):
+    """What CreateSchedule or every scheduled run would refuse, preflight refuses first, in the same one line."""
+    emulator, org = organization
+    with pytest.raises(StackConfigError) as raised:
+        run(emulator, org, tmp_path, scheduledAudit=scheduled_audit)
+    assert str(raised.value).startswith(line) and "\n" not in str(raised.value)
 
 
 def test_preflight_only_reads(organization, tmp_path, faults):
@@ -307,3 +323,64 @@ def test_account_managements_delegated_administrator_is_reported_in_organization
     organizations.register_delegated_administrator(AccountId=org.security, ServicePrincipal="account.amazonaws.com")
     assert reasons(run(emulator, org, tmp_path, **organization_mode)) == {
         Status.PASS: ["already the delegated administrator: adopted"]}
+
+
+# --- irready:trailAdminPrincipals: the caller must be one, or its next `pulumi up` is refused ------------------
+# The policies deny PutBucketPolicy/PutKeyPolicy to all but the admins by aws:PrincipalArn, which for a role
+# session is the role's ARN, path included:
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+
+def test_the_caller_must_be_a_trail_admin(organization, tmp_path):
+    emulator, org = organization
+    role = f"arn:aws:iam::{org.management}:role/OrganizationAccountAccessRole"  # Emulator.session's role
+    report = run(emulator, org, tmp_path)
+    (passed,) = [f for f in report.findings if f.check_id == "preflight.trail_admins"]
+    assert passed.status is Status.PASS and passed.resource_id == role
+    ci = f"arn:aws:iam::{org.management}:role/ci-deployer"
+    (problem,) = failures(run(emulator, org, tmp_path, trailAdminPrincipals=[ci]))["preflight.trail_admins"]
+    assert problem == (f"{role} (these credentials) is not in irready:trailAdminPrincipals: the trail bucket and key "
+                       "policies would refuse its s3:PutBucketPolicy and kms:PutKeyPolicy at its next `pulumi up`; "
+                       f"add {role} to irready:trailAdminPrincipals, or run as one of them")
+    # A pattern matching the role (ArnNotLike) admits it.
+    pattern = f"arn:aws:iam::{org.management}:role/Organization*"
+    assert "preflight.trail_admins" not in failures(run(emulator, org, tmp_path, trailAdminPrincipals=[ci, pattern]))
+
+
+def test_a_role_sessions_principal_is_its_role_with_its_path(organization):
+    """sts:GetCallerIdentity's session ARN drops the role's path; iam:GetRole gives it back."""
+    emulator, org = organization
+    iam = emulator.client(emulator.session(org.management), "iam")
+    iam.create_role(RoleName="AWSReservedSSO_Admin_0123456789abcdef", Path="/aws-reserved/sso.amazonaws.com/",
+                    AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')
+    session = f"arn:aws:sts::{org.management}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com"
+    assert preflight.principal_arn(session, iam) == (
+        f"arn:aws:iam::{org.management}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef")
+    user = f"arn:aws:iam::{org.management}:user/alice"
+    assert preflight.principal_arn(user, iam) == user
+
+
+# --- irready:accounts[n].vpcs: each listed VPC exists there (Pulumi.example.yaml's is a placeholder) ------------
+# CreateFlowLogs with a VPC the account does not have fails with InvalidVpcID.NotFound
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateFlowLogs.html,
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+
+def test_a_listed_vpc_that_does_not_exist_names_its_key(organization, tmp_path):
+    emulator, org = organization
+    member = org.workloads[0]
+    real = emulator.client(emulator.session(member), "ec2").create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    accounts = stack_values(org)["accounts"]
+    accounts[2] = {**accounts[2], "vpcs": {"us-east-1": [real, "vpc-0a1b2c3d4e5f60718"]}}
+    report = run(emulator, org, tmp_path, accounts=accounts)
+    (problem,) = failures(report)["preflight.vpcs"]
+    assert problem == (f"irready:accounts[2].vpcs.us-east-1: vpc-0a1b2c3d4e5f60718 does not exist in {member} "
+                       "us-east-1 (InvalidVpcID.NotFound at `pulumi up`); correct the id, or remove it (left out, "
+                       "the account's VPCs are discovered)")
+    assert {(f.status, f.resource_id) for f in report.findings if f.check_id == "preflight.vpcs"} == {
+        (Status.FAIL, "vpc-0a1b2c3d4e5f60718"), (Status.PASS, real)}
+
+
+def test_the_examples_vpc_is_marked_a_placeholder():
+    from pathlib import Path
+    text = (Path(__file__).parents[2] / "Pulumi.example.yaml").read_text()
+    (line,) = [line for line in text.splitlines() if "vpc-0a1b2c3d4e5f60718" in line]
+    assert "PLACEHOLDER" in line

@@ -19,11 +19,21 @@ def getter(overrides: dict | None = None, remove: str | None = None):
 def test_the_example_config_is_valid():
     config = load(getter())
     assert config.security_account_id == "210987654321"
-    assert [a.id for a in config.accounts] == ["123456789012", "111111111111", "222222222222"]
+    assert [a.id for a in config.accounts] == ["123456789012", "111111111111", "222222222222", "210987654321"]
     assert config.accounts[0].management and not config.accounts[1].management
     assert config.accounts[1].vpcs == {"us-east-1": ("vpc-0a1b2c3d4e5f60718",)}
     assert config.trusted_cidrs == ("192.0.2.0/24", "203.0.113.19/32")
     assert config.guardrail_targets == ("root",) and config.evidence_retention_days == 365
+
+
+def test_the_example_lists_its_security_account_as_the_docs_advise():
+    """docs/provisioning.md, "From an empty organization", step 2: list the security account under irready:accounts
+    too (explicit-accounts mode), so it gets its own roles (tests/infra/test_program.py holds the program to it)."""
+    from pathlib import Path
+    config = load(getter())
+    assert config.organization is None and config.security_account_id in [a.id for a in config.accounts]
+    docs = (Path(__file__).parents[2] / "docs" / "provisioning.md").read_text()
+    assert "list\n   it under `irready:accounts` too, so it gets its own roles" in docs
 
 
 ACCOUNT = {"id": "111111111111", "regions": ["us-east-1"], "management": True}
@@ -115,3 +125,36 @@ def test_protection_plans_are_off_unless_chosen_and_recommended_names_the_audits
         names.GUARDDUTY_REQUIRED_FEATURES
     assert load(getter({"guardDutyProtectionPlans": ["S3_DATA_EVENTS", "S3_DATA_EVENTS"]})).guardduty_protection_plans \
         == ("S3_DATA_EVENTS",)
+
+
+# --- irready:trailAdminPrincipals: named, never the caller of the day -------------------------------------------
+# The trail bucket and key policies deny PutBucketPolicy/PutKeyPolicy/... to all but these (ArnNotLike on
+# aws:PrincipalArn). Defaulting them to whoever ran the first `pulumi up` refused the next runner (a CI role).
+# A role session is seen as its role, so a session ARN would match nobody:
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+
+def test_trail_admins_are_required_when_the_program_creates_the_trail_bucket():
+    with pytest.raises(StackConfigError) as error:
+        load(getter(remove="trailAdminPrincipals"))
+    assert str(error.value) == (
+        "irready:trailAdminPrincipals: not set; list the roles that alone may change or delete the trail bucket and "
+        "key: every role `pulumi up` runs as (yours, CI's), e.g. [arn:aws:iam::123456789012:role/irready-deployer] "
+        "(`irready preflight` names the role you run as)")
+    with pytest.raises(StackConfigError, match="irready:trailAdminPrincipals: not set"):
+        load(getter({"trailAdminPrincipals": []}))
+    # With a landing zone's bucket (irready:trailBucketName) no trail bucket or key is created: nothing to guard.
+    adopted = load(getter({"trailBucketName": "aws-controltower-logs-444455556666-us-east-1"},
+                          remove="trailAdminPrincipals"))
+    assert adopted.trail_admin_principals == ()
+
+
+def test_an_assumed_role_session_is_refused_with_its_roles_arn():
+    session = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com"
+    with pytest.raises(StackConfigError) as error:
+        load(getter({"trailAdminPrincipals": [session]}))
+    assert str(error.value) == (
+        f"irready:trailAdminPrincipals: {session} is a role session, which policies see as its role; use the role's "
+        "ARN, e.g. arn:aws:iam::123456789012:role/AWSReservedSSO_Admin_0123456789abcdef (with its path, if it has one)")
+    patterns = ["arn:aws:iam::123456789012:role/irready-deployer",
+                "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*"]
+    assert load(getter({"trailAdminPrincipals": patterns})).trail_admin_principals == tuple(patterns)

@@ -16,6 +16,7 @@ from moto.events.models import EventPattern
 from tests.infra.mocks import example_config, example_values
 
 SECURITY = "210987654321"
+LISTED = [a["id"] for a in example_values()["accounts"]]  # the security account among them, as docs advise
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +57,16 @@ def test_2_and_10_only_the_administrators_detector_is_declared_adopted_with_the_
     detectors = declared(program, "aws:guardduty/detector:Detector")
     assert {(d.inputs["region"], d.import_id, d.inputs["findingPublishingFrequency"]) for d in detectors} == {
         (region, admin_detector(region), "FIFTEEN_MINUTES") for region in ENABLED_REGIONS}
-    assert all("account-security" in d.provider for d in detectors)  # the administrator's provider
+    assert all(f"account-{SECURITY}" in d.provider for d in detectors)  # the administrator's (listed) provider
     lookups = [args for token, args in program.calls if token == "aws:guardduty/getDetector:getDetector"]
     assert sorted(args["region"] for args in lookups) == ENABLED_REGIONS
 
 
-def test_3_members_are_enrolled_although_the_security_account_is_not_listed(options):
+def test_3_members_are_enrolled_although_not_every_account_is_listed(options):
     # Auto-enable ALL: every account of the organization, existing and new
     # (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html).
     program, _ = options
-    assert SECURITY not in [a["id"] for a in example_values()["accounts"]]
+    assert "333333333333" not in LISTED  # in the organization (the mocks' ORGANIZATION_ACCOUNTS), not in the stack
     configs = declared(program, "aws:guardduty/organizationConfiguration:OrganizationConfiguration")
     assert {(c.inputs["region"], c.inputs["autoEnableOrganizationMembers"]) for c in configs} == {
         (region, "ALL") for region in ENABLED_REGIONS}
@@ -88,9 +89,9 @@ def test_5_only_vpcs_the_account_owns_are_discovered(options):
     program, _ = options
     lookups = [args for token, args in program.calls if token == "aws:ec2/getVpcs:getVpcs"]
     owned = [args for args in lookups if args.get("filters")]
-    assert len(owned) == 5  # six account-regions, one of which lists its VPCs
+    assert len(owned) == 2 * len(LISTED) - 1  # every listed account in two regions; one lists its VPCs
     assert all([f["name"] for f in args["filters"]] == ["owner-id"] for args in owned)
-    assert {args["filters"][0]["values"][0] for args in owned} == {"123456789012", "111111111111", "222222222222"}
+    assert {args["filters"][0]["values"][0] for args in owned} == set(LISTED)
     # Quarantine groups also go into shared VPCs: participants create security groups there for their
     # own instances (same guide); so the other lookups take every VPC.
     assert len(lookups) == 2 * len(owned)
@@ -147,7 +148,7 @@ def test_11_flow_log_delivery_trust_names_the_account_and_its_flow_logs(options)
     # https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html (confused deputy prevention)
     program, _ = options
     roles = [r for r in declared(program, "aws:iam/role:Role") if r.name.startswith("flow-logs-")]
-    assert len(roles) == 3
+    assert len(roles) == len(LISTED)
     for role in roles:
         account = role.name.split("-")[2]
         (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
@@ -167,7 +168,9 @@ def test_12_alerts_reach_one_place_one_topic_and_one_subscription_in_the_securit
     home_bus = f"arn:aws:events:us-east-1:{SECURITY}:event-bus/default"
     forwards = [t for t in declared(program, "aws:cloudwatch/eventTarget:EventTarget")
                 if "unexpected-run-instances" in t.name and not t.name.startswith("security-account")]
-    assert len(forwards) == 3 * 3 and all(t.inputs["roleArn"] and t.inputs["arn"] == home_bus for t in forwards)
+    # every listed account in the three enabled regions, but the security account's home region (its own bus)
+    assert len(forwards) == len(LISTED) * 3 - 1
+    assert all(t.inputs["roleArn"] and t.inputs["arn"] == home_bus for t in forwards)
     functions = declared(program, "aws:lambda/function:Function")
     assert {f.inputs["environment"]["variables"].get("IRREADY_ALERT_TOPIC_ARN", topic.outputs["arn"])
             for f in functions} == {topic.outputs["arn"]}
@@ -182,8 +185,7 @@ def test_13_by_default_every_enabled_region_is_watched_though_nobody_listed_it(o
     assert unlisted in {a.inputs["region"] for a in admins}
     alerts = [r for r in declared(program, "aws:cloudwatch/eventRule:EventRule")
               if r.inputs["name"] == "irready-unexpected-run-instances"]
-    assert sorted(r.name.split("-")[1] for r in alerts if r.inputs["region"] == unlisted) == [
-        "111111111111", "123456789012", "222222222222"]
+    assert sorted(r.name.split("-")[1] for r in alerts if r.inputs["region"] == unlisted) == sorted(LISTED)
     # No region-deny SCP attached (the guardrail SCP of issue #12 is attached either way).
     assert [a for a in declared(program, "aws:organizations/policyAttachment:PolicyAttachment")
             if not a.name.startswith("guardrail-scp")] == []

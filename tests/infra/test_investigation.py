@@ -15,6 +15,8 @@ from irready.policies.evaluator import ALLOW, IMPLICIT_DENY, Request, evaluate
 from tests.infra.mocks import DISCOVERED_VPC, ORGANIZATION_ID, example_config, example_values, run_program
 
 SECURITY, MANAGEMENT = "210987654321", "123456789012"
+# Pulumi.example.yaml: four listed accounts (the security account among them) in two regions each.
+ACCOUNT_REGIONS = sum(len(a["regions"]) for a in example_values()["accounts"])
 # What the mocked Organizations lists (infra/offline/program.py): 333333333333 joined the organization
 # without being one of the stack's accounts; its logs must still be queryable.
 ORGANIZATION_ACCOUNTS = "111111111111,123456789012,210987654321,222222222222,333333333333"
@@ -51,7 +53,7 @@ def test_the_workgroup_enforces_its_limits_and_encrypts_results(program):
     assert results["outputLocation"] == f"s3://{RESULTS_BUCKET}/results/"
     assert results["encryptionConfiguration"] == {"encryptionOption": "SSE_KMS",
                                                   "kmsKeyArn": "arn:aws:mock:::investigation-results-key"}
-    assert workgroup.provider.split("::")[-2] == "account-security"
+    assert workgroup.provider.split("::")[-2] == f"account-{SECURITY}"  # the security account's provider
 
 
 def test_the_results_bucket_is_private_encrypted_and_forgets(program):
@@ -110,7 +112,7 @@ def test_flow_logs_reach_the_archive_in_the_format_the_table_reads(program):
     """https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-path.html (Parquet, Hive-compatible
     prefixes); Parquet columns are the fields with hyphens as underscores."""
     to_s3 = [f for f in program.of_type("aws:ec2/flowLog:FlowLog") if f.inputs["logDestinationType"] == "s3"]
-    assert len(to_s3) == 6 and {f.inputs["logDestination"] for f in to_s3} == {
+    assert len(to_s3) == ACCOUNT_REGIONS and {f.inputs["logDestination"] for f in to_s3} == {
         "arn:aws:mock:::network-log-archive-bucket"}
     for flow_log in to_s3:
         assert flow_log.inputs["destinationOptions"] == {"fileFormat": "parquet", "hiveCompatiblePartitions": True,
@@ -121,7 +123,7 @@ def test_flow_logs_reach_the_archive_in_the_format_the_table_reads(program):
         field.replace("-", "_") for field in investigation.FLOW_LOG_FIELDS]
     to_archive = [c for c in program.of_type("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig")
                   if c.inputs["destinationArn"] == "arn:aws:mock:::network-log-archive-bucket"]
-    assert len(to_archive) == 6  # every account and region
+    assert len(to_archive) == ACCOUNT_REGIONS  # every account and region
 
 
 def test_the_archive_takes_deliveries_only_from_the_stack_s_accounts(program):
@@ -135,7 +137,7 @@ def test_the_archive_takes_deliveries_only_from_the_stack_s_accounts(program):
                              "aws:SecureTransport": "true"})
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert statements["LogDeliveryWritesOrganizationLogs"]["Condition"]["StringEquals"]["aws:SourceAccount"] == [
-        MANAGEMENT, "111111111111", "222222222222"]
+        MANAGEMENT, "111111111111", "222222222222", SECURITY]
     assert evaluate([_service_view(policy)], write) == ALLOW
     stranger = Request(write.action, write.resource, write.principal, {**write.context, "aws:SourceAccount":
                                                                         "999999999999"})
@@ -278,14 +280,14 @@ def test_bad_workspace_config_names_the_key_and_the_fix(values, message):
 def test_s3_alone_sends_network_logs_only_to_the_archive():
     recorder = run_program({**example_config(), "irready:networkLogDestinations": json.dumps(["s3"])})
     flow_logs = recorder.of_type("aws:ec2/flowLog:FlowLog")
-    assert {f.inputs["logDestinationType"] for f in flow_logs} == {"s3"} and len(flow_logs) == 6
+    assert {f.inputs["logDestinationType"] for f in flow_logs} == {"s3"} and len(flow_logs) == ACCOUNT_REGIONS
     assert {g.inputs["name"] for g in recorder.of_type("aws:cloudwatch/logGroup:LogGroup")
             if not g.inputs["name"].startswith("/aws/lambda/")} == {  # the scheduled audit's functions log there
         "/irready/irready-organization-trail"}  # the trail's only
     configs = recorder.of_type("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig")
     assert {c.inputs["destinationArn"] for c in configs} == {"arn:aws:mock:::network-log-archive-bucket"}
     assert len(recorder.of_type("aws:route53/resolverQueryLogConfigAssociation:"
-                                "ResolverQueryLogConfigAssociation")) == 6
+                                "ResolverQueryLogConfigAssociation")) == ACCOUNT_REGIONS
 
 
 def test_without_the_workspace_nothing_of_it_is_declared_and_nobody_new_reads_the_trail():

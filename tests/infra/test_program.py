@@ -9,15 +9,35 @@ import pytest
 from irready.infra.offline.program import DEPLOYER_ROLE, ROOT_ID
 
 from irready import policies
-from tests.infra.mocks import DISCOVERED_VPC, example_config, run_program
+from tests.infra.mocks import DISCOVERED_VPC, example_config, example_values, run_program
 
 ACCOUNTS = ["123456789012", "111111111111", "222222222222"]
 SECURITY = "210987654321"
 
 
+def with_security_account_unlisted() -> dict:
+    """Pulumi.example.yaml with its security account left out of irready:accounts (adopted by id only, reached
+    through memberRoleName, as a stack may do): the three accounts this module's counts are written for."""
+    config = example_config()
+    config["irready:accounts"] = json.dumps([a for a in example_values()["accounts"] if a["id"] != SECURITY])
+    return config
+
+
 @pytest.fixture(scope="module")
 def program():
-    return run_program(example_config())
+    return run_program(with_security_account_unlisted())
+
+
+def test_the_example_lists_its_security_account_which_so_gets_its_own_roles():
+    """docs/provisioning.md, "From an empty organization", step 2: listed, the security account gets what every
+    listed account gets (the responder and audit roles, runbooks, flow logs, alerts); left out, none of it."""
+    shipped = run_program(example_config())
+    assert SECURITY in [a["id"] for a in example_values()["accounts"]]
+    roles = {(r.name, r.inputs.get("name")) for r in shipped.of_type("aws:iam/role:Role")}
+    assert {(f"ir-roles-{SECURITY}-responder", "IncidentResponder"), (f"ir-roles-{SECURITY}-audit", "irready-audit")} \
+        <= roles
+    unlisted = run_program(with_security_account_unlisted())
+    assert not [r for r in unlisted.of_type("aws:iam/role:Role") if r.name.startswith(f"ir-roles-{SECURITY}")]
 
 
 def test_resource_counts_for_three_accounts_in_two_regions(program):
@@ -395,6 +415,7 @@ def test_the_trail_bucket_and_key_deny_changes_to_all_but_the_deployer(program):
                           (json.loads(key.inputs["policy"]), "OnlyTheAdminsDisableOrDeleteTheTrailKey")):
         (deny,) = [s for s in document["Statement"] if s["Sid"] == sid]
         assert deny["Effect"] == "Deny" and deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [DEPLOYER_ROLE]
+    assert example_values()["trailAdminPrincipals"] == [DEPLOYER_ROLE]  # named in the stack config, not the caller
 
 
 def test_the_swap_groups_carry_the_tag_the_responder_is_limited_to(program):

@@ -29,7 +29,7 @@ NAME = f"scheduled-audit-{SECURITY}"
 BUCKET = f"{names.BUCKET_PREFIX}{SECURITY}"
 BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
 KEY = f"arn:aws:mock:::{NAME}-key"  # what the mocks answer for the key's ARN
-LISTED = ("123456789012", "111111111111", "222222222222")
+LISTED = ("123456789012", "111111111111", "222222222222", SECURITY)  # Pulumi.example.yaml's irready:accounts
 # The run's summary goes to the one alert topic of the security account (KMS-encrypted with its own key).
 ALERTS, ALERTS_KEY = "arn:aws:mock:::security-account-us-east-1-alerts", "arn:aws:mock:::security-account-alerts-key"
 
@@ -346,7 +346,9 @@ def test_the_example_schedules_its_listed_accounts_daily():
     ({"accounts": ["1234"]}, "irready:scheduledAudit.accounts: '1234' is not a 12-digit AWS account id"),
     ({"alertTopicArn": "my-topic"}, "irready:scheduledAudit.alertTopicArn: expected an SNS topic ARN"),
     ({"organizationRoleArn": "admin"}, "irready:scheduledAudit.organizationRoleArn: expected a role ARN"),
-    ({"reportFormats": ["PDF!"]}, "irready:scheduledAudit.reportFormats: expected format names"),
+    ({"reportFormats": ["pdf"]}, "irready:scheduledAudit.reportFormats: 'pdf' is not a report format; use some of "
+                                 "table, json, markdown, html, sarif, junit, csv, ocsf, asff ([]: every format)"),
+    ({"reportFormats": "json"}, "irready:scheduledAudit.reportFormats: expected a list of format names"),
     ({"retentionDays": 0}, "irready:scheduledAudit.retentionDays: 0 is not a number of days"),
     ({"shedule": "rate(1 day)"}, "irready:scheduledAudit: unknown key shedule; known keys:"),
 ])
@@ -355,6 +357,55 @@ def test_a_bad_scheduled_audit_value_is_one_line(changes, message):
     with pytest.raises(StackConfigError) as raised:
         scheduled(**changes)
     assert str(raised.value).startswith(message) and "\n" not in str(raised.value)
+
+
+# EventBridge Scheduler's schedule expressions (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html):
+# rate(value unit) with a positive value and minute(s)/hour(s)/day(s); cron(fields) with six fields, minutes hours
+# day-of-month month day-of-week year, and "If you specify a value or a * in one of the [day] fields, you must use a
+# ? in the other" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html). CreateSchedule
+# refuses anything else during `pulumi up`, after the rest of the stack is built.
+@pytest.mark.parametrize("schedule", [
+    "cron(0 6 * * ? *)", "cron(15 10 ? * 6L 2026-2030)", "cron(0 18 ? * MON-FRI *)", "cron(0/15 * * * ? *)",
+    "cron(0 8 1 * ? *)", "cron(0 9 ? * 2#1 *)", "rate(1 day)", "rate(12 hours)", "rate(5 minutes)",
+])
+def test_the_schedules_aws_documents_are_accepted(schedule):
+    assert scheduled(schedule=schedule).schedule == schedule
+
+
+@pytest.mark.parametrize(("schedule", "why"), [
+    ("cron(0 6 * * *)", "6 required, 5 provided"),  # a Unix cron: five fields
+    ("cron(0 6 * * * *)", "day-of-month '*' and day-of-week '*'"),  # no ? in either day field
+    ("cron(0 6 ? * ? *)", "day-of-month '?' and day-of-week '?'"),
+    ("cron(0 24 * * ? *)", "Invalid hour value '24'"),
+    ("cron(0 6 * 13 ? *)", "Invalid month value '13'"),
+    ("rate(0 days)", "is not a schedule"),  # a positive number
+    ("rate(1 week)", "is not a schedule"),  # minutes, hours or days only
+    ("at(2026-12-01T06:00:00)", "is a one-time at(...) schedule, but the audit recurs"),
+    (None, "is not a schedule"),
+])
+def test_a_schedule_eventbridge_scheduler_refuses_is_one_line_naming_the_key(schedule, why):
+    from irready.infra.config import StackConfigError
+    with pytest.raises(StackConfigError) as raised:
+        scheduled(schedule=schedule)
+    message = str(raised.value)
+    assert message.startswith(f"irready:scheduledAudit.schedule: {schedule!r} ") and why in message, message
+    assert message.endswith("use cron(0 6 * * ? *) (six fields: minutes hours day-of-month month day-of-week year, "
+                            "? in one day field) or rate(1 day) (EventBridge Scheduler syntax)")
+    assert "\n" not in message
+
+
+def test_the_report_formats_the_config_accepts_are_those_the_scheduled_run_accepts():
+    """Every name the stack config accepts, the scheduled run (audit/scheduled.py Settings) accepts, and the
+    other way round: one list, policies.names.REPORT_FORMATS."""
+    from irready.audit import config as audit_config
+    from irready.audit.scheduled import Settings
+    from irready.infra.config import StackConfigError
+    from irready.policies.names import REPORT_FORMATS
+    for name in REPORT_FORMATS:
+        assert scheduled(reportFormats=[name]).report_formats == (name,)
+        Settings(bucket="reports", config=audit_config.AuditConfig(), formats=(name,))
+    with pytest.raises(StackConfigError):
+        scheduled(reportFormats=["pdf"])
 
 
 def test_the_component_archives_the_audit_half_without_importing_it():

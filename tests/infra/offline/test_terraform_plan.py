@@ -142,3 +142,14 @@ def test_the_command_writes_a_plan_or_names_the_bad_key(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("terraform_plan: error: irready:logRetentionDays: 401") and "\n" not in err
     assert not (tmp_path / "bad.json").exists()
+
+
+def test_organization_mode_plans_offline_with_no_aws(tmp_path, capsys):
+    """docs/policy-gate.md: "no CLI needed" holds for Pulumi.example-org.yaml too: the offline plan mocks an
+    organization with the trusted access the stack needs (StackSets' and RAM's in organization mode), instead of
+    stopping at the program's trusted-access check, which is for a real organization (and `irready preflight`)."""
+    assert main(["--stack-config", str(ROOT / "Pulumi.example-org.yaml"), "--output", str(tmp_path / "org.json")]) == 0
+    types = {r["type"] for r in json.loads((tmp_path / "org.json").read_text())["planned_values"]["root_module"][
+        "resources"]}
+    assert {"aws_cloudformation_stack_set", "aws_cloudtrail"} <= types
+    assert "trusted access" not in capsys.readouterr().err
