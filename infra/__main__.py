@@ -227,6 +227,8 @@ if config.organization:
     )
     from irready.infra.components.stacksets import OrganizationBaseline, OrganizationBaselineArgs
     from irready.infra.components.vpc_preparation import VpcPreparation, VpcPreparationArgs
+    from irready.policies import alternate_contacts as contact_names
+    from irready.policies import vpc_preparation as prep_names
 
     security_home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
     template_args = templates.BaselineTemplateArgs(
@@ -261,7 +263,8 @@ if config.organization:
         management_provider=providers[management.id], security_provider=security_side(), functions=signed_functions(),
         management_account_id=management.id, security_account_id=security, organization_id=organization.id,
         region=security_home, bus_name=member_events.bus.name, bus_arn=member_events.bus.arn,
-        contact=config.security_contact, log_retention_days=config.log_retention_days))
+        contact=config.security_contact, log_retention_days=config.log_retention_days,
+        reserved_concurrency=config.lambda_reservations.get(contact_names.FUNCTION)))
     query_logging = OrganizationQueryLogging("organization-query-logging", OrganizationQueryLoggingArgs(
         provider=security_side(), security_account_id=security, organization_arn=organization.arn,
         regions=organization_regions, retention_days=config.log_retention_days))
@@ -269,7 +272,8 @@ if config.organization:
         provider=security_side(), functions=signed_functions(), region=security_home, security_account_id=security,
         organization_id=organization.id, bus_name=member_events.bus.name, regions=organization_regions,
         query_log_configs=query_logging.config_ids,
-        quarantine_group_name=config.quarantine_group_name, log_retention_days=config.log_retention_days))
+        quarantine_group_name=config.quarantine_group_name, log_retention_days=config.log_retention_days,
+        reserved_concurrency=config.lambda_reservations.get(prep_names.FUNCTION)))
 
 GuardrailScp("guardrail-scp", GuardrailScpArgs(
     provider=providers[management.id], deploying_principals=deploying_principals(config),
@@ -304,7 +308,7 @@ if scheduled:
         alert_email=config.security_contact.email, security_hub=scheduled.security_hub,
         max_concurrency=scheduled.max_concurrency,
         tolerated_failure_percentage=scheduled.tolerated_failure_percentage,
-        log_retention_days=config.log_retention_days))
+        log_retention_days=config.log_retention_days, reserve_concurrency=config.reserved_concurrency))
     pulumi.export("scheduledAuditBucket", audit.bucket.bucket)
     pulumi.export("scheduledAuditStateMachineArn", audit.state_machine.arn)
     # Member accounts' irready-audit role must trust this principal (it does while it trusts the security account).

@@ -119,6 +119,23 @@ class StackConfig:
     # ECR registry scanning in every prepared account and region (explicit-accounts mode): "none", "basic"
     # (scan on push, free) or "enhanced" (Amazon Inspector, billed per image): see docs/provisioning.md.
     ecr_registry_scanning: str = "none"
+    # Reserved concurrency on irready's functions in the security account (policies/lambda_concurrency.py);
+    # false for an account whose Lambda quota cannot spare it (a new account's is often 10).
+    reserved_concurrency: bool = True
+
+    @property
+    def security_home_region(self) -> str:
+        """Where the security account's functions and buses are: its first listed region, else the
+        management account's (a created security account is not listed)."""
+        management = next(a for a in self.accounts if a.management)
+        return next((a.regions[0] for a in self.accounts if a.id == self.security_account_id), management.regions[0])
+
+    @property
+    def lambda_reservations(self) -> dict[str, int]:
+        """Function name -> the concurrency the program reserves for it in the security account's home region."""
+        from irready.policies import lambda_concurrency
+        return lambda_concurrency.reservations(self.organization is not None, self.scheduled_audit.max_concurrency
+                                               if self.scheduled_audit else None, self.reserved_concurrency)
 
 
 ECR_REGISTRY_SCANNING = ("none", "basic", "enhanced")
@@ -224,7 +241,8 @@ _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trusted
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
                 "trailObjectLock", "dataEvents", "securityHub", "trailManagementEvents", "scheduledAudit",
                 "networkLogDestinations", "investigation", "guardrailTargets", "deployingPrincipals", "auditPrincipals",
-                "trailAdminPrincipals", "organization", "guardDutyProtectionPlans", "tagPolicy"}
+                "trailAdminPrincipals", "organization", "guardDutyProtectionPlans", "tagPolicy",
+                "reservedConcurrency"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -328,6 +346,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
         tag_policy=_flag(_given(get, "tagPolicy", False), "irready:tagPolicy"),
         ecr_registry_scanning=_choice(_given(get, "ecrRegistryScanning", "none"), "irready:ecrRegistryScanning",
                                       ECR_REGISTRY_SCANNING),
+        reserved_concurrency=_flag(_given(get, "reservedConcurrency", True), "irready:reservedConcurrency"),
     )
 
 

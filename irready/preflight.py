@@ -19,7 +19,8 @@ Facts layout::
      "organization_trails": [{"name", "arn", "home_region", "management_events": bool}],
      "trail_bucket": {"name", "exists": bool, "policy": dict | None} (only with irready:trailBucketName),
      "accounts": {id: {"reached": True | marker, "regions": {region: {
-         "opt_in": status, "detectors": [{"id", "status"}], "vpcs": [{"id", "owner"}]}}}}}
+         "opt_in": status, "detectors": [{"id", "status"}], "vpcs": [{"id", "owner"}]}}}},
+     "lambda_concurrency": {"limit", "unreserved", "held": {function: n}} | None (the security account's)}
 
 A value that could not be read is the audit's unavailable marker, and the checks that need it are UNKNOWN.
 """
@@ -48,6 +49,8 @@ from irready.infra.organization import (
     enable_command,
     needed_trusted_access,
 )
+from irready.policies import lambda_concurrency as concurrency
+from irready.policies import scheduled_audit as scheduled_names
 from irready.policies.alternate_contacts import SERVICE_PRINCIPAL as ACCOUNT_MANAGEMENT
 from irready.policies.evaluator import ALLOW, IMPLICIT_DENY, Request
 from irready.policies.evaluator import evaluate as evaluate_policy
@@ -95,6 +98,7 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
         if stack.trail_bucket_name:
             facts["trail_bucket"] = _read_trail_bucket(clients.client("s3", home), stack.trail_bucket_name)
     facts["accounts"] = {account.id: _account(clients, stack, account, home) for account in stack.accounts}
+    facts["lambda_concurrency"] = _read_lambda_concurrency(clients, stack, home)
     return facts
 
 
@@ -150,15 +154,50 @@ def records_management_events(selectors: dict) -> bool:
     return any(s.get("IncludeManagementEvents", True) for s in selectors.get("EventSelectors", []))
 
 
+def _reach(clients: Clients, stack: StackConfig, account_id: str, home: str) -> Clients | dict:
+    """Clients acting in ``account_id``: the caller's for the management account, else through
+    irready:memberRoleName; the unavailable marker when AssumeRole fails."""
+    if account_id == _management(stack):
+        return clients
+    role = f"arn:aws:iam::{account_id}:role/{stack.member_role_name}"
+    session = guarded("AssumeRole", lambda: assumed_session(clients, role, None, home))
+    return session if is_unavailable(session) else clients.for_session(session)
+
+
+def _read_lambda_concurrency(clients: Clients, stack: StackConfig, home: str) -> dict | None:
+    """The security account's Lambda concurrency in its home region, where the program reserves
+    ``stack.lambda_reservations``: {"limit", "unreserved" (GetAccountSettings' AccountLimit), "held": {function:
+    reserved} (GetFunctionConcurrency: what irready's functions hold already)}. None when nothing is reserved
+    or the program creates the account."""
+    reserved = stack.lambda_reservations
+    if not reserved or not stack.security_account_id:
+        return None
+    reached = _reach(clients, stack, stack.security_account_id, home)
+    if is_unavailable(reached):
+        return reached
+
+    def read(client) -> dict:
+        limit = client.get_account_settings()["AccountLimit"]
+        held = {}
+        for function in reserved:
+            try:
+                held[function] = client.get_function_concurrency(FunctionName=function).get(
+                    "ReservedConcurrentExecutions", 0)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                    raise
+        return {"limit": limit["ConcurrentExecutions"], "unreserved": limit["UnreservedConcurrentExecutions"],
+                "held": held}
+
+    with reached.acting():
+        client = reached.client("lambda", stack.security_home_region)
+        return guarded("GetAccountSettings", lambda: read(client))
+
+
 def _account(clients: Clients, stack: StackConfig, account, home: str) -> dict:
-    if account.management:
-        reached: Clients | dict = clients
-    else:
-        role = f"arn:aws:iam::{account.id}:role/{stack.member_role_name}"
-        session = guarded("AssumeRole", lambda: assumed_session(clients, role, None, home))
-        if is_unavailable(session):
-            return {"reached": session, "regions": {}}
-        reached = clients.for_session(session)
+    reached = _reach(clients, stack, account.id, home)
+    if is_unavailable(reached):
+        return {"reached": reached, "regions": {}}
     with reached.acting():
         opt_in = guarded("DescribeRegions", lambda: {
             r["RegionName"]: r.get("OptInStatus", "opt-in-not-required")
@@ -526,6 +565,39 @@ def _shared_vpcs(stack: StackConfig, facts: dict) -> Judged:
                         f"shared by {vpc['owner']}: skipped here, logged and contained by its owner"))
 
 
+def _lambda_concurrency(stack: StackConfig, facts: dict) -> Judged:
+    """The security account's ConcurrentExecutions quota must cover irready's reservations and the 100 Lambda
+    keeps unreserved, or PutFunctionConcurrency fails on the first `pulumi up` (policies/lambda_concurrency.py)."""
+    reserved = stack.lambda_reservations
+    if not reserved:
+        return
+    security, region, total = stack.security_account_id, stack.security_home_region, sum(reserved.values())
+    listing = ", ".join(f"{function} {n}" for function, n in reserved.items())
+    lower = (" (or lower irready:scheduledAudit.maxConcurrency)"
+             if scheduled_names.ACCOUNT_FUNCTION in reserved else "")
+    if security is None:
+        yield _management(stack), Result.unknown(region, "ConcurrentExecutions", (
+            f"the security account the program creates starts with its own Lambda quota, often 10 concurrent "
+            f"executions: irready reserves {total} ({listing}) and Lambda keeps {concurrency.UNRESERVED_MINIMUM} "
+            f"unreserved; set {concurrency.CONFIG_KEY}: false for the first `pulumi up`, or raise quota "
+            f"{concurrency.QUOTA_CODE} to {total + concurrency.UNRESERVED_MINIMUM} once the account exists"))
+        return
+    settings = _need(facts["lambda_concurrency"], f"the Lambda concurrency of {security} in {region}")
+    short = concurrency.shortfall(reserved, settings["unreserved"], settings["held"])
+    limit, unreserved = settings["limit"], settings["unreserved"]
+    if short:
+        yield security, Result.failed(region, "ConcurrentExecutions", (
+            f"{security} allows {limit} concurrent Lambda executions in {region} ({unreserved} unreserved); irready "
+            f"reserves {total} ({listing}) and Lambda keeps {concurrency.UNRESERVED_MINIMUM} unreserved, so "
+            f"PutFunctionConcurrency fails: request {limit + short} (`aws service-quotas "
+            f"request-service-quota-increase --service-code lambda --quota-code {concurrency.QUOTA_CODE} "
+            f"--desired-value {limit + short} --region {region}`), or set {concurrency.CONFIG_KEY}: false{lower}"))
+    else:
+        yield security, Result.passed(region, "ConcurrentExecutions", (
+            f"{limit} concurrent executions ({unreserved} unreserved): room for irready's {total} and "
+            f"{concurrency.UNRESERVED_MINIMUM} unreserved"))
+
+
 def _check(id_: str, title: str, severity: Severity, rationale: str, remediation: str, reference: str,
            judge: Callable[[StackConfig, dict], Judged]) -> PreflightCheck:
     return PreflightCheck(Check(id_, title, severity, rationale, remediation, (reference,), evaluate=None), judge)
@@ -608,6 +680,12 @@ PREFLIGHT_CHECKS = (
            "A participant of a shared VPC cannot create flow logs or query-log associations for it; its owner must.",
            "List the owner account in irready:accounts; never list a shared VPC under a participant's vpcs.",
            "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html", _shared_vpcs),
+    _check("preflight.lambda_concurrency", "The security account's Lambda quota covers irready's reservations",
+           Severity.HIGH, "Lambda keeps 100 of an account's concurrent executions unreserved; a new account's quota "
+           "is often 10, and reserving concurrency there fails the first `pulumi up`.",
+           "Request a Lambda concurrent executions increase (Service Quotas, L-B99A9384), or set "
+           "irready:reservedConcurrency: false.",
+           "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html", _lambda_concurrency),
 )
 
 

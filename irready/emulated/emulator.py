@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 from irready.emulated.account_management import AccountManagementLayer, allow_account_management_delegation
 from irready.emulated.aws_errors import error_response, signed_scope
 from irready.emulated.guardduty_organization import GuardDutyOrganizationLayer
+from irready.emulated.lambda_concurrency import LambdaConcurrencyLayer
 
 DEFAULT_ACCOUNT = "123456789012"  # the account moto's default credentials belong to
 _CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -72,7 +73,9 @@ class Emulator(EmulatedAWS):
             disable_nagle_algorithm = True
 
         # What moto lacks, answered in front of it: GuardDuty's organization side, Account Management's rules.
-        app = GuardDutyOrganizationLayer(AccountManagementLayer(_unimplemented_as_errors(app)))
+        # Lambda's per-account concurrency quota: ``lambda_concurrency.limits[(account, region)] = n``.
+        self.lambda_concurrency = LambdaConcurrencyLayer(_unimplemented_as_errors(app))
+        app = GuardDutyOrganizationLayer(AccountManagementLayer(self.lambda_concurrency))
         self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
                                    request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
