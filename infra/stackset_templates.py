@@ -154,13 +154,9 @@ def global_template(args: BaselineTemplateArgs) -> dict:
             "RoleName": FLOW_LOG_ROLE,
             "Description": "irready: delivers VPC flow logs to the irready flow-log group of each region",
             "AssumeRolePolicyDocument": delivery_trust(ACCOUNT),
-            "Policies": [{"PolicyName": "deliver-flow-logs", "PolicyDocument": {
-                "Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
-                               "logs:DescribeLogStreams"],
-                    "Resource": [f"arn:aws:logs:*:{ACCOUNT}:log-group:{FLOW_LOG_GROUP}",
-                                 f"arn:aws:logs:*:{ACCOUNT}:log-group:{FLOW_LOG_GROUP}:*"]}]}}]}},
+            "Policies": [{"PolicyName": "deliver-flow-logs",
+                          "PolicyDocument": vpc_preparation.flow_log_delivery_permissions(
+                              vpc_preparation.flow_log_group_arns(ACCOUNT))}]}},
         # Assumed by the security account's preparation function to prepare new VPCs (irready/vpc_preparation.py).
         "VpcPreparationRole": {"Type": "AWS::IAM::Role", "Properties": {
             "RoleName": vpc_preparation.PROVISIONING_ROLE,
