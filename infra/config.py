@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from irready.policies import names
+from irready.policies.alternate_contacts import Contact
 from irready.policies.investigation import DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -23,14 +24,6 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,}$")
 
 class StackConfigError(ValueError):
     """A stack config value is wrong; the message is the one line to show."""
-
-
-@dataclass(frozen=True)
-class Contact:
-    name: str
-    title: str
-    email: str
-    phone: str
 
 
 @dataclass(frozen=True)

@@ -485,42 +485,42 @@ def _guardduty_detectors(stack: StackConfig, facts: dict) -> Judged:
                 yield account.id, Result.passed(region, NO_RESOURCE, "no detector: auto-enable creates it")
 
 
-def _security_hub_administrator(stack: StackConfig, facts: dict) -> Judged:
-    if not stack.security_hub:
-        return
+def _delegated_administrator(stack: StackConfig, facts: dict, principal: str, what: str,
+                             verbs: tuple[str, str], fix: Callable[[str], str]) -> Judged:
+    """An organization has one delegated administrator per service principal: ``principal``'s must be the
+    security account (adopted) or none (the program makes it one: ``verbs``, e.g. ("registers", "registered"));
+    another fails with ``fix(other)``. ``what`` names the delegation in the findings."""
     management, security = _management(stack), _security_account(stack, facts)
-    admins = _need(facts["delegated_administrators"]["securityhub.amazonaws.com"],
-                   "Security Hub's delegated administrator")
+    admins = _need(facts["delegated_administrators"][principal], what)
     others = [a for a in admins if a != security]
     if others:
         yield management, Result.failed(GLOBAL, others[0], (
-            f"Security Hub's delegated administrator is {others[0]}; the program designates "
-            f"{security or 'the account it creates'}: set irready:securityAccountId to {others[0]}, or set "
-            "irready:securityHub: false and keep the existing set-up"))
+            f"{what} is {others[0]}; the program {verbs[0]} {security or 'the account it creates'}: "
+            f"{fix(others[0])}"))
     else:
-        yield management, Result.passed(GLOBAL, admins[0] if admins else NO_RESOURCE,
-                                        "adopted" if admins else "designated by the program")
+        yield management, Result.passed(GLOBAL, admins[0] if admins else NO_RESOURCE, (
+            "already the delegated administrator: adopted" if admins else
+            f"no delegated administrator yet: {verbs[1]} by the program"))
+
+
+def _security_hub_administrator(stack: StackConfig, facts: dict) -> Judged:
+    if stack.security_hub:
+        yield from _delegated_administrator(
+            stack, facts, "securityhub.amazonaws.com", "Security Hub's delegated administrator",
+            ("designates", "designated"),
+            lambda other: f"set irready:securityAccountId to {other}, or set irready:securityHub: false and keep "
+                          "the existing set-up")
 
 
 def _account_management_administrator(stack: StackConfig, facts: dict) -> Judged:
     """Organization mode (issue #18): the security contacts function names member accounts as the delegated
     administrator for Account Management, which the program registers (one per organization)."""
-    if not stack.organization:
-        return
-    management, security = _management(stack), _security_account(stack, facts)
-    admins = _need(facts["delegated_administrators"][ACCOUNT_MANAGEMENT],
-                   f"the delegated administrator for {ACCOUNT_MANAGEMENT}")
-    others = [a for a in admins if a != security]
-    if others:
-        yield management, Result.failed(GLOBAL, others[0], (
-            f"the delegated administrator for {ACCOUNT_MANAGEMENT} is {others[0]}; the program registers "
-            f"{security or 'the account it creates'} for the security contacts function: run `aws organizations "
-            f"deregister-delegated-administrator --account-id {others[0]} --service-principal {ACCOUNT_MANAGEMENT}`, "
-            f"or set irready:securityAccountId to {others[0]}"))
-    else:
-        yield management, Result.passed(GLOBAL, admins[0] if admins else NO_RESOURCE, (
-            "already the delegated administrator: adopted" if admins else
-            "no delegated administrator yet: registered by the program"))
+    if stack.organization:
+        yield from _delegated_administrator(
+            stack, facts, ACCOUNT_MANAGEMENT, f"the delegated administrator for {ACCOUNT_MANAGEMENT}",
+            ("registers", "registered"),
+            lambda other: f"run `aws organizations deregister-delegated-administrator --account-id {other} "
+                          f"--service-principal {ACCOUNT_MANAGEMENT}`, or set irready:securityAccountId to {other}")
 
 
 def _listed_vpcs(stack: StackConfig, facts: dict) -> Judged:

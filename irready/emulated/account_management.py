@@ -26,12 +26,19 @@ from irready.emulated.aws_errors import error_response, signed_scope
 SERVICE_PRINCIPAL = "account.amazonaws.com"
 
 
-def allow_account_management_delegation() -> None:
-    """Let moto register a delegated administrator for Account Management (idempotent)."""
+def allow_delegation(principal: str) -> None:
+    """Let moto register (and list) a delegated administrator for ``principal``, which its short list lacks
+    and AWS accepts (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html).
+    Idempotent."""
     from moto.organizations.models import FakeDelegatedAdministrator
 
-    if SERVICE_PRINCIPAL not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
-        FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(SERVICE_PRINCIPAL)
+    if principal not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
+        FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(principal)
+
+
+def allow_account_management_delegation() -> None:
+    """Let moto register a delegated administrator for Account Management (idempotent)."""
+    allow_delegation(SERVICE_PRINCIPAL)
 
 
 def _organization_of(account_id: str):

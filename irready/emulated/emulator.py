@@ -11,7 +11,11 @@ import boto3
 import botocore.session
 from werkzeug.serving import make_server
 
-from irready.emulated.account_management import AccountManagementLayer, allow_account_management_delegation
+from irready.emulated.account_management import (
+    AccountManagementLayer,
+    allow_account_management_delegation,
+    allow_delegation,
+)
 from irready.emulated.aws_errors import error_response, signed_scope
 from irready.emulated.guardduty_organization import GuardDutyOrganizationLayer
 from irready.emulated.lambda_concurrency import LambdaConcurrencyLayer
@@ -62,6 +66,7 @@ class Emulator(EmulatedAWS):
         add_ecr_and_eks_to_the_tagging_api()  # issue #19: AWS's Tagging API returns them; moto's does not
         add_athena_batch_get_named_query()  # issue #17: one request for the saved queries, not one each
         allow_account_management_delegation()  # issue #18: moto refuses account.amazonaws.com as one
+        allow_delegation("securityhub.amazonaws.com")  # and Security Hub's, which preflight reads
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = DomainDispatcherApplication(create_backend_app)

@@ -461,3 +461,27 @@ def test_a_security_account_the_program_creates_cannot_be_read_yet(fresh_organiz
     assert finding.status is Status.UNKNOWN
     assert "set irready:reservedConcurrency: false for the first `pulumi up`, or raise quota L-B99A9384 to 107" \
         in finding.reason
+
+
+def test_security_hubs_delegated_administrator_is_adopted_designated_or_reported(fresh_organization, tmp_path):
+    # One Security Hub delegated administrator per organization:
+    # https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html
+    emulator, org = fresh_organization
+
+    def reasons(**overrides) -> list[tuple[Status, str]]:
+        return [(f.status, f.reason) for f in run(emulator, org, tmp_path, **overrides).findings
+                if f.check_id == "preflight.security_hub_administrator"]
+
+    assert reasons() == []  # irready:securityHub false: not designated, not checked
+    assert reasons(securityHub=True) == [(Status.PASS, "no delegated administrator yet: designated by the program")]
+    organizations = emulator.client(emulator.session(org.management), "organizations")
+    organizations.register_delegated_administrator(AccountId=org.workloads[0],
+                                                   ServicePrincipal="securityhub.amazonaws.com")
+    assert reasons(securityHub=True) == [(Status.FAIL, (
+        f"Security Hub's delegated administrator is {org.workloads[0]}; the program designates {org.security}: set "
+        f"irready:securityAccountId to {org.workloads[0]}, or set irready:securityHub: false and keep the existing "
+        "set-up"))]
+    organizations.deregister_delegated_administrator(AccountId=org.workloads[0],
+                                                     ServicePrincipal="securityhub.amazonaws.com")
+    organizations.register_delegated_administrator(AccountId=org.security, ServicePrincipal="securityhub.amazonaws.com")
+    assert reasons(securityHub=True) == [(Status.PASS, "already the delegated administrator: adopted")]
