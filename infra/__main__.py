@@ -45,7 +45,7 @@ from irready.infra.components.workload_evidence import (
     EcrRegistryScanning,
     EcrRegistryScanningArgs,
 )
-from irready.infra.config import ALL_REGIONS, LISTED, ORGANIZATION, StackConfigError, load, reader
+from irready.infra.config import LISTED, ORGANIZATION, StackConfigError, load, reader
 from irready.infra.organization import missing_trusted_access, trusted_access_error
 from irready.infra.providers import (
     account_providers,
@@ -127,15 +127,18 @@ all_vpcs: list[str] = []
 listed_regions = tuple(dict.fromkeys(region for account in config.accounts for region in account.regions))
 
 
-def enabled_regions(provider) -> tuple[str, ...]:
-    """The regions enabled for the provider's account (opted in, or not needing it)."""
-    return tuple(sorted(aws.get_regions(opts=pulumi.InvokeOptions(provider=provider)).names))
+def enabled_regions(provider, opt_in_not_required: bool = False) -> tuple[str, ...]:
+    """The regions enabled for the provider's account (opted in, or not needing it); with
+    ``opt_in_not_required``, only those every account has (DescribeRegions' opt-in-status filter)."""
+    filters = [{"name": "opt-in-status", "values": ["opt-in-not-required"]}] if opt_in_not_required else None
+    return tuple(sorted(aws.get_regions(filters=filters, opts=pulumi.InvokeOptions(provider=provider)).names))
 
 
-# Organization mode (issue #18): the StackSets' regions are prepared, hence listed.
+# Organization mode (issue #18): the StackSets' regions are prepared, hence listed. `all` leaves opt-in regions out
+# unless named (OrganizationMode.resolved_regions).
 if config.organization:
-    organization_regions = (enabled_regions(providers[management.id]) if config.organization.regions == ALL_REGIONS
-                            else config.organization.regions)
+    organization_regions = config.organization.resolved_regions(
+        lambda: enabled_regions(providers[management.id], opt_in_not_required=True))
     listed_regions = tuple(dict.fromkeys(listed_regions + organization_regions))
 
 if config.unlisted_regions == "monitor":

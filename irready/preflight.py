@@ -20,7 +20,8 @@ Facts layout::
      "trail_bucket": {"name", "exists": bool, "policy": dict | None} (only with irready:trailBucketName),
      "accounts": {id: {"reached": True | marker, "regions": {region: {
          "opt_in": status, "detectors": [{"id", "status"}], "vpcs": [{"id", "owner"}]}}}},
-     "lambda_concurrency": {"limit", "unreserved", "held": {function: n}} | None (the security account's)}
+     "lambda_concurrency": {"limit", "unreserved", "held": {function: n}} | None (the security account's),
+     "organization_regions": {"opt_in": {region: status}, "members": {account: {region: status}}} | None}
 
 A value that could not be read is the audit's unavailable marker, and the checks that need it are UNKNOWN.
 """
@@ -42,7 +43,7 @@ from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Res
 from irready.audit.snapshot import Unavailable, is_unavailable
 from irready.infra.components import org_trail
 from irready.infra.components.org_trail import TRAIL_NAME, cloudtrail_delivery_statements, organization_trail_arn
-from irready.infra.config import StackConfig, file_reader, load
+from irready.infra.config import ALL_REGIONS, StackConfig, file_reader, load
 from irready.infra.organization import (
     ENABLED_BY_DESIGNATION,
     STACKSETS_PRINCIPAL,
@@ -99,6 +100,7 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
             facts["trail_bucket"] = _read_trail_bucket(clients.client("s3", home), stack.trail_bucket_name)
     facts["accounts"] = {account.id: _account(clients, stack, account, home) for account in stack.accounts}
     facts["lambda_concurrency"] = _read_lambda_concurrency(clients, stack, home)
+    facts["organization_regions"] = _read_organization_regions(clients, stack, home)
     return facts
 
 
@@ -192,6 +194,52 @@ def _read_lambda_concurrency(clients: Clients, stack: StackConfig, home: str) ->
     with reached.acting():
         client = reached.client("lambda", stack.security_home_region)
         return guarded("GetAccountSettings", lambda: read(client))
+
+
+def _read_organization_regions(clients: Clients, stack: StackConfig, home: str) -> dict | None:
+    """Organization mode: {"opt_in": {region: OptInStatus} (the management account's DescribeRegions),
+    "members": {account: {region: RegionOptStatus}} (Account Management's GetRegionOptStatus, from the
+    management account, for each opt-in region the stack names and each active account the StackSets target)}.
+    None in explicit mode."""
+    mode = stack.organization
+    if mode is None:
+        return None
+    with clients.acting():
+        ec2 = clients.client("ec2", home)
+        opt_in = guarded("DescribeRegions", lambda: {
+            r["RegionName"]: r.get("OptInStatus", "opt-in-not-required")
+            for r in ec2.describe_regions(AllRegions=True)["Regions"]})
+        facts: dict = {"opt_in": opt_in, "members": {}}
+        if is_unavailable(opt_in):
+            return facts
+        named = [r for r in mode.named_regions if opt_in.get(r) != "opt-in-not-required"]
+        if not named:
+            return facts
+        organizations, account = clients.client("organizations", home), clients.client("account", "us-east-1")
+        members = guarded("ListAccountsForParent", lambda: targeted_accounts(organizations, mode.units))
+        if is_unavailable(members):
+            facts["members"] = members
+            return facts
+        management = _management(stack)
+        facts["members"] = {member: {region: guarded("GetRegionOptStatus", lambda m=member, r=region: (
+            account.get_region_opt_status(AccountId=m, RegionName=r)["RegionOptStatus"])) for region in named}
+            for member in members if member != management}
+    return facts
+
+
+def targeted_accounts(client, units: tuple[str, ...]) -> list[str]:
+    """The active accounts under ``units`` ("root", or OU ids and every OU below them), as StackSets'
+    ``OrganizationalUnitIds`` targets them."""
+    if "root" in units:
+        return [a["Id"] for a in paginate(client, "list_accounts", "Accounts") if a["Status"] == "ACTIVE"]
+    found, parents = [], list(units)
+    while parents:
+        parent = parents.pop()
+        found += [a["Id"] for a in paginate(client, "list_accounts_for_parent", "Accounts", ParentId=parent)
+                  if a["Status"] == "ACTIVE"]
+        parents += [ou["Id"] for ou in paginate(client, "list_organizational_units_for_parent",
+                                                 "OrganizationalUnits", ParentId=parent)]
+    return sorted(set(found))
 
 
 def _account(clients: Clients, stack: StackConfig, account, home: str) -> dict:
@@ -347,6 +395,40 @@ def _regions(stack: StackConfig, facts: dict) -> Judged:
                     f"{_where(stack, account.id)}.regions"))
             else:
                 yield account.id, Result.passed(region, NO_RESOURCE, f"region enabled ({status})")
+
+
+def _organization_regions(stack: StackConfig, facts: dict) -> Judged:
+    """Organization mode: what ``regions: all`` covers (the regions that need no opt-in), and, for each opt-in
+    region the stack names, the targeted member accounts that have not enabled it (their stack instances fail)."""
+    mode = stack.organization
+    if mode is None:
+        return
+    management, data = _management(stack), facts["organization_regions"]
+    opt_in = _need(data["opt_in"], "the management account's regions")
+    if mode.all_regions:
+        default = sorted(r for r, status in opt_in.items() if status == "opt-in-not-required")
+        left_out = sorted(r for r, status in opt_in.items() if status == "opted-in" and r not in mode.named_regions)
+        yield management, Result.passed(GLOBAL, ALL_REGIONS, (
+            f"all: the {len(default)} regions that need no opt-in" + (
+                f"; the management account's opt-in regions {', '.join(left_out)} are left out: name them to deploy "
+                f"there (irready:organization.regions: [all, {left_out[0]}])" if left_out else "")))
+    members = data["members"]
+    for region in mode.named_regions:
+        if opt_in.get(region) == "opt-in-not-required":
+            continue
+        statuses = _need(members, "the accounts the StackSets target")
+        lacking = [account for account, regions in sorted(statuses.items()) if _need(
+            regions[region], f"the opt-in status of {region} in {account}") not in ("ENABLED", "ENABLED_BY_DEFAULT")]
+        if lacking:
+            listed = ", ".join(lacking[:5]) + (f" and {len(lacking) - 5} more" if len(lacking) > 5 else "")
+            yield management, Result.failed(region, NO_RESOURCE, (
+                f"{region} is an opt-in region {len(lacking)} of the {len(statuses)} targeted member accounts have "
+                f"not enabled ({listed}): their stack instances fail there and count against "
+                "irready:organization.failureTolerancePercentage; enable it for them (`aws account enable-region "
+                f"--account-id <id> --region-name {region}`), or remove {region} from irready:organization.regions"))
+        else:
+            yield management, Result.passed(region, NO_RESOURCE, (
+                f"an opt-in region all {len(statuses)} targeted member accounts have enabled"))
 
 
 def _organization_trails(stack: StackConfig, facts: dict) -> Judged:
@@ -633,6 +715,11 @@ PREFLIGHT_CHECKS = (
            "Calls to an opt-in region that is not enabled fail.",
            "Enable the region for the account, or remove it from irready:accounts[n].regions.",
            "https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html", _regions),
+    _check("preflight.organization_regions", "Organization mode: every targeted member has the StackSets' regions",
+           Severity.HIGH, "A member that has not enabled an opt-in region fails its stack instance there, and the "
+           "failures count against the failure tolerance; `all` is the regions that need no opt-in.",
+           "Enable the named opt-in region for the members listed, or remove it from irready:organization.regions.",
+           "https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html", _organization_regions),
     _check("preflight.organization_trails", "No second copy of management events", Severity.LOW,
            "A landing zone (Control Tower...) often has an organization trail already; a second copy of management "
            "events is billed.",

@@ -80,7 +80,9 @@ class Emulator(EmulatedAWS):
         # What moto lacks, answered in front of it: GuardDuty's organization side, Account Management's rules.
         # Lambda's per-account concurrency quota: ``lambda_concurrency.limits[(account, region)] = n``.
         self.lambda_concurrency = LambdaConcurrencyLayer(_unimplemented_as_errors(app))
-        app = GuardDutyOrganizationLayer(AccountManagementLayer(self.lambda_concurrency))
+        # Account Management's region opt-in per account: ``account_management.enabled_regions``.
+        self.account_management = AccountManagementLayer(self.lambda_concurrency)
+        app = GuardDutyOrganizationLayer(self.account_management)
         self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
                                    request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -485,3 +485,54 @@ def test_security_hubs_delegated_administrator_is_adopted_designated_or_reported
                                                      ServicePrincipal="securityhub.amazonaws.com")
     organizations.register_delegated_administrator(AccountId=org.security, ServicePrincipal="securityhub.amazonaws.com")
     assert reasons(securityHub=True) == [(Status.PASS, "already the delegated administrator: adopted")]
+
+
+# --- Organization mode's regions: `all` is the regions that need no opt-in; an opt-in region is deployed when named,
+# and a member that has not enabled it fails its stack instance there
+# (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html; read with GetRegionOptStatus:
+# https://docs.aws.amazon.com/accounts/latest/reference/API_GetRegionOptStatus.html).
+
+def test_a_named_opt_in_region_lists_the_members_that_have_not_enabled_it(fresh_organization, tmp_path):
+    emulator, org = fresh_organization
+    check = "preflight.organization_regions"
+
+    def findings(regions) -> list[tuple[Status, str, str]]:
+        values = {**organization_mode(org), "organization": {"units": ["root"], "regions": regions}}
+        return [(f.status, f.region, f.reason) for f in run(emulator, org, tmp_path, **values).findings
+                if f.check_id == check]
+
+    assert [f for f in run(emulator, org, tmp_path).findings if f.check_id == check] == []  # explicit mode
+    ((status, _, reason),) = findings("all")
+    assert status is Status.PASS and reason.startswith("all: the ") and reason.endswith("that need no opt-in")
+    # The management account's opt-in regions are named as left out (moto's DescribeRegions never says opted-in).
+    path = tmp_path / "Pulumi.all.yaml"
+    stack_file(path, stack_values(org, **{**organization_mode(org), "organization": {"units": ["root"],
+                                                                                     "regions": "all"}}))
+    stack = preflight.read_stack_config(path)
+    facts = preflight.collect(stack, emulator.session(org.management), emulator.url)
+    facts["organization_regions"]["opt_in"]["me-central-1"] = "opted-in"
+    (reason,) = [f.reason for f in preflight.evaluate(stack, facts) if f.check_id == check]
+    assert reason.endswith("; the management account's opt-in regions me-central-1 are left out: name them to deploy "
+                           "there (irready:organization.regions: [all, me-central-1])")
+    assert findings(["us-east-1"]) == []  # a region every account has: nothing to check
+    ((status, region, reason), ) = [f for f in findings(["all", "me-central-1"]) if f[1] == "me-central-1"]
+    members = sorted((org.security, *org.workloads))
+    assert status is Status.FAIL and reason.startswith(
+        f"me-central-1 is an opt-in region 2 of the 2 targeted member accounts have not enabled ({', '.join(members)})")
+    assert reason.endswith("or remove me-central-1 from irready:organization.regions")
+    account = emulator.client(emulator.session(org.management), "account")
+    for member in members:
+        account.enable_region(AccountId=member, RegionName="me-central-1")
+    assert findings(["eu-west-1", "me-central-1"]) == [
+        (Status.PASS, "me-central-1", "an opt-in region all 2 targeted member accounts have enabled")]
+
+
+def test_targeted_accounts_are_those_under_the_ous_and_below(fresh_organization):
+    emulator, org = fresh_organization
+    organizations = emulator.client(emulator.session(org.management), "organizations")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    workloads = organizations.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+    nested = organizations.create_organizational_unit(ParentId=workloads, Name="prod")["OrganizationalUnit"]["Id"]
+    organizations.move_account(AccountId=org.workloads[0], SourceParentId=root, DestinationParentId=nested)
+    assert preflight.targeted_accounts(organizations, (workloads,)) == [org.workloads[0]]
+    assert preflight.targeted_accounts(organizations, ("root",)) == sorted(org.accounts)

@@ -373,6 +373,10 @@ def values(**changes):
     ({"organization": {"units": ["ou-bad"]}}, "irready:organization.units: expected [root] or OU ids"),
     ({"organization": {"units": ["root", "ou-ab12-cdef3456"]}}, "irready:organization.units: root already covers"),
     ({"organization": {"units": ["root"], "regions": ["mars-1"]}}, "irready:organization.regions: unknown region"),
+    ({"organization": {"units": ["root"], "regions": ["all", "mars-1"]}},
+     "irready:organization.regions: unknown region"),
+    ({"organization": {"units": ["root"], "regions": ["me-central-1", "all"]}},
+     "irready:organization.regions: put all first"),
     ({"organization": {"units": ["root"], "failureTolerancePercentage": 101}},
      "irready:organization.failureTolerancePercentage: 101 is out of range"),
     ({"organization": {"units": ["root"], "maxConcurrentPercentage": 0}},
@@ -482,3 +486,22 @@ def test_the_function_package_holds_only_the_function_and_policies(tmp_path):
                            "import irready.vpc_preparation as m; print(m.__file__)", str(tmp_path)],
                           capture_output=True, text=True)
     assert done.stdout.strip() == str(tmp_path / "irready" / "vpc_preparation.py"), done.stderr
+
+
+# --- regions: all and opt-in regions. A member that has not enabled an opt-in region fails its stack instance
+# there (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html), so `all` is the regions
+# that need no opt-in; an opt-in region is deployed when named.
+
+@pytest.mark.parametrize(("regions", "expected"), [
+    ("all", offline.ENABLED_REGIONS),  # the management account's me-central-1 is left out
+    (["all", "me-central-1"], sorted([*offline.ENABLED_REGIONS, "me-central-1"])),
+    (["eu-west-1", "me-central-1"], ["eu-west-1", "me-central-1"]),
+])
+def test_all_regions_leaves_opt_in_regions_out_unless_named(monkeypatch, regions, expected):
+    monkeypatch.setattr(offline, "OPTED_IN_REGIONS", ["me-central-1"])
+    recorded = run_program(example(organization={"units": ["root"], "regions": regions}), ORG_TRUSTED)
+    instances = recorded.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
+    assert sorted(i.inputs["stackSetInstanceRegion"] for i in instances
+                  if i.inputs["stackSetName"] == "irready-baseline-regional") == expected
+    # Monitoring is not narrowed: GuardDuty still covers every region the management account enabled.
+    assert "me-central-1" in {d.inputs.get("region") for d in recorded.of_type("aws:guardduty/detector:Detector")}
