@@ -239,7 +239,6 @@ if config.organization:
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
         responder_external_id=config.responder_external_id, audit_human_principals=config.audit_human_principals,
         audit_automation_principals=audit_automation, run_instances_allowed=config.run_instances_allowed,
-        retention_days=config.log_retention_days,
         ecr_scan_type=config.ecr_registry_scanning.upper() if config.ecr_registry_scanning != "none" else None)
 
     def template_body(make):

@@ -39,6 +39,7 @@ ENV_REGIONS = "IRREADY_REGIONS"  # comma-separated: where reconciliation looks
 ENV_QUARANTINE_GROUP = "IRREADY_QUARANTINE_GROUP_NAME"
 ENV_QUERY_LOG_CONFIGS = "IRREADY_QUERY_LOG_CONFIGS"  # comma-separated region=configuration id
 ENV_MEMBER_EVENTS_BUS = "IRREADY_MEMBER_EVENTS_BUS"  # the bus's ARN: where reconciliation requests go
+ENV_FLOW_LOG_RETENTION = "IRREADY_FLOW_LOG_RETENTION_DAYS"  # FLOW_LOG_GROUP's retention where the function makes it
 
 
 def member_events_bus_arn(security_account_id: str, region: str) -> str:
@@ -98,7 +99,8 @@ def flow_log_group_arns(account_id: str) -> list[str]:
 
 def provisioning_role_permissions(account_id: str, security_account_id: str) -> dict:
     """What preparing a VPC takes, and no more: read VPCs, flow logs, groups and query-log settings;
-    create flow logs passing only the flow-log role; create security groups only with the containment
+    create the flow-log group and raise its retention (never delete it, never shorten it: the function only
+    raises); create flow logs passing only the flow-log role; create security groups only with the containment
     tag, and change rules only of groups carrying it; associate VPCs only with query-logging
     configurations of the security account (those it shares through RAM: never one of the member's own,
     whose destination an intruder could choose). Nothing is ever deleted.
@@ -126,6 +128,9 @@ def provisioning_role_permissions(account_id: str, security_account_id: str) -> 
         {"Sid": "Read", "Effect": "Allow", "Resource": "*", "Action": [
             "ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:DescribeSecurityGroups",
             "route53resolver:ListResolverQueryLogConfigs", "route53resolver:ListResolverQueryLogConfigAssociations"]},
+        {"Sid": "ReadTheFlowLogGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
+        {"Sid": "MakeTheFlowLogGroupAndKeepItLongEnough", "Effect": "Allow",
+         "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], "Resource": flow_log_group_arns(account_id)},
         {"Sid": "FlowLogsOfVpcs", "Effect": "Allow", "Action": "ec2:CreateFlowLogs",
          "Resource": [f"arn:aws:ec2:*:{account_id}:vpc/*", f"arn:aws:ec2:*:{account_id}:vpc-flow-log/*"]},
         {"Sid": "PassOnlyTheFlowLogRole", "Effect": "Allow", "Action": "iam:PassRole",

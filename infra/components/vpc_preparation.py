@@ -89,6 +89,7 @@ class VpcPreparation(pulumi.ComponentResource):
             reserved_concurrent_executions=args.reserved_concurrency,
             environment={"variables": {prep.ENV_REGIONS: ",".join(args.regions),
                                        prep.ENV_QUARANTINE_GROUP: args.quarantine_group_name,
+                                       prep.ENV_FLOW_LOG_RETENTION: str(args.log_retention_days),
                                        prep.ENV_QUERY_LOG_CONFIGS: pulumi.Output.from_input(
                                            args.query_log_configs).apply(prep.query_log_configs_variable),
                                        prep.ENV_MEMBER_EVENTS_BUS: account.apply(

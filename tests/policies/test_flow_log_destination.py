@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 from irready.policies import vpc_preparation as prep
-from irready.policies.evaluator import ALLOW, Request, evaluate
+from irready.policies.evaluator import ALLOW, IMPLICIT_DENY, Request, evaluate
 
 from tests.policies.documents import DOCUMENTS, WORKLOAD
 
@@ -87,8 +87,26 @@ def test_the_stackset_delivery_role_is_the_document_judged_here():
         security_account_id="210987654321", home_region=REGION, trusted_cidrs=("192.0.2.0/24",),
         revoke_sessions_before="2026-01-01T00:00:00Z", deny_except_actions=("sts:GetCallerIdentity",),
         responder_external_id=None, audit_human_principals=(), audit_automation_principals=(),
-        run_instances_allowed=(), retention_days=365, ecr_scan_type=None)
+        run_instances_allowed=(), ecr_scan_type=None)
     role = templates.global_template(args)["Resources"]["FlowLogDeliveryRole"]["Properties"]
     (policy,) = role["Policies"]
     assert policy["PolicyDocument"] == templates.substituted(
         prep.flow_log_delivery_permissions(prep.flow_log_group_arns(templates.ACCOUNT)))
+
+
+@pytest.mark.parametrize(("request_", "expected"), [
+    (Request("logs:DescribeLogGroups", "*"), ALLOW),
+    (Request("logs:CreateLogGroup", IRREADY_GROUP), ALLOW),
+    (Request("logs:PutRetentionPolicy", IRREADY_GROUP), ALLOW),
+    # No other group, and nothing that loses events: no deletion, no retention removed.
+    (Request("logs:CreateLogGroup", f"arn:aws:logs:{REGION}:{WORKLOAD}:log-group:attacker-chosen"), IMPLICIT_DENY),
+    (Request("logs:PutRetentionPolicy", f"arn:aws:logs:{REGION}:{WORKLOAD}:log-group:/aws/lambda/app"),
+     IMPLICIT_DENY),
+    (Request("logs:DeleteLogGroup", IRREADY_GROUP), IMPLICIT_DENY),
+    (Request("logs:DeleteRetentionPolicy", IRREADY_GROUP), IMPLICIT_DENY),
+    (Request("logs:CreateLogGroup", f"arn:aws:logs:{REGION}:{OTHER}:log-group:{prep.FLOW_LOG_GROUP}"), IMPLICIT_DENY),
+])
+def test_the_provisioning_role_makes_only_the_flow_log_group(request_, expected):
+    """The function makes the group (the regional StackSet no longer does: a retained group of a fixed name would
+    fail a re-created stack instance) and raises its retention; it never deletes or shortens."""
+    assert evaluate([DOCUMENTS["vpc_preparation"]], request_) == expected
