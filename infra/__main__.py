@@ -233,7 +233,7 @@ if config.organization:
     from irready.policies import alternate_contacts as contact_names
     from irready.policies import vpc_preparation as prep_names
 
-    security_home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
+    security_home = config.security_home_region
     template_args = templates.BaselineTemplateArgs(
         security_account_id="", home_region=security_home, trusted_cidrs=config.trusted_cidrs,
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
@@ -286,14 +286,14 @@ if config.tag_policy:
 if isinstance(security, str):  # the evidence path names its bucket after the (known) security account
     ForensicEvidence("forensic-evidence", ForensicEvidenceArgs(
         provider=security_side(), security_account_id=security, organization_id=organization.id,
-        region=next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0]),
+        region=config.security_home_region,
         retention_days=config.evidence_retention_days, member_account_ids=tuple(a.id for a in config.accounts),
         # organization-wide: every account's responders, present and future, by aws:PrincipalOrgID
         organization_wide=config.organization is not None))
 
 scheduled = config.scheduled_audit
 if scheduled:
-    home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
+    home = config.security_home_region
     audit = ScheduledAudit(f"scheduled-audit-{security}" if isinstance(security, str) else "scheduled-audit",
                            ScheduledAuditArgs(
         provider=security_side(), functions=signed_functions(), security_account_id=security,
