@@ -45,6 +45,9 @@ def test_the_program_reserves_what_the_shared_sum_counts():
     # organization mode: the VPC preparation and security contacts; the scheduled audit's three (40 wide)
     assert sum(expected.values()) == lambda_concurrency.VPC_PREPARATION + lambda_concurrency.SECURITY_CONTACTS + 42
     assert expected[scheduled.ACCOUNT_FUNCTION] == stack.scheduled_audit.max_concurrency
+    # The example's comment tells a new user the quota the account needs.
+    needed = sum(expected.values()) + lambda_concurrency.UNRESERVED_MINIMUM
+    assert f"the account's quota must be at least {needed} " in EXAMPLE.read_text()
 
 
 def test_reserved_concurrency_false_reserves_nothing():
