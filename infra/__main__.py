@@ -45,7 +45,7 @@ from irready.infra.components.workload_evidence import (
     EcrRegistryScanning,
     EcrRegistryScanningArgs,
 )
-from irready.infra.config import ALL_REGIONS, LISTED, ORGANIZATION, StackConfigError, load, reader
+from irready.infra.config import LISTED, ORGANIZATION, StackConfigError, load, reader
 from irready.infra.organization import missing_trusted_access, trusted_access_error
 from irready.infra.providers import (
     account_providers,
@@ -127,15 +127,18 @@ all_vpcs: list[str] = []
 listed_regions = tuple(dict.fromkeys(region for account in config.accounts for region in account.regions))
 
 
-def enabled_regions(provider) -> tuple[str, ...]:
-    """The regions enabled for the provider's account (opted in, or not needing it)."""
-    return tuple(sorted(aws.get_regions(opts=pulumi.InvokeOptions(provider=provider)).names))
+def enabled_regions(provider, opt_in_not_required: bool = False) -> tuple[str, ...]:
+    """The regions enabled for the provider's account (opted in, or not needing it); with
+    ``opt_in_not_required``, only those every account has (DescribeRegions' opt-in-status filter)."""
+    filters = [{"name": "opt-in-status", "values": ["opt-in-not-required"]}] if opt_in_not_required else None
+    return tuple(sorted(aws.get_regions(filters=filters, opts=pulumi.InvokeOptions(provider=provider)).names))
 
 
-# Organization mode (issue #18): the StackSets' regions are prepared, hence listed.
+# Organization mode (issue #18): the StackSets' regions are prepared, hence listed. `all` leaves opt-in regions out
+# unless named (OrganizationMode.resolved_regions).
 if config.organization:
-    organization_regions = (enabled_regions(providers[management.id]) if config.organization.regions == ALL_REGIONS
-                            else config.organization.regions)
+    organization_regions = config.organization.resolved_regions(
+        lambda: enabled_regions(providers[management.id], opt_in_not_required=True))
     listed_regions = tuple(dict.fromkeys(listed_regions + organization_regions))
 
 if config.unlisted_regions == "monitor":
@@ -227,14 +230,15 @@ if config.organization:
     )
     from irready.infra.components.stacksets import OrganizationBaseline, OrganizationBaselineArgs
     from irready.infra.components.vpc_preparation import VpcPreparation, VpcPreparationArgs
+    from irready.policies import alternate_contacts as contact_names
+    from irready.policies import vpc_preparation as prep_names
 
-    security_home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
+    security_home = config.security_home_region
     template_args = templates.BaselineTemplateArgs(
         security_account_id="", home_region=security_home, trusted_cidrs=config.trusted_cidrs,
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
         responder_external_id=config.responder_external_id, audit_human_principals=config.audit_human_principals,
         audit_automation_principals=audit_automation, run_instances_allowed=config.run_instances_allowed,
-        retention_days=config.log_retention_days,
         ecr_scan_type=config.ecr_registry_scanning.upper() if config.ecr_registry_scanning != "none" else None)
 
     def template_body(make):
@@ -261,7 +265,8 @@ if config.organization:
         management_provider=providers[management.id], security_provider=security_side(), functions=signed_functions(),
         management_account_id=management.id, security_account_id=security, organization_id=organization.id,
         region=security_home, bus_name=member_events.bus.name, bus_arn=member_events.bus.arn,
-        contact=config.security_contact, log_retention_days=config.log_retention_days))
+        contact=config.security_contact, log_retention_days=config.log_retention_days,
+        reserved_concurrency=config.lambda_reservations.get(contact_names.FUNCTION)))
     query_logging = OrganizationQueryLogging("organization-query-logging", OrganizationQueryLoggingArgs(
         provider=security_side(), security_account_id=security, organization_arn=organization.arn,
         regions=organization_regions, retention_days=config.log_retention_days))
@@ -269,7 +274,8 @@ if config.organization:
         provider=security_side(), functions=signed_functions(), region=security_home, security_account_id=security,
         organization_id=organization.id, bus_name=member_events.bus.name, regions=organization_regions,
         query_log_configs=query_logging.config_ids,
-        quarantine_group_name=config.quarantine_group_name, log_retention_days=config.log_retention_days))
+        quarantine_group_name=config.quarantine_group_name, log_retention_days=config.log_retention_days,
+        reserved_concurrency=config.lambda_reservations.get(prep_names.FUNCTION)))
 
 GuardrailScp("guardrail-scp", GuardrailScpArgs(
     provider=providers[management.id], deploying_principals=deploying_principals(config),
@@ -280,14 +286,14 @@ if config.tag_policy:
 if isinstance(security, str):  # the evidence path names its bucket after the (known) security account
     ForensicEvidence("forensic-evidence", ForensicEvidenceArgs(
         provider=security_side(), security_account_id=security, organization_id=organization.id,
-        region=next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0]),
+        region=config.security_home_region,
         retention_days=config.evidence_retention_days, member_account_ids=tuple(a.id for a in config.accounts),
         # organization-wide: every account's responders, present and future, by aws:PrincipalOrgID
         organization_wide=config.organization is not None))
 
 scheduled = config.scheduled_audit
 if scheduled:
-    home = next((a.regions[0] for a in config.accounts if a.id == security), management.regions[0])
+    home = config.security_home_region
     audit = ScheduledAudit(f"scheduled-audit-{security}" if isinstance(security, str) else "scheduled-audit",
                            ScheduledAuditArgs(
         provider=security_side(), functions=signed_functions(), security_account_id=security,
@@ -304,7 +310,7 @@ if scheduled:
         alert_email=config.security_contact.email, security_hub=scheduled.security_hub,
         max_concurrency=scheduled.max_concurrency,
         tolerated_failure_percentage=scheduled.tolerated_failure_percentage,
-        log_retention_days=config.log_retention_days))
+        log_retention_days=config.log_retention_days, reserve_concurrency=config.reserved_concurrency))
     pulumi.export("scheduledAuditBucket", audit.bucket.bucket)
     pulumi.export("scheduledAuditStateMachineArn", audit.state_machine.arn)
     # Member accounts' irready-audit role must trust this principal (it does while it trusts the security account).

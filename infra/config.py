@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from irready.policies import names
+from irready.policies.alternate_contacts import Contact
 from irready.policies.investigation import DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -23,14 +24,6 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,}$")
 
 class StackConfigError(ValueError):
     """A stack config value is wrong; the message is the one line to show."""
-
-
-@dataclass(frozen=True)
-class Contact:
-    name: str
-    title: str
-    email: str
-    phone: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +112,23 @@ class StackConfig:
     # ECR registry scanning in every prepared account and region (explicit-accounts mode): "none", "basic"
     # (scan on push, free) or "enhanced" (Amazon Inspector, billed per image): see docs/provisioning.md.
     ecr_registry_scanning: str = "none"
+    # Reserved concurrency on irready's functions in the security account (policies/lambda_concurrency.py);
+    # false for an account whose Lambda quota cannot spare it (a new account's is often 10).
+    reserved_concurrency: bool = True
+
+    @property
+    def security_home_region(self) -> str:
+        """Where the security account's functions and buses are: its first listed region, else the
+        management account's (a created security account is not listed)."""
+        management = next(a for a in self.accounts if a.management)
+        return next((a.regions[0] for a in self.accounts if a.id == self.security_account_id), management.regions[0])
+
+    @property
+    def lambda_reservations(self) -> dict[str, int]:
+        """Function name -> the concurrency the program reserves for it in the security account's home region."""
+        from irready.policies import lambda_concurrency
+        return lambda_concurrency.reservations(self.organization is not None, self.scheduled_audit.max_concurrency
+                                               if self.scheduled_audit else None, self.reserved_concurrency)
 
 
 ECR_REGISTRY_SCANNING = ("none", "basic", "enhanced")
@@ -136,13 +146,33 @@ class OrganizationMode:
     """irready:organization: where the StackSets deploy and how fast (docs/provisioning.md).
 
     ``units``: "root" or OU ids (StackSets ``DeploymentTargets.OrganizationalUnitIds``); ``regions``:
-    ALL_REGIONS (the management account's enabled regions at `pulumi up`) or region names; the three
+    ALL_REGIONS, region names, or ALL_REGIONS followed by names (see ``resolved_regions``); the three
     others are the StackSets ``OperationPreferences`` (percentages of accounts, per region)."""
     units: tuple[str, ...]
     regions: str | tuple[str, ...] = ALL_REGIONS
     failure_tolerance_percentage: int = 10
     max_concurrent_percentage: int = 25
     region_concurrency: str = "PARALLEL"  # or SEQUENTIAL
+
+    @property
+    def all_regions(self) -> bool:
+        """Whether ``all`` is configured (alone, or first of a list)."""
+        return self.regions == ALL_REGIONS or ALL_REGIONS in self.regions
+
+    @property
+    def named_regions(self) -> tuple[str, ...]:
+        """The regions the stack config names (opt-in regions are deployed only when named)."""
+        return () if self.regions == ALL_REGIONS else tuple(r for r in self.regions if r != ALL_REGIONS)
+
+    def resolved_regions(self, default_regions: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+        """The StackSets' regions. ``all`` means the regions every account has: the management account's
+        enabled regions that need no opt-in (``default_regions()``, DescribeRegions' ``opt-in-not-required``).
+        An opt-in region is deployed only when named (``[all, me-central-1]``), since a member that has not
+        enabled it fails its stack instance there and counts against the failure tolerance
+        (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html); `irready preflight`
+        names the members that have not."""
+        everywhere = default_regions() if self.all_regions else ()
+        return tuple(dict.fromkeys((*everywhere, *self.named_regions)))
 
 
 _ORGANIZATION_KEYS = ("units", "regions", "failureTolerancePercentage", "maxConcurrentPercentage",
@@ -186,12 +216,23 @@ def _organization_mode(get, accounts: tuple[Account, ...], destinations) -> Orga
     concurrency = raw.get("regionConcurrency", "PARALLEL")
     return OrganizationMode(
         units=tuple(units),
-        regions=ALL_REGIONS if regions == ALL_REGIONS else _regions(regions, f"{where}.regions"),
+        regions=_organization_regions(regions, f"{where}.regions"),
         failure_tolerance_percentage=_bounded(raw.get("failureTolerancePercentage", 10), 0, 100,
                                               f"{where}.failureTolerancePercentage", "percent of accounts per region"),
         max_concurrent_percentage=_bounded(raw.get("maxConcurrentPercentage", 25), 1, 100,
                                            f"{where}.maxConcurrentPercentage", "percent of accounts at once"),
         region_concurrency=_choice(concurrency, f"{where}.regionConcurrency", ("PARALLEL", "SEQUENTIAL")))
+
+
+def _organization_regions(value, where: str) -> str | tuple[str, ...]:
+    """``all``, a list of regions, or a list starting with ``all`` and naming opt-in regions to add."""
+    if value == ALL_REGIONS or value == [ALL_REGIONS]:
+        return ALL_REGIONS
+    if isinstance(value, list) and ALL_REGIONS in value[1:]:
+        raise StackConfigError(f"{where}: put all first, then the opt-in regions to add, e.g. [all, me-central-1]")
+    if isinstance(value, list) and value[:1] == [ALL_REGIONS]:
+        return (ALL_REGIONS, *_regions(value[1:], where))
+    return _regions(value, where)
 
 
 LISTED, ORGANIZATION = "listed", "organization"
@@ -224,7 +265,8 @@ _OBJECT_KEYS = {"createSecurityAccount", "accounts", "securityContact", "trusted
                 "logRetentionDays", "findingsMinSeverity", "runInstancesAllowedPrincipals", "trailRetentionDays",
                 "trailObjectLock", "dataEvents", "securityHub", "trailManagementEvents", "scheduledAudit",
                 "networkLogDestinations", "investigation", "guardrailTargets", "deployingPrincipals", "auditPrincipals",
-                "trailAdminPrincipals", "organization", "guardDutyProtectionPlans", "tagPolicy"}
+                "trailAdminPrincipals", "organization", "guardDutyProtectionPlans", "tagPolicy",
+                "reservedConcurrency"}
 
 
 def reader(pulumi_config) -> Callable[[str], object]:
@@ -328,6 +370,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
         tag_policy=_flag(_given(get, "tagPolicy", False), "irready:tagPolicy"),
         ecr_registry_scanning=_choice(_given(get, "ecrRegistryScanning", "none"), "irready:ecrRegistryScanning",
                                       ECR_REGISTRY_SCANNING),
+        reserved_concurrency=_flag(_given(get, "reservedConcurrency", True), "irready:reservedConcurrency"),
     )
 
 

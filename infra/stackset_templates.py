@@ -11,8 +11,11 @@ Two templates, each the body of one service-managed StackSet (infra/components/s
   logs use.
 - ``regional_template``: deployed in every chosen region of every member account: the containment
   runbooks (SSM documents are regional), the RunInstances and tamper alerts and the ``CreateVpc``
-  forwarding rule (all sent to the security account's member-events bus), the DNS containment rule group,
-  and the flow-log group. No Resolver query-logging configuration: VPC preparation associates member VPCs
+  forwarding rule (all sent to the security account's member-events bus), and the DNS containment rule group.
+  No flow-log group: the VPC preparation function makes it when it first prepares a VPC of the account and
+  region (irready/vpc_preparation.py ``flow_log_group``), since a retained group of a fixed name would fail a
+  stack instance created again (an account that left the OUs and came back). No Resolver query-logging
+  configuration: VPC preparation associates member VPCs
   with the security account's, shared with the organization through RAM
   (infra/components/organization_query_logging.py), so the DNS evidence is not the member's to delete.
 
@@ -26,7 +29,6 @@ import json
 from dataclasses import dataclass
 
 from irready.infra.components.detection import run_instances_pattern
-from irready.infra.components.flow_logs import LOG_GROUP as FLOW_LOG_GROUP
 from irready.infra.components.flow_logs import delivery_trust
 from irready.infra.components.guardrails import iam_tamper_pattern, tamper_pattern
 from irready.infra.components.ir_roles import READ_ONLY_MANAGED
@@ -37,7 +39,7 @@ from irready import policies
 
 ACCOUNT = "${AWS::AccountId}"  # the pseudo parameter each stack instance resolves to its own account
 FORWARDER_ROLE = names.NAME_PREFIX + "alert-forwarder-org"  # sends the rules' events to the security account
-FLOW_LOG_ROLE = vpc_preparation.FLOW_LOG_ROLE  # delivers flow logs to FLOW_LOG_GROUP
+FLOW_LOG_ROLE = vpc_preparation.FLOW_LOG_ROLE  # delivers flow logs to vpc_preparation.FLOW_LOG_GROUP
 MEMBER_EVENTS_BUS = vpc_preparation.MEMBER_EVENTS_BUS  # the security account's bus the member rules send to
 CREATE_VPC_RULE = names.NAME_PREFIX + "create-vpc"
 # The member rules' names: not the management and security accounts' own rules' names (DetectionRouting,
@@ -74,7 +76,6 @@ class BaselineTemplateArgs:
     audit_human_principals: tuple[str, ...] = ()
     audit_automation_principals: tuple[str, ...] = ()
     run_instances_allowed: tuple[str, ...] = ()
-    retention_days: int = names.MIN_LOG_RETENTION_DAYS
     max_session_seconds: int = 3600
     ecr_scan_type: str | None = None  # irready:ecrRegistryScanning: "BASIC", "ENHANCED", or None for none
 
@@ -154,13 +155,9 @@ def global_template(args: BaselineTemplateArgs) -> dict:
             "RoleName": FLOW_LOG_ROLE,
             "Description": "irready: delivers VPC flow logs to the irready flow-log group of each region",
             "AssumeRolePolicyDocument": delivery_trust(ACCOUNT),
-            "Policies": [{"PolicyName": "deliver-flow-logs", "PolicyDocument": {
-                "Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
-                               "logs:DescribeLogStreams"],
-                    "Resource": [f"arn:aws:logs:*:{ACCOUNT}:log-group:{FLOW_LOG_GROUP}",
-                                 f"arn:aws:logs:*:{ACCOUNT}:log-group:{FLOW_LOG_GROUP}:*"]}]}}]}},
+            "Policies": [{"PolicyName": "deliver-flow-logs",
+                          "PolicyDocument": vpc_preparation.flow_log_delivery_permissions(
+                              vpc_preparation.flow_log_group_arns(ACCOUNT))}]}},
         # Assumed by the security account's preparation function to prepare new VPCs (irready/vpc_preparation.py).
         "VpcPreparationRole": {"Type": "AWS::IAM::Role", "Properties": {
             "RoleName": vpc_preparation.PROVISIONING_ROLE,
@@ -187,7 +184,6 @@ def _rule(name: str, pattern: dict, bus: str, description: str) -> dict:
 def regional_template(args: BaselineTemplateArgs) -> dict:
     """The regional StackSet's template (every chosen region of every account)."""
     bus = member_events_bus_arn(args.security_account_id, args.home_region)
-    retained = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}  # logs are evidence
     resources: dict[str, dict] = {
         _logical(runbook): {"Type": "AWS::SSM::Document", "Properties": {
             "Name": runbook, "DocumentType": "Automation", "DocumentFormat": "JSON", "Content": content}}
@@ -208,8 +204,6 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
             "Name": "irready-block-all-dns", "FirewallRules": [{
                 "Action": "BLOCK", "BlockResponse": "NXDOMAIN", "Priority": 100,
                 "FirewallDomainListId": {"Ref": "AllDomains"}}]}},
-        "FlowLogGroup": {"Type": "AWS::Logs::LogGroup", **retained, "Properties": {
-            "LogGroupName": FLOW_LOG_GROUP, "RetentionInDays": args.retention_days}},
     })
     if args.ecr_scan_type:
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registryscanningconfiguration.html
@@ -219,8 +213,7 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
                     {"Filter": f["filter"], "FilterType": f["filter_type"]} for f in rule["repository_filters"]]}
                 for rule in registry_scanning_rules(args.ecr_scan_type)]}}
     return {"AWSTemplateFormatVersion": TEMPLATE_VERSION,
-            "Description": "irready baseline, regional part: runbooks, alerts, DNS containment, flow-log group "
-                           "(generated)",
+            "Description": "irready baseline, regional part: runbooks, alerts, DNS containment (generated)",
             "Resources": substituted(resources),
             "Outputs": {"BlockAllDnsRuleGroupId": {"Value": {"Ref": "BlockAllDns"}}}}
 

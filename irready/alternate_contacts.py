@@ -27,28 +27,11 @@ import botocore.config
 import botocore.exceptions
 
 from irready.policies import alternate_contacts as names
+from irready.policies.alternate_contacts import Contact
 
 ACCOUNT_REGION = "us-east-1"  # Account Management's endpoint (account.us-east-1.amazonaws.com)
 # Account Management throttles; a burst of new accounts backs off rather than fails.
 RETRIES = botocore.config.Config(retries={"mode": "standard", "max_attempts": 8})
-
-
-@dataclass(frozen=True)
-class Contact:
-    """The SECURITY contact as PutAlternateContact takes it."""
-    name: str
-    title: str
-    email: str
-    phone: str
-
-    @classmethod
-    def from_environment(cls) -> Contact:
-        """From the function's environment (infra sets it from irready:securityContact). Raises KeyError."""
-        return cls(os.environ[names.ENV_NAME], os.environ[names.ENV_TITLE], os.environ[names.ENV_EMAIL],
-                   os.environ[names.ENV_PHONE])
-
-    def fields(self) -> dict[str, str]:
-        return {"Name": self.name, "Title": self.title, "EmailAddress": self.email, "PhoneNumber": self.phone}
 
 
 @dataclass
@@ -116,7 +99,7 @@ def handler(event: dict, _context=None, base: boto3.Session | None = None, endpo
     wanted = RECONCILE if event.get("reconcile") else event_accounts(event)
     if wanted is None:
         return {"contacts": [], "ignored": "not an account creation, join or move to act on"}
-    contact = Contact.from_environment()
+    contact = Contact.from_environment(os.environ)
     organizations = base.client("organizations", region_name=ACCOUNT_REGION, endpoint_url=endpoint_url)
     management = organizations.describe_organization()["Organization"]["MasterAccountId"]
     own = base.client("sts", region_name=ACCOUNT_REGION, endpoint_url=endpoint_url).get_caller_identity()["Account"]

@@ -19,7 +19,9 @@ Facts layout::
      "organization_trails": [{"name", "arn", "home_region", "management_events": bool}],
      "trail_bucket": {"name", "exists": bool, "policy": dict | None} (only with irready:trailBucketName),
      "accounts": {id: {"reached": True | marker, "regions": {region: {
-         "opt_in": status, "detectors": [{"id", "status"}], "vpcs": [{"id", "owner"}]}}}}}
+         "opt_in": status, "detectors": [{"id", "status"}], "vpcs": [{"id", "owner"}]}}}},
+     "lambda_concurrency": {"limit", "unreserved", "held": {function: n}} | None (the security account's),
+     "organization_regions": {"opt_in": {region: status}, "members": {account: {region: status}}} | None}
 
 A value that could not be read is the audit's unavailable marker, and the checks that need it are UNKNOWN.
 """
@@ -41,13 +43,15 @@ from irready.audit.model import GLOBAL, NO_RESOURCE, Check, Finding, Report, Res
 from irready.audit.snapshot import Unavailable, is_unavailable
 from irready.infra.components import org_trail
 from irready.infra.components.org_trail import TRAIL_NAME, cloudtrail_delivery_statements, organization_trail_arn
-from irready.infra.config import StackConfig, file_reader, load
+from irready.infra.config import ALL_REGIONS, StackConfig, file_reader, load
 from irready.infra.organization import (
     ENABLED_BY_DESIGNATION,
     STACKSETS_PRINCIPAL,
     enable_command,
     needed_trusted_access,
 )
+from irready.policies import lambda_concurrency as concurrency
+from irready.policies import scheduled_audit as scheduled_names
 from irready.policies.alternate_contacts import SERVICE_PRINCIPAL as ACCOUNT_MANAGEMENT
 from irready.policies.evaluator import ALLOW, IMPLICIT_DENY, Request
 from irready.policies.evaluator import evaluate as evaluate_policy
@@ -95,6 +99,8 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
         if stack.trail_bucket_name:
             facts["trail_bucket"] = _read_trail_bucket(clients.client("s3", home), stack.trail_bucket_name)
     facts["accounts"] = {account.id: _account(clients, stack, account, home) for account in stack.accounts}
+    facts["lambda_concurrency"] = _read_lambda_concurrency(clients, stack, home)
+    facts["organization_regions"] = _read_organization_regions(clients, stack, home)
     return facts
 
 
@@ -150,15 +156,96 @@ def records_management_events(selectors: dict) -> bool:
     return any(s.get("IncludeManagementEvents", True) for s in selectors.get("EventSelectors", []))
 
 
+def _reach(clients: Clients, stack: StackConfig, account_id: str, home: str) -> Clients | dict:
+    """Clients acting in ``account_id``: the caller's for the management account, else through
+    irready:memberRoleName; the unavailable marker when AssumeRole fails."""
+    if account_id == _management(stack):
+        return clients
+    role = f"arn:aws:iam::{account_id}:role/{stack.member_role_name}"
+    session = guarded("AssumeRole", lambda: assumed_session(clients, role, None, home))
+    return session if is_unavailable(session) else clients.for_session(session)
+
+
+def _read_lambda_concurrency(clients: Clients, stack: StackConfig, home: str) -> dict | None:
+    """The security account's Lambda concurrency in its home region, where the program reserves
+    ``stack.lambda_reservations``: {"limit", "unreserved" (GetAccountSettings' AccountLimit), "held": {function:
+    reserved} (GetFunctionConcurrency: what irready's functions hold already)}. None when nothing is reserved
+    or the program creates the account."""
+    reserved = stack.lambda_reservations
+    if not reserved or not stack.security_account_id:
+        return None
+    reached = _reach(clients, stack, stack.security_account_id, home)
+    if is_unavailable(reached):
+        return reached
+
+    def read(client) -> dict:
+        limit = client.get_account_settings()["AccountLimit"]
+        held = {}
+        for function in reserved:
+            try:
+                held[function] = client.get_function_concurrency(FunctionName=function).get(
+                    "ReservedConcurrentExecutions", 0)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                    raise
+        return {"limit": limit["ConcurrentExecutions"], "unreserved": limit["UnreservedConcurrentExecutions"],
+                "held": held}
+
+    with reached.acting():
+        client = reached.client("lambda", stack.security_home_region)
+        return guarded("GetAccountSettings", lambda: read(client))
+
+
+def _read_organization_regions(clients: Clients, stack: StackConfig, home: str) -> dict | None:
+    """Organization mode: {"opt_in": {region: OptInStatus} (the management account's DescribeRegions),
+    "members": {account: {region: RegionOptStatus}} (Account Management's GetRegionOptStatus, from the
+    management account, for each opt-in region the stack names and each active account the StackSets target)}.
+    None in explicit mode."""
+    mode = stack.organization
+    if mode is None:
+        return None
+    with clients.acting():
+        ec2 = clients.client("ec2", home)
+        opt_in = guarded("DescribeRegions", lambda: {
+            r["RegionName"]: r.get("OptInStatus", "opt-in-not-required")
+            for r in ec2.describe_regions(AllRegions=True)["Regions"]})
+        facts: dict = {"opt_in": opt_in, "members": {}}
+        if is_unavailable(opt_in):
+            return facts
+        named = [r for r in mode.named_regions if opt_in.get(r) != "opt-in-not-required"]
+        if not named:
+            return facts
+        organizations, account = clients.client("organizations", home), clients.client("account", "us-east-1")
+        members = guarded("ListAccountsForParent", lambda: targeted_accounts(organizations, mode.units))
+        if is_unavailable(members):
+            facts["members"] = members
+            return facts
+        management = _management(stack)
+        facts["members"] = {member: {region: guarded("GetRegionOptStatus", lambda m=member, r=region: (
+            account.get_region_opt_status(AccountId=m, RegionName=r)["RegionOptStatus"])) for region in named}
+            for member in members if member != management}
+    return facts
+
+
+def targeted_accounts(client, units: tuple[str, ...]) -> list[str]:
+    """The active accounts under ``units`` ("root", or OU ids and every OU below them), as StackSets'
+    ``OrganizationalUnitIds`` targets them."""
+    if "root" in units:
+        return [a["Id"] for a in paginate(client, "list_accounts", "Accounts") if a["Status"] == "ACTIVE"]
+    found, parents = [], list(units)
+    while parents:
+        parent = parents.pop()
+        found += [a["Id"] for a in paginate(client, "list_accounts_for_parent", "Accounts", ParentId=parent)
+                  if a["Status"] == "ACTIVE"]
+        parents += [ou["Id"] for ou in paginate(client, "list_organizational_units_for_parent",
+                                                 "OrganizationalUnits", ParentId=parent)]
+    return sorted(set(found))
+
+
 def _account(clients: Clients, stack: StackConfig, account, home: str) -> dict:
-    if account.management:
-        reached: Clients | dict = clients
-    else:
-        role = f"arn:aws:iam::{account.id}:role/{stack.member_role_name}"
-        session = guarded("AssumeRole", lambda: assumed_session(clients, role, None, home))
-        if is_unavailable(session):
-            return {"reached": session, "regions": {}}
-        reached = clients.for_session(session)
+    reached = _reach(clients, stack, account.id, home)
+    if is_unavailable(reached):
+        return {"reached": reached, "regions": {}}
     with reached.acting():
         opt_in = guarded("DescribeRegions", lambda: {
             r["RegionName"]: r.get("OptInStatus", "opt-in-not-required")
@@ -310,6 +397,40 @@ def _regions(stack: StackConfig, facts: dict) -> Judged:
                 yield account.id, Result.passed(region, NO_RESOURCE, f"region enabled ({status})")
 
 
+def _organization_regions(stack: StackConfig, facts: dict) -> Judged:
+    """Organization mode: what ``regions: all`` covers (the regions that need no opt-in), and, for each opt-in
+    region the stack names, the targeted member accounts that have not enabled it (their stack instances fail)."""
+    mode = stack.organization
+    if mode is None:
+        return
+    management, data = _management(stack), facts["organization_regions"]
+    opt_in = _need(data["opt_in"], "the management account's regions")
+    if mode.all_regions:
+        default = sorted(r for r, status in opt_in.items() if status == "opt-in-not-required")
+        left_out = sorted(r for r, status in opt_in.items() if status == "opted-in" and r not in mode.named_regions)
+        yield management, Result.passed(GLOBAL, ALL_REGIONS, (
+            f"all: the {len(default)} regions that need no opt-in" + (
+                f"; the management account's opt-in regions {', '.join(left_out)} are left out: name them to deploy "
+                f"there (irready:organization.regions: [all, {left_out[0]}])" if left_out else "")))
+    members = data["members"]
+    for region in mode.named_regions:
+        if opt_in.get(region) == "opt-in-not-required":
+            continue
+        statuses = _need(members, "the accounts the StackSets target")
+        lacking = [account for account, regions in sorted(statuses.items()) if _need(
+            regions[region], f"the opt-in status of {region} in {account}") not in ("ENABLED", "ENABLED_BY_DEFAULT")]
+        if lacking:
+            listed = ", ".join(lacking[:5]) + (f" and {len(lacking) - 5} more" if len(lacking) > 5 else "")
+            yield management, Result.failed(region, NO_RESOURCE, (
+                f"{region} is an opt-in region {len(lacking)} of the {len(statuses)} targeted member accounts have "
+                f"not enabled ({listed}): their stack instances fail there and count against "
+                "irready:organization.failureTolerancePercentage; enable it for them (`aws account enable-region "
+                f"--account-id <id> --region-name {region}`), or remove {region} from irready:organization.regions"))
+        else:
+            yield management, Result.passed(region, NO_RESOURCE, (
+                f"an opt-in region all {len(statuses)} targeted member accounts have enabled"))
+
+
 def _organization_trails(stack: StackConfig, facts: dict) -> Judged:
     management = _management(stack)
     trails = [t for t in _need(facts["organization_trails"], "the organization's trails") if t["name"] != TRAIL_NAME]
@@ -446,42 +567,42 @@ def _guardduty_detectors(stack: StackConfig, facts: dict) -> Judged:
                 yield account.id, Result.passed(region, NO_RESOURCE, "no detector: auto-enable creates it")
 
 
-def _security_hub_administrator(stack: StackConfig, facts: dict) -> Judged:
-    if not stack.security_hub:
-        return
+def _delegated_administrator(stack: StackConfig, facts: dict, principal: str, what: str,
+                             verbs: tuple[str, str], fix: Callable[[str], str]) -> Judged:
+    """An organization has one delegated administrator per service principal: ``principal``'s must be the
+    security account (adopted) or none (the program makes it one: ``verbs``, e.g. ("registers", "registered"));
+    another fails with ``fix(other)``. ``what`` names the delegation in the findings."""
     management, security = _management(stack), _security_account(stack, facts)
-    admins = _need(facts["delegated_administrators"]["securityhub.amazonaws.com"],
-                   "Security Hub's delegated administrator")
+    admins = _need(facts["delegated_administrators"][principal], what)
     others = [a for a in admins if a != security]
     if others:
         yield management, Result.failed(GLOBAL, others[0], (
-            f"Security Hub's delegated administrator is {others[0]}; the program designates "
-            f"{security or 'the account it creates'}: set irready:securityAccountId to {others[0]}, or set "
-            "irready:securityHub: false and keep the existing set-up"))
+            f"{what} is {others[0]}; the program {verbs[0]} {security or 'the account it creates'}: "
+            f"{fix(others[0])}"))
     else:
-        yield management, Result.passed(GLOBAL, admins[0] if admins else NO_RESOURCE,
-                                        "adopted" if admins else "designated by the program")
+        yield management, Result.passed(GLOBAL, admins[0] if admins else NO_RESOURCE, (
+            "already the delegated administrator: adopted" if admins else
+            f"no delegated administrator yet: {verbs[1]} by the program"))
+
+
+def _security_hub_administrator(stack: StackConfig, facts: dict) -> Judged:
+    if stack.security_hub:
+        yield from _delegated_administrator(
+            stack, facts, "securityhub.amazonaws.com", "Security Hub's delegated administrator",
+            ("designates", "designated"),
+            lambda other: f"set irready:securityAccountId to {other}, or set irready:securityHub: false and keep "
+                          "the existing set-up")
 
 
 def _account_management_administrator(stack: StackConfig, facts: dict) -> Judged:
     """Organization mode (issue #18): the security contacts function names member accounts as the delegated
     administrator for Account Management, which the program registers (one per organization)."""
-    if not stack.organization:
-        return
-    management, security = _management(stack), _security_account(stack, facts)
-    admins = _need(facts["delegated_administrators"][ACCOUNT_MANAGEMENT],
-                   f"the delegated administrator for {ACCOUNT_MANAGEMENT}")
-    others = [a for a in admins if a != security]
-    if others:
-        yield management, Result.failed(GLOBAL, others[0], (
-            f"the delegated administrator for {ACCOUNT_MANAGEMENT} is {others[0]}; the program registers "
-            f"{security or 'the account it creates'} for the security contacts function: run `aws organizations "
-            f"deregister-delegated-administrator --account-id {others[0]} --service-principal {ACCOUNT_MANAGEMENT}`, "
-            f"or set irready:securityAccountId to {others[0]}"))
-    else:
-        yield management, Result.passed(GLOBAL, admins[0] if admins else NO_RESOURCE, (
-            "already the delegated administrator: adopted" if admins else
-            "no delegated administrator yet: registered by the program"))
+    if stack.organization:
+        yield from _delegated_administrator(
+            stack, facts, ACCOUNT_MANAGEMENT, f"the delegated administrator for {ACCOUNT_MANAGEMENT}",
+            ("registers", "registered"),
+            lambda other: f"run `aws organizations deregister-delegated-administrator --account-id {other} "
+                          f"--service-principal {ACCOUNT_MANAGEMENT}`, or set irready:securityAccountId to {other}")
 
 
 def _listed_vpcs(stack: StackConfig, facts: dict) -> Judged:
@@ -526,6 +647,39 @@ def _shared_vpcs(stack: StackConfig, facts: dict) -> Judged:
                         f"shared by {vpc['owner']}: skipped here, logged and contained by its owner"))
 
 
+def _lambda_concurrency(stack: StackConfig, facts: dict) -> Judged:
+    """The security account's ConcurrentExecutions quota must cover irready's reservations and the 100 Lambda
+    keeps unreserved, or PutFunctionConcurrency fails on the first `pulumi up` (policies/lambda_concurrency.py)."""
+    reserved = stack.lambda_reservations
+    if not reserved:
+        return
+    security, region, total = stack.security_account_id, stack.security_home_region, sum(reserved.values())
+    listing = ", ".join(f"{function} {n}" for function, n in reserved.items())
+    lower = (" (or lower irready:scheduledAudit.maxConcurrency)"
+             if scheduled_names.ACCOUNT_FUNCTION in reserved else "")
+    if security is None:
+        yield _management(stack), Result.unknown(region, "ConcurrentExecutions", (
+            f"the security account the program creates starts with its own Lambda quota, often 10 concurrent "
+            f"executions: irready reserves {total} ({listing}) and Lambda keeps {concurrency.UNRESERVED_MINIMUM} "
+            f"unreserved; set {concurrency.CONFIG_KEY}: false for the first `pulumi up`, or raise quota "
+            f"{concurrency.QUOTA_CODE} to {total + concurrency.UNRESERVED_MINIMUM} once the account exists"))
+        return
+    settings = _need(facts["lambda_concurrency"], f"the Lambda concurrency of {security} in {region}")
+    short = concurrency.shortfall(reserved, settings["unreserved"], settings["held"])
+    limit, unreserved = settings["limit"], settings["unreserved"]
+    if short:
+        yield security, Result.failed(region, "ConcurrentExecutions", (
+            f"{security} allows {limit} concurrent Lambda executions in {region} ({unreserved} unreserved); irready "
+            f"reserves {total} ({listing}) and Lambda keeps {concurrency.UNRESERVED_MINIMUM} unreserved, so "
+            f"PutFunctionConcurrency fails: request {limit + short} (`aws service-quotas "
+            f"request-service-quota-increase --service-code lambda --quota-code {concurrency.QUOTA_CODE} "
+            f"--desired-value {limit + short} --region {region}`), or set {concurrency.CONFIG_KEY}: false{lower}"))
+    else:
+        yield security, Result.passed(region, "ConcurrentExecutions", (
+            f"{limit} concurrent executions ({unreserved} unreserved): room for irready's {total} and "
+            f"{concurrency.UNRESERVED_MINIMUM} unreserved"))
+
+
 def _check(id_: str, title: str, severity: Severity, rationale: str, remediation: str, reference: str,
            judge: Callable[[StackConfig, dict], Judged]) -> PreflightCheck:
     return PreflightCheck(Check(id_, title, severity, rationale, remediation, (reference,), evaluate=None), judge)
@@ -561,6 +715,11 @@ PREFLIGHT_CHECKS = (
            "Calls to an opt-in region that is not enabled fail.",
            "Enable the region for the account, or remove it from irready:accounts[n].regions.",
            "https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html", _regions),
+    _check("preflight.organization_regions", "Organization mode: every targeted member has the StackSets' regions",
+           Severity.HIGH, "A member that has not enabled an opt-in region fails its stack instance there, and the "
+           "failures count against the failure tolerance; `all` is the regions that need no opt-in.",
+           "Enable the named opt-in region for the members listed, or remove it from irready:organization.regions.",
+           "https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html", _organization_regions),
     _check("preflight.organization_trails", "No second copy of management events", Severity.LOW,
            "A landing zone (Control Tower...) often has an organization trail already; a second copy of management "
            "events is billed.",
@@ -608,6 +767,12 @@ PREFLIGHT_CHECKS = (
            "A participant of a shared VPC cannot create flow logs or query-log associations for it; its owner must.",
            "List the owner account in irready:accounts; never list a shared VPC under a participant's vpcs.",
            "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html", _shared_vpcs),
+    _check("preflight.lambda_concurrency", "The security account's Lambda quota covers irready's reservations",
+           Severity.HIGH, "Lambda keeps 100 of an account's concurrent executions unreserved; a new account's quota "
+           "is often 10, and reserving concurrency there fails the first `pulumi up`.",
+           "Request a Lambda concurrent executions increase (Service Quotas, L-B99A9384), or set "
+           "irready:reservedConcurrency: false.",
+           "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html", _lambda_concurrency),
 )
 
 

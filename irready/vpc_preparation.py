@@ -46,6 +46,7 @@ class Settings:
     quarantine_group_name: str = names.QUARANTINE_GROUP_NAME
     query_log_configs: dict[str, str] = field(default_factory=dict)
     bus_arn: str = ""  # the member-events bus, where reconciliation requests go
+    flow_log_retention_days: int = names.MIN_LOG_RETENTION_DAYS  # irready:logRetentionDays
 
     @classmethod
     def from_environment(cls, environ=os.environ) -> Settings:
@@ -53,7 +54,8 @@ class Settings:
         return cls(regions=tuple(r for r in environ.get(prep.ENV_REGIONS, "").split(",") if r),
                    quarantine_group_name=environ.get(prep.ENV_QUARANTINE_GROUP, names.QUARANTINE_GROUP_NAME),
                    query_log_configs=prep.parse_query_log_configs(environ.get(prep.ENV_QUERY_LOG_CONFIGS, "")),
-                   bus_arn=environ.get(prep.ENV_MEMBER_EVENTS_BUS, ""))
+                   bus_arn=environ.get(prep.ENV_MEMBER_EVENTS_BUS, ""),
+                   flow_log_retention_days=int(environ.get(prep.ENV_FLOW_LOG_RETENTION, names.MIN_LOG_RETENTION_DAYS)))
 
 
 @dataclass
@@ -82,11 +84,35 @@ def prepare_vpc(session: boto3.Session, account_id: str, region: str, vpc_id: st
     if vpcs[0]["OwnerId"] != account_id:
         result.skipped = f"shared by {vpcs[0]['OwnerId']}, its owner prepares it"
         return result
+    flow_log_group(session.client("logs", region_name=region, endpoint_url=endpoint_url),
+                   settings.flow_log_retention_days, result)
     _flow_logs(ec2, account_id, region, vpc_id, result)
     _groups(ec2, vpc_id, settings.quarantine_group_name, result)
     _query_logging(session.client("route53resolver", region_name=region, endpoint_url=endpoint_url), vpc_id,
                    settings.query_log_configs.get(region), result)
     return result
+
+
+def flow_log_group(logs, retention_days: int, result: Prepared) -> None:
+    """Make sure ``FLOW_LOG_GROUP`` exists, keeping its events at least ``retention_days``: created if missing
+    (the function, not the regional StackSet, makes it, so that a stack instance created again, for an account
+    that left the OUs and came back, finds no group of the same name in its way: the group outlives its
+    account's stacks as evidence), adopted as it is otherwise, its retention raised when shorter, never
+    shortened (shortening deletes older events: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html)."""
+    found = [g for g in logs.describe_log_groups(logGroupNamePrefix=prep.FLOW_LOG_GROUP)["logGroups"]
+             if g["logGroupName"] == prep.FLOW_LOG_GROUP]
+    if found:
+        kept = found[0].get("retentionInDays")  # absent: never expire
+        if kept is None or kept >= retention_days:
+            return
+    else:
+        try:
+            logs.create_log_group(logGroupName=prep.FLOW_LOG_GROUP)
+            result.created.append("flow-log-group")
+        except botocore.exceptions.ClientError as error:  # made meanwhile by a run for another VPC
+            if error.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+                raise
+    logs.put_retention_policy(logGroupName=prep.FLOW_LOG_GROUP, retentionInDays=retention_days)
 
 
 def _flow_logs(ec2, account_id: str, region: str, vpc_id: str, result: Prepared) -> None:

@@ -18,6 +18,9 @@ forwarded from there to the security account's member-events bus; and by a daily
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from irready.policies import names
 
 SERVICE_PRINCIPAL = "account.amazonaws.com"  # Account Management: trusted access and delegated administrator
@@ -37,6 +40,31 @@ ENV_NAME, ENV_TITLE, ENV_EMAIL, ENV_PHONE = ("IRREADY_CONTACT_NAME", "IRREADY_CO
 CREATE_ACCOUNT_RESULT = "CreateAccountResult"  # a service event: serviceEventDetails.createAccountStatus
 MOVE_ACCOUNT = "MoveAccount"  # an API call: requestParameters.accountId
 ACCOUNT_JOINED = "AccountJoinedOrganization"  # a created or invited account joined (joinedMethod)
+
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The SECURITY alternate contact (irready:securityContact): what Pulumi's AlternativeContact sets in
+    explicit mode, and what the function gets in its environment and PutAlternateContact takes in organization
+    mode (https://docs.aws.amazon.com/accounts/latest/reference/API_PutAlternateContact.html)."""
+    name: str
+    title: str
+    email: str
+    phone: str
+
+    def fields(self) -> dict[str, str]:
+        """PutAlternateContact's parameters (without the type and the account)."""
+        return {"Name": self.name, "Title": self.title, "EmailAddress": self.email, "PhoneNumber": self.phone}
+
+    def environment(self) -> dict[str, str]:
+        """The function's environment variables holding the contact."""
+        return {ENV_NAME: self.name, ENV_TITLE: self.title, ENV_EMAIL: self.email, ENV_PHONE: self.phone}
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Contact:
+        """``environment()``'s inverse (the function reads ``os.environ``). Raises KeyError for a missing variable."""
+        return cls(environ[ENV_NAME], environ[ENV_TITLE], environ[ENV_EMAIL], environ[ENV_PHONE])
 
 
 def organization_events_pattern() -> dict:

@@ -125,8 +125,6 @@ BASELINE_SKIPS = (
 _VPC_PREPARATION_FUNCTION = r"aws_lambda_function\.vpc_preparation_function$"
 _SECURITY_CONTACTS_FUNCTION = r"^aws_lambda_function\.organization_security_contacts_function$"
 ORGANIZATION_MODE_SKIPS = (
-    Skip("CKV_AWS_158", r"^AWS::Logs::LogGroup\.", "as CKV_AWS_158 for aws_cloudwatch_log_group (the StackSets' "
-         "flow-log groups)"),
     Skip("CKV_AWS_111", r"^AWS::IAM::Role\.ResponderRole$", "CloudFormation's CKV_AWS_290: the resources an incident "
          "touches are not known in advance (see CKV_AWS_290); CKV_AWS_107/109/110 (credentials, permissions "
          "management, escalation) pass on the template's responder without a skip"),

@@ -39,6 +39,7 @@ ENV_REGIONS = "IRREADY_REGIONS"  # comma-separated: where reconciliation looks
 ENV_QUARANTINE_GROUP = "IRREADY_QUARANTINE_GROUP_NAME"
 ENV_QUERY_LOG_CONFIGS = "IRREADY_QUERY_LOG_CONFIGS"  # comma-separated region=configuration id
 ENV_MEMBER_EVENTS_BUS = "IRREADY_MEMBER_EVENTS_BUS"  # the bus's ARN: where reconciliation requests go
+ENV_FLOW_LOG_RETENTION = "IRREADY_FLOW_LOG_RETENTION_DAYS"  # FLOW_LOG_GROUP's retention where the function makes it
 
 
 def member_events_bus_arn(security_account_id: str, region: str) -> str:
@@ -77,9 +78,29 @@ def provisioning_role_trust(security_account_id: str) -> dict:
         "Condition": {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{security_account_id}:role/{FUNCTION_ROLE}"}}}]}
 
 
+def flow_log_delivery_permissions(group_arns: list[str]) -> dict:
+    """A flow-log delivery role's permissions: write to the log groups ``group_arns`` (their streams) and
+    nowhere else, and list the account's groups, which DescribeLogGroups authorizes on ``*`` only (the
+    actions the VPC user guide lists for a delivery role:
+    https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html; resource types:
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
+    Used by ``FLOW_LOG_ROLE`` (every region's ``FLOW_LOG_GROUP``) and the explicit mode's delivery role."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "WriteTheFlowLogGroupsOnly", "Effect": "Allow",
+         "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+         "Resource": [*group_arns, *(f"{arn}:*" for arn in group_arns)]},
+        {"Sid": "ListLogGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"}]}
+
+
+def flow_log_group_arns(account_id: str) -> list[str]:
+    """``FLOW_LOG_GROUP`` in every region of ``account_id`` (which may be CloudFormation's ``${AWS::AccountId}``)."""
+    return [f"arn:aws:logs:*:{account_id}:log-group:{FLOW_LOG_GROUP}"]
+
+
 def provisioning_role_permissions(account_id: str, security_account_id: str) -> dict:
     """What preparing a VPC takes, and no more: read VPCs, flow logs, groups and query-log settings;
-    create flow logs passing only the flow-log role; create security groups only with the containment
+    create the flow-log group and raise its retention (never delete it, never shorten it: the function only
+    raises); create flow logs passing only the flow-log role; create security groups only with the containment
     tag, and change rules only of groups carrying it; associate VPCs only with query-logging
     configurations of the security account (those it shares through RAM: never one of the member's own,
     whose destination an intruder could choose). Nothing is ever deleted.
@@ -88,12 +109,28 @@ def provisioning_role_permissions(account_id: str, security_account_id: str) -> 
     ``resolver-query-log-config``, dependent action ``ec2:DescribeVpcs``), and a shared configuration's ARN
     names its owner's account
     (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53resolver.html,
-    https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/query-logging-configurations-managing-sharing.html)."""
+    https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/query-logging-configurations-managing-sharing.html).
+
+    The flow logs' destination is pinned through what the destination needs, since CreateFlowLogs has no
+    resource type or condition key for it (its resource types are the flow log, with the request-tag keys,
+    and the monitored VPC, subnet, interface or transit gateway:
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html): a CloudWatch Logs
+    destination needs a delivery role of the caller's own account passed to ``vpc-flow-logs.amazonaws.com``,
+    and only ``FLOW_LOG_ROLE`` may be passed, which writes only to ``FLOW_LOG_GROUP``
+    (``flow_log_delivery_permissions``); a cross-account log group needs ``DeliverCrossAccountRole``, another
+    role to pass; S3 and Firehose destinations need ``logs:CreateLogDelivery`` of the caller
+    (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html,
+    https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3.html), never granted. Only VPC flow logs:
+    no subnet, interface or transit-gateway resource is allowed. No tag condition: the function does not tag
+    its flow logs, and nothing selects them by tag."""
     tagged = {"StringEquals": {f"aws:ResourceTag/{CONTAINMENT_GROUP_TAG}": ["isolation", "quarantine"]}}
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "Read", "Effect": "Allow", "Resource": "*", "Action": [
             "ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:DescribeSecurityGroups",
             "route53resolver:ListResolverQueryLogConfigs", "route53resolver:ListResolverQueryLogConfigAssociations"]},
+        {"Sid": "ReadTheFlowLogGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
+        {"Sid": "MakeTheFlowLogGroupAndKeepItLongEnough", "Effect": "Allow",
+         "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], "Resource": flow_log_group_arns(account_id)},
         {"Sid": "FlowLogsOfVpcs", "Effect": "Allow", "Action": "ec2:CreateFlowLogs",
          "Resource": [f"arn:aws:ec2:*:{account_id}:vpc/*", f"arn:aws:ec2:*:{account_id}:vpc-flow-log/*"]},
         {"Sid": "PassOnlyTheFlowLogRole", "Effect": "Allow", "Action": "iam:PassRole",

@@ -26,10 +26,10 @@ from irready.infra.components.detection import forwarder_trust
 from irready.infra.components.scheduled_audit import ARCHITECTURE, RUNTIME, service_trust
 from irready.infra.components.signed_functions import SignedFunctions
 from irready.infra.components.vpc_preparation import code_files, reconciliation_schedule
-from irready.infra.config import Contact
 from irready.infra.stackset_templates import FORWARDER_ROLE
 from irready.policies import alternate_contacts as contacts
-from irready.policies import names
+from irready.policies import lambda_concurrency, names
+from irready.policies.alternate_contacts import Contact
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ class OrganizationSecurityContactsArgs:
     contact: Contact
     schedule: str = contacts.RECONCILE_SCHEDULE
     log_retention_days: int = names.MIN_LOG_RETENTION_DAYS
+    reserved_concurrency: int | None = lambda_concurrency.SECURITY_CONTACTS  # None: the account's unreserved pool
 
 
 class OrganizationSecurityContacts(pulumi.ComponentResource):
@@ -112,9 +113,8 @@ class OrganizationSecurityContacts(pulumi.ComponentResource):
         self.function = args.functions.function(
             f"{name}-function", function_name=contacts.FUNCTION, role=self.role, code=code, runtime=RUNTIME,
             architectures=[ARCHITECTURE], handler=contacts.HANDLER, memory_size=MEMORY_MB, timeout=TIMEOUT_S,
-            reserved_concurrent_executions=2,  # Account Management throttles; events are retried
-            environment={"variables": {contacts.ENV_NAME: contact.name, contacts.ENV_TITLE: contact.title,
-                                       contacts.ENV_EMAIL: contact.email, contacts.ENV_PHONE: contact.phone}},
+            reserved_concurrent_executions=args.reserved_concurrency,
+            environment={"variables": contact.environment()},
             logging_config={"log_format": "JSON", "log_group": logs.name},
             # It names member accounts only once the security account is the delegated administrator.
             opts=pulumi.ResourceOptions(parent=self, provider=args.security_provider, depends_on=[logs, delegation]))

@@ -68,7 +68,5 @@ class VpcFlowLogs(pulumi.ComponentResource):
                     max_aggregation_interval=60, opts=child)
         # Delivery may write only to the groups above.
         aws.iam.RolePolicy(f"{name}-delivery-policy", role=role.id, opts=child, policy=pulumi.Output.all(
-            *[g.arn for g in groups]).apply(lambda arns: json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Resource": [f"{arn}:*" for arn in arns] + list(arns),
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
-                           "logs:DescribeLogStreams"]}]})))
+            *[g.arn for g in groups]).apply(lambda arns: json.dumps(
+                vpc_preparation.flow_log_delivery_permissions(list(arns)))))

@@ -32,6 +32,7 @@ from irready.infra.components.hardened_bucket import (
     keep_then_expire,
 )
 from irready.infra.components.signed_functions import SignedFunctions
+from irready.policies import lambda_concurrency
 from irready.policies import scheduled_audit as names
 from irready.policies.names import AUDIT_ROLE_NAME
 
@@ -80,6 +81,7 @@ class ScheduledAuditArgs:
     max_concurrency: int = names.MAX_CONCURRENCY
     tolerated_failure_percentage: int = names.TOLERATED_FAILURE_PERCENTAGE
     log_retention_days: int = 365  # the functions' logs (a value CloudWatch Logs accepts)
+    reserve_concurrency: bool = True  # False: the functions share the account's unreserved pool
 
 
 @dataclass(frozen=True)
@@ -320,8 +322,8 @@ class ScheduledAudit(pulumi.ComponentResource):
                 f"{name}-{function}", function_name=function, role=role, code=code, runtime=RUNTIME,
                 architectures=[ARCHITECTURE], handler=names.HANDLERS[function], memory_size=memory, timeout=timeout,
                 ephemeral_storage={"size": EPHEMERAL_STORAGE_MB.get(function, 512)},
-                # One list and one merge at a time; the accounts' step as wide as the map runs it, no wider.
-                reserved_concurrent_executions=args.max_concurrency if function == names.ACCOUNT_FUNCTION else 1,
+                reserved_concurrent_executions=lambda_concurrency.scheduled_audit(function, args.max_concurrency)
+                if args.reserve_concurrency else None,
                 environment={"variables": environment}, logging_config={"log_format": "JSON", "log_group": logs.name},
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[logs]))
 

@@ -21,11 +21,10 @@ import pulumi_aws as aws
 from irready.infra.components.scheduled_audit import ARCHITECTURE, RUNTIME, service_trust
 from irready.infra.components.signed_functions import SignedFunctions
 from irready.infra.stackset_templates import create_vpc_pattern
-from irready.policies import names
+from irready.policies import lambda_concurrency, names
 from irready.policies import vpc_preparation as prep
 
 MEMORY_MB, TIMEOUT_S = 256, 900  # a reconciliation run walks one account's regions one after the other
-RESERVED_CONCURRENCY = 5  # CreateVpc bursts and reconciliation requests: a few at a time, the rest wait
 
 
 def code_files(function_module: str = "irready.vpc_preparation") -> dict[str, Path]:
@@ -61,6 +60,7 @@ class VpcPreparationArgs:
     quarantine_group_name: str = names.QUARANTINE_GROUP_NAME
     schedule: str = prep.RECONCILE_SCHEDULE
     log_retention_days: int = names.MIN_LOG_RETENTION_DAYS
+    reserved_concurrency: int | None = lambda_concurrency.VPC_PREPARATION  # None: the account's unreserved pool
 
 
 class VpcPreparation(pulumi.ComponentResource):
@@ -86,9 +86,10 @@ class VpcPreparation(pulumi.ComponentResource):
             architectures=[ARCHITECTURE], handler=prep.HANDLER, memory_size=MEMORY_MB, timeout=TIMEOUT_S,
             # Events may come in bursts (a landing zone vending VPCs, the daily reconciliation's one request
             # per account): a few at a time; the rest wait in Lambda's asynchronous queue (up to 6 hours).
-            reserved_concurrent_executions=RESERVED_CONCURRENCY,
+            reserved_concurrent_executions=args.reserved_concurrency,
             environment={"variables": {prep.ENV_REGIONS: ",".join(args.regions),
                                        prep.ENV_QUARANTINE_GROUP: args.quarantine_group_name,
+                                       prep.ENV_FLOW_LOG_RETENTION: str(args.log_retention_days),
                                        prep.ENV_QUERY_LOG_CONFIGS: pulumi.Output.from_input(
                                            args.query_log_configs).apply(prep.query_log_configs_variable),
                                        prep.ENV_MEMBER_EVENTS_BUS: account.apply(

@@ -36,6 +36,7 @@ ROOT_ID = "r-ex4m"
 NO_DETECTOR = "reading this account's single GuardDuty Detector: empty result"
 # The regions the recording mocks say are enabled: the example's two, and one nobody listed.
 ENABLED_REGIONS = ["ap-southeast-2", "eu-west-1", "us-east-1"]
+OPTED_IN_REGIONS: list[str] = []  # opt-in regions the management account enabled (none here; tests add some)
 # An organization ready for the program: the trusted access `irready preflight` asks for.
 TRUSTED_SERVICES = ["account.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com"]
 # ... and in organization mode (irready:organization), StackSets' and RAM's.
@@ -134,7 +135,10 @@ class Recorder(pulumi.runtime.Mocks):
                     "roots": [{"id": ROOT_ID, "name": "Root", "policyTypes": [],
                                "arn": f"arn:aws:organizations::123456789012:root/{ORGANIZATION_ID}/{ROOT_ID}"}]}
         if args.token == "aws:index/getRegions:getRegions":
-            return {"id": "aws", "names": ENABLED_REGIONS}
+            default_only = any(f["name"] == "opt-in-status" and f["values"] == ["opt-in-not-required"]
+                               for f in args.args.get("filters") or [])
+            return {"id": "aws", "names": ENABLED_REGIONS if default_only else sorted(ENABLED_REGIONS
+                                                                                      + OPTED_IN_REGIONS)}
         if args.token == "aws:guardduty/getDetector:getDetector":
             if not self.existing_detectors:
                 return {}, [("id", NO_DETECTOR)]

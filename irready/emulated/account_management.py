@@ -9,7 +9,8 @@ organization; the management account cannot name itself
 https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-delegated-admin.html). This layer refuses
 the rest with AccessDeniedException and passes what AWS allows on to moto.
 
-Two more gaps, closed here: moto refuses ``account.amazonaws.com`` as a delegated-administrator service
+Region opt-in (GetRegionOptStatus, EnableRegion), which moto lacks, is kept here per account. Two more gaps,
+closed here: moto refuses ``account.amazonaws.com`` as a delegated-administrator service
 (AWS lists it: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html),
 and answers a member's ListAccounts with its own (empty) list, where AWS answers a delegated administrator
 with the organization's accounts
@@ -26,12 +27,19 @@ from irready.emulated.aws_errors import error_response, signed_scope
 SERVICE_PRINCIPAL = "account.amazonaws.com"
 
 
-def allow_account_management_delegation() -> None:
-    """Let moto register a delegated administrator for Account Management (idempotent)."""
+def allow_delegation(principal: str) -> None:
+    """Let moto register (and list) a delegated administrator for ``principal``, which its short list lacks
+    and AWS accepts (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html).
+    Idempotent."""
     from moto.organizations.models import FakeDelegatedAdministrator
 
-    if SERVICE_PRINCIPAL not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
-        FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(SERVICE_PRINCIPAL)
+    if principal not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
+        FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(principal)
+
+
+def allow_account_management_delegation() -> None:
+    """Let moto register a delegated administrator for Account Management (idempotent)."""
+    allow_delegation(SERVICE_PRINCIPAL)
 
 
 def _organization_of(account_id: str):
@@ -73,6 +81,7 @@ class AccountManagementLayer:
 
     def __init__(self, app):
         self.app = app
+        self.enabled_regions: dict[str, set[str]] = {}  # account -> opt-in regions it enabled (EnableRegion)
 
     def __call__(self, environ, start_response):
         scope = signed_scope(environ)
@@ -90,6 +99,9 @@ class AccountManagementLayer:
             if reason:
                 return _send(start_response, *error_response("account", "403 Forbidden", "AccessDeniedException",
                                                              reason))
+        if scope[2] == "account" and environ.get("PATH_INFO") in ("/getRegionOptStatus", "/enableRegion"):
+            return self._region_opt_status(start_response, environ["PATH_INFO"], body.get("AccountId") or caller,
+                                           body.get("RegionName", ""))
         if scope[2] == "organizations" and environ.get("HTTP_X_AMZ_TARGET", "").endswith(".ListAccounts"):
             organization = _organization_of(caller)
             if organization and caller != organization[0] and _delegated(organization[1], caller):
@@ -98,6 +110,33 @@ class AccountManagementLayer:
                 return _send(start_response, "200 OK", [("Content-Type", "application/x-amz-json-1.1"),
                                                         ("Content-Length", str(len(payload)))], payload)
         return self.app(environ, start_response)
+
+    def _region_opt_status(self, start_response, path: str, account_id: str, region: str):
+        """GetRegionOptStatus and EnableRegion, which moto lacks, kept per account: a region moto's DescribeRegions
+        marks ``not-opted-in`` is DISABLED until EnableRegion, the others ENABLED_BY_DEFAULT
+        (https://docs.aws.amazon.com/accounts/latest/reference/API_GetRegionOptStatus.html,
+        https://docs.aws.amazon.com/accounts/latest/reference/API_EnableRegion.html). EC2's DescribeRegions in the
+        account does not follow EnableRegion here."""
+        from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+
+        opt_in = {r.name for r in RegionsAndZonesBackend.regions if r.opt_in_status == "not-opted-in"}
+        known = {r.name for r in RegionsAndZonesBackend.regions}
+        if region not in known:
+            return _send(start_response, *error_response("account", "400 Bad Request", "ValidationException",
+                                                         f"{region!r} is not a region"))
+        if path == "/enableRegion":
+            if region not in opt_in:
+                return _send(start_response, *error_response(
+                    "account", "400 Bad Request", "ValidationException",
+                    f"{region} is enabled by default and cannot be enabled or disabled"))
+            self.enabled_regions.setdefault(account_id, set()).add(region)
+            payload = b""
+        else:
+            status = ("ENABLED" if region in self.enabled_regions.get(account_id, set()) else "DISABLED") \
+                if region in opt_in else "ENABLED_BY_DEFAULT"
+            payload = json.dumps({"RegionName": region, "RegionOptStatus": status}).encode()
+        return _send(start_response, "200 OK", [("Content-Type", "application/json"),
+                                                ("Content-Length", str(len(payload)))], payload)
 
 
 def _send(start_response, status: str, headers: list, body: bytes):

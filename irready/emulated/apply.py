@@ -100,10 +100,13 @@ class EmulatedApply(pulumi.runtime.Mocks):
             # Enabled regions only, as the data source without all_regions (DescribeRegions without
             # AllRegions lists the enabled ones; moto also lists opt-in regions not enabled:
             # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html).
+            # The opt-in-status filter as DescribeRegions applies it (moto ignores it).
             target = self._target(args.provider, None)
             regions = target.client("ec2").describe_regions()["Regions"]
+            wanted = next((f["values"] for f in args.args.get("filters") or [] if f["name"] == "opt-in-status"),
+                          ["opt-in-not-required", "opted-in"])
             return {"id": "aws", "names": sorted(r["RegionName"] for r in regions
-                                                 if r.get("OptInStatus") in (None, "opt-in-not-required", "opted-in"))}
+                                                 if r.get("OptInStatus", "opt-in-not-required") in wanted)}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             target = self._target(args.provider, None)
             identity = target.client("sts").get_caller_identity()

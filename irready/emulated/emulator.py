@@ -11,9 +11,14 @@ import boto3
 import botocore.session
 from werkzeug.serving import make_server
 
-from irready.emulated.account_management import AccountManagementLayer, allow_account_management_delegation
+from irready.emulated.account_management import (
+    AccountManagementLayer,
+    allow_account_management_delegation,
+    allow_delegation,
+)
 from irready.emulated.aws_errors import error_response, signed_scope
 from irready.emulated.guardduty_organization import GuardDutyOrganizationLayer
+from irready.emulated.lambda_concurrency import LambdaConcurrencyLayer
 
 DEFAULT_ACCOUNT = "123456789012"  # the account moto's default credentials belong to
 _CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -61,6 +66,7 @@ class Emulator(EmulatedAWS):
         add_ecr_and_eks_to_the_tagging_api()  # issue #19: AWS's Tagging API returns them; moto's does not
         add_athena_batch_get_named_query()  # issue #17: one request for the saved queries, not one each
         allow_account_management_delegation()  # issue #18: moto refuses account.amazonaws.com as one
+        allow_delegation("securityhub.amazonaws.com")  # and Security Hub's, which preflight reads
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = DomainDispatcherApplication(create_backend_app)
@@ -72,7 +78,11 @@ class Emulator(EmulatedAWS):
             disable_nagle_algorithm = True
 
         # What moto lacks, answered in front of it: GuardDuty's organization side, Account Management's rules.
-        app = GuardDutyOrganizationLayer(AccountManagementLayer(_unimplemented_as_errors(app)))
+        # Lambda's per-account concurrency quota: ``lambda_concurrency.limits[(account, region)] = n``.
+        self.lambda_concurrency = LambdaConcurrencyLayer(_unimplemented_as_errors(app))
+        # Account Management's region opt-in per account: ``account_management.enabled_regions``.
+        self.account_management = AccountManagementLayer(self.lambda_concurrency)
+        app = GuardDutyOrganizationLayer(self.account_management)
         self._server = make_server("127.0.0.1", 0, middleware(app) if middleware else app, threaded=True,
                                    request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

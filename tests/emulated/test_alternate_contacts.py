@@ -47,8 +47,7 @@ def organization(_emulator_and_faults, new_account):
     emulator.client(emulator.session(management), "organizations").register_delegated_administrator(
         AccountId=security, ServicePrincipal=names.SERVICE_PRINCIPAL)
     with pytest.MonkeyPatch.context() as patch:
-        for key, value in ((names.ENV_NAME, CONTACT.name), (names.ENV_TITLE, CONTACT.title),
-                           (names.ENV_EMAIL, CONTACT.email), (names.ENV_PHONE, CONTACT.phone)):
+        for key, value in CONTACT.environment().items():  # as the component sets it
             patch.setenv(key, value)
         yield emulator, management, security, workloads
 

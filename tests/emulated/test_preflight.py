@@ -13,14 +13,30 @@ from irready.emulated.brownfield import join_organization, share_vpc, stack_file
 from tests.support.faults import Fault
 
 
+def joined_organization(emulator, new_account, workloads: int):
+    """(emulator, an organization with all features and trusted access: management, security, ``workloads``)."""
+    org = Organization(management=new_account(), security=new_account(),
+                       workloads=tuple(new_account() for _ in range(workloads)), regions=("us-east-1",))
+    join_organization(emulator, org.management, org.accounts)
+    return emulator, org
+
+
 @pytest.fixture(scope="module")
 def organization(_emulator_and_faults, new_account):
     """An organization with all features, SCPs and trusted access: preflight passes, until a test spoils it."""
-    emulator, _ = _emulator_and_faults
-    org = Organization(management=new_account(), security=new_account(), workloads=(new_account(), new_account()),
-                       regions=("us-east-1",))
-    join_organization(emulator, org.management, org.accounts)
-    return emulator, org
+    return joined_organization(_emulator_and_faults[0], new_account, workloads=2)
+
+
+@pytest.fixture
+def fresh_organization(_emulator_and_faults, new_account):
+    """An organization of its own (one workload) for a test that changes it."""
+    return joined_organization(_emulator_and_faults[0], new_account, workloads=1)
+
+
+def organization_mode(org) -> dict:
+    """Stack-config overrides for organization mode: only the management account listed, StackSets to the root."""
+    return {"accounts": [{"id": org.management, "management": True, "regions": ["us-east-1"]}],
+            "organization": {"units": ["root"], "regions": ["us-east-1"]}, "networkLogDestinations": ["cloudwatch"]}
 
 
 def run(emulator, org, tmp_path, **overrides):
@@ -74,13 +90,9 @@ def test_a_member_role_that_cannot_be_assumed_names_member_role_name(organizatio
     assert "irready:memberRoleName" in problem and org.workloads[1] in problem
 
 
-def test_another_guardduty_administrator_and_a_suspended_detector_are_reported(_emulator_and_faults, new_account,
-                                                                             tmp_path):
+def test_another_guardduty_administrator_and_a_suspended_detector_are_reported(fresh_organization, tmp_path):
     # https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html
-    emulator, _ = _emulator_and_faults
-    org = Organization(management=new_account(), security=new_account(), workloads=(new_account(),),
-                       regions=("us-east-1",))
-    join_organization(emulator, org.management, org.accounts)
+    emulator, org = fresh_organization
     other = org.workloads[0]
     emulator.client(emulator.session(org.management), "guardduty", "us-east-1").enable_organization_admin_account(
         AdminAccountId=other)
@@ -162,41 +174,35 @@ def test_preflight_only_reads(organization, tmp_path, faults):
                               for op in operations), operations
 
 
-def test_organization_mode_needs_stacksets_and_ram_trusted_access(_emulator_and_faults, new_account, tmp_path):
+def test_organization_mode_needs_stacksets_and_ram_trusted_access(fresh_organization, tmp_path):
     """Service-managed StackSets need trusted access for member.org.stacksets.cloudformation.amazonaws.com
     (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html),
     and sharing with the organization through RAM needs it for ram.amazonaws.com; explicit-accounts mode
     asks for neither."""
-    emulator, _ = _emulator_and_faults
-    org = Organization(management=new_account(), security=new_account(), workloads=(new_account(),),
-                       regions=("us-east-1",))
-    join_organization(emulator, org.management, org.accounts)
-    organization_mode = {"accounts": [{"id": org.management, "management": True, "regions": ["us-east-1"]}],
-                         "organization": {"units": ["root"], "regions": ["us-east-1"]},
-                         "networkLogDestinations": ["cloudwatch"]}
+    emulator, org = fresh_organization
     principal = "member.org.stacksets.cloudformation.amazonaws.com"
     organizations = emulator.client(emulator.session(org.management), "organizations")
     organizations.disable_aws_service_access(ServicePrincipal=principal)
     assert principal not in str(run(emulator, org, tmp_path).findings)  # explicit mode
-    (problem,) = failures(run(emulator, org, tmp_path, **organization_mode))["preflight.trusted_access"]
+    (problem,) = failures(run(emulator, org, tmp_path, **organization_mode(org)))["preflight.trusted_access"]
     assert problem.startswith(f"trusted access for {principal} is not enabled")
     assert "aws cloudformation activate-organizations-access" in problem  # CloudFormation's side, as AWS recommends
     organizations.enable_aws_service_access(ServicePrincipal=principal)
-    report = run(emulator, org, tmp_path, **organization_mode)
+    report = run(emulator, org, tmp_path, **organization_mode(org))
     assert "preflight.trusted_access" not in failures(report)
     # RAM's sharing with the organization (the shared query-logging configurations), enabled with RAM's own
     # call, which also creates its service-linked role
     # (https://docs.aws.amazon.com/ram/latest/APIReference/API_EnableSharingWithAwsOrganization.html).
     organizations.disable_aws_service_access(ServicePrincipal="ram.amazonaws.com")
     assert "ram.amazonaws.com" not in str(run(emulator, org, tmp_path).findings)  # explicit mode
-    (problem,) = failures(run(emulator, org, tmp_path, **organization_mode))["preflight.trusted_access"]
+    (problem,) = failures(run(emulator, org, tmp_path, **organization_mode(org)))["preflight.trusted_access"]
     assert problem.startswith("trusted access for ram.amazonaws.com is not enabled")
     assert problem.endswith("run `aws ram enable-sharing-with-aws-organization`")
     organizations.enable_aws_service_access(ServicePrincipal="ram.amazonaws.com")
     # moto refuses ListDelegatedAdministrators for this principal (AWS accepts it): the fact is unavailable
     # and only the line about it is left out; with the fact as AWS returns it, the line names them.
     path = tmp_path / "Pulumi.test.yaml"
-    stack_file(path, stack_values(org, **organization_mode))
+    stack_file(path, stack_values(org, **organization_mode(org)))
     stack = preflight.read_stack_config(path)
     facts = preflight.collect(stack, emulator.session(org.management), emulator.url)
     for delegated, expected in (([], "no delegated administrator is registered"),
@@ -292,15 +298,9 @@ def test_a_bucket_with_no_policy_or_none_at_all_names_the_fix(organization, tmp_
 # delegated administrator (one per organization), which the program registers or adopts:
 # https://docs.aws.amazon.com/accounts/latest/reference/using-orgs-delegated-admin.html
 
-def test_account_managements_delegated_administrator_is_reported_in_organization_mode(_emulator_and_faults,
-                                                                                      new_account, tmp_path):
-    emulator, _ = _emulator_and_faults
-    org = Organization(management=new_account(), security=new_account(), workloads=(new_account(),),
-                       regions=("us-east-1",))
-    join_organization(emulator, org.management, org.accounts)
-    organization_mode = {"accounts": [{"id": org.management, "management": True, "regions": ["us-east-1"]}],
-                         "organization": {"units": ["root"], "regions": ["us-east-1"]},
-                         "networkLogDestinations": ["cloudwatch"]}
+def test_account_managements_delegated_administrator_is_reported_in_organization_mode(fresh_organization,
+                                                                                      tmp_path):
+    emulator, org = fresh_organization
     check = "preflight.account_management_administrator"
 
     def reasons(report) -> dict[Status, list[str]]:
@@ -311,17 +311,17 @@ def test_account_managements_delegated_administrator_is_reported_in_organization
         return found
 
     assert reasons(run(emulator, org, tmp_path)) == {}  # explicit mode: Pulumi sets the contacts
-    assert reasons(run(emulator, org, tmp_path, **organization_mode)) == {
+    assert reasons(run(emulator, org, tmp_path, **organization_mode(org))) == {
         Status.PASS: ["no delegated administrator yet: registered by the program"]}
     organizations = emulator.client(emulator.session(org.management), "organizations")
     organizations.register_delegated_administrator(AccountId=org.workloads[0], ServicePrincipal="account.amazonaws.com")
-    (problem,) = reasons(run(emulator, org, tmp_path, **organization_mode))[Status.FAIL]
+    (problem,) = reasons(run(emulator, org, tmp_path, **organization_mode(org)))[Status.FAIL]
     assert problem.startswith(f"the delegated administrator for account.amazonaws.com is {org.workloads[0]}")
     assert f"deregister-delegated-administrator --account-id {org.workloads[0]}" in problem
     organizations.deregister_delegated_administrator(AccountId=org.workloads[0],
                                                      ServicePrincipal="account.amazonaws.com")
     organizations.register_delegated_administrator(AccountId=org.security, ServicePrincipal="account.amazonaws.com")
-    assert reasons(run(emulator, org, tmp_path, **organization_mode)) == {
+    assert reasons(run(emulator, org, tmp_path, **organization_mode(org))) == {
         Status.PASS: ["already the delegated administrator: adopted"]}
 
 
@@ -384,3 +384,155 @@ def test_the_examples_vpc_is_marked_a_placeholder():
     text = (Path(__file__).parents[2] / "Pulumi.example.yaml").read_text()
     (line,) = [line for line in text.splitlines() if "vpc-0a1b2c3d4e5f60718" in line]
     assert "PLACEHOLDER" in line
+
+
+# --- Lambda's concurrency quota in the security account: Lambda keeps 100 concurrent executions unreserved, so
+# reserving concurrency fails where the quota (often 10 in a new account) cannot spare it
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html; GetAccountSettings:
+# https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html).
+
+def _concurrency(report) -> list:
+    return [f for f in report.findings if f.check_id == "preflight.lambda_concurrency"]
+
+
+def test_a_security_account_whose_lambda_quota_cannot_spare_the_reservations_names_the_quota(fresh_organization,
+                                                                                              tmp_path):
+    from irready.policies import lambda_concurrency
+    emulator, org = fresh_organization
+    assert _concurrency(run(emulator, org, tmp_path)) == []  # explicit mode, no scheduled audit: nothing reserved
+    (finding,) = _concurrency(run(emulator, org, tmp_path, **organization_mode(org)))
+    assert finding.status is Status.PASS and finding.account_id == org.security
+    emulator.lambda_concurrency.limits[(org.security, "us-east-1")] = 10  # a new account's quota
+    (finding,) = _concurrency(run(emulator, org, tmp_path, **organization_mode(org)))
+    reserved = lambda_concurrency.VPC_PREPARATION + lambda_concurrency.SECURITY_CONTACTS
+    assert finding.status is Status.FAIL and finding.region == "us-east-1"
+    assert finding.reason.startswith(f"{org.security} allows 10 concurrent Lambda executions in us-east-1 (10 "
+                                     f"unreserved); irready reserves {reserved} (")
+    assert (f"--quota-code L-B99A9384 --desired-value {reserved + 100} --region us-east-1`), or set "
+            "irready:reservedConcurrency: false") in finding.reason
+    # With a scheduled audit the map's width is reserved too, and lowering it is named.
+    (finding,) = _concurrency(run(emulator, org, tmp_path, **organization_mode(org),
+                                  scheduledAudit={"schedule": "rate(1 day)", "maxConcurrency": 10}))
+    assert f"--desired-value {reserved + 12 + 100} " in finding.reason
+    assert finding.reason.endswith("(or lower irready:scheduledAudit.maxConcurrency)")
+    assert _concurrency(run(emulator, org, tmp_path, **organization_mode(org), reservedConcurrency=False)) == []
+
+
+def test_the_emulator_refuses_a_reservation_as_aws_does_and_preflight_counts_what_irready_holds(fresh_organization,
+                                                                                                tmp_path):
+    """What the check predicts is what PutFunctionConcurrency does; a re-run counts irready's own reservations
+    as given back."""
+    import io
+    import zipfile
+
+    from botocore.exceptions import ClientError
+    from irready.policies import vpc_preparation
+    emulator, org = fresh_organization
+    session = emulator.session(org.security)
+    role = emulator.client(session, "iam").create_role(RoleName="irready-test-function", AssumeRolePolicyDocument=(
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},'
+        '"Action":"sts:AssumeRole"}]}'))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return None\n")
+    functions = emulator.client(session, "lambda")
+    functions.create_function(FunctionName=vpc_preparation.FUNCTION, Runtime="python3.12", Role=role,
+                              Handler="handler.handler", Code={"ZipFile": code.getvalue()})
+    emulator.lambda_concurrency.limits[(org.security, "us-east-1")] = 104
+    with pytest.raises(ClientError, match="below its minimum value of \\[100\\]"):
+        functions.put_function_concurrency(FunctionName=vpc_preparation.FUNCTION, ReservedConcurrentExecutions=5)
+    functions.put_function_concurrency(FunctionName=vpc_preparation.FUNCTION, ReservedConcurrentExecutions=4)
+    limit = functions.get_account_settings()["AccountLimit"]
+    assert (limit["ConcurrentExecutions"], limit["UnreservedConcurrentExecutions"]) == (104, 100)
+    emulator.lambda_concurrency.limits[(org.security, "us-east-1")] = 107  # 5 + 2 + 100, 4 of them held already
+    (finding,) = _concurrency(run(emulator, org, tmp_path, **organization_mode(org)))
+    assert finding.status is Status.PASS, finding.reason
+    emulator.lambda_concurrency.limits[(org.security, "us-east-1")] = 106
+    (finding,) = _concurrency(run(emulator, org, tmp_path, **organization_mode(org)))
+    assert finding.status is Status.FAIL and "--desired-value 107 " in finding.reason
+
+
+def test_a_security_account_the_program_creates_cannot_be_read_yet(fresh_organization, tmp_path):
+    emulator, org = fresh_organization
+    values = {**organization_mode(org), "createSecurityAccount": {"name": "Security", "email": "sec@example.com"}}
+    path = tmp_path / "Pulumi.test.yaml"
+    stack_file(path, {k: v for k, v in stack_values(org, **values).items() if k != "securityAccountId"})
+    (finding,) = _concurrency(preflight.preflight(path, emulator.session(org.management), emulator.url))
+    assert finding.status is Status.UNKNOWN
+    assert "set irready:reservedConcurrency: false for the first `pulumi up`, or raise quota L-B99A9384 to 107" \
+        in finding.reason
+
+
+def test_security_hubs_delegated_administrator_is_adopted_designated_or_reported(fresh_organization, tmp_path):
+    # One Security Hub delegated administrator per organization:
+    # https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html
+    emulator, org = fresh_organization
+
+    def reasons(**overrides) -> list[tuple[Status, str]]:
+        return [(f.status, f.reason) for f in run(emulator, org, tmp_path, **overrides).findings
+                if f.check_id == "preflight.security_hub_administrator"]
+
+    assert reasons() == []  # irready:securityHub false: not designated, not checked
+    assert reasons(securityHub=True) == [(Status.PASS, "no delegated administrator yet: designated by the program")]
+    organizations = emulator.client(emulator.session(org.management), "organizations")
+    organizations.register_delegated_administrator(AccountId=org.workloads[0],
+                                                   ServicePrincipal="securityhub.amazonaws.com")
+    assert reasons(securityHub=True) == [(Status.FAIL, (
+        f"Security Hub's delegated administrator is {org.workloads[0]}; the program designates {org.security}: set "
+        f"irready:securityAccountId to {org.workloads[0]}, or set irready:securityHub: false and keep the existing "
+        "set-up"))]
+    organizations.deregister_delegated_administrator(AccountId=org.workloads[0],
+                                                     ServicePrincipal="securityhub.amazonaws.com")
+    organizations.register_delegated_administrator(AccountId=org.security, ServicePrincipal="securityhub.amazonaws.com")
+    assert reasons(securityHub=True) == [(Status.PASS, "already the delegated administrator: adopted")]
+
+
+# --- Organization mode's regions: `all` is the regions that need no opt-in; an opt-in region is deployed when named,
+# and a member that has not enabled it fails its stack instance there
+# (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html; read with GetRegionOptStatus:
+# https://docs.aws.amazon.com/accounts/latest/reference/API_GetRegionOptStatus.html).
+
+def test_a_named_opt_in_region_lists_the_members_that_have_not_enabled_it(fresh_organization, tmp_path):
+    emulator, org = fresh_organization
+    check = "preflight.organization_regions"
+
+    def findings(regions) -> list[tuple[Status, str, str]]:
+        values = {**organization_mode(org), "organization": {"units": ["root"], "regions": regions}}
+        return [(f.status, f.region, f.reason) for f in run(emulator, org, tmp_path, **values).findings
+                if f.check_id == check]
+
+    assert [f for f in run(emulator, org, tmp_path).findings if f.check_id == check] == []  # explicit mode
+    ((status, _, reason),) = findings("all")
+    assert status is Status.PASS and reason.startswith("all: the ") and reason.endswith("that need no opt-in")
+    # The management account's opt-in regions are named as left out (moto's DescribeRegions never says opted-in).
+    path = tmp_path / "Pulumi.all.yaml"
+    stack_file(path, stack_values(org, **{**organization_mode(org), "organization": {"units": ["root"],
+                                                                                     "regions": "all"}}))
+    stack = preflight.read_stack_config(path)
+    facts = preflight.collect(stack, emulator.session(org.management), emulator.url)
+    facts["organization_regions"]["opt_in"]["me-central-1"] = "opted-in"
+    (reason,) = [f.reason for f in preflight.evaluate(stack, facts) if f.check_id == check]
+    assert reason.endswith("; the management account's opt-in regions me-central-1 are left out: name them to deploy "
+                           "there (irready:organization.regions: [all, me-central-1])")
+    assert findings(["us-east-1"]) == []  # a region every account has: nothing to check
+    ((status, region, reason), ) = [f for f in findings(["all", "me-central-1"]) if f[1] == "me-central-1"]
+    members = sorted((org.security, *org.workloads))
+    assert status is Status.FAIL and reason.startswith(
+        f"me-central-1 is an opt-in region 2 of the 2 targeted member accounts have not enabled ({', '.join(members)})")
+    assert reason.endswith("or remove me-central-1 from irready:organization.regions")
+    account = emulator.client(emulator.session(org.management), "account")
+    for member in members:
+        account.enable_region(AccountId=member, RegionName="me-central-1")
+    assert findings(["eu-west-1", "me-central-1"]) == [
+        (Status.PASS, "me-central-1", "an opt-in region all 2 targeted member accounts have enabled")]
+
+
+def test_targeted_accounts_are_those_under_the_ous_and_below(fresh_organization):
+    emulator, org = fresh_organization
+    organizations = emulator.client(emulator.session(org.management), "organizations")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    workloads = organizations.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+    nested = organizations.create_organizational_unit(ParentId=workloads, Name="prod")["OrganizationalUnit"]["Id"]
+    organizations.move_account(AccountId=org.workloads[0], SourceParentId=root, DestinationParentId=nested)
+    assert preflight.targeted_accounts(organizations, (workloads,)) == [org.workloads[0]]
+    assert preflight.targeted_accounts(organizations, ("root",)) == sorted(org.accounts)

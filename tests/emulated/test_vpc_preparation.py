@@ -417,3 +417,43 @@ def test_a_member_cannot_forge_a_reconciliation_request(fan_out, sender, source,
     pattern = EventPattern.load(json.dumps(prep.reconciliation_pattern(org.security)))
     assert pattern.matches_event(event) is expected
     assert (vpc_preparation.reconciliation_request(event, settings.bus_arn) == org.workloads[0]) is expected
+
+
+# --- The flow-log group: made by the function, not by the regional StackSet. A retained group of a fixed name in
+# the template would fail the stack instance StackSets creates again for an account that left the OUs and came
+# back (CloudFormation creates, never adopts, a named resource:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html);
+# the function adopts the group left behind, and only ever raises its retention
+# (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
+
+def test_the_function_makes_the_flow_log_group_and_adopts_one_left_behind(deployed, new_account):
+    import dataclasses
+
+    from irready.emulated.brownfield import join_organization
+    emulator, org, settings = deployed
+    settings = dataclasses.replace(settings, flow_log_retention_days=400)
+    account = new_account()  # a member with the StackSets' roles and no flow-log group yet
+    join_organization(emulator, org.management, (account,))
+    global_stack_roles(emulator, account, org.security)
+    share_query_log_config(org.security, account, REGION, settings.query_log_configs[REGION])
+    ec2, logs = (emulator.client(emulator.session(account), service, REGION) for service in ("ec2", "logs"))
+
+    def prepare(cidr: str) -> list[str]:
+        vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+        [prepared] = vpc_preparation.handler(create_vpc_event(account, vpc_id), base=emulator.session(org.security),
+                                             endpoint_url=emulator.url, settings=settings)["prepared"]
+        assert vpc_state(emulator, account, vpc_id)["flow_logs"] == [("ALL", prep.FLOW_LOG_GROUP)]
+        return prepared["created"]
+
+    def retention():
+        (group,) = logs.describe_log_groups(logGroupNamePrefix=prep.FLOW_LOG_GROUP)["logGroups"]
+        return group.get("retentionInDays")
+
+    assert prepare("10.81.0.0/16")[:2] == ["flow-log-group", "flow-logs"]
+    assert retention() == 400
+    # Left behind with a shorter retention (an earlier stack's, or changed by hand): adopted, raised.
+    logs.put_retention_policy(logGroupName=prep.FLOW_LOG_GROUP, retentionInDays=30)
+    assert "flow-log-group" not in prepare("10.82.0.0/16") and retention() == 400
+    # Kept longer (or forever) than the stack asks: never shortened, older evidence stays.
+    logs.delete_retention_policy(logGroupName=prep.FLOW_LOG_GROUP)
+    assert "flow-log-group" not in prepare("10.83.0.0/16") and retention() is None

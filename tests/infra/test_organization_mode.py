@@ -188,12 +188,9 @@ def test_the_regional_template_holds_the_management_accounts_rules_runbooks_and_
     assert {k: group["FirewallRules"][0][k] for k in ("Action", "BlockResponse", "Priority")} == {
         "Action": pulumi_rule["action"], "BlockResponse": pulumi_rule["blockResponse"],
         "Priority": pulumi_rule["priority"]}
-    log_groups = {r["Properties"]["LogGroupName"]: r for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"}
-    assert set(log_groups) == {i["name"] for i in _by_name(program, "aws:cloudwatch/logGroup:LogGroup").values()
-                               if i["name"].startswith("/irready/vpc")}
-    for group in log_groups.values():  # evidence: never deleted with a stack
-        assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
-        assert group["Properties"]["RetentionInDays"] == 400
+    # No flow-log group: the VPC preparation function makes it (a retained group of a fixed name would fail a
+    # re-created stack instance: tests/policies/test_stackset_templates.py), with the stack's retention.
+    assert "AWS::Logs::LogGroup" not in {r["Type"] for r in resources.values()}
 
 
 # What each template resource type is named by, and the Pulumi type and input of the same AWS resource.
@@ -272,8 +269,7 @@ def test_members_get_no_query_logging_configuration_of_their_own(program):
     """Evidence out of the member's reach: the regional template creates no configuration or query-log group."""
     resources = template(program, "irready-baseline-regional")["Resources"]
     assert not [r for r in resources.values() if r["Type"].startswith("AWS::Route53Resolver::ResolverQueryLogging")]
-    assert [r["Properties"]["LogGroupName"] for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"] == [
-        templates.FLOW_LOG_GROUP]
+    assert [r for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"] == []
 
 
 def test_one_shared_configuration_per_region_in_the_security_account(program):
@@ -373,6 +369,10 @@ def values(**changes):
     ({"organization": {"units": ["ou-bad"]}}, "irready:organization.units: expected [root] or OU ids"),
     ({"organization": {"units": ["root", "ou-ab12-cdef3456"]}}, "irready:organization.units: root already covers"),
     ({"organization": {"units": ["root"], "regions": ["mars-1"]}}, "irready:organization.regions: unknown region"),
+    ({"organization": {"units": ["root"], "regions": ["all", "mars-1"]}},
+     "irready:organization.regions: unknown region"),
+    ({"organization": {"units": ["root"], "regions": ["me-central-1", "all"]}},
+     "irready:organization.regions: put all first"),
     ({"organization": {"units": ["root"], "failureTolerancePercentage": 101}},
      "irready:organization.failureTolerancePercentage: 101 is out of range"),
     ({"organization": {"units": ["root"], "maxConcurrentPercentage": 0}},
@@ -412,7 +412,8 @@ def test_the_preparation_function_runs_on_create_vpc_events_and_a_daily_reconcil
     variables = function.inputs["environment"]["variables"]
     assert {k: v for k, v in variables.items() if k != prep.ENV_QUERY_LOG_CONFIGS} == {
         prep.ENV_REGIONS: ",".join(offline.ENABLED_REGIONS), prep.ENV_QUARANTINE_GROUP: "irready-quarantine",
-        prep.ENV_MEMBER_EVENTS_BUS: templates.member_events_bus_arn(SECURITY, "us-east-1")}
+        prep.ENV_MEMBER_EVENTS_BUS: templates.member_events_bus_arn(SECURITY, "us-east-1"),
+        prep.ENV_FLOW_LOG_RETENTION: "400"}  # irready:logRetentionDays, for the flow-log group it makes
     [rule] = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
               if r.inputs["name"] == "irready-member-create-vpc"]
     assert rule.inputs["eventBusName"] == templates.MEMBER_EVENTS_BUS
@@ -482,3 +483,22 @@ def test_the_function_package_holds_only_the_function_and_policies(tmp_path):
                            "import irready.vpc_preparation as m; print(m.__file__)", str(tmp_path)],
                           capture_output=True, text=True)
     assert done.stdout.strip() == str(tmp_path / "irready" / "vpc_preparation.py"), done.stderr
+
+
+# --- regions: all and opt-in regions. A member that has not enabled an opt-in region fails its stack instance
+# there (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html), so `all` is the regions
+# that need no opt-in; an opt-in region is deployed when named.
+
+@pytest.mark.parametrize(("regions", "expected"), [
+    ("all", offline.ENABLED_REGIONS),  # the management account's me-central-1 is left out
+    (["all", "me-central-1"], sorted([*offline.ENABLED_REGIONS, "me-central-1"])),
+    (["eu-west-1", "me-central-1"], ["eu-west-1", "me-central-1"]),
+])
+def test_all_regions_leaves_opt_in_regions_out_unless_named(monkeypatch, regions, expected):
+    monkeypatch.setattr(offline, "OPTED_IN_REGIONS", ["me-central-1"])
+    recorded = run_program(example(organization={"units": ["root"], "regions": regions}), ORG_TRUSTED)
+    instances = recorded.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
+    assert sorted(i.inputs["stackSetInstanceRegion"] for i in instances
+                  if i.inputs["stackSetName"] == "irready-baseline-regional") == expected
+    # Monitoring is not narrowed: GuardDuty still covers every region the management account enabled.
+    assert "me-central-1" in {d.inputs.get("region") for d in recorded.of_type("aws:guardduty/detector:Detector")}

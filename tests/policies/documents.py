@@ -43,6 +43,8 @@ DOCUMENTS = {
     "investigator_trust": investigation.investigator_trust_policy(SECURITY),
     "vpc_preparation": vpc_preparation.provisioning_role_permissions(WORKLOAD, SECURITY),
     "vpc_preparation_trust": vpc_preparation.provisioning_role_trust(SECURITY),
+    "flow_log_delivery": vpc_preparation.flow_log_delivery_permissions(
+        vpc_preparation.flow_log_group_arns(WORKLOAD)),
     "security_contacts": alternate_contacts.function_permissions("us-east-1", SECURITY, MANAGEMENT, "o-exampleorg"),
     "security_contacts_forwarder": alternate_contacts.forwarder_permissions(
         f"arn:aws:events:us-east-1:{SECURITY}:event-bus/irready-member-events"),
@@ -50,4 +52,5 @@ DOCUMENTS = {
 }
 # The documents a principal holds (identity policies with Allow statements): what the analysers judge.
 IDENTITY_POLICIES = ("responder", "responder_management", "audit_read", "runbook_role", "vpc_preparation",
-                     "security_contacts", "security_contacts_forwarder", "vpc_preparation_function")
+                     "security_contacts", "security_contacts_forwarder", "vpc_preparation_function",
+                     "flow_log_delivery")

@@ -107,3 +107,23 @@ def test_code_signing_keys_and_tracing_pass_on_the_organization_functions_and_sc
         results = [r for r in plan if r.check_id == check_id]
         assert len(results) == count and all(r.passed for r in results), check_id
         assert not any(skip.check_id == check_id for skip in BASELINE_SKIPS)
+
+
+def test_no_retained_resource_of_a_fixed_name_in_the_templates():
+    """A resource kept on stack deletion (DeletionPolicy Retain) under a fixed name would fail the stack instance
+    StackSets creates again for an account that left the targeted OUs and came back: CloudFormation creates a named
+    resource, never adopts one already there
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html).
+    The flow-log group, which must outlive its stacks as evidence, is made by the VPC preparation function."""
+    from irready.infra.stackset_templates import BaselineTemplateArgs, global_template, regional_template
+
+    args = BaselineTemplateArgs(security_account_id="210987654321", home_region="us-east-1",
+                                trusted_cidrs=("203.0.113.0/24",), revoke_sessions_before="2026-01-01T00:00:00Z",
+                                deny_except_actions=("sts:GetCallerIdentity",), ecr_scan_type="BASIC")
+    for template in (global_template(args), regional_template(args)):
+        retained_and_named = [logical for logical, resource in template["Resources"].items()
+                              if "Retain" in (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy"))
+                              and any(key.endswith("Name") for key in resource["Properties"])]
+        assert retained_and_named == []
+    assert "AWS::Logs::LogGroup" not in {r["Type"] for r in regional_template(args)["Resources"].values()}
