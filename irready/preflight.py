@@ -20,6 +20,7 @@ Facts layout::
      "trail_bucket": {"name", "exists": bool, "policy": dict | None} (only with irready:trailBucketName),
      "accounts": {id: {"reached": True | marker, "regions": {region: {
          "opt_in": status, "detectors": [{"id", "status"}], "vpcs": [{"id", "owner"}]}}}},
+     "security_account_reached": True | marker | None (memberRoleName in the security account, if not listed),
      "lambda_concurrency": {"limit", "unreserved", "held": {function: n}} | None (the security account's),
      "organization_regions": {"opt_in": {region: status}, "members": {account: {region: status}}} | None}
 
@@ -99,6 +100,7 @@ def collect(stack: StackConfig, session: boto3.Session, endpoint_url: str | None
         if stack.trail_bucket_name:
             facts["trail_bucket"] = _read_trail_bucket(clients.client("s3", home), stack.trail_bucket_name)
     facts["accounts"] = {account.id: _account(clients, stack, account, home) for account in stack.accounts}
+    facts["security_account_reached"] = _read_security_account_role(clients, stack, home)
     facts["lambda_concurrency"] = _read_lambda_concurrency(clients, stack, home)
     facts["organization_regions"] = _read_organization_regions(clients, stack, home)
     return facts
@@ -164,6 +166,19 @@ def _reach(clients: Clients, stack: StackConfig, account_id: str, home: str) -> 
     role = f"arn:aws:iam::{account_id}:role/{stack.member_role_name}"
     session = guarded("AssumeRole", lambda: assumed_session(clients, role, None, home))
     return session if is_unavailable(session) else clients.for_session(session)
+
+
+def _read_security_account_role(clients: Clients, stack: StackConfig, home: str) -> bool | dict | None:
+    """True when irready:memberRoleName can be assumed in the security account, the unavailable marker when
+    it cannot; None when there is nothing more to check (no security account yet, the management account, or
+    one of irready:accounts, whose role ``_account`` reads). The program builds the security account's side
+    (its event buses, functions, the GuardDuty and Security Hub administration) through that role
+    (infra/providers.py), in explicit and organization mode alike."""
+    security = stack.security_account_id
+    if not security or security == _management(stack) or security in {a.id for a in stack.accounts}:
+        return None
+    reached = _reach(clients, stack, security, home)
+    return reached if is_unavailable(reached) else True
 
 
 def _read_lambda_concurrency(clients: Clients, stack: StackConfig, home: str) -> dict | None:
@@ -382,6 +397,16 @@ def _member_role(stack: StackConfig, facts: dict) -> Judged:
                 f"cannot assume {stack.member_role_name} in {account.id} ({marker['code']}); set "
                 "irready:memberRoleName to a role the management account can assume there "
                 f"(OrganizationAccountAccessRole, AWSControlTowerExecution...), or remove {_where(stack, account.id)}"))
+    security, reached = stack.security_account_id, facts["security_account_reached"]
+    if reached is True:
+        yield security, Result.passed(GLOBAL, stack.member_role_name, "the member role can be assumed in the "
+                                      "security account")
+    elif reached is not None:
+        yield security, Result.failed(GLOBAL, stack.member_role_name, (
+            f"cannot assume {stack.member_role_name} in the security account {security} "
+            f"({reached['unavailable']['code']}), through which the program builds its side; create the role there "
+            "(trusting the management account), or set irready:memberRoleName to a role the management account "
+            "can assume in every account the program reaches"))
 
 
 def _regions(stack: StackConfig, facts: dict) -> Judged:

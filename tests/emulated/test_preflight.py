@@ -90,6 +90,19 @@ def test_a_member_role_that_cannot_be_assumed_names_member_role_name(organizatio
     assert "irready:memberRoleName" in problem and org.workloads[1] in problem
 
 
+def test_the_member_role_is_checked_in_a_security_account_not_listed_in_accounts(organization, tmp_path, faults):
+    """The program builds the security account's side through irready:memberRoleName (infra/providers.py),
+    listed in irready:accounts or not: preflight tries that role there too."""
+    emulator, org = organization
+    mode = organization_mode(org)  # only the management account listed
+    passed = [f for f in run(emulator, org, tmp_path, **mode).findings
+              if f.check_id == "preflight.member_role" and f.account_id == org.security]
+    assert [f.status for f in passed] == [Status.PASS]
+    faults.faults.append(Fault("sts", "AssumeRole", body_contains=org.security))
+    (problem,) = failures(run(emulator, org, tmp_path, **mode))["preflight.member_role"]
+    assert f"in the security account {org.security}" in problem and "irready:memberRoleName" in problem
+
+
 def test_another_guardduty_administrator_and_a_suspended_detector_are_reported(fresh_organization, tmp_path):
     # https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html
     emulator, org = fresh_organization
