@@ -223,6 +223,12 @@ def responder_permissions(security_account_id: str, quarantine_scp_arn: str | No
                                                  f"arn:aws:ssm:*:*:document/{runbook}")] + [
         "arn:aws:ssm:*:*:automation-execution/*"]
     statements["NeverTamperWithTheEvidence"]["Action"] = list(TAMPER_ACTIONS)
+    # Containment acts on workloads; irready's own logs, alerts, functions, buckets and keys are never its
+    # to stop (StopFunctions' PutFunctionConcurrency included).
+    statements["NeverBlindIrreadysAutomationOrEvidence"]["Action"] = guarded_actions()
+    statements["NeverBlindIrreadysAutomationOrEvidence"]["Resource"] = guarded_arn_patterns()
+    statements["NeverDisableIrreadysKeys"]["Action"] = list(GUARDED_KEY_ACTIONS)
+    statements["NeverDisableIrreadysKeys"]["Condition"] = copy.deepcopy(GUARDED_KEY_CONDITION)
     if quarantine_scp_arn:
         doc["Statement"].append({
             "Sid": "QuarantineMemberAccountsWithTheQuarantineScpOnly", "Effect": "Allow",
