@@ -380,7 +380,7 @@ GUARDED_KEY_CONDITION = {"Null": {f"aws:ResourceTag/{names.GUARDED_TAG}": "false
 # (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html); the program sends
 # the guardrail without whitespace (``compact``), and its principals are bounded so that it always fits.
 SCP_MAX_CHARACTERS = 5120
-MAX_DEPLOYING_PRINCIPALS = 8
+MAX_DEPLOYING_PRINCIPALS = 4  # listed in irready:deployingPrincipals, beside the 3 or 4 the program adds
 
 
 def guarded_actions() -> list[str]:

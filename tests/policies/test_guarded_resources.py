@@ -73,7 +73,8 @@ def test_every_action_exists_and_some_of_each_pattern_acts_on_the_resource_types
     for pattern in guarded.actions:
         actions = _actions(pattern)
         assert actions, f"{pattern} names no action"
-        supported = [a for a in actions if {r["name"] for r in _details(a)["resourceTypes"]} & set(guarded.resource_types)]
+        supported = [a for a in actions
+                     if {r["name"] for r in _details(a)["resourceTypes"]} & set(guarded.resource_types)]
         assert supported, f"{pattern}: no action of it supports {guarded.resource_types}: a Deny on ARNs denies nothing"
 
 
