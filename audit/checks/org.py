@@ -29,7 +29,7 @@ def _guardrail_scp(ctx: AccountContext) -> Iterator[Result]:
     else:
         names = ", ".join(sorted(scp["name"] for scp in applied if not _gaps(scp)))
         yield Result.passed(GLOBAL, NO_RESOURCE, f"the guardrail applies ({names}): no stopping the logs, no changing "
-                            "irready's roles and policies but by the deploying principals")
+                            "irready's roles, policies, automation, evidence or keys but by the deploying principals")
 
 
 def _gaps(scp: dict) -> set[str]:
@@ -46,7 +46,9 @@ CHECKS = (
         severity=Severity.MEDIUM,  # the tamper alerts detect what the SCP would prevent
         categories=("logging",),
         rationale="An intruder with administrator rights in an account stops the trail, deletes the detector or "
-                  "flow logs, or rewrites the responder role before anyone looks. An SCP denying those calls to "
+                  "flow logs, rewrites the responder role, or quietly deletes irready's log groups, disables its "
+                  "alert rules, rewrites its functions or schedules its keys for deletion before anyone looks. "
+                  "An SCP denying those calls to "
                   "all but the principals that deploy irready makes that impossible in member accounts; SCPs never "
                   "apply to the management account, which is reported as not covered.",
         remediation="Deploy infra component GuardrailScp (infra/components/guardrails.py), attached to the root or "
