@@ -225,3 +225,9 @@ def test_gaps_name_each_missing_protection():
 def test_the_example_guardrail_fits_the_scp_quota():
     assert policies.guardrail_size(DEPLOYERS) <= policies.SCP_MAX_CHARACTERS
     assert policies.compact(DOCUMENTS["guardrail_scp"]).count(" ") == 0
+
+
+def test_the_responders_inline_policy_stays_within_iams_quota():
+    """A role's inline policies: at most 10,240 characters together, whitespace not counted
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); the new denies made it longer."""
+    assert len(policies.compact(DOCUMENTS["responder_management"])) <= 10240
