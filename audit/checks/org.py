@@ -25,7 +25,11 @@ def _guardrail_scp(ctx: AccountContext) -> Iterator[Result]:
     applied = [scp for scp in scps if reach & set(scp["targets"])]
     gaps = set.intersection(*[_gaps(scp) for scp in applied]) if applied else _gaps({"content": {}})
     if gaps:
-        yield Result.failed(GLOBAL, NO_RESOURCE, f"no SCP on this account or above it denies {', '.join(sorted(gaps))}")
+        # One name per action (an action is probed on several of irready's resources), the first dozen.
+        actions = sorted({gap.split(" on ")[0] for gap in gaps})
+        more = f" and {len(actions) - 12} more" if len(actions) > 12 else ""
+        yield Result.failed(GLOBAL, NO_RESOURCE,
+                            f"no SCP on this account or above it denies {', '.join(actions[:12])}{more}")
     else:
         names = ", ".join(sorted(scp["name"] for scp in applied if not _gaps(scp)))
         yield Result.passed(GLOBAL, NO_RESOURCE, f"the guardrail applies ({names}): no stopping the logs, no changing "
