@@ -227,8 +227,8 @@ def responder_permissions(security_account_id: str, quarantine_scp_arn: str | No
     # to stop (StopFunctions' PutFunctionConcurrency included).
     statements["NeverBlindIrreadysAutomationOrEvidence"]["Action"] = guarded_actions()
     statements["NeverBlindIrreadysAutomationOrEvidence"]["Resource"] = guarded_arn_patterns()
-    statements["NeverDisableIrreadysKeys"]["Action"] = list(GUARDED_KEY_ACTIONS)
-    statements["NeverDisableIrreadysKeys"]["Condition"] = copy.deepcopy(GUARDED_KEY_CONDITION)
+    statements["NeverTouchIrreadysTaggedResources"]["Action"] = list(GUARDED_TAGGED_ACTIONS)
+    statements["NeverTouchIrreadysTaggedResources"]["Condition"] = copy.deepcopy(GUARDED_TAG_CONDITION)
     if quarantine_scp_arn:
         doc["Statement"].append({
             "Sid": "QuarantineMemberAccountsWithTheQuarantineScpOnly", "Effect": "Allow",
@@ -370,17 +370,20 @@ GUARDED_RESOURCES = (
                          "DeleteTopic", "SetTopicAttributes", "RemovePermission")) + (
                          ("sns:Unsubscribe", f"{_TOPIC}:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"),)),
 )
-# KMS key ARNs carry no name: irready's keys are those tagged names.GUARDED_TAG (aws:ResourceTag is a
-# condition key of the key resource: https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html).
-# UntagResource is among them, or removing the tag would lift the deny.
-GUARDED_KEY_ACTIONS = ("kms:Disable*", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:UntagResource",
-                       "kms:DeleteImportedKeyMaterial")
-GUARDED_KEY_CONDITION = {"Null": {f"aws:ResourceTag/{names.GUARDED_TAG}": "false"}}
+# What carries no name in its ARN is found by the tag names.GUARDED_TAG (aws:ResourceTag, a condition key of
+# each resource type here: https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html):
+# irready's KMS keys, the security account's Resolver query-logging configurations (every member VPC logs
+# DNS to them) and their RAM shares with the organization. UntagResource is among them, or removing the tag
+# would lift the deny. (Imported key material is not denied: irready's keys are AWS_KMS-origin.)
+GUARDED_TAGGED_ACTIONS = ("kms:Disable*", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:UntagResource",
+                          "route53resolver:DeleteResolverQueryLogConfig", "route53resolver:UntagResource",
+                          "ram:DeleteResourceShare", "ram:DisassociateResourceShare", "ram:UntagResource")
+GUARDED_TAG_CONDITION = {"Null": {f"aws:ResourceTag/{names.GUARDED_TAG}": "false"}}
 # Organizations counts at most 5,120 characters per SCP
 # (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html); the program sends
 # the guardrail without whitespace (``compact``), and its principals are bounded so that it always fits.
 SCP_MAX_CHARACTERS = 5120
-MAX_DEPLOYING_PRINCIPALS = 4  # listed in irready:deployingPrincipals, beside the 3 or 4 the program adds
+MAX_DEPLOYING_PRINCIPALS = 3  # listed in irready:deployingPrincipals, beside the 3 or 4 the program adds
 
 
 def guarded_actions() -> list[str]:
@@ -406,10 +409,10 @@ def compact(document: dict) -> str:
 def guardrail_scp(deploying_principal_arns: list[str]) -> dict:
     """The guardrail SCP: the tamper actions, changes to irready's roles and policies, to its own automation
     and evidence (GUARDED_RESOURCES: log groups, rules, functions, schedules, state machine, buckets, topics)
-    and to its keys (GUARDED_KEY_ACTIONS on keys tagged names.GUARDED_TAG), and passing the runbook role,
-    denied to everyone but ``deploying_principal_arns`` (ARN patterns: the member role, the StackSets
-    execution role, ...); the runbook role may also be passed by IncidentResponder. Send it as ``compact``
-    JSON: ``guardrail_size`` is what counts against SCP_MAX_CHARACTERS.
+    and to its keys and DNS query logging (GUARDED_TAGGED_ACTIONS, on resources tagged names.GUARDED_TAG),
+    and passing the runbook role, denied to everyone but ``deploying_principal_arns`` (ARN patterns: the
+    member role, the StackSets execution role, ...); the runbook role may also be passed by IncidentResponder.
+    Send it as ``compact`` JSON: ``guardrail_size`` is what counts against SCP_MAX_CHARACTERS.
     Raises ValueError without a deploying principal (the stack could not update itself)."""
     if not deploying_principal_arns:
         raise ValueError("guardrail_scp needs the ARN patterns of the principals that deploy irready")
@@ -422,10 +425,10 @@ def guardrail_scp(deploying_principal_arns: list[str]) -> dict:
     # actions with a log group's pattern (or the reverse) matches no request.
     statements["IrreadyResourcesStayAsDeployed"]["Action"] = list(IAM_CHANGE_ACTIONS) + guarded_actions()
     statements["IrreadyResourcesStayAsDeployed"]["Resource"] = list(PROTECTED_IAM_RESOURCES) + guarded_arn_patterns()
-    statements["IrreadyKeysStayAsDeployed"]["Action"] = list(GUARDED_KEY_ACTIONS)
-    statements["IrreadyKeysStayAsDeployed"]["Condition"].update(copy.deepcopy(GUARDED_KEY_CONDITION))
+    statements["IrreadyTaggedResourcesStayAsDeployed"]["Action"] = list(GUARDED_TAGGED_ACTIONS)
+    statements["IrreadyTaggedResourcesStayAsDeployed"]["Condition"].update(copy.deepcopy(GUARDED_TAG_CONDITION))
     statements["OnlyRespondersPassTheRunbookRole"]["Resource"] = f"arn:aws:iam::*:role/{RUNBOOK_ROLE}"
-    for sid in ("IrreadyNoTampering", "IrreadyResourcesStayAsDeployed", "IrreadyKeysStayAsDeployed"):
+    for sid in ("IrreadyNoTampering", "IrreadyResourcesStayAsDeployed", "IrreadyTaggedResourcesStayAsDeployed"):
         statements[sid]["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = exempt
     statements["OnlyRespondersPassTheRunbookRole"]["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = exempt + [
         f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"]
@@ -450,9 +453,10 @@ def guardrail_gaps(scp: dict) -> list[str]:
     """What of the guardrail an SCP does not deny to an ordinary administrator of a member account: each
     tamper action; changing IncidentResponder, irready-audit or an irready policy; each of
     GUARDED_RESOURCES' probes (irready's log groups, rules, functions, schedules, state machine, buckets,
-    topics); and disabling, deleting or re-policing a key tagged names.GUARDED_TAG. Judged with
-    policies.evaluator beside an Allow of everything (SCPs only take away), so any wording that has the
-    effect counts. Shapes: a list of ``action`` or ``action on ARN`` strings, empty when nothing is missing.
+    topics); and disabling, deleting or re-policing a key, deleting a query-logging configuration or unsharing
+    it, tagged names.GUARDED_TAG. Judged with policies.evaluator beside an Allow of everything (SCPs only
+    take away), so any wording that has the effect counts.
+    Shapes: a list of ``action`` or ``action on ARN`` strings, empty when nothing is missing.
     Raises ValueError on a condition operator the evaluator does not read. Every account of an organization
     asks about the same few SCPs: the answer is kept per document (about 20 ms each to compute)."""
     return list(_guardrail_gaps(json.dumps(scp, sort_keys=True)))
@@ -466,15 +470,20 @@ def _guardrail_gaps(scp_json: str) -> tuple[str, ...]:
 
     allow_all = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     admin = {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/AccountAdministrator"}
-    guarded_key = {**admin, f"aws:ResourceTag/{names.GUARDED_TAG}": names.GUARDED_TAG_VALUE}
+    tagged = {**admin, f"aws:ResourceTag/{names.GUARDED_TAG}": names.GUARDED_TAG_VALUE}
     key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    query_logging = "arn:aws:route53resolver:us-east-1:111122223333:resolver-query-log-config/rqlc-0123456789abcdef"
+    share = "arn:aws:ram:us-east-1:111122223333:resource-share/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
     probes = [(action, "*", admin) for action in TAMPER_ACTIONS] + [
         ("iam:PutRolePolicy", "arn:aws:iam::111122223333:role/IncidentResponder", admin),
         ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::111122223333:role/irready-audit", admin),
         ("iam:CreatePolicyVersion", "arn:aws:iam::111122223333:policy/irready-deny-all", admin)] + [
         (action, resource, admin) for guarded in GUARDED_RESOURCES for action, resource in guarded.probes] + [
-        (f"kms:{action}", key, guarded_key) for action in ("DisableKey", "DisableKeyRotation", "ScheduleKeyDeletion",
-                                                            "PutKeyPolicy", "UntagResource")]
+        (f"kms:{action}", key, tagged) for action in ("DisableKey", "DisableKeyRotation", "ScheduleKeyDeletion",
+                                                       "PutKeyPolicy", "UntagResource")] + [
+        ("route53resolver:DeleteResolverQueryLogConfig", query_logging, tagged),
+        ("route53resolver:UntagResource", query_logging, tagged),
+        ("ram:DeleteResourceShare", share, tagged), ("ram:DisassociateResourceShare", share, tagged)]
     return tuple(f"{action} on {resource}" if resource != "*" else action for action, resource, context in probes
                  if evaluate([allow_all, scp], Request(action, resource, context=context)) != EXPLICIT_DENY)
 

@@ -92,20 +92,25 @@ def iam_tamper_pattern() -> dict:
 # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html): irready's own resources are
 # watched by two rules, the alerting and automation machinery, and where the evidence lives.
 _RESOURCE_TAMPER_RULES = {"automation-tamper": ("events", "lambda", "scheduler", "states", "sns"),
-                          "evidence-tamper": ("logs", "s3", "kms")}
+                          "evidence-tamper": ("logs", "s3", "kms", "route53resolver")}
 
 
 def resource_tamper_patterns() -> dict[str, dict]:
     """Rule name suffix -> pattern: changes to irready's own automation and evidence
     (policies.GUARDED_RESOURCES: rules, functions, schedules, state machine, topics; log groups, buckets, by
-    name in the request), and disabling or deleting any KMS key or removing a key's names.GUARDED_TAG; allowed
-    or denied, deployments included. Key ARNs carry no name, so disabling and deleting are alerted for every
-    key, as CIS AWS Foundations' monitoring of customer-managed keys does; PutKeyPolicy and DisableKeyRotation
-    on irready's keys the SCP denies without an alert."""
+    name in the request), disabling or deleting any KMS key or removing a key's names.GUARDED_TAG, and deleting
+    any Resolver query-logging configuration; allowed or denied, deployments included. Key ARNs carry no
+    name, so disabling and deleting are alerted for every key, as CIS AWS Foundations' monitoring of
+    customer-managed keys does; PutKeyPolicy and DisableKeyRotation on irready's keys, and unsharing the
+    query logging, the SCP denies without an alert."""
     blocks: dict[str, list[dict]] = {"kms": [
         {"eventSource": ["kms.amazonaws.com"], "eventName": ["DisableKey", "ScheduleKeyDeletion"]},
         {"eventSource": ["kms.amazonaws.com"], "eventName": ["UntagResource"],
-         "requestParameters": {"tagKeys": [names.GUARDED_TAG]}}]}
+         "requestParameters": {"tagKeys": [names.GUARDED_TAG]}}],
+        # A configuration's events carry its id only: every deletion, as for keys (DNS evidence of every VPC
+        # associated with it stops).
+        "route53resolver": [{"eventSource": ["route53resolver.amazonaws.com"],
+                             "eventName": ["DeleteResolverQueryLogConfig"]}]}
     for guarded in policies.GUARDED_RESOURCES:
         blocks[guarded.service] = [{"eventSource": [guarded.event_source], "eventName": list(guarded.event_names),
                                     "requestParameters": {field: matchers}}

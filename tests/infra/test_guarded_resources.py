@@ -95,19 +95,29 @@ def test_every_named_resource_the_program_creates_is_guarded(programs, mode):
     assert seen > 20  # the enumeration sees the program
 
 
+# What the guardrail finds by names.GUARDED_TAG, and a request it must deny on it
+TAGGED = {"aws:kms/key:Key": ("kms:ScheduleKeyDeletion", f"arn:aws:kms:{AT}:key/1"),
+          "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": (
+              "route53resolver:DeleteResolverQueryLogConfig",
+              f"arn:aws:route53resolver:{AT}:resolver-query-log-config/1"),
+          "aws:ram/resourceShare:ResourceShare": ("ram:DeleteResourceShare", f"arn:aws:ram:{AT}:resource-share/1")}
+
+
 @pytest.mark.parametrize("mode", ["accounts", "organization"])
-def test_every_key_the_program_creates_carries_the_guard_tag(programs, mode):
-    """Keys are found by their tag: each key's provider sets it as a default tag, which the provider adds."""
+def test_every_key_query_logging_configuration_and_share_carries_the_guard_tag(programs, mode):
+    """Found by their tag: each one's provider sets it as a default tag, which the provider adds to it."""
     program = programs[mode]
     providers = {p.name: p for p in program.of_type("pulumi:providers:aws")}
-    keys = program.of_type("aws:kms/key:Key")
-    assert keys
-    for key in keys:
-        tags = providers[key.provider.split("::")[-2]].inputs["defaultTags"]
-        tags = (json.loads(tags) if isinstance(tags, str) else tags)["tags"]
-        assert {**tags, **key.inputs.get("tags", {})}[names.GUARDED_TAG] == names.GUARDED_TAG_VALUE, key.name
-        assert _denied("kms:ScheduleKeyDeletion", f"arn:aws:kms:{AT}:key/1", {
-            f"aws:ResourceTag/{names.GUARDED_TAG}": names.GUARDED_TAG_VALUE})
+    seen = set()
+    for type_, (action, arn) in TAGGED.items():
+        for resource in program.of_type(type_):
+            tags = providers[resource.provider.split("::")[-2]].inputs["defaultTags"]
+            tags = (json.loads(tags) if isinstance(tags, str) else tags)["tags"]
+            assert {**tags, **resource.inputs.get("tags", {})}[names.GUARDED_TAG] == names.GUARDED_TAG_VALUE, \
+                resource.name
+            assert _denied(action, arn, {f"aws:ResourceTag/{names.GUARDED_TAG}": names.GUARDED_TAG_VALUE})
+            seen.add(type_)
+    assert seen == set(TAGGED) if mode == "organization" else seen >= {"aws:kms/key:Key"}
 
 
 def test_every_named_resource_the_templates_create_is_guarded(programs):

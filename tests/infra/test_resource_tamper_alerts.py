@@ -79,6 +79,7 @@ ALERTED = [
     _event("kms", "ScheduleKeyDeletion", keyId="1234abcd-12ab-34cd-56ef-1234567890ab", pendingWindowInDays=7),
     _event("kms", "DisableKey", keyId="1234abcd-12ab-34cd-56ef-1234567890ab"),
     _event("kms", "UntagResource", keyId="1234abcd-12ab-34cd-56ef-1234567890ab", tagKeys=[names.GUARDED_TAG]),
+    _event("route53resolver", "DeleteResolverQueryLogConfig", resolverQueryLogConfigId="rqlc-0123456789abcdef"),
 ]
 QUIET = [
     _event("logs", "DeleteLogGroup", logGroupName="/aws/lambda/orders-api"),
@@ -96,6 +97,7 @@ QUIET = [
     _event("sns", "Publish", topicArn=f"{TOPIC}irready-ir-alerts"),
     _event("kms", "UntagResource", keyId="1234abcd-12ab-34cd-56ef-1234567890ab", tagKeys=["cost-center"]),
     _event("kms", "PutKeyPolicy", keyId="1234abcd-12ab-34cd-56ef-1234567890ab"),  # denied by the SCP, not alerted
+    _event("route53resolver", "CreateResolverQueryLogConfig", name="app-queries"),
 ]
 
 
@@ -111,7 +113,7 @@ def test_the_members_own_resources_and_reads_are_not(event):
 
 def test_every_guarded_service_is_watched_and_every_probe_has_an_alerted_event():
     watched = {source for pattern in resource_tamper_patterns().values() for source in pattern["source"]}
-    assert watched == {f"aws.{g.service}" for g in policies.GUARDED_RESOURCES} | {"aws.kms"}
+    assert watched == {f"aws.{g.service}" for g in policies.GUARDED_RESOURCES} | {"aws.kms", "aws.route53resolver"}
     alerted_services = {event["source"] for event in ALERTED}
     assert alerted_services == watched
 

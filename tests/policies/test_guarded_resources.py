@@ -103,11 +103,16 @@ def test_what_has_no_resource_type_is_left_to_the_alert(action):
     assert action not in policies.guarded_actions()
 
 
-@pytest.mark.parametrize("pattern", policies.GUARDED_KEY_ACTIONS)
-def test_the_key_actions_act_on_keys_and_the_key_carries_the_tag_condition(pattern):
+@pytest.mark.parametrize("pattern", policies.GUARDED_TAGGED_ACTIONS)
+def test_the_tagged_actions_act_on_resource_types_that_carry_the_tag_condition(pattern):
+    """A resource-tag condition holds only where the resource type (or the action) documents aws:ResourceTag."""
     for action in _actions(pattern):
-        assert "key" in {r["name"] for r in _details(action)["resourceTypes"]}, action
-    assert "aws:ResourceTag/${TagKey}" in DATA.resources.get_resource_type_details("kms", "key")["conditionKeys"]
+        service = action.split(":")[0]
+        details = _details(action)
+        assert details["resourceTypes"], action
+        for resource_type in details["resourceTypes"]:
+            keys = DATA.resources.get_resource_type_details(service, resource_type["name"]).get("conditionKeys", [])
+            assert "aws:ResourceTag/${TagKey}" in keys + details["conditionKeys"], (action, resource_type["name"])
 
 
 def test_no_action_pattern_would_stop_irreadys_own_writes():
@@ -116,7 +121,7 @@ def test_no_action_pattern_would_stop_irreadys_own_writes():
     actions = policies.guarded_actions()
     for needed in ("logs:PutLogEvents", "logs:CreateLogStream", "events:PutEvents", "s3:PutObject", "sns:Publish",
                    "lambda:InvokeFunction", "states:StartExecution", "kms:GenerateDataKey", "kms:Decrypt"):
-        assert not any(fnmatchcase(needed.lower(), a.lower()) for a in actions + list(policies.GUARDED_KEY_ACTIONS))
+        assert not any(fnmatchcase(needed.lower(), a.lower()) for a in actions + list(policies.GUARDED_TAGGED_ACTIONS))
 
 
 # --- the SCP: who is denied what ------------------------------------------------------------------------------
@@ -128,12 +133,20 @@ def test_an_administrator_is_denied_and_the_deployer_is_not(action, resource):
     assert _scp(Request(action, resource, context=_as(f"arn:aws:iam::{ACCOUNT}:role/stacksets-exec-9f8e"))) == ALLOW
 
 
-@pytest.mark.parametrize("action", ["kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion",
-                                    "kms:PutKeyPolicy", "kms:UntagResource"])
-def test_irreadys_keys_are_denied_by_their_tag_and_other_keys_are_not(action):
-    assert _scp(Request(action, KEY, context=_as(ADMIN, **TAGGED))) == EXPLICIT_DENY
-    assert _scp(Request(action, KEY, context=_as(ADMIN))) == ALLOW  # the member's own key
-    assert _scp(Request(action, KEY, context=_as(DEPLOYER, **TAGGED))) == ALLOW
+QUERY_LOGGING = f"arn:aws:route53resolver:us-east-1:{ACCOUNT}:resolver-query-log-config/rqlc-0123456789abcdef"
+SHARE = f"arn:aws:ram:us-east-1:{ACCOUNT}:resource-share/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+
+@pytest.mark.parametrize(("action", "resource"), [
+    *((action, KEY) for action in ("kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion",
+                                   "kms:PutKeyPolicy", "kms:UntagResource")),
+    ("route53resolver:DeleteResolverQueryLogConfig", QUERY_LOGGING), ("route53resolver:UntagResource", QUERY_LOGGING),
+    ("ram:DeleteResourceShare", SHARE), ("ram:DisassociateResourceShare", SHARE), ("ram:UntagResource", SHARE)])
+def test_irreadys_tagged_resources_are_denied_by_their_tag_and_others_are_not(action, resource):
+    assert _scp(Request(action, resource, context=_as(ADMIN, **TAGGED))) == EXPLICIT_DENY
+    assert _scp(Request(action, resource, context=_as(ADMIN))) == ALLOW  # the member's own
+    assert _scp(Request(action, resource, context=_as(DEPLOYER, **TAGGED))) == ALLOW
+    assert evaluate([DOCUMENTS["responder"]], Request(action, resource, context=TAGGED)) == EXPLICIT_DENY
 
 
 # The member's own resources of the same kinds: the guardrail must not break its workloads.
@@ -209,15 +222,17 @@ def test_the_responder_still_stops_a_workloads_function_but_not_irreadys():
 def test_gaps_name_each_missing_protection():
     scp = DOCUMENTS["guardrail_scp"]
     assert policies.guardrail_gaps(scp) == []
-    without_keys = {**scp, "Statement": [s for s in scp["Statement"] if s["Sid"] != "IrreadyKeysStayAsDeployed"]}
-    assert {gap.split(" on ")[0] for gap in policies.guardrail_gaps(without_keys)} == {
-        "kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:UntagResource"}
+    untagged = {**scp, "Statement": [s for s in scp["Statement"] if s["Sid"] != "IrreadyTaggedResourcesStayAsDeployed"]}
+    assert {gap.split(" on ")[0] for gap in policies.guardrail_gaps(untagged)} == {
+        "kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:UntagResource",
+        "route53resolver:DeleteResolverQueryLogConfig", "route53resolver:UntagResource", "ram:DeleteResourceShare",
+        "ram:DisassociateResourceShare"}
     no_buckets = {**scp, "Statement": [
         {**s, "Resource": [r for r in s["Resource"] if not r.startswith("arn:aws:s3:::")]}
         if s["Sid"] == "IrreadyResourcesStayAsDeployed" else s for s in scp["Statement"]]}
     assert {gap.split(" on ")[0] for gap in policies.guardrail_gaps(no_buckets)} == {
         action for action, resource in PROBES if resource.startswith("arn:aws:s3:::")}
-    assert len(policies.guardrail_gaps({})) == len(policies.TAMPER_ACTIONS) + 3 + len(PROBES) + 5
+    assert len(policies.guardrail_gaps({})) == len(policies.TAMPER_ACTIONS) + 3 + len(PROBES) + 5 + 4
 
 
 # --- size ----------------------------------------------------------------------------------------------------
