@@ -360,6 +360,14 @@ GUARDED_RESOURCES = (
                          "PutBucketObjectLockConfiguration", "PutBucketPublicAccessBlock", "PutEncryptionConfiguration",
                          "PutReplicationConfiguration", "DeleteBucket")) + (
                          ("s3:BypassGovernanceRetention", f"{_BUCKET}/AWSLogs/o-example/evidence.json"),)),
+    # The containment runbooks (irready-RevokeOlderSessions, irready-LockBucket): rewritten, they would act with
+    # the runbook role when a responder starts them; deleted, containment waits for a redeploy.
+    GuardedResources("ssm", ("document",), (f"arn:aws:ssm:*:*:document/{_P}*",),
+                     ("ssm:UpdateDocument", "ssm:DeleteDocument", "ssm:UpdateDocumentDefaultVersion"),
+                     "ssm.amazonaws.com", ("UpdateDocument", "DeleteDocument", "UpdateDocumentDefaultVersion"),
+                     {"name": _NAMED},
+                     tuple((f"ssm:{action}", f"arn:aws:ssm:{_AT}:document/{LOCK_BUCKET_RUNBOOK}") for action in (
+                         "UpdateDocument", "DeleteDocument", "UpdateDocumentDefaultVersion"))),
     # The alert topics: no deleting them, rewriting their policy or key, or removing the e-mail subscription.
     GuardedResources("sns", ("topic",), (f"arn:aws:sns:*:*:{_P}*",),
                      ("sns:DeleteTopic", "sns:SetTopicAttributes", "sns:RemovePermission", "sns:Unsubscribe"),

@@ -91,15 +91,16 @@ def iam_tamper_pattern() -> dict:
 # EventBridge takes event patterns of at most 2,048 characters by default
 # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html): irready's own resources are
 # watched by two rules, the alerting and automation machinery, and where the evidence lives.
-_RESOURCE_TAMPER_RULES = {"automation-tamper": ("events", "lambda", "scheduler", "states", "sns"),
+_RESOURCE_TAMPER_RULES = {"automation-tamper": ("events", "lambda", "scheduler", "states", "sns", "ssm"),
                           "evidence-tamper": ("logs", "s3", "kms", "route53resolver")}
 
 
 def resource_tamper_patterns() -> dict[str, dict]:
     """Rule name suffix -> pattern: changes to irready's own automation and evidence
-    (policies.GUARDED_RESOURCES: rules, functions, schedules, state machine, topics; log groups, buckets, by
-    name in the request), disabling or deleting any KMS key or removing a key's names.GUARDED_TAG, and deleting
-    any Resolver query-logging configuration; allowed or denied, deployments included. Key ARNs carry no
+    (policies.GUARDED_RESOURCES: rules, functions, schedules, state machine, topics, runbooks; log groups,
+    buckets, by name in the request), disabling or deleting any KMS key or removing a key's
+    names.GUARDED_TAG, and deleting any Resolver query-logging configuration; allowed or denied,
+    deployments included. Key ARNs carry no
     name, so disabling and deleting are alerted for every key, as CIS AWS Foundations' monitoring of
     customer-managed keys does; PutKeyPolicy and DisableKeyRotation on irready's keys, and unsharing the
     query logging, the SCP denies without an alert."""

@@ -1,4 +1,4 @@
-"""Every log group, rule, function, schedule, state machine, bucket, topic and key the program and the StackSet
+"""Every log group, rule, function, schedule, state machine, bucket, topic, runbook and key the program and the StackSet
 templates create is one the guardrail SCP protects (policies.GUARDED_RESOURCES by name, keys by
 names.GUARDED_TAG); the SCP fits Organizations' quota with the most deploying principals the config accepts;
 and it reaches the security account whatever the targets.
@@ -52,6 +52,7 @@ PULUMI = {
                                           "states:UpdateStateMachine"),
     "aws:s3/bucket:Bucket": ("bucket", lambda i: f"arn:aws:s3:::{i['bucket']}", "s3:PutBucketPolicy"),
     "aws:sns/topic:Topic": ("name", lambda i: f"arn:aws:sns:{AT}:{i['name']}", "sns:DeleteTopic"),
+    "aws:ssm/document:Document": ("name", lambda i: f"arn:aws:ssm:{AT}:document/{i['name']}", "ssm:UpdateDocument"),
 }
 # CloudFormation type -> the property naming it, and the Pulumi type of the same kind
 TEMPLATE = {"AWS::Logs::LogGroup": ("LogGroupName", "aws:cloudwatch/logGroup:LogGroup"),
@@ -62,6 +63,7 @@ TEMPLATE = {"AWS::Logs::LogGroup": ("LogGroupName", "aws:cloudwatch/logGroup:Log
             "AWS::StepFunctions::StateMachine": ("StateMachineName", "aws:sfn/stateMachine:StateMachine"),
             "AWS::S3::Bucket": ("BucketName", "aws:s3/bucket:Bucket"),
             "AWS::SNS::Topic": ("TopicName", "aws:sns/topic:Topic"),
+            "AWS::SSM::Document": ("Name", "aws:ssm/document:Document"),
             "AWS::KMS::Key": (None, "aws:kms/key:Key")}
 
 
@@ -131,7 +133,8 @@ def test_every_named_resource_the_templates_create_is_guarded(programs):
         for logical, resource in template["Resources"].items():
             if resource["Type"] not in TEMPLATE:
                 assert not resource["Type"].startswith(("AWS::Logs::", "AWS::Lambda::", "AWS::Scheduler::",
-                                                        "AWS::StepFunctions::", "AWS::SNS::", "AWS::KMS::")), logical
+                                                        "AWS::StepFunctions::", "AWS::SNS::", "AWS::KMS::",
+                                                        "AWS::SSM::")), logical
                 continue
             name_key, pulumi_type = TEMPLATE[resource["Type"]]
             assert name_key and name_key in resource["Properties"], f"{logical}: unnamed, the SCP cannot find it"
@@ -139,7 +142,7 @@ def test_every_named_resource_the_templates_create_is_guarded(programs):
             inputs = {key: resource["Properties"][name_key], "eventBusName": resource["Properties"].get("EventBusName")}
             assert _denied(action, arn(inputs)), logical
             seen += 1
-    assert seen >= 6  # the rules and the flow-log group
+    assert seen >= 8  # the rules, the runbooks and the flow-log group
 
 
 def test_what_the_program_names_outside_the_patterns_is_what_the_patterns_would_miss():

@@ -76,6 +76,8 @@ ALERTED = [
     _event("sns", "DeleteTopic", topicArn=f"{TOPIC}irready-ir-alerts"),
     _event("sns", "SetTopicAttributes", topicArn=f"{TOPIC}irready-ir-alerts", attributeName="KmsMasterKeyId"),
     _event("sns", "Unsubscribe", subscriptionArn=f"{TOPIC}irready-ir-alerts:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"),
+    _event("ssm", "UpdateDocument", name="irready-RevokeOlderSessions", documentVersion="$LATEST"),
+    _event("ssm", "DeleteDocument", name="irready-LockBucket"),
     _event("kms", "ScheduleKeyDeletion", keyId="1234abcd-12ab-34cd-56ef-1234567890ab", pendingWindowInDays=7),
     _event("kms", "DisableKey", keyId="1234abcd-12ab-34cd-56ef-1234567890ab"),
     _event("kms", "UntagResource", keyId="1234abcd-12ab-34cd-56ef-1234567890ab", tagKeys=[names.GUARDED_TAG]),
@@ -95,6 +97,8 @@ QUIET = [
     _event("s3", "GetBucketPolicy", bucketName=f"irready-evidence-{SECURITY}-us-east-1"),
     _event("sns", "DeleteTopic", topicArn=f"{TOPIC}orders-alerts"),
     _event("sns", "Publish", topicArn=f"{TOPIC}irready-ir-alerts"),
+    _event("ssm", "UpdateDocument", name="orders-patching"),
+    _event("ssm", "StartAutomationExecution", documentName="irready-LockBucket"),  # containment at work
     _event("kms", "UntagResource", keyId="1234abcd-12ab-34cd-56ef-1234567890ab", tagKeys=["cost-center"]),
     _event("kms", "PutKeyPolicy", keyId="1234abcd-12ab-34cd-56ef-1234567890ab"),  # denied by the SCP, not alerted
     _event("route53resolver", "CreateResolverQueryLogConfig", name="app-queries"),

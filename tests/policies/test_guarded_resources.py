@@ -164,6 +164,7 @@ WORKLOADS = [
     ("s3:PutBucketPolicy", "arn:aws:s3:::orders-exports"),
     ("s3:DeleteBucket", "arn:aws:s3:::orders-exports"),
     ("sns:DeleteTopic", f"arn:aws:sns:us-east-1:{ACCOUNT}:orders-alerts"),
+    ("ssm:UpdateDocument", f"arn:aws:ssm:us-east-1:{ACCOUNT}:document/orders-patching"),
 ]
 
 
