@@ -100,10 +100,9 @@ def resource_tamper_patterns() -> dict[str, dict]:
     (policies.GUARDED_RESOURCES: rules, functions, schedules, state machine, topics, runbooks; log groups,
     buckets, by name in the request), disabling or deleting any KMS key or removing a key's
     names.GUARDED_TAG, and deleting any Resolver query-logging configuration; allowed or denied,
-    deployments included. Key ARNs carry no
-    name, so disabling and deleting are alerted for every key, as CIS AWS Foundations' monitoring of
-    customer-managed keys does; PutKeyPolicy and DisableKeyRotation on irready's keys, and unsharing the
-    query logging, the SCP denies without an alert."""
+    deployments included. Key ARNs carry no name, so disabling and deleting are alerted for every key, as
+    CIS AWS Foundations' monitoring of customer-managed keys does; PutKeyPolicy and DisableKeyRotation on
+    irready's keys, and unsharing the query logging, the SCP denies without an alert."""
     blocks: dict[str, list[dict]] = {"kms": [
         {"eventSource": ["kms.amazonaws.com"], "eventName": ["DisableKey", "ScheduleKeyDeletion"]},
         {"eventSource": ["kms.amazonaws.com"], "eventName": ["UntagResource"],
