@@ -381,11 +381,14 @@ GUARDED_RESOURCES = (
 # What carries no name in its ARN is found by the tag names.GUARDED_TAG (aws:ResourceTag, a condition key of
 # each resource type here: https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html):
 # irready's KMS keys, the security account's Resolver query-logging configurations (every member VPC logs
-# DNS to them) and their RAM shares with the organization. UntagResource is among them, or removing the tag
-# would lift the deny. (Imported key material is not denied: irready's keys are AWS_KMS-origin.)
+# DNS to them), their RAM shares with the organization, and code signing configurations. UntagResource is
+# among them, or removing the tag would lift the deny. (Imported key material is not denied: irready's keys
+# are AWS_KMS-origin.)
 GUARDED_TAGGED_ACTIONS = ("kms:Disable*", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:UntagResource",
                           "route53resolver:DeleteResolverQueryLogConfig", "route53resolver:UntagResource",
-                          "ram:DeleteResourceShare", "ram:DisassociateResourceShare", "ram:UntagResource")
+                          "ram:DeleteResourceShare", "ram:DisassociateResourceShare", "ram:UntagResource",
+                          # Lambda code signing configurations (an id in the ARN), should the functions get one.
+                          "lambda:UpdateCodeSigningConfig", "lambda:DeleteCodeSigningConfig", "lambda:UntagResource")
 GUARDED_TAG_CONDITION = {"Null": {f"aws:ResourceTag/{names.GUARDED_TAG}": "false"}}
 # Organizations counts at most 5,120 characters per SCP
 # (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html); the program sends

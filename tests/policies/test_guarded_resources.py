@@ -141,7 +141,9 @@ SHARE = f"arn:aws:ram:us-east-1:{ACCOUNT}:resource-share/0f1e2d3c-4b5a-6978-8796
     *((action, KEY) for action in ("kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion",
                                    "kms:PutKeyPolicy", "kms:UntagResource")),
     ("route53resolver:DeleteResolverQueryLogConfig", QUERY_LOGGING), ("route53resolver:UntagResource", QUERY_LOGGING),
-    ("ram:DeleteResourceShare", SHARE), ("ram:DisassociateResourceShare", SHARE), ("ram:UntagResource", SHARE)])
+    ("ram:DeleteResourceShare", SHARE), ("ram:DisassociateResourceShare", SHARE), ("ram:UntagResource", SHARE),
+    *((action, f"arn:aws:lambda:us-east-1:{ACCOUNT}:code-signing-config:csc-0123456789abcdef0")
+      for action in ("lambda:UpdateCodeSigningConfig", "lambda:DeleteCodeSigningConfig"))])
 def test_irreadys_tagged_resources_are_denied_by_their_tag_and_others_are_not(action, resource):
     assert _scp(Request(action, resource, context=_as(ADMIN, **TAGGED))) == EXPLICIT_DENY
     assert _scp(Request(action, resource, context=_as(ADMIN))) == ALLOW  # the member's own
