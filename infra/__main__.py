@@ -28,8 +28,7 @@ from irready.infra.components.guardrails import (
     GuardrailScpArgs,
     TamperAlerts,
     TamperAlertsArgs,
-    iam_tamper_pattern,
-    tamper_pattern,
+    tamper_patterns,
 )
 from irready.infra.components.investigation import InvestigationWorkspace, InvestigationWorkspaceArgs
 from irready.infra.components.ir_roles import IncidentResponseRoles, IncidentResponseRolesArgs
@@ -159,7 +158,7 @@ security_account = SecurityAccount("security-account", SecurityAccountArgs(
     finding_publishing_frequency=config.finding_publishing_frequency,
     # Alerts in one place: what the accounts forward is routed to the topic on the home bus by the same patterns.
     forwarded_patterns=(("unexpected-run-instances", run_instances_pattern(config.run_instances_allowed)),
-                        ("tamper", tamper_pattern()), ("iam-tamper", iam_tamper_pattern()))))
+                        *tamper_patterns().items())))
 
 
 def discovered_vpcs(account, provider, owned: bool) -> dict[str, tuple[str, ...]]:
@@ -279,7 +278,7 @@ if config.organization:
 
 GuardrailScp("guardrail-scp", GuardrailScpArgs(
     provider=providers[management.id], deploying_principals=deploying_principals(config),
-    targets=config.guardrail_targets))
+    targets=config.guardrail_targets, security_account_id=security if security != management.id else None))
 if config.tag_policy:
     ContextTagPolicy("context-tag-policy", ContextTagPolicyArgs(
         provider=providers[management.id], targets=config.guardrail_targets))

@@ -14,9 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from irready.policies import names
+from irready.policies import names, vpc_preparation
 from irready.policies.alternate_contacts import Contact
 from irready.policies.investigation import DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF
+
+from irready import policies
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,}$")
@@ -322,7 +324,7 @@ def load(get: Callable[[str], object]) -> StackConfig:
                                "irready:dataEvents s3 and lambda both none; set one of them, or leave "
                                "trailManagementEvents true")
     trail_bucket = _trail_bucket(get("trailBucketName"), get)
-    return StackConfig(
+    return _guardrail_fits(StackConfig(
         trail_bucket_name=trail_bucket,
         security_account_id=security,
         create_security_account=_new_account(create, "irready:createSecurityAccount") if create is not None else None,
@@ -371,7 +373,34 @@ def load(get: Callable[[str], object]) -> StackConfig:
         ecr_registry_scanning=_choice(_given(get, "ecrRegistryScanning", "none"), "irready:ecrRegistryScanning",
                                       ECR_REGISTRY_SCANNING),
         reserved_concurrency=_flag(_given(get, "reservedConcurrency", True), "irready:reservedConcurrency"),
-    )
+    ))
+
+
+# --- the guardrail SCP's exemption (issue #12): who deploys irready, and the SCP's size quota -------------------
+
+def deploying_principals(config: StackConfig) -> tuple[str, ...]:
+    """The principals that deploy irready in member accounts, exempt from the guardrail SCP: the member
+    role the program assumes, the StackSets execution roles (service-managed and self-managed), and
+    those listed in irready:deployingPrincipals; in organization mode, the role the VPC preparation
+    function assumes in member accounts."""
+    return (f"arn:aws:iam::*:role/{config.member_role_name}", "arn:aws:iam::*:role/stacksets-exec-*",
+            "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole", *config.deploying_principals,
+            *((f"arn:aws:iam::*:role/{vpc_preparation.PROVISIONING_ROLE}",) if config.organization else ()))
+
+
+def _guardrail_fits(config: StackConfig) -> StackConfig:
+    """``config``, if the guardrail SCP its deploying principals make fits Organizations' size quota
+    (policies.SCP_MAX_CHARACTERS); each principal is repeated in every statement of the SCP."""
+    where = "irready:deployingPrincipals"
+    if len(config.deploying_principals) > policies.MAX_DEPLOYING_PRINCIPALS:
+        raise StackConfigError(f"{where}: {len(config.deploying_principals)} principals, at most "
+                               f"{policies.MAX_DEPLOYING_PRINCIPALS}; name one deploying role per purpose, or use an "
+                               "ARN pattern (arn:aws:iam::*:role/irready-deploy-*)")
+    size = policies.guardrail_size(list(deploying_principals(config)))
+    if size > policies.SCP_MAX_CHARACTERS:
+        raise StackConfigError(f"{where}: the guardrail SCP would be {size} characters, over Organizations' "
+                               f"{policies.SCP_MAX_CHARACTERS}; shorten the ARN patterns (arn:aws:iam::*:role/name)")
+    return config
 
 
 # --- workload evidence (issue #19) -------------------------------------------------------------------------

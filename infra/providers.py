@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
-from irready.infra.config import Account, StackConfig
-from irready.policies import vpc_preparation
+from irready.infra.config import Account, StackConfig, deploying_principals
+from irready.policies import names
+
+__all__ = ["account_providers", "deploying_principals", "management_account", "resource_tags", "security_provider",
+           "trail_admins"]
 
 
 def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
@@ -23,8 +26,9 @@ def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
 
 def resource_tags(config: StackConfig) -> aws.ProviderDefaultTagsArgs:
     """The business context (irready:resourceTags) on every taggable resource the provider creates: the
-    provider's default tags (https://www.pulumi.com/registry/packages/aws/api-docs/provider/#default_tags)."""
-    return aws.ProviderDefaultTagsArgs(tags=dict(config.resource_tags))
+    provider's default tags (https://www.pulumi.com/registry/packages/aws/api-docs/provider/#default_tags);
+    and names.GUARDED_TAG, by which the guardrail SCP finds irready's KMS keys (their ARNs carry no name)."""
+    return aws.ProviderDefaultTagsArgs(tags={**dict(config.resource_tags), names.GUARDED_TAG: names.GUARDED_TAG_VALUE})
 
 
 def security_provider(config: StackConfig, security_account_id: pulumi.Input[str],
@@ -47,16 +51,6 @@ def options(provider: aws.Provider, parent: pulumi.Resource, **more) -> pulumi.R
 
 def management_account(config: StackConfig) -> Account:
     return next(a for a in config.accounts if a.management)  # exactly one: the config says so
-
-
-def deploying_principals(config: StackConfig) -> tuple[str, ...]:
-    """The principals that deploy irready in member accounts, exempt from the guardrail SCP: the member
-    role the program assumes, the StackSets execution roles (service-managed and self-managed), and
-    those listed in irready:deployingPrincipals; in organization mode, the role the VPC preparation
-    function assumes in member accounts."""
-    return (f"arn:aws:iam::*:role/{config.member_role_name}", "arn:aws:iam::*:role/stacksets-exec-*",
-            "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole", *config.deploying_principals,
-            *((f"arn:aws:iam::*:role/{vpc_preparation.PROVISIONING_ROLE}",) if config.organization else ()))
 
 
 def trail_admins(config: StackConfig) -> list[str]:

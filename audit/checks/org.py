@@ -25,11 +25,15 @@ def _guardrail_scp(ctx: AccountContext) -> Iterator[Result]:
     applied = [scp for scp in scps if reach & set(scp["targets"])]
     gaps = set.intersection(*[_gaps(scp) for scp in applied]) if applied else _gaps({"content": {}})
     if gaps:
-        yield Result.failed(GLOBAL, NO_RESOURCE, f"no SCP on this account or above it denies {', '.join(sorted(gaps))}")
+        # One name per action (an action is probed on several of irready's resources), the first dozen.
+        actions = sorted({gap.split(" on ")[0] for gap in gaps})
+        more = f" and {len(actions) - 12} more" if len(actions) > 12 else ""
+        yield Result.failed(GLOBAL, NO_RESOURCE,
+                            f"no SCP on this account or above it denies {', '.join(actions[:12])}{more}")
     else:
         names = ", ".join(sorted(scp["name"] for scp in applied if not _gaps(scp)))
         yield Result.passed(GLOBAL, NO_RESOURCE, f"the guardrail applies ({names}): no stopping the logs, no changing "
-                            "irready's roles and policies but by the deploying principals")
+                            "irready's roles, policies, automation, evidence or keys but by the deploying principals")
 
 
 def _gaps(scp: dict) -> set[str]:
@@ -46,7 +50,9 @@ CHECKS = (
         severity=Severity.MEDIUM,  # the tamper alerts detect what the SCP would prevent
         categories=("logging",),
         rationale="An intruder with administrator rights in an account stops the trail, deletes the detector or "
-                  "flow logs, or rewrites the responder role before anyone looks. An SCP denying those calls to "
+                  "flow logs, rewrites the responder role, or quietly deletes irready's log groups, disables its "
+                  "alert rules, rewrites its functions or schedules its keys for deletion before anyone looks. "
+                  "An SCP denying those calls to "
                   "all but the principals that deploy irready makes that impossible in member accounts; SCPs never "
                   "apply to the management account, which is reported as not covered.",
         remediation="Deploy infra component GuardrailScp (infra/components/guardrails.py), attached to the root or "

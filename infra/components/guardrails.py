@@ -1,10 +1,13 @@
 """Guardrails that keep the preparation intact.
 
 ``GuardrailScp`` (management account): the guardrail SCP (policies.guardrail_scp) attached to the
-organization root or the listed OUs, denying the tamper actions and changes to irready's roles and
-policies to everyone but the deploying principals. SCPs never apply to the management account itself:
-there the trail bucket and key protect themselves (OrganizationTrail's deny statements), and the audit's
-``org.guardrail_scp`` says so.
+organization root or the listed OUs, and then also to the security account itself (which an OU list may
+leave out, and which runs irready's functions, schedules and alert topic), denying the tamper actions and
+changes to irready's roles, policies, log groups, rules, functions, schedules, state machine, buckets, topics
+and keys to everyone but the deploying principals. SCPs never apply to the management account itself
+(https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html): there the trail
+bucket and key protect themselves (OrganizationTrail's deny statements), and the audit's ``org.guardrail_scp``
+says so.
 
 ``TamperAlerts`` (every account and region): EventBridge rules on the same calls, forwarded to the
 security account's home event bus, where a rule of the same pattern sends them to the alert topic.
@@ -32,6 +35,8 @@ class GuardrailScpArgs:
     provider: aws.Provider  # the management account's
     deploying_principals: tuple[str, ...]  # ARN patterns exempt from the SCP
     targets: tuple[str, ...] = ("root",)  # "root" or OU ids
+    # Attached to directly when ``targets`` are OUs (the root reaches it already); None: not known here.
+    security_account_id: pulumi.Input[str] | None = None
 
 
 class GuardrailScp(pulumi.ComponentResource):
@@ -40,9 +45,13 @@ class GuardrailScp(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.policy = aws.organizations.Policy(
             f"{name}-policy", name=GUARDRAIL_SCP_NAME, type="SERVICE_CONTROL_POLICY", opts=child,
-            description="irready: no stopping the logs, no changing irready's roles and policies",
-            content=json.dumps(policies.guardrail_scp(list(args.deploying_principals))))
+            description="irready: no stopping the logs, no changing irready's roles, policies, automation, evidence",
+            # Without whitespace: Organizations counts every character against its 5,120 (policies.SCP_MAX_CHARACTERS).
+            content=policies.compact(policies.guardrail_scp(list(args.deploying_principals))))
         self.attachments = attach_policy(name, self.policy, args.targets, args.provider, child)
+        if "root" not in args.targets and args.security_account_id is not None:
+            self.attachments.append(aws.organizations.PolicyAttachment(
+                f"{name}-security-account", policy_id=self.policy.id, target_id=args.security_account_id, opts=child))
         self.register_outputs({"policy_id": self.policy.id})
 
 
@@ -79,6 +88,44 @@ def iam_tamper_pattern() -> dict:
             {"policyArn": [{"wildcard": f"arn:aws:iam::*:policy/{names.NAME_PREFIX}*"}]}]}}}
 
 
+# EventBridge takes event patterns of at most 2,048 characters by default
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html): irready's own resources are
+# watched by two rules, the alerting and automation machinery, and where the evidence lives.
+_RESOURCE_TAMPER_RULES = {"automation-tamper": ("events", "lambda", "scheduler", "states", "sns", "ssm"),
+                          "evidence-tamper": ("logs", "s3", "kms", "route53resolver")}
+
+
+def resource_tamper_patterns() -> dict[str, dict]:
+    """Rule name suffix -> pattern: changes to irready's own automation and evidence
+    (policies.GUARDED_RESOURCES: rules, functions, schedules, state machine, topics, runbooks; log groups,
+    buckets, by name in the request), disabling or deleting any KMS key or removing a key's
+    names.GUARDED_TAG, and deleting any Resolver query-logging configuration; allowed or denied,
+    deployments included. Key ARNs carry no name, so disabling and deleting are alerted for every key, as
+    CIS AWS Foundations' monitoring of customer-managed keys does; PutKeyPolicy and DisableKeyRotation on
+    irready's keys, and unsharing the query logging, the SCP denies without an alert."""
+    blocks: dict[str, list[dict]] = {"kms": [
+        {"eventSource": ["kms.amazonaws.com"], "eventName": ["DisableKey", "ScheduleKeyDeletion"]},
+        {"eventSource": ["kms.amazonaws.com"], "eventName": ["UntagResource"],
+         "requestParameters": {"tagKeys": [names.GUARDED_TAG]}}],
+        # A configuration's events carry its id only: every deletion, as for keys (DNS evidence of every VPC
+        # associated with it stops).
+        "route53resolver": [{"eventSource": ["route53resolver.amazonaws.com"],
+                             "eventName": ["DeleteResolverQueryLogConfig"]}]}
+    for guarded in policies.GUARDED_RESOURCES:
+        blocks[guarded.service] = [{"eventSource": [guarded.event_source], "eventName": list(guarded.event_names),
+                                    "requestParameters": {field: matchers}}
+                                   for field, matchers in guarded.name_fields.items()]
+    return {rule: {"source": [f"aws.{service}" for service in sorted(services)],
+                   "detail-type": ["AWS API Call via CloudTrail"],
+                   "detail": {"$or": [block for service in services for block in blocks[service]]}}
+            for rule, services in _RESOURCE_TAMPER_RULES.items()}
+
+
+def tamper_patterns() -> dict[str, dict]:
+    """Every tamper alert's rule name suffix -> pattern, as each account's rules and the buses use them."""
+    return {"tamper": tamper_pattern(), "iam-tamper": iam_tamper_pattern(), **resource_tamper_patterns()}
+
+
 @dataclass(frozen=True)
 class TamperAlertsArgs:
     provider: aws.Provider
@@ -93,7 +140,7 @@ class TamperAlerts(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.rules = {}
         for region in sorted(args.regions):
-            for rule_name, pattern in (("tamper", tamper_pattern()), ("iam-tamper", iam_tamper_pattern())):
+            for rule_name, pattern in tamper_patterns().items():
                 rule = aws.cloudwatch.EventRule(f"{name}-{region}-{rule_name}", name=f"irready-{rule_name}",
                                                 event_pattern=json.dumps(pattern), region=region, opts=child)
                 aws.cloudwatch.EventTarget(f"{name}-{region}-{rule_name}-to-alerts", rule=rule.name,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 from irready.infra.components.detection import run_instances_pattern
-from irready.infra.components.guardrails import iam_tamper_pattern, tamper_pattern
+from irready.infra.components.guardrails import tamper_patterns
 from irready.infra.stackset_templates import FORWARDER_ROLE, MEMBER_EVENTS_BUS
 
 
@@ -33,8 +33,7 @@ def bus_policy(bus_arn: str, organization_id: str) -> dict:
 
 def alert_patterns(run_instances_allowed: tuple[str, ...]) -> dict[str, dict]:
     """The member rules' alert patterns, matched again on the bus (the same functions)."""
-    return {"unexpected-run-instances": run_instances_pattern(run_instances_allowed),
-            "tamper": tamper_pattern(), "iam-tamper": iam_tamper_pattern()}
+    return {"unexpected-run-instances": run_instances_pattern(run_instances_allowed), **tamper_patterns()}
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,8 @@ def test_the_regional_template_holds_the_management_accounts_rules_runbooks_and_
                     _by_name(program, "aws:cloudwatch/eventRule:EventRule").items()
                     if not inputs.get("eventBusName")}
     for name, own in ((templates.RUN_INSTANCES_RULE, "irready-unexpected-run-instances"),
-                      (templates.TAMPER_RULE, "irready-tamper"), (templates.IAM_TAMPER_RULE, "irready-iam-tamper")):
+                      (templates.TAMPER_RULE, "irready-tamper"), (templates.IAM_TAMPER_RULE, "irready-iam-tamper"),
+                      *((rule, f"irready-{suffix}") for suffix, rule in templates.RESOURCE_TAMPER_RULES.items())):
         assert rules[name]["EventPattern"] == pulumi_rules[own], name
     documents = {r["Properties"]["Name"]: r["Properties"]["Content"] for r in resources.values()
                  if r["Type"] == "AWS::SSM::Document"}
@@ -227,7 +228,8 @@ def test_member_rules_send_to_the_security_accounts_bus_through_the_forwarder_ro
     bus = templates.member_events_bus_arn(SECURITY, "us-east-1")
     rules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
     assert {r["Name"] for r in rules} == {templates.RUN_INSTANCES_RULE, templates.TAMPER_RULE,
-                                          templates.IAM_TAMPER_RULE, templates.CREATE_VPC_RULE}
+                                          templates.IAM_TAMPER_RULE, templates.CREATE_VPC_RULE,
+                                          "irready-org-automation-tamper", "irready-org-evidence-tamper"}
     for rule in rules:
         assert rule["Targets"] == [{"Id": "security-account", "Arn": bus, "RoleArn": {
             "Fn::Sub": f"arn:aws:iam::${{AWS::AccountId}}:role/{templates.FORWARDER_ROLE}"}}]
@@ -251,7 +253,8 @@ def test_the_bus_admits_the_organizations_forwarders_only_and_routes_alerts_to_t
     on_bus = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
               if r.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS]
     assert {r.inputs["name"] for r in on_bus} == {"irready-member-unexpected-run-instances", "irready-member-tamper",
-                                                  "irready-member-iam-tamper", "irready-member-create-vpc",
+                                                  "irready-member-iam-tamper", "irready-member-automation-tamper",
+                                                  "irready-member-evidence-tamper", "irready-member-create-vpc",
                                                   "irready-organization-membership", "irready-vpc-reconciliation"}
     targets = [t for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")
                if t.inputs.get("eventBusName") == templates.MEMBER_EVENTS_BUS  # but those to functions (below)

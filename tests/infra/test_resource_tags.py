@@ -49,7 +49,8 @@ def test_every_provider_sets_the_context_as_default_tags():
     program = run_program(example_config())
     providers = program.of_type("pulumi:providers:aws")
     assert providers
-    expected = dict(_load().resource_tags)
+    # and the tag by which the guardrail SCP finds irready's KMS keys (tests/infra/test_guarded_resources.py)
+    expected = {**dict(_load().resource_tags), names.GUARDED_TAG: names.GUARDED_TAG_VALUE}
     for provider in providers:
         default_tags = provider.inputs.get("defaultTags")
         default_tags = json.loads(default_tags) if isinstance(default_tags, str) else default_tags

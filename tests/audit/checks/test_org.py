@@ -64,3 +64,13 @@ def _context(snap):
     from irready.audit.config import AuditConfig
     from irready.audit.context import AccountContext
     return AccountContext(snap, ACCOUNT, AuditConfig())
+
+
+def test_a_guardrail_from_before_irreadys_own_resources_were_guarded_fails_naming_a_dozen_actions():
+    """An SCP deployed before the guardrail covered irready's log groups, rules, functions and keys: FAIL, one
+    name per action however many of irready's resources each was probed on, the first dozen and a count."""
+    older = {**GUARDRAIL, "Statement": [s for s in GUARDRAIL["Statement"] if s["Sid"] == "IrreadyNoTampering"]}
+    (result,) = CHECK.evaluate(_context(organization([("irready-guardrail", older, ["r-root"])])))
+    assert result.status == "FAIL"
+    assert "StopLogging" not in result.reason and result.reason.count(", ") == 11
+    assert " more" in result.reason and " on arn:" not in result.reason
