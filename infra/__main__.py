@@ -158,7 +158,7 @@ security_account = SecurityAccount("security-account", SecurityAccountArgs(
     finding_publishing_frequency=config.finding_publishing_frequency,
     # Alerts in one place: what the accounts forward is routed to the topic on the home bus by the same patterns.
     forwarded_patterns=(("unexpected-run-instances", run_instances_pattern(config.run_instances_allowed)),
-                        *tamper_patterns().items())))
+                        *tamper_patterns(deploying_principals(config)).items())))
 
 
 def discovered_vpcs(account, provider, owned: bool) -> dict[str, tuple[str, ...]]:
@@ -210,7 +210,7 @@ for account in config.accounts:
         run_instances_allowed=config.run_instances_allowed))
     TamperAlerts(f"tamper-alerts-{account.id}", TamperAlertsArgs(
         provider=provider, regions=forwarded, bus_arn=security_account.home_bus_arn,
-        role_arn=detection.forwarder.arn))
+        role_arn=detection.forwarder.arn, deploying_principals=deploying_principals(config)))
     if config.ecr_registry_scanning != "none":
         EcrRegistryScanning(f"ecr-scanning-{account.id}", EcrRegistryScanningArgs(
             provider=provider, regions=account.regions, scan_type=config.ecr_registry_scanning.upper()))
@@ -236,6 +236,7 @@ if config.organization:
     template_args = templates.BaselineTemplateArgs(
         security_account_id="", home_region=security_home, trusted_cidrs=config.trusted_cidrs,
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
+        deploying_principals=deploying_principals(config),
         responder_external_id=config.responder_external_id, audit_human_principals=config.audit_human_principals,
         audit_automation_principals=audit_automation, run_instances_allowed=config.run_instances_allowed,
         ecr_scan_type=config.ecr_registry_scanning.upper() if config.ecr_registry_scanning != "none" else None)
@@ -246,7 +247,8 @@ if config.organization:
 
     member_events = MemberEventBus("member-events", MemberEventBusArgs(
         provider=security_side(), region=security_home, organization_id=organization.id,
-        alert_topic_arn=security_account.topic.arn, run_instances_allowed=config.run_instances_allowed))
+        alert_topic_arn=security_account.topic.arn, run_instances_allowed=config.run_instances_allowed,
+        deploying_principals=deploying_principals(config)))
     OrganizationBaseline("organization-baseline", OrganizationBaselineArgs(
         provider=providers[management.id], home_region=home, regions=organization_regions,
         target_ids=tuple(organization.roots[0].id if unit == "root" else unit for unit in config.organization.units),

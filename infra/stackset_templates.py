@@ -74,6 +74,7 @@ class BaselineTemplateArgs:
     trusted_cidrs: tuple[str, ...]
     revoke_sessions_before: str
     deny_except_actions: tuple[str, ...]
+    deploying_principals: tuple[str, ...]  # the guardrail's exemptions, which the iam-tamper rule watches
     responder_external_id: str | None = None
     audit_human_principals: tuple[str, ...] = ()
     audit_automation_principals: tuple[str, ...] = ()
@@ -195,7 +196,7 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
                                             bus, "irready: RunInstances by a principal not on the allow-list"),
         "TamperRule": _rule(TAMPER_RULE, tamper_pattern(), bus,
                             "irready: calls that stop or delete the logs and detectors"),
-        "IamTamperRule": _rule(IAM_TAMPER_RULE, iam_tamper_pattern(), bus,
+        "IamTamperRule": _rule(IAM_TAMPER_RULE, iam_tamper_pattern(args.deploying_principals), bus,
                                "irready: changes to irready's roles and policies"),
         **{_logical(suffix) + "Rule": _rule(rule, resource_tamper_patterns()[suffix], bus,
                                             "irready: changes to irready's own automation and evidence")

@@ -77,15 +77,30 @@ def tamper_pattern() -> dict:
             "detail": {"eventName": sorted(e for events in by_source.values() for e in events)}}
 
 
-def iam_tamper_pattern() -> dict:
-    """Changes to IncidentResponder, irready-* roles and irready-* policies (IAM events: us-east-1)."""
+def iam_tamper_pattern(deploying_principals: tuple[str, ...]) -> dict:
+    """Changes to IncidentResponder, irready-* roles and irready-* policies, and to roles and users named like
+    the deploying principals the guardrail exempts (policies.deploying_identities: creating one, its trust, its
+    permissions, a user's credentials), allowed or denied. IAM events: us-east-1 only (names.IAM_EVENTS_REGION).
+    ``deploying_principals``: ARN patterns (``arn:aws:iam::*:role/stacksets-exec-*``); each is matched by the
+    last segment of its name (EventBridge's requestParameters carry the name, the path apart), as a wildcard
+    when it holds one, so an alert may be broader than the exemption, never narrower."""
+    roles: list = [names.RESPONDER_ROLE_NAME, {"prefix": names.NAME_PREFIX}]
+    users: list = []
+    for arn in policies.deploying_identities(list(deploying_principals)):
+        kind = ":role/" if ":role/" in arn else ":user/" if ":user/" in arn else None
+        if kind:
+            name = arn.partition(kind)[2].rsplit("/", 1)[-1].replace("?", "*")
+            matcher = {"wildcard": name} if "*" in name else name
+            (roles if kind == ":role/" else users).append(matcher)
+    identities: list[dict] = [{"roleName": roles}]
+    if users:
+        identities.append({"userName": users})
     return {"source": ["aws.iam"], "detail-type": ["AWS API Call via CloudTrail"], "detail": {
         "eventSource": ["iam.amazonaws.com"],
-        "eventName": [{"prefix": prefix} for prefix in ("Put", "Attach", "Detach", "Delete", "Update", "Tag",
-                                                        "Untag", "CreatePolicyVersion", "SetDefaultPolicyVersion")],
+        "eventName": [{"prefix": prefix} for prefix in ("Create", "Put", "Attach", "Detach", "Delete", "Update",
+                                                        "Upload", "Tag", "Untag", "SetDefaultPolicyVersion")],
         "requestParameters": {"$or": [
-            {"roleName": [names.RESPONDER_ROLE_NAME, {"prefix": names.NAME_PREFIX}]},
-            {"policyArn": [{"wildcard": f"arn:aws:iam::*:policy/{names.NAME_PREFIX}*"}]}]}}}
+            *identities, {"policyArn": [{"wildcard": f"arn:aws:iam::*:policy/{names.NAME_PREFIX}*"}]}]}}}
 
 
 # EventBridge takes event patterns of at most 2,048 characters by default
@@ -121,9 +136,11 @@ def resource_tamper_patterns() -> dict[str, dict]:
             for rule, services in _RESOURCE_TAMPER_RULES.items()}
 
 
-def tamper_patterns() -> dict[str, dict]:
-    """Every tamper alert's rule name suffix -> pattern, as each account's rules and the buses use them."""
-    return {"tamper": tamper_pattern(), "iam-tamper": iam_tamper_pattern(), **resource_tamper_patterns()}
+def tamper_patterns(deploying_principals: tuple[str, ...]) -> dict[str, dict]:
+    """Every tamper alert's rule name suffix -> pattern, as each account's rules and the buses use them;
+    ``deploying_principals``: the guardrail's exemptions (config.deploying_principals), for ``iam-tamper``."""
+    return {"tamper": tamper_pattern(), "iam-tamper": iam_tamper_pattern(deploying_principals),
+            **resource_tamper_patterns()}
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,7 @@ class TamperAlertsArgs:
     regions: tuple[str, ...]
     bus_arn: pulumi.Input[str]  # the security account's home event bus, where alerts are routed to people
     role_arn: pulumi.Input[str]  # the account's forwarding role (DetectionRouting's): events:PutEvents there
+    deploying_principals: tuple[str, ...]  # the guardrail's exemptions, watched by the iam-tamper rule
 
 
 class TamperAlerts(pulumi.ComponentResource):
@@ -140,7 +158,7 @@ class TamperAlerts(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.rules = {}
         for region in sorted(args.regions):
-            for rule_name, pattern in tamper_patterns().items():
+            for rule_name, pattern in tamper_patterns(args.deploying_principals).items():
                 rule = aws.cloudwatch.EventRule(f"{name}-{region}-{rule_name}", name=f"irready-{rule_name}",
                                                 event_pattern=json.dumps(pattern), region=region, opts=child)
                 aws.cloudwatch.EventTarget(f"{name}-{region}-{rule_name}-to-alerts", rule=rule.name,

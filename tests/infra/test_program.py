@@ -340,8 +340,7 @@ def test_the_program_creates_what_the_audit_looks_for_by_default(program):
 def test_the_guardrail_scp_is_attached_to_the_root_and_exempts_the_deploying_principals(program):
     (scp,) = [p for p in program.of_type("aws:organizations/policy:Policy") if p.inputs["name"] == "irready-guardrail"]
     assert json.loads(scp.inputs["content"]) == policies.guardrail_scp([
-        "arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/stacksets-exec-*",
-        "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole"])
+        "arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/stacksets-exec-*"])
     (attachment,) = program.of_type("aws:organizations/policyAttachment:PolicyAttachment")
     assert attachment.inputs["targetId"] == ROOT_ID
     assert provider_account(program, scp) == provider_account(program, attachment) == "123456789012"

@@ -91,7 +91,8 @@ def test_registry_scanning_in_the_regional_template_passes_cfn_lint(scan_type, f
 
     args = BaselineTemplateArgs(security_account_id="210987654321", home_region="us-east-1",
                                 trusted_cidrs=("203.0.113.0/24",), revoke_sessions_before="2026-01-01T00:00:00Z",
-                                deny_except_actions=("sts:GetCallerIdentity",), ecr_scan_type=scan_type)
+                                deny_except_actions=("sts:GetCallerIdentity",), ecr_scan_type=scan_type,
+                                deploying_principals=("arn:aws:iam::*:role/OrganizationAccountAccessRole",))
     template = regional_template(args)
     assert template["Resources"]["EcrRegistryScanning"]["Properties"] == {"ScanType": scan_type, "Rules": [
         {"ScanFrequency": frequency, "RepositoryFilters": [{"Filter": "*", "FilterType": "WILDCARD"}]}]}
