@@ -53,6 +53,7 @@ from irready.infra.providers import (
     security_provider,
     trail_admins,
 )
+from irready.policies import names
 from irready.policies import scheduled_audit as scheduled_names
 
 try:
@@ -146,7 +147,7 @@ else:
     monitored = listed_regions
     UnlistedRegionsDeny("unlisted-regions", UnlistedRegionsDenyArgs(
         management_provider=providers[management.id], root_id=organization.roots[0].id,
-        allowed_regions=listed_regions))
+        allowed_regions=listed_regions, deploying_principals=deploying_principals(config)))
 
 security_account = SecurityAccount("security-account", SecurityAccountArgs(
     management_provider=providers[management.id], security_provider=security_side(),
@@ -208,9 +209,12 @@ for account in config.accounts:
     detection = DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
         provider=provider, account_id=account.id, regions=forwarded, security_bus_arn=security_account.home_bus_arn,
         run_instances_allowed=config.run_instances_allowed))
+    # IAM's events reach EventBridge in names.IAM_EVENTS_REGION only: its rule lives there for every account
+    # (but the security account whose home rules are there), listed region or not.
     TamperAlerts(f"tamper-alerts-{account.id}", TamperAlertsArgs(
         provider=provider, regions=forwarded, bus_arn=security_account.home_bus_arn,
-        role_arn=detection.forwarder.arn, deploying_principals=deploying_principals(config)))
+        role_arn=detection.forwarder.arn, deploying_principals=deploying_principals(config),
+        iam_events=not (account.id == security and management.regions[0] == names.IAM_EVENTS_REGION)))
     if config.ecr_registry_scanning != "none":
         EcrRegistryScanning(f"ecr-scanning-{account.id}", EcrRegistryScanningArgs(
             provider=provider, regions=account.regions, scan_type=config.ecr_registry_scanning.upper()))
@@ -254,6 +258,7 @@ if config.organization:
         target_ids=tuple(organization.roots[0].id if unit == "root" else unit for unit in config.organization.units),
         global_template=template_body(templates.global_template),
         regional_template=template_body(templates.regional_template),
+        iam_events_template=template_body(templates.iam_events_template),
         failure_tolerance_percentage=config.organization.failure_tolerance_percentage,
         max_concurrent_percentage=config.organization.max_concurrent_percentage,
         region_concurrency=config.organization.region_concurrency))

@@ -98,17 +98,46 @@ def quarantine_scp(exempt_principal_arns: list[str]) -> dict:
     return doc
 
 
-def region_deny_scp(allowed_regions: list[str], exempt_principal_arns: list[str]) -> dict:
+# What the deploying principals do in names.IAM_EVENTS_REGION when a stack denies it: the iam-tamper rule and
+# its target (EventBridge), and in organization mode the one-region StackSet's stacks holding it (CloudFormation).
+IAM_EVENTS_DEPLOY_ACTIONS = ("events:*", "cloudformation:*")
+
+
+def region_deny_scp(allowed_regions: list[str], exempt_principal_arns: list[str],
+                    deploying_principal_arns: tuple[str, ...] = ()) -> dict:
     """Deny every regional action outside ``allowed_regions``, global services excepted, for everyone
     but the exempt principals (the responders act in every region). Follows the Organizations example
     "Deny access to AWS based on the requested AWS Region"
-    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html)."""
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html).
+
+    ``deploying_principal_arns`` (the guardrail's exemptions, which it keeps from being impersonated): when
+    names.IAM_EVENTS_REGION is not allowed, they may still call IAM_EVENTS_DEPLOY_ACTIONS there, and nothing
+    else, to deploy the iam-tamper rule (IAM's events reach EventBridge in that region only); elsewhere they are
+    denied as everyone is. Raises ValueError without an allowed region."""
     if not allowed_regions:
         raise ValueError("region_deny_scp needs at least one allowed region")
     doc = load("scp/region_deny.json")
-    condition = doc["Statement"][0]["Condition"]
+    statement = doc["Statement"][0]
+    condition = statement["Condition"]
     condition["StringNotEquals"]["aws:RequestedRegion"] = sorted(allowed_regions)
     condition["ArnNotLike"]["aws:PrincipalARN"] = list(exempt_principal_arns)
+    deployers = [arn for arn in deploying_principal_arns if arn not in exempt_principal_arns]
+    if not deployers or names.IAM_EVENTS_REGION in allowed_regions:
+        return doc
+    condition["ArnNotLike"]["aws:PrincipalARN"] += deployers
+    global_actions = statement["NotAction"]
+    doc["Statement"] += [
+        {"Sid": "DeployersOnlyDeployTheIamEventRules", "Effect": "Deny",
+         "NotAction": global_actions + list(IAM_EVENTS_DEPLOY_ACTIONS), "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": sorted(allowed_regions)},
+                       "ArnLike": {"aws:PrincipalARN": deployers},
+                       "ArnNotLike": {"aws:PrincipalARN": list(exempt_principal_arns)}}},
+        {"Sid": "DeployersDeployTheIamEventRulesInTheirRegionOnly", "Effect": "Deny",
+         "Action": list(IAM_EVENTS_DEPLOY_ACTIONS), "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": sorted([*allowed_regions,
+                                                                           names.IAM_EVENTS_REGION])},
+                       "ArnLike": {"aws:PrincipalARN": deployers},
+                       "ArnNotLike": {"aws:PrincipalARN": list(exempt_principal_arns)}}}]
     return doc
 
 

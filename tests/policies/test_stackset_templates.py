@@ -33,7 +33,7 @@ def templates(recorded, tmp_path_factory) -> dict[str, Path]:
     for stackset in recorded.of_type("aws:cloudformation/stackSet:StackSet"):
         paths[stackset.inputs["name"]] = directory / f"{stackset.inputs['name']}.json"
         paths[stackset.inputs["name"]].write_text(stackset.inputs["templateBody"])
-    assert set(paths) == {"irready-baseline-global", "irready-baseline-regional"}
+    assert set(paths) == {"irready-baseline-global", "irready-baseline-regional", "irready-baseline-iam-events"}
     return paths
 
 
@@ -51,7 +51,8 @@ def lint(text: str) -> list[str]:
     return [str(match) for match in lint_all(text) if match.rule.id[:1] in ("E", "W")]
 
 
-@pytest.mark.parametrize("name", ["irready-baseline-global", "irready-baseline-regional"])
+@pytest.mark.parametrize("name", ["irready-baseline-global", "irready-baseline-regional",
+                                  "irready-baseline-iam-events"])
 def test_cfn_lint_finds_nothing(templates, name):
     assert lint(templates[name].read_text()) == []
 
