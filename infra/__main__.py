@@ -141,13 +141,15 @@ if config.organization:
         lambda: enabled_regions(providers[management.id], opt_in_not_required=True))
     listed_regions = tuple(dict.fromkeys(listed_regions + organization_regions))
 
+region_deny: list[pulumi.Resource] = []
 if config.unlisted_regions == "monitor":
     monitored = listed_regions + tuple(r for r in enabled_regions(providers[management.id]) if r not in listed_regions)
 else:
     monitored = listed_regions
-    UnlistedRegionsDeny("unlisted-regions", UnlistedRegionsDenyArgs(
+    # The us-east-1 IAM rules (and their StackSet) wait for the SCP that lets the deployers create them.
+    region_deny = [UnlistedRegionsDeny("unlisted-regions", UnlistedRegionsDenyArgs(
         management_provider=providers[management.id], root_id=organization.roots[0].id,
-        allowed_regions=listed_regions, deploying_principals=deploying_principals(config)))
+        allowed_regions=listed_regions, deploying_principals=deploying_principals(config)))]
 
 security_account = SecurityAccount("security-account", SecurityAccountArgs(
     management_provider=providers[management.id], security_provider=security_side(),
@@ -214,7 +216,8 @@ for account in config.accounts:
     TamperAlerts(f"tamper-alerts-{account.id}", TamperAlertsArgs(
         provider=provider, regions=forwarded, bus_arn=security_account.home_bus_arn,
         role_arn=detection.forwarder.arn, deploying_principals=deploying_principals(config),
-        iam_events=not (account.id == security and management.regions[0] == names.IAM_EVENTS_REGION)))
+        iam_events=not (account.id == security and management.regions[0] == names.IAM_EVENTS_REGION)),
+        opts=pulumi.ResourceOptions(depends_on=region_deny))
     if config.ecr_registry_scanning != "none":
         EcrRegistryScanning(f"ecr-scanning-{account.id}", EcrRegistryScanningArgs(
             provider=provider, regions=account.regions, scan_type=config.ecr_registry_scanning.upper()))
@@ -261,7 +264,8 @@ if config.organization:
         iam_events_template=template_body(templates.iam_events_template),
         failure_tolerance_percentage=config.organization.failure_tolerance_percentage,
         max_concurrent_percentage=config.organization.max_concurrent_percentage,
-        region_concurrency=config.organization.region_concurrency))
+        region_concurrency=config.organization.region_concurrency),
+        opts=pulumi.ResourceOptions(depends_on=region_deny))
     # Every account's SECURITY contact, present and future: the function, not one resource per account.
     from irready.infra.components.alternate_contacts import (
         OrganizationSecurityContacts,

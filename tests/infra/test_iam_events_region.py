@@ -141,3 +141,23 @@ def test_the_responders_stay_exempt_everywhere_and_global_services_keep_working(
 def test_with_us_east_1_listed_the_scp_is_as_before():
     assert policies.region_deny_scp(["us-east-1", *EU], [RESPONDER], DEPLOYERS) == policies.region_deny_scp(
         ["us-east-1", *EU], [RESPONDER])
+
+
+def test_the_iam_rules_wait_for_the_scp_that_lets_them_be_created():
+    """On the update that brings this exception, the old region-deny SCP would refuse PutRule in us-east-1:
+    TamperAlerts (and in organization mode the StackSets) depend on the new one."""
+    from irready.infra.offline.program import ORGANIZATION_TRUSTED_SERVICES, record, stack_config_file
+
+    from tests.infra.mocks import ROOT
+
+    seen: dict = {}
+
+    def remember(args):
+        seen[args.name] = args.opts
+
+    record(_eu_config(), transformation=remember)
+    for account in (MANAGEMENT, MEMBER, SECURITY):
+        assert [r._name for r in seen[f"tamper-alerts-{account}"].depends_on] == ["unlisted-regions"]
+    org = stack_config_file(ROOT / "Pulumi.example-org.yaml") | {"irready:unlistedRegions": "deny"}
+    record(org, ORGANIZATION_TRUSTED_SERVICES, transformation=remember)
+    assert [r._name for r in seen["organization-baseline"].depends_on] == ["unlisted-regions"]
