@@ -124,20 +124,17 @@ def region_deny_scp(allowed_regions: list[str], exempt_principal_arns: list[str]
     deployers = [arn for arn in deploying_principal_arns if arn not in exempt_principal_arns]
     if not deployers or names.IAM_EVENTS_REGION in allowed_regions:
         return doc
-    condition["ArnNotLike"]["aws:PrincipalARN"] += deployers
-    global_actions = statement["NotAction"]
+    # The IAM events region is denied apart, to all but the deployers' rule and stack management: each list of
+    # regions and principals written once, as Organizations counts every character (SCP_MAX_CHARACTERS).
+    condition["StringNotEquals"]["aws:RequestedRegion"] = sorted([*allowed_regions, names.IAM_EVENTS_REGION])
+    there = {"StringEquals": {"aws:RequestedRegion": names.IAM_EVENTS_REGION}}
     doc["Statement"] += [
-        {"Sid": "DeployersOnlyDeployTheIamEventRules", "Effect": "Deny",
-         "NotAction": global_actions + list(IAM_EVENTS_DEPLOY_ACTIONS), "Resource": "*",
-         "Condition": {"StringNotEquals": {"aws:RequestedRegion": sorted(allowed_regions)},
-                       "ArnLike": {"aws:PrincipalARN": deployers},
-                       "ArnNotLike": {"aws:PrincipalARN": list(exempt_principal_arns)}}},
-        {"Sid": "DeployersDeployTheIamEventRulesInTheirRegionOnly", "Effect": "Deny",
+        {"Sid": "IrreadyIamEventsRegionForTheIamEventRulesOnly", "Effect": "Deny",
+         "NotAction": statement["NotAction"] + list(IAM_EVENTS_DEPLOY_ACTIONS), "Resource": "*",
+         "Condition": {**there, "ArnNotLike": {"aws:PrincipalARN": list(exempt_principal_arns)}}},
+        {"Sid": "IrreadyIamEventRulesThereByTheDeployersOnly", "Effect": "Deny",
          "Action": list(IAM_EVENTS_DEPLOY_ACTIONS), "Resource": "*",
-         "Condition": {"StringNotEquals": {"aws:RequestedRegion": sorted([*allowed_regions,
-                                                                           names.IAM_EVENTS_REGION])},
-                       "ArnLike": {"aws:PrincipalARN": deployers},
-                       "ArnNotLike": {"aws:PrincipalARN": list(exempt_principal_arns)}}}]
+         "Condition": {**there, "ArnNotLike": {"aws:PrincipalARN": [*exempt_principal_arns, *deployers]}}}]
     return doc
 
 

@@ -161,3 +161,18 @@ def test_the_iam_rules_wait_for_the_scp_that_lets_them_be_created():
     org = stack_config_file(ROOT / "Pulumi.example-org.yaml") | {"irready:unlistedRegions": "deny"}
     record(org, ORGANIZATION_TRUSTED_SERVICES, transformation=remember)
     assert [r._name for r in seen["organization-baseline"].depends_on] == ["unlisted-regions"]
+
+
+def test_the_region_deny_scp_fits_organizations_quota_with_every_region_but_us_east_1_listed():
+    """At most 5,120 characters per SCP, whitespace included
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html): each list of regions
+    and principals is written once, with the most and longest deploying principals the config accepts."""
+    longest = [f"arn:aws:iam::*:role/{'r' * 64}", "arn:aws:iam::*:role/stacksets-exec-*",
+               *(f"arn:aws:iam::{n:012d}:role/{'r' * 64}" for n in range(policies.MAX_DEPLOYING_PRINCIPALS)),
+               "arn:aws:iam::*:role/irready-vpc-preparation"]
+    every = sorted(r for r in names.known_regions() if r.count("-") == 2 and r.split("-")[0] not in (
+        "cn", "us-gov", "us-iso", "us-isob") and r != names.IAM_EVENTS_REGION)
+    assert len(every) > 25
+    scp = policies.region_deny_scp(every, [RESPONDER], longest)
+    assert len(scp["Statement"]) == 3
+    assert len(json.dumps(scp)) <= policies.SCP_MAX_CHARACTERS  # as region_guard sends it
