@@ -222,6 +222,18 @@ for account in config.accounts:
         EcrRegistryScanning(f"ecr-scanning-{account.id}", EcrRegistryScanningArgs(
             provider=provider, regions=account.regions, scan_type=config.ecr_registry_scanning.upper()))
 
+# A security account not listed: its home rules see its own events in the home region, but its IAM events reach
+# EventBridge in names.IAM_EVENTS_REGION only; an IAM rule there forwards them home (a created account, unknown
+# until deployed, gets it from the organization-mode StackSets or once listed).
+if (isinstance(security, str) and security not in {a.id for a in config.accounts}
+        and management.regions[0] != names.IAM_EVENTS_REGION):
+    security_forwarder = DetectionRouting(f"detection-{security}", DetectionRoutingArgs(
+        provider=security_side(), account_id=security, regions=(), security_bus_arn=security_account.home_bus_arn))
+    TamperAlerts(f"tamper-alerts-{security}", TamperAlertsArgs(
+        provider=security_side(), regions=(), bus_arn=security_account.home_bus_arn,
+        role_arn=security_forwarder.forwarder.arn, deploying_principals=deploying_principals(config)),
+        opts=pulumi.ResourceOptions(depends_on=region_deny))
+
 # --- Organization mode (issue #18): member accounts get the baseline from StackSets, their alerts and
 # CreateVpc events reach the security account's member-events bus; the management account keeps the
 # components above (StackSets never deploy there).

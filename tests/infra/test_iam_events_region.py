@@ -176,3 +176,22 @@ def test_the_region_deny_scp_fits_organizations_quota_with_every_region_but_us_e
     scp = policies.region_deny_scp(every, [RESPONDER], longest)
     assert len(scp["Statement"]) == 3
     assert len(json.dumps(scp)) <= policies.SCP_MAX_CHARACTERS  # as region_guard sends it
+
+
+@pytest.mark.parametrize(("home", "rule_there"), [("eu-west-1", True), ("us-east-1", False)])
+def test_an_unlisted_security_account_gets_its_iam_rule_in_us_east_1_unless_at_home_there(home, rule_there):
+    config = _eu_config(security_home=home)
+    config["irready:accounts"] = json.dumps([a for a in json.loads(config["irready:accounts"]) if a["id"] != SECURITY])
+    program = run_program(config)
+    own = [r for r in program.of_type("aws:cloudwatch/eventRule:EventRule")
+           if r.name.startswith(f"tamper-alerts-{SECURITY}")]
+    assert [(r.inputs["region"], r.inputs["name"]) for r in own] == (
+        [("us-east-1", "irready-iam-tamper")] if rule_there else [])
+    if rule_there:
+        target = {t.name: t.inputs for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")}[
+            f"{own[0].name}-to-alerts"]
+        assert target["arn"] == f"arn:aws:events:{home}:{SECURITY}:event-bus/default"
+        (forwarder,) = [r for r in program.of_type("aws:iam/rolePolicy:RolePolicy")
+                        if r.name == f"detection-{SECURITY}-forwarder-policy"]
+        assert json.loads(forwarder.inputs["policy"])["Statement"][0]["Resource"] == target["arn"]
+        assert _account(program, own[0]) == SECURITY
