@@ -508,11 +508,13 @@ def context_tag_policy(tag_keys: tuple[str, ...] = names.CONTEXT_TAGS) -> dict:
     return {"tags": {key.lower(): {"tag_key": {"@@assign": key}} for key in tag_keys}}
 
 
-def guardrail_gaps(scp: dict) -> list[str]:
+def guardrail_gaps(scp: dict, exempting: list[dict] | None = None) -> list[str]:
     """What of the guardrail an SCP does not deny to an ordinary administrator of a member account: each
-    tamper action; changing IncidentResponder, irready-audit or an irready policy; becoming a principal the SCP
-    itself exempts (creating, re-trusting or re-permissioning a role, or giving a user credentials, so named:
-    ``deploying_identities``); each of
+    tamper action; changing IncidentResponder, irready-audit or an irready policy; becoming a principal that
+    ``exempting`` (default: the SCP itself) exempts by ``aws:PrincipalArn`` (creating, re-trusting or
+    re-permissioning a role, or giving a user credentials, so named: ``deploying_identities``); an audit of
+    several SCPs passes them all as ``exempting``, as one SCP's exemption is an escape unless some SCP protects
+    its name; each of
     GUARDED_RESOURCES' probes (irready's log groups, rules, functions, schedules, state machine, buckets,
     topics); and disabling, deleting or re-policing a key, deleting a query-logging configuration or unsharing
     it, tagged names.GUARDED_TAG. Judged with policies.evaluator beside an Allow of everything (SCPs only
@@ -520,14 +522,18 @@ def guardrail_gaps(scp: dict) -> list[str]:
     Shapes: a list of ``action`` or ``action on ARN`` strings, empty when nothing is missing.
     Raises ValueError on a condition operator the evaluator does not read. Every account of an organization
     asks about the same few SCPs: the answer is kept per document (about 20 ms each to compute)."""
-    return list(_guardrail_gaps(json.dumps(scp, sort_keys=True)))
+    exempting_json = tuple(sorted({json.dumps(document, sort_keys=True)
+                                   for document in (exempting if exempting is not None else [scp])}))
+    return list(_guardrail_gaps(json.dumps(scp, sort_keys=True), exempting_json))
 
 
 @lru_cache(maxsize=1024)  # an organization holds at most a few thousand SCPs
-def _guardrail_gaps(scp_json: str) -> tuple[str, ...]:
+def _guardrail_gaps(scp_json: str, exempting_json: tuple[str, ...]) -> tuple[str, ...]:
     from irready.policies.evaluator import EXPLICIT_DENY, Request, evaluate
 
     scp = json.loads(scp_json)
+    identity_probes = dict(probe for document in exempting_json
+                           for probe in _exempt_identity_probes(json.loads(document)))
 
     allow_all = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     admin = {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/AccountAdministrator"}
@@ -545,7 +551,7 @@ def _guardrail_gaps(scp_json: str) -> tuple[str, ...]:
         ("route53resolver:DeleteResolverQueryLogConfig", query_logging, tagged),
         ("route53resolver:UntagResource", query_logging, tagged),
         ("ram:DeleteResourceShare", share, tagged), ("ram:DisassociateResourceShare", share, tagged)] + [
-        (action, identity, admin) for identity, actions in _exempt_identity_probes(scp) for action in actions]
+        (action, identity, admin) for identity, actions in identity_probes.items() for action in actions]
     return tuple(f"{action} on {resource}" if resource != "*" else action for action, resource, context in probes
                  if evaluate([allow_all, scp], Request(action, resource, context=context)) != EXPLICIT_DENY)
 

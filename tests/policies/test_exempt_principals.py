@@ -138,3 +138,17 @@ def test_gaps_name_each_way_to_become_an_exempt_principal():
                                   ("role/stacksets-exec-x", policies._IMPERSONATION[":role/"]),
                                   ("user/ci-deployer", policies._IMPERSONATION[":user/"]))
         for action in actions}
+
+
+def test_an_exemption_in_one_scp_is_a_gap_unless_some_scp_protects_its_name():
+    """The audit intersects the gaps of every SCP applied to an account: each is probed on the exemptions of
+    all of them, or an older guardrail (exempting, not protecting) would pass beside FullAWSAccess."""
+    full_access = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    older = {**GUARDRAIL, "Statement": [
+        {**s, "Resource": [r for r in s["Resource"] if r not in policies.deploying_identities(DEPLOYERS)]}
+        if s["Sid"] == "IrreadyResourcesStayAsDeployed" else s for s in GUARDRAIL["Statement"]]}
+    applied = [older, full_access]
+    common = set.intersection(*[set(policies.guardrail_gaps(scp, applied)) for scp in applied])
+    assert f"iam:CreateRole on arn:aws:iam::{ACCOUNT}:role/stacksets-exec-x" in common
+    applied = [GUARDRAIL, full_access]
+    assert set.intersection(*[set(policies.guardrail_gaps(scp, applied)) for scp in applied]) == set()
