@@ -53,6 +53,7 @@ from irready.infra.providers import (
     security_provider,
     trail_admins,
 )
+from irready.policies import names
 from irready.policies import scheduled_audit as scheduled_names
 
 try:
@@ -140,13 +141,15 @@ if config.organization:
         lambda: enabled_regions(providers[management.id], opt_in_not_required=True))
     listed_regions = tuple(dict.fromkeys(listed_regions + organization_regions))
 
+region_deny: list[pulumi.Resource] = []
 if config.unlisted_regions == "monitor":
     monitored = listed_regions + tuple(r for r in enabled_regions(providers[management.id]) if r not in listed_regions)
 else:
     monitored = listed_regions
-    UnlistedRegionsDeny("unlisted-regions", UnlistedRegionsDenyArgs(
+    # The us-east-1 IAM rules (and their StackSet) wait for the SCP that lets the deployers create them.
+    region_deny = [UnlistedRegionsDeny("unlisted-regions", UnlistedRegionsDenyArgs(
         management_provider=providers[management.id], root_id=organization.roots[0].id,
-        allowed_regions=listed_regions))
+        allowed_regions=listed_regions, deploying_principals=deploying_principals(config)))]
 
 security_account = SecurityAccount("security-account", SecurityAccountArgs(
     management_provider=providers[management.id], security_provider=security_side(),
@@ -158,7 +161,7 @@ security_account = SecurityAccount("security-account", SecurityAccountArgs(
     finding_publishing_frequency=config.finding_publishing_frequency,
     # Alerts in one place: what the accounts forward is routed to the topic on the home bus by the same patterns.
     forwarded_patterns=(("unexpected-run-instances", run_instances_pattern(config.run_instances_allowed)),
-                        *tamper_patterns().items())))
+                        *tamper_patterns(deploying_principals(config)).items())))
 
 
 def discovered_vpcs(account, provider, owned: bool) -> dict[str, tuple[str, ...]]:
@@ -208,12 +211,28 @@ for account in config.accounts:
     detection = DetectionRouting(f"detection-{account.id}", DetectionRoutingArgs(
         provider=provider, account_id=account.id, regions=forwarded, security_bus_arn=security_account.home_bus_arn,
         run_instances_allowed=config.run_instances_allowed))
+    # IAM's events reach EventBridge in names.IAM_EVENTS_REGION only: its rule lives there for every account
+    # (but the security account whose home rules are there), listed region or not.
     TamperAlerts(f"tamper-alerts-{account.id}", TamperAlertsArgs(
         provider=provider, regions=forwarded, bus_arn=security_account.home_bus_arn,
-        role_arn=detection.forwarder.arn))
+        role_arn=detection.forwarder.arn, deploying_principals=deploying_principals(config),
+        iam_events=not (account.id == security and management.regions[0] == names.IAM_EVENTS_REGION)),
+        opts=pulumi.ResourceOptions(depends_on=region_deny))
     if config.ecr_registry_scanning != "none":
         EcrRegistryScanning(f"ecr-scanning-{account.id}", EcrRegistryScanningArgs(
             provider=provider, regions=account.regions, scan_type=config.ecr_registry_scanning.upper()))
+
+# A security account not listed: its home rules see its own events in the home region, but its IAM events reach
+# EventBridge in names.IAM_EVENTS_REGION only; an IAM rule there forwards them home (a created account, unknown
+# until deployed, gets it from the organization-mode StackSets or once listed).
+if (isinstance(security, str) and security not in {a.id for a in config.accounts}
+        and management.regions[0] != names.IAM_EVENTS_REGION):
+    security_forwarder = DetectionRouting(f"detection-{security}", DetectionRoutingArgs(
+        provider=security_side(), account_id=security, regions=(), security_bus_arn=security_account.home_bus_arn))
+    TamperAlerts(f"tamper-alerts-{security}", TamperAlertsArgs(
+        provider=security_side(), regions=(), bus_arn=security_account.home_bus_arn,
+        role_arn=security_forwarder.forwarder.arn, deploying_principals=deploying_principals(config)),
+        opts=pulumi.ResourceOptions(depends_on=region_deny))
 
 # --- Organization mode (issue #18): member accounts get the baseline from StackSets, their alerts and
 # CreateVpc events reach the security account's member-events bus; the management account keeps the
@@ -236,6 +255,7 @@ if config.organization:
     template_args = templates.BaselineTemplateArgs(
         security_account_id="", home_region=security_home, trusted_cidrs=config.trusted_cidrs,
         revoke_sessions_before=config.revoke_sessions_before, deny_except_actions=config.deny_except_actions,
+        deploying_principals=deploying_principals(config),
         responder_external_id=config.responder_external_id, audit_human_principals=config.audit_human_principals,
         audit_automation_principals=audit_automation, run_instances_allowed=config.run_instances_allowed,
         ecr_scan_type=config.ecr_registry_scanning.upper() if config.ecr_registry_scanning != "none" else None)
@@ -246,15 +266,18 @@ if config.organization:
 
     member_events = MemberEventBus("member-events", MemberEventBusArgs(
         provider=security_side(), region=security_home, organization_id=organization.id,
-        alert_topic_arn=security_account.topic.arn, run_instances_allowed=config.run_instances_allowed))
+        alert_topic_arn=security_account.topic.arn, run_instances_allowed=config.run_instances_allowed,
+        deploying_principals=deploying_principals(config)))
     OrganizationBaseline("organization-baseline", OrganizationBaselineArgs(
         provider=providers[management.id], home_region=home, regions=organization_regions,
         target_ids=tuple(organization.roots[0].id if unit == "root" else unit for unit in config.organization.units),
         global_template=template_body(templates.global_template),
         regional_template=template_body(templates.regional_template),
+        iam_events_template=template_body(templates.iam_events_template),
         failure_tolerance_percentage=config.organization.failure_tolerance_percentage,
         max_concurrent_percentage=config.organization.max_concurrent_percentage,
-        region_concurrency=config.organization.region_concurrency))
+        region_concurrency=config.organization.region_concurrency),
+        opts=pulumi.ResourceOptions(depends_on=region_deny))
     # Every account's SECURITY contact, present and future: the function, not one resource per account.
     from irready.infra.components.alternate_contacts import (
         OrganizationSecurityContacts,

@@ -380,11 +380,14 @@ def load(get: Callable[[str], object]) -> StackConfig:
 
 def deploying_principals(config: StackConfig) -> tuple[str, ...]:
     """The principals that deploy irready in member accounts, exempt from the guardrail SCP: the member
-    role the program assumes, the StackSets execution roles (service-managed and self-managed), and
-    those listed in irready:deployingPrincipals; in organization mode, the role the VPC preparation
-    function assumes in member accounts."""
+    role the program assumes, service-managed StackSets' execution roles (``stacksets-exec-*``: the
+    OrganizationBaseline StackSets are service-managed), and those listed in irready:deployingPrincipals; in
+    organization mode, the role the VPC preparation function assumes in member accounts. Every exemption is a
+    name an administrator could otherwise give a role of their own: the guardrail protects each
+    (policies.deploying_identities), so none is exempt that irready does not need (self-managed StackSets'
+    AWSCloudFormationStackSetExecutionRole is not: list it under irready:deployingPrincipals if you use it)."""
     return (f"arn:aws:iam::*:role/{config.member_role_name}", "arn:aws:iam::*:role/stacksets-exec-*",
-            "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole", *config.deploying_principals,
+            *config.deploying_principals,
             *((f"arn:aws:iam::*:role/{vpc_preparation.PROVISIONING_ROLE}",) if config.organization else ()))
 
 

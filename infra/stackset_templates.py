@@ -3,14 +3,14 @@ Pulumi components use (policies/, policies/names.py and the components' own patt
 written twice: tests/infra/test_organization_mode.py compares them with the management account's Pulumi
 resources.
 
-Two templates, each the body of one service-managed StackSet (infra/components/stacksets.py):
+Three templates, each the body of one service-managed StackSet (infra/components/stacksets.py):
 
 - ``global_template``: deployed once per member account, in one region: what IAM holds (global), the
   IncidentResponder and irready-audit roles, the quarantine instance profile, the containment runbooks'
   role, the four ready-to-attach containment policies, and the roles the regional stacks' rules and flow
   logs use.
 - ``regional_template``: deployed in every chosen region of every member account: the containment
-  runbooks (SSM documents are regional), the RunInstances and tamper alerts and the ``CreateVpc``
+  runbooks (SSM documents are regional), the RunInstances and regional tamper alerts and the ``CreateVpc``
   forwarding rule (all sent to the security account's member-events bus), and the DNS containment rule group.
   No flow-log group: the VPC preparation function makes it when it first prepares a VPC of the account and
   region (irready/vpc_preparation.py ``flow_log_group``), since a retained group of a fixed name would fail a
@@ -18,6 +18,13 @@ Two templates, each the body of one service-managed StackSet (infra/components/s
   configuration: VPC preparation associates member VPCs
   with the security account's, shared with the organization through RAM
   (infra/components/organization_query_logging.py), so the DNS evidence is not the member's to delete.
+- ``iam_events_template``: deployed once per member account, in names.IAM_EVENTS_REGION (us-east-1) whether
+  or not the organization's regions include it: the alert on changes to irready's roles and policies and to the
+  guardrail's exempt names. IAM's CloudTrail events reach EventBridge there only
+  (https://repost.aws/knowledge-center/eventbridge-rule-triggers-iam-single-region); the rule forwards them
+  across regions to the member-events bus (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
+  A one-region StackSet of its own, rather than a Condition on the regional template, so us-east-1 gets no
+  runbooks or DNS rule group it was not chosen for.
 
 Account-specific values are CloudFormation pseudo parameters (``${AWS::AccountId}`` through ``Fn::Sub``),
 so one template serves every account; everything else is resolved when the program runs.
@@ -48,7 +55,10 @@ CREATE_VPC_RULE = names.NAME_PREFIX + "create-vpc"
 # the default bus already holds.
 MEMBER_RULE_PREFIX = names.NAME_PREFIX + "org-"
 RUN_INSTANCES_RULE = MEMBER_RULE_PREFIX + "unexpected-run-instances"
-TAMPER_RULE, IAM_TAMPER_RULE = MEMBER_RULE_PREFIX + "tamper", MEMBER_RULE_PREFIX + "iam-tamper"
+TAMPER_RULE = MEMBER_RULE_PREFIX + "tamper"
+# Not the name the regional stacks' rule had (irready-org-iam-tamper, in every region, firing in us-east-1 only):
+# their update deletes it while the one-region StackSet's stacks create this one, and a name cannot be taken twice.
+IAM_TAMPER_RULE = MEMBER_RULE_PREFIX + "global-iam-tamper"
 # irready's own automation and evidence (guardrails.resource_tamper_patterns): irready-org-automation-tamper, ...
 RESOURCE_TAMPER_RULES = {suffix: MEMBER_RULE_PREFIX + suffix for suffix in resource_tamper_patterns()}
 TEMPLATE_VERSION = "2010-09-09"
@@ -74,6 +84,7 @@ class BaselineTemplateArgs:
     trusted_cidrs: tuple[str, ...]
     revoke_sessions_before: str
     deny_except_actions: tuple[str, ...]
+    deploying_principals: tuple[str, ...]  # the guardrail's exemptions, which the iam-tamper rule watches
     responder_external_id: str | None = None
     audit_human_principals: tuple[str, ...] = ()
     audit_automation_principals: tuple[str, ...] = ()
@@ -195,8 +206,6 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
                                             bus, "irready: RunInstances by a principal not on the allow-list"),
         "TamperRule": _rule(TAMPER_RULE, tamper_pattern(), bus,
                             "irready: calls that stop or delete the logs and detectors"),
-        "IamTamperRule": _rule(IAM_TAMPER_RULE, iam_tamper_pattern(), bus,
-                               "irready: changes to irready's roles and policies"),
         **{_logical(suffix) + "Rule": _rule(rule, resource_tamper_patterns()[suffix], bus,
                                             "irready: changes to irready's own automation and evidence")
            for suffix, rule in RESOURCE_TAMPER_RULES.items()},
@@ -221,6 +230,18 @@ def regional_template(args: BaselineTemplateArgs) -> dict:
             "Description": "irready baseline, regional part: runbooks, alerts, DNS containment (generated)",
             "Resources": substituted(resources),
             "Outputs": {"BlockAllDnsRuleGroupId": {"Value": {"Ref": "BlockAllDns"}}}}
+
+
+def iam_events_template(args: BaselineTemplateArgs) -> dict:
+    """The one-region StackSet's template (names.IAM_EVENTS_REGION of every account): the iam-tamper rule,
+    forwarding to the member-events bus of the security account's home region through the global stack's role."""
+    bus = member_events_bus_arn(args.security_account_id, args.home_region)
+    resources = {"IamTamperRule": _rule(IAM_TAMPER_RULE, iam_tamper_pattern(args.deploying_principals), bus,
+                                        "irready: changes to irready's roles and policies and the exempt names")}
+    return {"AWSTemplateFormatVersion": TEMPLATE_VERSION,
+            "Description": f"irready baseline, IAM's events ({names.IAM_EVENTS_REGION} only): the iam-tamper alert "
+                           "(generated)",
+            "Resources": substituted(resources)}
 
 
 def body(template: dict) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -97,17 +98,43 @@ def quarantine_scp(exempt_principal_arns: list[str]) -> dict:
     return doc
 
 
-def region_deny_scp(allowed_regions: list[str], exempt_principal_arns: list[str]) -> dict:
+# What the deploying principals do in names.IAM_EVENTS_REGION when a stack denies it: the iam-tamper rule and
+# its target (EventBridge), and in organization mode the one-region StackSet's stacks holding it (CloudFormation).
+IAM_EVENTS_DEPLOY_ACTIONS = ("events:*", "cloudformation:*")
+
+
+def region_deny_scp(allowed_regions: list[str], exempt_principal_arns: list[str],
+                    deploying_principal_arns: tuple[str, ...] = ()) -> dict:
     """Deny every regional action outside ``allowed_regions``, global services excepted, for everyone
     but the exempt principals (the responders act in every region). Follows the Organizations example
     "Deny access to AWS based on the requested AWS Region"
-    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html)."""
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html).
+
+    ``deploying_principal_arns`` (the guardrail's exemptions, which it keeps from being impersonated): when
+    names.IAM_EVENTS_REGION is not allowed, they may still call IAM_EVENTS_DEPLOY_ACTIONS there, and nothing
+    else, to deploy the iam-tamper rule (IAM's events reach EventBridge in that region only); elsewhere they are
+    denied as everyone is. Raises ValueError without an allowed region."""
     if not allowed_regions:
         raise ValueError("region_deny_scp needs at least one allowed region")
     doc = load("scp/region_deny.json")
-    condition = doc["Statement"][0]["Condition"]
+    statement = doc["Statement"][0]
+    condition = statement["Condition"]
     condition["StringNotEquals"]["aws:RequestedRegion"] = sorted(allowed_regions)
     condition["ArnNotLike"]["aws:PrincipalARN"] = list(exempt_principal_arns)
+    deployers = [arn for arn in deploying_principal_arns if arn not in exempt_principal_arns]
+    if not deployers or names.IAM_EVENTS_REGION in allowed_regions:
+        return doc
+    # The IAM events region is denied apart, to all but the deployers' rule and stack management: each list of
+    # regions and principals written once, as Organizations counts every character (SCP_MAX_CHARACTERS).
+    condition["StringNotEquals"]["aws:RequestedRegion"] = sorted([*allowed_regions, names.IAM_EVENTS_REGION])
+    there = {"StringEquals": {"aws:RequestedRegion": names.IAM_EVENTS_REGION}}
+    doc["Statement"] += [
+        {"Sid": "IrreadyIamEventsRegionForTheIamEventRulesOnly", "Effect": "Deny",
+         "NotAction": statement["NotAction"] + list(IAM_EVENTS_DEPLOY_ACTIONS), "Resource": "*",
+         "Condition": {**there, "ArnNotLike": {"aws:PrincipalARN": list(exempt_principal_arns)}}},
+        {"Sid": "IrreadyIamEventRulesThereByTheDeployersOnly", "Effect": "Deny",
+         "Action": list(IAM_EVENTS_DEPLOY_ACTIONS), "Resource": "*",
+         "Condition": {**there, "ArnNotLike": {"aws:PrincipalARN": [*exempt_principal_arns, *deployers]}}}]
     return doc
 
 
@@ -253,9 +280,12 @@ TAMPER_ACTIONS = (
     "guardduty:DeleteDetector", "guardduty:DisassociateFromAdministratorAccount", "guardduty:UpdateDetector",
     "ec2:DeleteFlowLogs", "route53resolver:DisassociateResolverQueryLogConfig",
 )
-# The IAM changes the guardrail denies on irready's roles and policies.
-IAM_CHANGE_ACTIONS = ("iam:Put*", "iam:Attach*", "iam:Detach*", "iam:Delete*", "iam:Update*",
-                      "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:Tag*", "iam:Untag*")
+# The IAM changes the guardrail denies on irready's roles and policies, and on roles and users named like the
+# principals it exempts (``deploying_identities``): creating one (CreateRole, CreateUser, CreateAccessKey,
+# CreateLoginProfile, CreatePolicyVersion), its trust (UpdateAssumeRolePolicy), its permissions (Put*, Attach*),
+# its credentials (Upload*: SSH keys, signing certificates), its tags, its deletion.
+IAM_CHANGE_ACTIONS = ("iam:Create*", "iam:Put*", "iam:Attach*", "iam:Detach*", "iam:Delete*", "iam:Update*",
+                      "iam:Upload*", "iam:SetDefaultPolicyVersion", "iam:Tag*", "iam:Untag*")
 PROTECTED_IAM_RESOURCES = (f"arn:aws:iam::*:role/{names.RESPONDER_ROLE_NAME}",
                            f"arn:aws:iam::*:role/{names.NAME_PREFIX}*", f"arn:aws:iam::*:policy/{names.NAME_PREFIX}*")
 
@@ -394,7 +424,24 @@ GUARDED_TAG_CONDITION = {"Null": {f"aws:ResourceTag/{names.GUARDED_TAG}": "false
 # (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html); the program sends
 # the guardrail without whitespace (``compact``), and its principals are bounded so that it always fits.
 SCP_MAX_CHARACTERS = 5120
-MAX_DEPLOYING_PRINCIPALS = 3  # listed in irready:deployingPrincipals, beside the 3 or 4 the program adds
+MAX_DEPLOYING_PRINCIPALS = 3  # listed in irready:deployingPrincipals, beside the 2 or 3 the program adds
+
+
+def deploying_identities(deploying_principal_arns: list[str]) -> list[str]:
+    """The roles and users the guardrail exempts, as the ARN patterns of IAM resources, but those
+    PROTECTED_IAM_RESOURCES already covers (``arn:aws:iam::*:role/irready-vpc-preparation``).
+
+    The guardrail exempts by ``aws:PrincipalArn``, which for a role session is the role's ARN and for a user the
+    user's (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn),
+    the same ARN IAM's role and user actions name as their resource. Whoever could create a role so named
+    (``stacksets-exec-x``), rewrite the trust of one (OrganizationAccountAccessRole), give it permissions or
+    credentials, would act outside the guardrail: the guardrail denies those changes on these patterns to all
+    but the exempt principals themselves. AWS creates them unhindered: Organizations creates
+    OrganizationAccountAccessRole with the account, and service-managed StackSets its ``stacksets-exec-*`` roles
+    through a service-linked role, which SCPs do not affect
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)."""
+    return [arn for arn in deploying_principal_arns
+            if not any(fnmatchcase(arn, covered) for covered in PROTECTED_IAM_RESOURCES)]
 
 
 def guarded_actions() -> list[str]:
@@ -435,7 +482,8 @@ def guardrail_scp(deploying_principal_arns: list[str]) -> dict:
     # repeats the exemption): every action applies to its own service's ARNs only, so pairing IAM's
     # actions with a log group's pattern (or the reverse) matches no request.
     statements["IrreadyResourcesStayAsDeployed"]["Action"] = list(IAM_CHANGE_ACTIONS) + guarded_actions()
-    statements["IrreadyResourcesStayAsDeployed"]["Resource"] = list(PROTECTED_IAM_RESOURCES) + guarded_arn_patterns()
+    statements["IrreadyResourcesStayAsDeployed"]["Resource"] = (
+        list(PROTECTED_IAM_RESOURCES) + deploying_identities(exempt) + guarded_arn_patterns())
     statements["IrreadyTaggedResourcesStayAsDeployed"]["Action"] = list(GUARDED_TAGGED_ACTIONS)
     statements["IrreadyTaggedResourcesStayAsDeployed"]["Condition"].update(copy.deepcopy(GUARDED_TAG_CONDITION))
     statements["OnlyRespondersPassTheRunbookRole"]["Resource"] = f"arn:aws:iam::*:role/{RUNBOOK_ROLE}"
@@ -460,9 +508,13 @@ def context_tag_policy(tag_keys: tuple[str, ...] = names.CONTEXT_TAGS) -> dict:
     return {"tags": {key.lower(): {"tag_key": {"@@assign": key}} for key in tag_keys}}
 
 
-def guardrail_gaps(scp: dict) -> list[str]:
+def guardrail_gaps(scp: dict, exempting: list[dict] | None = None) -> list[str]:
     """What of the guardrail an SCP does not deny to an ordinary administrator of a member account: each
-    tamper action; changing IncidentResponder, irready-audit or an irready policy; each of
+    tamper action; changing IncidentResponder, irready-audit or an irready policy; becoming a principal that
+    ``exempting`` (default: the SCP itself) exempts by ``aws:PrincipalArn`` (creating, re-trusting or
+    re-permissioning a role, or giving a user credentials, so named: ``deploying_identities``); an audit of
+    several SCPs passes them all as ``exempting``, as one SCP's exemption is an escape unless some SCP protects
+    its name; each of
     GUARDED_RESOURCES' probes (irready's log groups, rules, functions, schedules, state machine, buckets,
     topics); and disabling, deleting or re-policing a key, deleting a query-logging configuration or unsharing
     it, tagged names.GUARDED_TAG. Judged with policies.evaluator beside an Allow of everything (SCPs only
@@ -470,14 +522,18 @@ def guardrail_gaps(scp: dict) -> list[str]:
     Shapes: a list of ``action`` or ``action on ARN`` strings, empty when nothing is missing.
     Raises ValueError on a condition operator the evaluator does not read. Every account of an organization
     asks about the same few SCPs: the answer is kept per document (about 20 ms each to compute)."""
-    return list(_guardrail_gaps(json.dumps(scp, sort_keys=True)))
+    exempting_json = tuple(sorted({json.dumps(document, sort_keys=True)
+                                   for document in (exempting if exempting is not None else [scp])}))
+    return list(_guardrail_gaps(json.dumps(scp, sort_keys=True), exempting_json))
 
 
 @lru_cache(maxsize=1024)  # an organization holds at most a few thousand SCPs
-def _guardrail_gaps(scp_json: str) -> tuple[str, ...]:
+def _guardrail_gaps(scp_json: str, exempting_json: tuple[str, ...]) -> tuple[str, ...]:
     from irready.policies.evaluator import EXPLICIT_DENY, Request, evaluate
 
     scp = json.loads(scp_json)
+    identity_probes = dict(probe for document in exempting_json
+                           for probe in _exempt_identity_probes(json.loads(document)))
 
     allow_all = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     admin = {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/AccountAdministrator"}
@@ -494,9 +550,36 @@ def _guardrail_gaps(scp_json: str) -> tuple[str, ...]:
                                                        "PutKeyPolicy", "UntagResource")] + [
         ("route53resolver:DeleteResolverQueryLogConfig", query_logging, tagged),
         ("route53resolver:UntagResource", query_logging, tagged),
-        ("ram:DeleteResourceShare", share, tagged), ("ram:DisassociateResourceShare", share, tagged)]
+        ("ram:DeleteResourceShare", share, tagged), ("ram:DisassociateResourceShare", share, tagged)] + [
+        (action, identity, admin) for identity, actions in identity_probes.items() for action in actions]
     return tuple(f"{action} on {resource}" if resource != "*" else action for action, resource, context in probes
                  if evaluate([allow_all, scp], Request(action, resource, context=context)) != EXPLICIT_DENY)
+
+
+# What would make an administrator's own role or user one the guardrail exempts: creating it under the exempt
+# name, rewriting its trust, giving it permissions, giving a user credentials.
+_IMPERSONATION = {":role/": ("iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy",
+                             "iam:AttachRolePolicy"),
+                  ":user/": ("iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:AttachUserPolicy")}
+
+
+def _exempt_identity_probes(scp: dict) -> list[tuple[str, tuple[str, ...]]]:
+    """Each role or user an SCP exempts by ``aws:PrincipalArn`` (ArnNotLike), as one ARN in the probes' account
+    (``*`` and ``?`` read as ``x``), with the IAM actions that would let an administrator become it."""
+    statements = scp.get("Statement", [])
+    exempt = dict.fromkeys(
+        arn for statement in (statements if isinstance(statements, list) else [statements])
+        for operator, keys in (statement.get("Condition") or {}).items() if operator == "ArnNotLike"
+        for key, values in keys.items() if key.lower() == "aws:principalarn"
+        for arn in (values if isinstance(values, list) else [values]))
+    probes = []
+    for pattern in exempt:
+        kind = next((kind for kind in _IMPERSONATION if kind in pattern), None)
+        if kind and pattern.startswith("arn:aws:iam::"):
+            account, _, name = pattern.removeprefix("arn:aws:iam::").partition(kind)
+            concrete = f"arn:aws:iam::{'111122223333' if '*' in account else account}{kind}{name}"
+            probes.append((concrete.replace("*", "x").replace("?", "x"), _IMPERSONATION[kind]))
+    return probes
 
 
 def runbook_role_permissions() -> dict:

@@ -27,6 +27,11 @@ LOG_GROUP_PREFIXES = ("/irready/", "/aws/lambda/" + NAME_PREFIX, "/aws/route53re
 # so the guardrail SCP finds irready's keys by this tag (aws:ResourceTag, a key-resource condition key).
 GUARDED_TAG = "irready:guarded"
 GUARDED_TAG_VALUE = "true"
+# IAM is a global service: CloudTrail delivers its events to EventBridge in us-east-1 only (AWS Organizations'
+# and Account Management's likewise), so a rule on IAM calls works there and nowhere else, whatever regions a
+# stack prepares: https://repost.aws/knowledge-center/eventbridge-rule-triggers-iam-single-region,
+# https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
+IAM_EVENTS_REGION = "us-east-1"
 
 # --- retention and where CloudTrail writes -------------------------------------------------------------------
 

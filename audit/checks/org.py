@@ -23,7 +23,7 @@ def _guardrail_scp(ctx: AccountContext) -> Iterator[Result]:
     ancestors = require(organization["ancestors"].get(ctx.account_id), f"the parents of {ctx.account_id}")
     reach = {ctx.account_id, *ancestors}
     applied = [scp for scp in scps if reach & set(scp["targets"])]
-    gaps = set.intersection(*[_gaps(scp) for scp in applied]) if applied else _gaps({"content": {}})
+    gaps = set.intersection(*[_gaps(scp, applied) for scp in applied]) if applied else _gaps({"content": {}}, [])
     if gaps:
         # One name per action (an action is probed on several of irready's resources), the first dozen.
         actions = sorted({gap.split(" on ")[0] for gap in gaps})
@@ -31,16 +31,18 @@ def _guardrail_scp(ctx: AccountContext) -> Iterator[Result]:
         yield Result.failed(GLOBAL, NO_RESOURCE,
                             f"no SCP on this account or above it denies {', '.join(actions[:12])}{more}")
     else:
-        names = ", ".join(sorted(scp["name"] for scp in applied if not _gaps(scp)))
+        names = ", ".join(sorted(scp["name"] for scp in applied if not _gaps(scp, applied)))
         yield Result.passed(GLOBAL, NO_RESOURCE, f"the guardrail applies ({names}): no stopping the logs, no changing "
                             "irready's roles, policies, automation, evidence or keys but by the deploying principals")
 
 
-def _gaps(scp: dict) -> set[str]:
+def _gaps(scp: dict, applied: list[dict]) -> set[str]:
+    """``scp``'s gaps, probing the exemptions of every ``applied`` SCP (one's exemption is another's to protect)."""
+    exempting = [other["content"] for other in applied]
     try:
-        return set(policies.guardrail_gaps(scp["content"]))
+        return set(policies.guardrail_gaps(scp["content"], exempting))
     except ValueError:  # a condition operator irready's evaluator does not read: count nothing as denied
-        return set(policies.guardrail_gaps({}))
+        return set(policies.guardrail_gaps({}, exempting))
 
 
 CHECKS = (

@@ -12,8 +12,10 @@ says so.
 ``TamperAlerts`` (every account and region): EventBridge rules on the same calls, forwarded to the
 security account's home event bus, where a rule of the same pattern sends them to the alert topic.
 CloudTrail delivers API events to EventBridge in the account and region of the call, denied calls
-included; IAM's are global and arrive in us-east-1.
-https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
+included (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html); IAM's are global
+and arrive in us-east-1 only (names.IAM_EVENTS_REGION), so the ``iam-tamper`` rule lives there, once per
+account, whatever regions the stack prepares, and forwards across regions to the home bus
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ def attach_policy(name: str, policy: aws.organizations.Policy, targets: tuple[st
             for target in target_ids]
 
 
+# The rule name suffix of the alert on IAM calls, which lives in names.IAM_EVENTS_REGION only; the other tamper
+# rules watch regional calls, in every alerted region.
+IAM_TAMPER_SUFFIX = "iam-tamper"
+
+
 def tamper_pattern() -> dict:
     """CloudTrail events of the tamper actions, allowed or denied."""
     by_source: dict[str, list[str]] = {}
@@ -77,15 +84,30 @@ def tamper_pattern() -> dict:
             "detail": {"eventName": sorted(e for events in by_source.values() for e in events)}}
 
 
-def iam_tamper_pattern() -> dict:
-    """Changes to IncidentResponder, irready-* roles and irready-* policies (IAM events: us-east-1)."""
+def iam_tamper_pattern(deploying_principals: tuple[str, ...]) -> dict:
+    """Changes to IncidentResponder, irready-* roles and irready-* policies, and to roles and users named like
+    the deploying principals the guardrail exempts (policies.deploying_identities: creating one, its trust, its
+    permissions, a user's credentials), allowed or denied. IAM events: us-east-1 only (names.IAM_EVENTS_REGION).
+    ``deploying_principals``: ARN patterns (``arn:aws:iam::*:role/stacksets-exec-*``); each is matched by the
+    last segment of its name (EventBridge's requestParameters carry the name, the path apart), as a wildcard
+    when it holds one, so an alert may be broader than the exemption, never narrower."""
+    roles: list = [names.RESPONDER_ROLE_NAME, {"prefix": names.NAME_PREFIX}]
+    users: list = []
+    for arn in policies.deploying_identities(list(deploying_principals)):
+        kind = ":role/" if ":role/" in arn else ":user/" if ":user/" in arn else None
+        if kind:
+            name = arn.partition(kind)[2].rsplit("/", 1)[-1].replace("?", "*")
+            matcher = {"wildcard": name} if "*" in name else name
+            (roles if kind == ":role/" else users).append(matcher)
+    identities: list[dict] = [{"roleName": roles}]
+    if users:
+        identities.append({"userName": users})
     return {"source": ["aws.iam"], "detail-type": ["AWS API Call via CloudTrail"], "detail": {
         "eventSource": ["iam.amazonaws.com"],
-        "eventName": [{"prefix": prefix} for prefix in ("Put", "Attach", "Detach", "Delete", "Update", "Tag",
-                                                        "Untag", "CreatePolicyVersion", "SetDefaultPolicyVersion")],
+        "eventName": [{"prefix": prefix} for prefix in ("Create", "Put", "Attach", "Detach", "Delete", "Update",
+                                                        "Upload", "Tag", "Untag", "SetDefaultPolicyVersion")],
         "requestParameters": {"$or": [
-            {"roleName": [names.RESPONDER_ROLE_NAME, {"prefix": names.NAME_PREFIX}]},
-            {"policyArn": [{"wildcard": f"arn:aws:iam::*:policy/{names.NAME_PREFIX}*"}]}]}}}
+            *identities, {"policyArn": [{"wildcard": f"arn:aws:iam::*:policy/{names.NAME_PREFIX}*"}]}]}}}
 
 
 # EventBridge takes event patterns of at most 2,048 characters by default
@@ -121,29 +143,42 @@ def resource_tamper_patterns() -> dict[str, dict]:
             for rule, services in _RESOURCE_TAMPER_RULES.items()}
 
 
-def tamper_patterns() -> dict[str, dict]:
-    """Every tamper alert's rule name suffix -> pattern, as each account's rules and the buses use them."""
-    return {"tamper": tamper_pattern(), "iam-tamper": iam_tamper_pattern(), **resource_tamper_patterns()}
+def tamper_patterns(deploying_principals: tuple[str, ...]) -> dict[str, dict]:
+    """Every tamper alert's rule name suffix -> pattern, as each account's rules and the buses use them;
+    ``deploying_principals``: the guardrail's exemptions (config.deploying_principals), for ``iam-tamper``."""
+    return {"tamper": tamper_pattern(), IAM_TAMPER_SUFFIX: iam_tamper_pattern(deploying_principals),
+            **resource_tamper_patterns()}
 
 
 @dataclass(frozen=True)
 class TamperAlertsArgs:
     provider: aws.Provider
-    regions: tuple[str, ...]
+    regions: tuple[str, ...]  # where the regional rules (all but iam-tamper) forward from
     bus_arn: pulumi.Input[str]  # the security account's home event bus, where alerts are routed to people
     role_arn: pulumi.Input[str]  # the account's forwarding role (DetectionRouting's): events:PutEvents there
+    deploying_principals: tuple[str, ...]  # the guardrail's exemptions, watched by the iam-tamper rule
+    # False only where the home bus's own iam-tamper rule already sees the account's IAM events: the security
+    # account when its home region is names.IAM_EVENTS_REGION.
+    iam_events: bool = True
 
 
 class TamperAlerts(pulumi.ComponentResource):
+    """The account's tamper rules, each forwarding to the home bus: the regional ones in ``regions``, the IAM
+    one in names.IAM_EVENTS_REGION. Outputs: none (``rules``, keyed (region, rule name suffix), for callers)."""
+
     def __init__(self, name: str, args: TamperAlertsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("irready:index:TamperAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        patterns = tamper_patterns(args.deploying_principals)
+        placed = [(region, rule_name) for region in sorted(args.regions) for rule_name in patterns
+                  if rule_name != IAM_TAMPER_SUFFIX]
+        if args.iam_events:
+            placed.append((names.IAM_EVENTS_REGION, IAM_TAMPER_SUFFIX))
         self.rules = {}
-        for region in sorted(args.regions):
-            for rule_name, pattern in tamper_patterns().items():
-                rule = aws.cloudwatch.EventRule(f"{name}-{region}-{rule_name}", name=f"irready-{rule_name}",
-                                                event_pattern=json.dumps(pattern), region=region, opts=child)
-                aws.cloudwatch.EventTarget(f"{name}-{region}-{rule_name}-to-alerts", rule=rule.name,
-                                           arn=args.bus_arn, role_arn=args.role_arn, region=region, opts=child)
-                self.rules[(region, rule_name)] = rule
+        for region, rule_name in placed:
+            rule = aws.cloudwatch.EventRule(f"{name}-{region}-{rule_name}", name=f"irready-{rule_name}",
+                                            event_pattern=json.dumps(patterns[rule_name]), region=region, opts=child)
+            aws.cloudwatch.EventTarget(f"{name}-{region}-{rule_name}-to-alerts", rule=rule.name,
+                                       arn=args.bus_arn, role_arn=args.role_arn, region=region, opts=child)
+            self.rules[(region, rule_name)] = rule
         self.register_outputs({})

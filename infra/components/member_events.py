@@ -31,9 +31,10 @@ def bus_policy(bus_arn: str, organization_id: str) -> dict:
                       "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/{FORWARDER_ROLE}"}}}]}
 
 
-def alert_patterns(run_instances_allowed: tuple[str, ...]) -> dict[str, dict]:
+def alert_patterns(run_instances_allowed: tuple[str, ...], deploying_principals: tuple[str, ...]) -> dict[str, dict]:
     """The member rules' alert patterns, matched again on the bus (the same functions)."""
-    return {"unexpected-run-instances": run_instances_pattern(run_instances_allowed), **tamper_patterns()}
+    return {"unexpected-run-instances": run_instances_pattern(run_instances_allowed),
+            **tamper_patterns(deploying_principals)}
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class MemberEventBusArgs:
     region: str  # the security account's home region
     organization_id: str
     alert_topic_arn: pulumi.Input[str]  # the security account's alert topic of ``region``
+    deploying_principals: tuple[str, ...]  # the guardrail's exemptions (the iam-tamper pattern watches them)
     run_instances_allowed: tuple[str, ...] = ()
 
 
@@ -57,7 +59,7 @@ class MemberEventBus(pulumi.ComponentResource):
                                       policy=self.bus.arn.apply(lambda arn: json.dumps(
                                           bus_policy(arn, args.organization_id))), opts=child)
         self.rules = {}
-        for rule_name, pattern in alert_patterns(args.run_instances_allowed).items():
+        for rule_name, pattern in alert_patterns(args.run_instances_allowed, args.deploying_principals).items():
             rule = aws.cloudwatch.EventRule(f"{name}-{rule_name}", name=f"irready-member-{rule_name}",
                                             event_bus_name=self.bus.name, event_pattern=json.dumps(pattern),
                                             region=args.region, opts=child)

@@ -1,5 +1,6 @@
-"""Organization-wide baseline: two service-managed StackSets, owned by this program, deploying
-infra/stackset_templates.py's templates to every account of the targeted OUs, now and later.
+"""Organization-wide baseline: three service-managed StackSets, owned by this program, deploying
+infra/stackset_templates.py's templates to every account of the targeted OUs, now and later: the global one
+in the home region, the regional one in every chosen region, the IAM-events one in names.IAM_EVENTS_REGION.
 
 - Service-managed permissions: StackSets creates the execution roles itself in the target accounts
   (``stacksets-exec-*``, exempt from the guardrail SCP) once trusted access is enabled for
@@ -26,6 +27,7 @@ from irready.policies import names
 
 GLOBAL_STACKSET = names.NAME_PREFIX + "baseline-global"
 REGIONAL_STACKSET = names.NAME_PREFIX + "baseline-regional"
+IAM_EVENTS_STACKSET = names.NAME_PREFIX + "baseline-iam-events"
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,15 @@ class OrganizationBaselineArgs:
     target_ids: tuple[pulumi.Input[str], ...]  # the root id or OU ids (DeploymentTargets.OrganizationalUnitIds)
     global_template: pulumi.Input[str]  # TemplateBody, JSON
     regional_template: pulumi.Input[str]
+    iam_events_template: pulumi.Input[str]  # deployed in names.IAM_EVENTS_REGION only, listed or not
     failure_tolerance_percentage: int = 10  # of accounts, per region
     max_concurrent_percentage: int = 25  # of accounts at once, per region
     region_concurrency: str = "PARALLEL"  # or SEQUENTIAL
 
 
 class OrganizationBaseline(pulumi.ComponentResource):
-    """Both StackSets and their instances (one for the global StackSet, one per region for the other).
-    Outputs: ``global_stackset_arn``, ``regional_stackset_arn``."""
+    """The StackSets and their instances (one for the global and the IAM-events StackSets, one per region for
+    the regional one). Outputs: ``global_stackset_arn``, ``regional_stackset_arn``, ``iam_events_stackset_arn``."""
 
     def __init__(self, name: str, args: OrganizationBaselineArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("irready:index:OrganizationBaseline", name, None, opts)
@@ -73,6 +76,11 @@ class OrganizationBaseline(pulumi.ComponentResource):
         self.regional_stackset = stackset("regional", REGIONAL_STACKSET, args.regional_template,
                                           "irready: runbooks, alerts, DNS containment and log groups in every "
                                           "member account and region", depends_on=[self.global_stackset.arn])
+        # Its rule forwards through the global stack's role, as the regional rules do.
+        self.iam_events_stackset = stackset("iam-events", IAM_EVENTS_STACKSET, args.iam_events_template,
+                                            f"irready: the alert on IAM changes, in {names.IAM_EVENTS_REGION} (where "
+                                            "IAM's events arrive) of every member account",
+                                            depends_on=[self.global_stackset.arn])
         instance_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.global_instance = aws.cloudformation.StackSetInstance(
             f"{name}-global-{args.home_region}", stack_set_name=self.global_stackset.name,
@@ -87,5 +95,11 @@ class OrganizationBaseline(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(instance_opts,
                                                   pulumi.ResourceOptions(depends_on=[self.global_instance])))
             for region in args.regions}
+        self.iam_events_instance = aws.cloudformation.StackSetInstance(
+            f"{name}-iam-events-{names.IAM_EVENTS_REGION}", stack_set_name=self.iam_events_stackset.name,
+            deployment_targets=targets, stack_set_instance_region=names.IAM_EVENTS_REGION, region=args.home_region,
+            operation_preferences=aws.cloudformation.StackSetInstanceOperationPreferencesArgs(**preferences),
+            opts=pulumi.ResourceOptions.merge(instance_opts, pulumi.ResourceOptions(depends_on=[self.global_instance])))
         self.register_outputs({"global_stackset_arn": self.global_stackset.arn,
-                               "regional_stackset_arn": self.regional_stackset.arn})
+                               "regional_stackset_arn": self.regional_stackset.arn,
+                               "iam_events_stackset_arn": self.iam_events_stackset.arn})

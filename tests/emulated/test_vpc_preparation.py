@@ -45,7 +45,8 @@ def global_stack_roles(emulator, account: str, security: str) -> None:
     generated template's own properties (the explicit-mode program has no such roles)."""
     template = templates.global_template(templates.BaselineTemplateArgs(
         security_account_id=security, home_region=REGION, trusted_cidrs=("192.0.2.0/24",),
-        revoke_sessions_before="2026-01-01T00:00:00Z", deny_except_actions=("sts:GetCallerIdentity",)))
+        revoke_sessions_before="2026-01-01T00:00:00Z", deny_except_actions=("sts:GetCallerIdentity",),
+        deploying_principals=("arn:aws:iam::*:role/OrganizationAccountAccessRole",)))
     iam = emulator.client(emulator.session(account), "iam")
     for logical in ("FlowLogDeliveryRole", "VpcPreparationRole"):
         role = resolved(template["Resources"][logical]["Properties"], account)

@@ -166,10 +166,10 @@ def _loaded(**changes):
 
 def test_the_guardrail_fits_with_the_most_and_longest_deploying_principals_the_config_accepts():
     listed = [f"arn:aws:iam::{n:012d}:role/{LONGEST_ROLE}" for n in range(policies.MAX_DEPLOYING_PRINCIPALS)]
-    config = _loaded(memberRoleName=LONGEST_ROLE, deployingPrincipals=listed)  # organization mode: 4 fixed ones too
+    config = _loaded(memberRoleName=LONGEST_ROLE, deployingPrincipals=listed)  # organization mode: 3 fixed ones too
     from irready.infra.config import deploying_principals
     exempt = deploying_principals(config)
-    assert len(exempt) == 4 + policies.MAX_DEPLOYING_PRINCIPALS
+    assert len(exempt) == 3 + policies.MAX_DEPLOYING_PRINCIPALS
     assert policies.guardrail_size(list(exempt)) <= policies.SCP_MAX_CHARACTERS
 
 

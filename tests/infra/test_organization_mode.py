@@ -1,4 +1,4 @@
-"""Organization-wide mode (issue #18) under Pulumi's mocks with Pulumi.example-org.yaml: two service-managed
+"""Organization-wide mode (issue #18) under Pulumi's mocks with Pulumi.example-org.yaml: three service-managed
 StackSets with automatic deployment targeted at the root, templates generated from policies/, the management
 account's Pulumi baseline equal to the templates, and a stack whose size does not follow the organization's.
 
@@ -14,6 +14,9 @@ AWS documents encoded here:
   policy may admit an organization with aws:PrincipalOrgID:
   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html
   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
+- IAM's CloudTrail events reach EventBridge in us-east-1 only; a rule may target a bus in another region:
+  https://repost.aws/knowledge-center/eventbridge-rule-triggers-iam-single-region
+  https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
 """
 
 from __future__ import annotations
@@ -62,9 +65,9 @@ def template(program, name: str) -> dict:
     return json.loads(stacksets(program)[name].inputs["templateBody"])
 
 
-def test_two_service_managed_stacksets_deploy_automatically_to_new_accounts(program):
+def test_three_service_managed_stacksets_deploy_automatically_to_new_accounts(program):
     sets = stacksets(program)
-    assert set(sets) == {"irready-baseline-global", "irready-baseline-regional"}
+    assert set(sets) == {"irready-baseline-global", "irready-baseline-regional", "irready-baseline-iam-events"}
     for stackset in sets.values():
         assert stackset.inputs["permissionModel"] == "SERVICE_MANAGED"
         assert stackset.inputs["autoDeployment"]["enabled"] is True
@@ -74,15 +77,17 @@ def test_two_service_managed_stacksets_deploy_automatically_to_new_accounts(prog
         assert stackset.inputs["region"] == "us-east-1"
         assert "administrationRoleArn" not in stackset.inputs  # self-managed only
     # The regional rules send through the global stack's role: auto-deployment waits for it.
-    assert sets["irready-baseline-regional"].inputs["autoDeployment"]["dependsOnStackSets"] == [
-        "arn:aws:mock:::organization-baseline-global"]
+    for name in ("irready-baseline-regional", "irready-baseline-iam-events"):
+        assert sets[name].inputs["autoDeployment"]["dependsOnStackSets"] == [
+            "arn:aws:mock:::organization-baseline-global"]
 
 
 def test_instances_target_the_root_once_per_region_with_the_configured_preferences(program):
     instances = program.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
     by_set = Counter(i.inputs["stackSetName"] for i in instances)
-    # Global: one region; regional: every enabled region (regions: all), not one per account.
-    assert by_set == {"irready-baseline-global": 1, "irready-baseline-regional": len(offline.ENABLED_REGIONS)}
+    # Global: one region; regional: every enabled region (regions: all), not one per account; IAM events: one.
+    assert by_set == {"irready-baseline-global": 1, "irready-baseline-regional": len(offline.ENABLED_REGIONS),
+                      "irready-baseline-iam-events": 1}
     assert sorted(i.inputs["stackSetInstanceRegion"] for i in instances
                   if i.inputs["stackSetName"] == "irready-baseline-regional") == offline.ENABLED_REGIONS
     for instance in instances:
@@ -98,7 +103,8 @@ def test_ous_regions_and_preferences_come_from_the_stack_config():
         "failureTolerancePercentage": 0, "maxConcurrentPercentage": 5, "regionConcurrency": "SEQUENTIAL"}),
         ORG_TRUSTED)
     instances = recorded.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
-    assert sorted(i.inputs["stackSetInstanceRegion"] for i in instances) == ["eu-west-1", "us-east-1", "us-east-1"]
+    assert sorted(i.inputs["stackSetInstanceRegion"] for i in instances) == ["eu-west-1", "us-east-1", "us-east-1",
+                                                                              "us-east-1"]
     for instance in instances:
         assert instance.inputs["deploymentTargets"]["organizationalUnitIds"] == ["ou-ab12-cdef3456",
                                                                                  "ou-ab12-7890abcd"]
@@ -175,7 +181,7 @@ def test_the_regional_template_holds_the_management_accounts_rules_runbooks_and_
                     _by_name(program, "aws:cloudwatch/eventRule:EventRule").items()
                     if not inputs.get("eventBusName")}
     for name, own in ((templates.RUN_INSTANCES_RULE, "irready-unexpected-run-instances"),
-                      (templates.TAMPER_RULE, "irready-tamper"), (templates.IAM_TAMPER_RULE, "irready-iam-tamper"),
+                      (templates.TAMPER_RULE, "irready-tamper"),
                       *((rule, f"irready-{suffix}") for suffix, rule in templates.RESOURCE_TAMPER_RULES.items())):
         assert rules[name]["EventPattern"] == pulumi_rules[own], name
     documents = {r["Properties"]["Name"]: r["Properties"]["Content"] for r in resources.values()
@@ -206,13 +212,34 @@ _NAMED = {"AWS::Events::Rule": ("Name", "aws:cloudwatch/eventRule:EventRule", "n
               "Name", "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList", "name")}
 
 
+def test_the_iam_events_template_holds_the_management_accounts_iam_rule_and_deploys_in_us_east_1_only():
+    """An EU-only organization still gets the IAM rule, in us-east-1 (where IAM's events reach EventBridge),
+    forwarding to the member-events bus of the EU home region; the management account's own rule is there too."""
+    eu = {"regions": ["eu-west-1", "eu-central-1"], "units": ["root"]}
+    recorded = run_program(example(organization=eu, unlistedRegions="deny", accounts=[
+        {"id": MANAGEMENT, "regions": ["eu-west-1"], "management": True}]), ORG_TRUSTED)
+    (instance,) = [i for i in recorded.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
+                   if i.inputs["stackSetName"] == "irready-baseline-iam-events"]
+    assert instance.inputs["stackSetInstanceRegion"] == policies.names.IAM_EVENTS_REGION == "us-east-1"
+    regional = [i.inputs["stackSetInstanceRegion"] for i in
+                recorded.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
+                if i.inputs["stackSetName"] == "irready-baseline-regional"]
+    assert sorted(regional) == ["eu-central-1", "eu-west-1"]
+    (rule,) = template(recorded, "irready-baseline-iam-events")["Resources"].values()
+    own = {(r.inputs["region"], r.inputs["name"]): json.loads(r.inputs["eventPattern"])  # the management account's
+           for r in recorded.of_type("aws:cloudwatch/eventRule:EventRule") if r.name.startswith("tamper-alerts-")}
+    assert rule["Properties"]["EventPattern"] == own[("us-east-1", "irready-iam-tamper")]
+    assert rule["Properties"]["Targets"][0]["Arn"] == templates.member_events_bus_arn(SECURITY, "eu-west-1")
+    assert not [key for key in own if key[1] == "irready-iam-tamper" and key[0] != "us-east-1"]
+
+
 def test_nothing_the_stacksets_name_in_the_security_account_is_declared_there_by_the_program(program):
     """Service-managed StackSets deploy to every account of the targeted OUs or root but the management
     account (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html),
     so the security account gets both templates beside what the program declares there; a stack cannot create
     a rule, role, policy, log group, document or rule group whose name exists (default bus, per account)."""
     security = [r for r in program.resources if "account-security" in r.provider]
-    for name in ("irready-baseline-global", "irready-baseline-regional"):
+    for name in ("irready-baseline-global", "irready-baseline-regional", "irready-baseline-iam-events"):
         for logical, resource in template(program, name)["Resources"].items():
             if resource["Type"] not in _NAMED:
                 continue
@@ -228,8 +255,12 @@ def test_member_rules_send_to_the_security_accounts_bus_through_the_forwarder_ro
     bus = templates.member_events_bus_arn(SECURITY, "us-east-1")
     rules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
     assert {r["Name"] for r in rules} == {templates.RUN_INSTANCES_RULE, templates.TAMPER_RULE,
-                                          templates.IAM_TAMPER_RULE, templates.CREATE_VPC_RULE,
+                                          templates.CREATE_VPC_RULE,
                                           "irready-org-automation-tamper", "irready-org-evidence-tamper"}
+    # IAM's events arrive in us-east-1 only: their rule is the one-region StackSet's, not every region's.
+    (iam_rule,) = [r["Properties"] for r in template(program, "irready-baseline-iam-events")["Resources"].values()]
+    assert iam_rule["Name"] == templates.IAM_TAMPER_RULE
+    rules.append(iam_rule)
     for rule in rules:
         assert rule["Targets"] == [{"Id": "security-account", "Arn": bus, "RoleArn": {
             "Fn::Sub": f"arn:aws:iam::${{AWS::AccountId}}:role/{templates.FORWARDER_ROLE}"}}]

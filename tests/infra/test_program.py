@@ -78,13 +78,14 @@ def test_resource_counts_for_three_accounts_in_two_regions(program):
         # with the findings rule and one rule per forwarded alert (RunInstances, tamper, IAM tamper, irready's
         # automation and its evidence tampered with) on the home bus, whose policy admits the accounts'
         # forwarders; a findings rule forwarding home in each other enabled region (two listed, one not); a
-        # RunInstances and four tamper rules per account and enabled region, forwarded to the home bus.
+        # RunInstances and three tamper rules per account and enabled region, forwarded to the home bus; the
+        # IAM tamper rule once per account, in us-east-1 (IAM's events arrive there only).
         "aws:sns/topic:Topic": 1,
         "aws:sns/topicPolicy:TopicPolicy": 1,
         "aws:sns/topicSubscription:TopicSubscription": 1,
         "aws:cloudwatch/eventBusPolicy:EventBusPolicy": 1,
-        "aws:cloudwatch/eventRule:EventRule": 6 + 2 + 5 * 9,
-        "aws:cloudwatch/eventTarget:EventTarget": 6 + 2 + 5 * 9,
+        "aws:cloudwatch/eventRule:EventRule": 6 + 2 + 4 * 9 + 3,
+        "aws:cloudwatch/eventTarget:EventTarget": 6 + 2 + 4 * 9 + 3,
         "irready:index:TamperAlerts": 3,
         "irready:index:GuardrailScp": 1,
         "aws:organizations/policyAttachment:PolicyAttachment": 1,  # the guardrail, to the root
@@ -340,8 +341,7 @@ def test_the_program_creates_what_the_audit_looks_for_by_default(program):
 def test_the_guardrail_scp_is_attached_to_the_root_and_exempts_the_deploying_principals(program):
     (scp,) = [p for p in program.of_type("aws:organizations/policy:Policy") if p.inputs["name"] == "irready-guardrail"]
     assert json.loads(scp.inputs["content"]) == policies.guardrail_scp([
-        "arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/stacksets-exec-*",
-        "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole"])
+        "arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/stacksets-exec-*"])
     (attachment,) = program.of_type("aws:organizations/policyAttachment:PolicyAttachment")
     assert attachment.inputs["targetId"] == ROOT_ID
     assert provider_account(program, scp) == provider_account(program, attachment) == "123456789012"
@@ -358,7 +358,8 @@ def test_tamper_alerts_go_where_findings_go_in_every_account_and_region(program)
     forwarded = [r for r in rules if provider_account(program, r) != SECURITY]
     assert {(provider_account(program, r), r.inputs["region"], r.inputs["name"]) for r in forwarded} == {
         (account, region, name) for account in ACCOUNTS for region in ENABLED_REGIONS
-        for name in ("irready-tamper", "irready-iam-tamper", "irready-automation-tamper", "irready-evidence-tamper")}
+        for name in ("irready-tamper", "irready-automation-tamper", "irready-evidence-tamper")} | {
+        (account, "us-east-1", "irready-iam-tamper") for account in ACCOUNTS}
     tamper = json.loads(next(r for r in rules if r.inputs["name"] == "irready-tamper").inputs["eventPattern"])
     assert set(tamper["detail"]["eventName"]) == {a.split(":")[1] for a in policies.TAMPER_ACTIONS}
     home_bus = f"arn:aws:events:us-east-1:{SECURITY}:event-bus/default"

@@ -122,6 +122,57 @@ def test_every_guarded_service_is_watched_and_every_probe_has_an_alerted_event()
     assert alerted_services == watched
 
 
-@pytest.mark.parametrize(("name", "pattern"), tamper_patterns().items())
+# The most and longest exemptions the config accepts (tests/infra/test_guarded_resources.py), users among them.
+MOST_DEPLOYERS = (f"arn:aws:iam::*:role/{'r' * 64}", "arn:aws:iam::*:role/stacksets-exec-*",
+                  *(f"arn:aws:iam::*:user/{'u' * 63}{n}" for n in range(policies.MAX_DEPLOYING_PRINCIPALS)))
+
+
+@pytest.mark.parametrize(("name", "pattern"), tamper_patterns(MOST_DEPLOYERS).items())
 def test_every_pattern_fits_eventbridges_default_size(name, pattern):
     assert len(json.dumps(pattern, separators=(",", ":"))) <= 2048, name
+
+
+# --- the guardrail's exempt principals: creating, re-trusting or re-permissioning one is alerted ----------------
+# IAM's CloudTrail events carry roleName / userName in requestParameters, the path apart:
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html
+
+DEPLOYERS = ("arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/stacksets-exec-*",
+             "arn:aws:iam::*:user/ci-deployer", "arn:aws:iam::*:role/irready-vpc-preparation")
+
+
+def _iam_alerted(event: dict) -> bool:
+    return EventPattern.load(json.dumps(tamper_patterns(DEPLOYERS)["iam-tamper"])).matches_event(event)
+
+
+@pytest.mark.parametrize("event", [
+    _event("iam", "CreateRole", roleName="stacksets-exec-x", assumeRolePolicyDocument="{}"),
+    _event("iam", "UpdateAssumeRolePolicy", roleName="OrganizationAccountAccessRole", policyDocument="{}"),
+    _event("iam", "AttachRolePolicy", roleName="stacksets-exec-4f1b", policyArn="arn:aws:iam::aws:policy/A"),
+    _event("iam", "PutRolePolicy", roleName="OrganizationAccountAccessRole", policyName="p"),
+    _event("iam", "CreateRole", roleName="OrganizationAccountAccessRole", path="/"),
+    _event("iam", "CreateAccessKey", userName="ci-deployer"),
+    _event("iam", "CreateLoginProfile", userName="ci-deployer"),
+    _event("iam", "UpdateAssumeRolePolicy", roleName="IncidentResponder", policyDocument="{}"),
+    _event("iam", "CreateRole", roleName="irready-audit"),
+    _event("iam", "CreatePolicyVersion", policyArn="arn:aws:iam::111122223333:policy/irready-deny-all"),
+], ids=lambda e: f"{e['detail']['eventName']}-{next(iter(e['detail']['requestParameters'].values()))}")
+def test_becoming_an_exempt_principal_is_alerted(event):
+    assert _iam_alerted(event)
+
+
+@pytest.mark.parametrize("event", [
+    _event("iam", "CreateRole", roleName="orders-app"),
+    _event("iam", "UpdateAssumeRolePolicy", roleName="Admin", policyDocument="{}"),
+    _event("iam", "CreateAccessKey", userName="alice"),
+    _event("iam", "GetRole", roleName="OrganizationAccountAccessRole"),  # a read
+    _event("iam", "CreatePolicy", policyName="orders-app"),
+], ids=lambda e: f"{e['detail']['eventName']}-{next(iter(e['detail']['requestParameters'].values()))}")
+def test_the_members_own_identities_and_reads_are_not(event):
+    assert not _iam_alerted(event)
+
+
+def test_the_iam_pattern_names_each_exemption_once_by_its_last_name_segment():
+    identities = tamper_patterns(("arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Deploy_*",
+                                  "arn:aws:iam::*:role/irready-vpc-preparation"))["iam-tamper"]
+    assert identities["detail"]["requestParameters"]["$or"][0] == {"roleName": [
+        names.RESPONDER_ROLE_NAME, {"prefix": names.NAME_PREFIX}, {"wildcard": "AWSReservedSSO_Deploy_*"}]}

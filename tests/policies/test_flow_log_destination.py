@@ -87,7 +87,8 @@ def test_the_stackset_delivery_role_is_the_document_judged_here():
         security_account_id="210987654321", home_region=REGION, trusted_cidrs=("192.0.2.0/24",),
         revoke_sessions_before="2026-01-01T00:00:00Z", deny_except_actions=("sts:GetCallerIdentity",),
         responder_external_id=None, audit_human_principals=(), audit_automation_principals=(),
-        run_instances_allowed=(), ecr_scan_type=None)
+        run_instances_allowed=(), ecr_scan_type=None,
+        deploying_principals=("arn:aws:iam::*:role/OrganizationAccountAccessRole",))
     role = templates.global_template(args)["Resources"]["FlowLogDeliveryRole"]["Properties"]
     (policy,) = role["Policies"]
     assert policy["PolicyDocument"] == templates.substituted(

@@ -33,7 +33,7 @@ def templates(recorded, tmp_path_factory) -> dict[str, Path]:
     for stackset in recorded.of_type("aws:cloudformation/stackSet:StackSet"):
         paths[stackset.inputs["name"]] = directory / f"{stackset.inputs['name']}.json"
         paths[stackset.inputs["name"]].write_text(stackset.inputs["templateBody"])
-    assert set(paths) == {"irready-baseline-global", "irready-baseline-regional"}
+    assert set(paths) == {"irready-baseline-global", "irready-baseline-regional", "irready-baseline-iam-events"}
     return paths
 
 
@@ -51,7 +51,8 @@ def lint(text: str) -> list[str]:
     return [str(match) for match in lint_all(text) if match.rule.id[:1] in ("E", "W")]
 
 
-@pytest.mark.parametrize("name", ["irready-baseline-global", "irready-baseline-regional"])
+@pytest.mark.parametrize("name", ["irready-baseline-global", "irready-baseline-regional",
+                                  "irready-baseline-iam-events"])
 def test_cfn_lint_finds_nothing(templates, name):
     assert lint(templates[name].read_text()) == []
 
@@ -91,7 +92,8 @@ def test_registry_scanning_in_the_regional_template_passes_cfn_lint(scan_type, f
 
     args = BaselineTemplateArgs(security_account_id="210987654321", home_region="us-east-1",
                                 trusted_cidrs=("203.0.113.0/24",), revoke_sessions_before="2026-01-01T00:00:00Z",
-                                deny_except_actions=("sts:GetCallerIdentity",), ecr_scan_type=scan_type)
+                                deny_except_actions=("sts:GetCallerIdentity",), ecr_scan_type=scan_type,
+                                deploying_principals=("arn:aws:iam::*:role/OrganizationAccountAccessRole",))
     template = regional_template(args)
     assert template["Resources"]["EcrRegistryScanning"]["Properties"] == {"ScanType": scan_type, "Rules": [
         {"ScanFrequency": frequency, "RepositoryFilters": [{"Filter": "*", "FilterType": "WILDCARD"}]}]}
@@ -116,12 +118,18 @@ def test_no_retained_resource_of_a_fixed_name_in_the_templates():
     (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html,
     https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html).
     The flow-log group, which must outlive its stacks as evidence, is made by the VPC preparation function."""
-    from irready.infra.stackset_templates import BaselineTemplateArgs, global_template, regional_template
+    from irready.infra.stackset_templates import (
+        BaselineTemplateArgs,
+        global_template,
+        iam_events_template,
+        regional_template,
+    )
 
     args = BaselineTemplateArgs(security_account_id="210987654321", home_region="us-east-1",
                                 trusted_cidrs=("203.0.113.0/24",), revoke_sessions_before="2026-01-01T00:00:00Z",
-                                deny_except_actions=("sts:GetCallerIdentity",), ecr_scan_type="BASIC")
-    for template in (global_template(args), regional_template(args)):
+                                deny_except_actions=("sts:GetCallerIdentity",), ecr_scan_type="BASIC",
+                                deploying_principals=("arn:aws:iam::*:role/OrganizationAccountAccessRole",))
+    for template in (global_template(args), regional_template(args), iam_events_template(args)):
         retained_and_named = [logical for logical, resource in template["Resources"].items()
                               if "Retain" in (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy"))
                               and any(key.endswith("Name") for key in resource["Properties"])]

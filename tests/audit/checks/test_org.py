@@ -14,6 +14,11 @@ GUARDRAIL = policies.guardrail_scp(["arn:aws:iam::*:role/OrganizationAccountAcce
 WITHOUT_FLOW_LOGS = {**GUARDRAIL, "Statement": [
     {**s, "Action": [a for a in s["Action"] if a != "ec2:DeleteFlowLogs"]} if s["Sid"] == "IrreadyNoTampering" else s
     for s in GUARDRAIL["Statement"]]}
+# A guardrail from before the exempt names were protected: an administrator could create stacksets-exec-x.
+EXEMPT_UNPROTECTED = {**GUARDRAIL, "Statement": [
+    {**s, "Resource": [r for r in s["Resource"] if "OrganizationAccountAccessRole" not in r]}
+    if s["Sid"] == "IrreadyResourcesStayAsDeployed" else s for s in GUARDRAIL["Statement"]]}
+FULL_ACCESS = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
 def organization(scps, ancestors=("ou-ab12-workload1", "r-root"), management="999999999999") -> dict:
@@ -37,6 +42,10 @@ def organization(scps, ancestors=("ou-ab12-workload1", "r-root"), management="99
                    ("flow-logs", {"Statement": [{"Effect": "Deny", "Action": "ec2:DeleteFlowLogs", "Resource": "*"}]},
                     ["ou-ab12-workload1"])]), "PASS"),
     (organization([("irready-guardrail", GUARDRAIL, ["r-root"])], management=ACCOUNT), "FAIL"),
+    # Exempting a name nobody protects: any administrator can become the exempt principal.
+    (organization([("older", EXEMPT_UNPROTECTED, ["r-root"]), ("FullAWSAccess", FULL_ACCESS, ["r-root"])]), "FAIL"),
+    (organization([("irready-guardrail", GUARDRAIL, ["r-root"]), ("FullAWSAccess", FULL_ACCESS, ["r-root"])]),
+     "PASS"),
 ])
 def test_guardrail_coverage(snap, expected):
     assert [status for status, _, _ in run(CHECK, snap)] == [expected]
@@ -45,6 +54,11 @@ def test_guardrail_coverage(snap, expected):
 def test_a_partial_guardrail_names_what_it_misses():
     (result,) = CHECK.evaluate(_context(organization([("partial", WITHOUT_FLOW_LOGS, ["r-root"])])))
     assert "ec2:DeleteFlowLogs" in result.reason and "StopLogging" not in result.reason
+
+
+def test_an_unprotected_exemption_is_named():
+    (result,) = CHECK.evaluate(_context(organization([("older", EXEMPT_UNPROTECTED, ["r-root"])])))
+    assert "iam:CreateRole" in result.reason and "iam:UpdateAssumeRolePolicy" in result.reason
 
 
 def test_the_management_account_is_reported_as_not_covered():
