@@ -68,3 +68,12 @@ def organization(guardrail_on: str | None, management: str = "999999999999") -> 
             Fault("organizations", "ListTargetsForPolicy", answer={"Targets": [
                 {"TargetId": guardrail_on, "Type": "ROOT", "Name": "Root"}] if guardrail_on else []}),
             Fault("organizations", "ListParents", answer={"Parents": [{"Id": "r-root", "Type": "ROOT"}]})]
+
+
+def use_standard_credentials(monkeypatch) -> None:
+    """The standard credential chain (environment variables), pointed at the emulator's default account in
+    REGION; no profile."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)

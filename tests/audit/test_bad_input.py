@@ -9,15 +9,12 @@ import uuid
 import pytest
 
 from irready.cli import EXIT_USAGE, main
-from tests.audit.emulated import REGION, caller_session
+from tests.audit.emulated import REGION, caller_session, use_standard_credentials
 
 
 @pytest.fixture(autouse=True)
 def credentials(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_standard_credentials(monkeypatch)
 
 
 def run(capsys, argv) -> tuple[int, str, str]:

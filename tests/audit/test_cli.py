@@ -12,16 +12,13 @@ from irready.audit.checks import ALL_CHECKS
 
 from irready.cli import main
 from irready.emulated.seed import Seeder, incident_account, prepare_account
-from tests.audit.emulated import REGION, SECURITY_ACCOUNT
+from tests.audit.emulated import REGION, SECURITY_ACCOUNT, use_standard_credentials
 
 
 @pytest.fixture(autouse=True)
 def credentials(monkeypatch):
     """The standard credential chain, pointed at moto's default account."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_standard_credentials(monkeypatch)
 
 
 def audit_args(emulator, account_id, *extra):

@@ -16,7 +16,7 @@ from irready.audit.snapshot import load as load_snapshot
 
 from irready.cli import EXIT_BROKEN_PIPE, EXIT_INTERNAL, build_parser, main
 from irready.emulated.seed import Seeder, prepare_account
-from tests.audit.emulated import REGION, SECURITY_ACCOUNT
+from tests.audit.emulated import REGION, SECURITY_ACCOUNT, use_standard_credentials
 from tests.support.faults import Fault
 
 AUDITED_SERVICES = ("account", "iam", "ec2", "cloudtrail", "logs", "guardduty", "events", "route53resolver", "eks",
@@ -28,10 +28,7 @@ AUDITED_SERVICES = ("account", "iam", "ec2", "cloudtrail", "logs", "guardduty", 
 
 @pytest.fixture(autouse=True)
 def credentials(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_standard_credentials(monkeypatch)
 
 
 def audit_args(emulator, account_id, *extra):

@@ -12,15 +12,12 @@ from botocore.exceptions import ClientError
 from irready.cli import main
 from irready.emulated.seed import Seeder
 from irready.emulated.seed_workloads import CONTEXT
-from tests.audit.emulated import REGION
+from tests.audit.emulated import REGION, use_standard_credentials
 
 
 @pytest.fixture(autouse=True)
 def credentials(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_standard_credentials(monkeypatch)
 
 
 @pytest.fixture(scope="module")
