@@ -23,12 +23,13 @@ import json
 import pytest
 import yaml
 from irready.infra.config import StackConfigError, load
-from irready.infra.offline.program import ORGANIZATION_TRUSTED_SERVICES, ROOT_ID, stack_config_file
+from irready.infra.offline.program import ORGANIZATION_TRUSTED_SERVICES, ROOT_ID
 from irready.policies import names
 from irready.policies.evaluator import EXPLICIT_DENY, Request, evaluate
 
 from irready import policies
 from tests.infra.mocks import ROOT, example_config, run_program
+from tests.infra.test_organization_mode import example as org_example
 
 SCP = policies.guardrail_scp(["arn:aws:iam::*:role/OrganizationAccountAccessRole"])
 ALLOW_ALL = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -67,19 +68,12 @@ TEMPLATE = {"AWS::Logs::LogGroup": ("LogGroupName", "aws:cloudwatch/logGroup:Log
             "AWS::KMS::Key": (None, "aws:kms/key:Key")}
 
 
-def _org_config(**changes) -> dict[str, str]:
-    config = stack_config_file(ORG_EXAMPLE)
-    for key, value in changes.items():
-        config[f"irready:{key}"] = value if isinstance(value, str) else json.dumps(value)
-    return config
-
-
 @pytest.fixture(scope="module")
 def programs():
     """The accounts-mode example (scheduled audit, investigation, S3 archive) and the organization-mode one
     (StackSets, member-events bus, the two organization functions and their schedule)."""
     return {"accounts": run_program(example_config()),
-            "organization": run_program(_org_config(), ORGANIZATION_TRUSTED_SERVICES)}
+            "organization": run_program(org_example(), ORGANIZATION_TRUSTED_SERVICES)}
 
 
 def _denied(action: str, arn: str, context: dict | None = None) -> bool:
@@ -204,7 +198,7 @@ def test_with_the_root_targeted_the_security_account_is_reached_through_the_root
 
 def test_with_ous_targeted_the_guardrail_is_also_attached_to_the_security_account():
     """An OU list may leave the security account out; it runs irready's functions, schedules and alert topic."""
-    program = run_program(_org_config(guardrailTargets=["ou-ab12-workload1"]), ORGANIZATION_TRUSTED_SERVICES)
+    program = run_program(org_example(guardrailTargets=["ou-ab12-workload1"]), ORGANIZATION_TRUSTED_SERVICES)
     attachments = program.of_type("aws:organizations/policyAttachment:PolicyAttachment")
     assert sorted(a.inputs["targetId"] for a in attachments if "guardrail" in a.name) == [
         "210987654321", "ou-ab12-workload1"]
